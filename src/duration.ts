@@ -1,0 +1,64 @@
+import { InactivityConfigError } from './errors';
+
+/**
+ * A duration: milliseconds as a number, or a string such as `'90 seconds'`, `'5 minutes'`, `'1.5 hours'`,
+ * `'24h'` or `'500ms'`.
+ */
+export type Duration = number | string;
+
+const UNIT_MS: Record<string, number> = {
+    ms: 1,
+    millisecond: 1,
+    milliseconds: 1,
+    s: 1000,
+    sec: 1000,
+    secs: 1000,
+    second: 1000,
+    seconds: 1000,
+    m: 60_000,
+    min: 60_000,
+    mins: 60_000,
+    minute: 60_000,
+    minutes: 60_000,
+    h: 3_600_000,
+    hr: 3_600_000,
+    hrs: 3_600_000,
+    hour: 3_600_000,
+    hours: 3_600_000,
+    d: 86_400_000,
+    day: 86_400_000,
+    days: 86_400_000,
+    w: 604_800_000,
+    week: 604_800_000,
+    weeks: 604_800_000,
+};
+
+const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i;
+
+/**
+ * Converts a {@link Duration} to milliseconds.
+ *
+ * @param value The duration as given by a user.
+ * @param field The option's name, used in the error message.
+ * @returns Whole milliseconds, never negative.
+ * @throws InactivityConfigError when the value is not a non-negative number or a known `<number> <unit>` string.
+ */
+export function toMilliseconds(value: unknown, field: string): number {
+    if (typeof value === 'number') {
+        if (Number.isFinite(value) && value >= 0) {
+            return Math.round(value);
+        }
+    } else if (typeof value === 'string') {
+        const match = PATTERN.exec(value);
+        if (match) {
+            const unit = (match[2] ?? 'ms').toLowerCase();
+            const factor = UNIT_MS[unit];
+            if (factor !== undefined) {
+                return Math.round(Number(match[1]) * factor);
+            }
+        }
+    }
+    throw new InactivityConfigError(
+        `${field} must be milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'; got ${JSON.stringify(value)}.`
+    );
+}

@@ -1,0 +1,47 @@
+import type { ConversationReference } from 'botbuilder';
+
+/** The version of {@link TimerData}; a handler reading an older version upgrades it. */
+export const TIMER_DATA_VERSION = 1;
+
+/**
+ * What a durable timer carries: enough to reach the conversation again. Only serialisable data, never a
+ * TurnContext.
+ */
+export interface TimerData {
+    /** Schema version, {@link TIMER_DATA_VERSION}. */
+    v: number;
+    /** One timer per key: `<channelId>/<conversationId>`. */
+    key: string;
+    /** The reference used to continue the conversation proactively. */
+    reference: Partial<ConversationReference>;
+}
+
+/** A timer that has come due. */
+export interface DueTimer {
+    /** The data it was armed with. */
+    data: TimerData;
+    /** When the scheduler started running it. */
+    firedAt: Date;
+}
+
+/**
+ * Called when a timer comes due. Returns when the same timer should fire next, or `undefined` to let it end.
+ * Returning the next time from here (rather than arming again) keeps a re-arm to the single write the
+ * scheduler makes when a run completes.
+ */
+export type DueTimerHandler = (timer: DueTimer) => Promise<Date | undefined>;
+
+/**
+ * The port between the plugin and a durable scheduler. {@link AgendaScheduler} is the MongoDB
+ * implementation; tests may use an in-memory one.
+ */
+export interface TimerScheduler {
+    /** Starts processing due timers; `onDue` is called for each, at most once at a time per key. */
+    start(onDue: DueTimerHandler): Promise<void>;
+    /** Creates the timer for `data.key` or moves it to `dueAt` (one timer per key). */
+    arm(data: TimerData, dueAt: Date): Promise<void>;
+    /** Removes the timer for `key`, if any. */
+    cancel(key: string): Promise<void>;
+    /** Stops processing, waits for running handlers, and closes what the scheduler opened. */
+    stop(): Promise<void>;
+}
