@@ -1,0 +1,52 @@
+/** Why a flow was abandoned. */
+export type AbandonReason = 'timeout' | 'invalidInput' | 'maxDuration' | 'handoff' | 'userCancelled';
+
+/** The current version of {@link AbandonmentEvent}. */
+export const ABANDONMENT_EVENT_VERSION = 1;
+
+/**
+ * One abandonment: where a user dropped off and what they had done. Field names of collected values only,
+ * never the values.
+ */
+export interface AbandonmentEvent {
+    /** Random id. */
+    id: string;
+    /** Schema version. */
+    v: number;
+    /** When the flow was abandoned. */
+    at: Date;
+    /** Why. */
+    reason: AbandonReason;
+    /** The flow's dialog id. */
+    flowId: string;
+    /** The step's name, or its 1-based number as a string. */
+    stepId?: string;
+    /** Zero-based step index. */
+    stepIndex?: number;
+    /** Names of the values collected so far. */
+    fieldsCollected: string[];
+    /** Whether a reminder was sent before the abandonment. */
+    reminderSent: boolean;
+    /** From the flow's start to the abandonment, in ms. */
+    timeSpentMs: number;
+    /** Idle time at the abandonment, in ms. */
+    idleMs: number;
+    /** Channel id. */
+    channelId: string;
+    /** Conversation id. */
+    conversationId: string;
+    /** The snapshot saved for resuming, if any. */
+    snapshotId?: string;
+    /** Whether the user later resumed it. */
+    resumed: boolean;
+    /** When it was resumed. */
+    resumedAt?: Date;
+}
+
+/** Where abandonment events go (besides telemetry). {@link MongoAbandonmentLog} keeps them in MongoDB. */
+export interface AbandonmentLog {
+    /** Records an event. */
+    record(event: AbandonmentEvent): Promise<void>;
+    /** Marks the event of a snapshot as resumed. */
+    markResumed(snapshotId: string, at: Date): Promise<void>;
+}

@@ -1,0 +1,211 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { readFileSync } from 'fs';
+import { toMilliseconds } from './duration';
+import { InactivityConfigError } from './errors';
+import { readManifest } from './manifest';
+import { DEFAULTS, InactivityOptions, ResolvedPolicy } from './options';
+import type { FlowDefinition, InactivityPolicy } from './policy';
+
+/** A designer-edited policy file: defaults for every flow, and per-flow settings. */
+export interface PolicyFile {
+    /** Overrides of the plugin-wide defaults. */
+    defaults?: InactivityPolicy;
+    /** Per-flow settings keyed by dialog id. */
+    flows?: Record<string, FlowDefinition>;
+}
+
+let validators: { options: ValidateFunction; policyFile: ValidateFunction } | undefined;
+
+function getValidators(): { options: ValidateFunction; policyFile: ValidateFunction } {
+    if (!validators) {
+        const ajv = new Ajv({ allErrors: true, strict: false });
+        ajv.addSchema(readManifest().options, 'options');
+        validators = {
+            options: ajv.getSchema('options') as ValidateFunction,
+            policyFile: ajv.compile({ $ref: 'options#/definitions/policyFile' }),
+        };
+    }
+    return validators;
+}
+
+/**
+ * Checks options against manifest.json's schema and the rules a schema cannot say. Code-only fields (adapter,
+ * state, callbacks) are checked for presence only.
+ *
+ * @param options The options given to the middleware.
+ * @throws InactivityConfigError naming the field, the value and what is allowed.
+ */
+export function validateOptions(options: InactivityOptions): void {
+    if (!options || typeof options !== 'object') {
+        throw new InactivityConfigError('InactivityMiddleware needs an options object.');
+    }
+    const manifest = readManifest();
+    const codeOnly = new Set(manifest.codeOnlyOptions);
+    const json: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(options)) {
+        if (value !== undefined && !codeOnly.has(key)) {
+            json[key] = value;
+        }
+    }
+    const validate = getValidators().options;
+    if (!validate(json)) {
+        throw new InactivityConfigError(`Invalid options: ${describeErrors(validate.errors, json, 'options')}`);
+    }
+    for (const required of ['adapter', 'conversationState', 'dialogState'] as const) {
+        if (!options[required]) {
+            throw new InactivityConfigError(`options.${required} is required (see the README's quick start).`);
+        }
+    }
+    if (typeof options.adapter.continueConversationAsync !== 'function') {
+        throw new InactivityConfigError('options.adapter must have continueConversationAsync (a CloudAdapter, for example).');
+    }
+    if (!options.scheduler && !options.mongo && !options.agenda) {
+        throw new InactivityConfigError(
+            "Give one of options.mongo (a MongoDB connection string, MongoClient or Db), options.agenda or options.scheduler: timers must be durable."
+        );
+    }
+    checkPolicy(options, 'options');
+    for (const [id, flow] of Object.entries(options.flows ?? {})) {
+        checkPolicy(flow, `options.flows.${id}`);
+        for (const [step, policy] of Object.entries(flow.steps ?? {})) {
+            checkPolicy(policy, `options.flows.${id}.steps.${step}`);
+        }
+    }
+}
+
+/**
+ * Reads and validates a policy file.
+ *
+ * @param path The file designers edit.
+ * @returns Its content.
+ * @throws InactivityConfigError naming the file, the path inside it and the problem.
+ */
+export function loadPolicyFile(path: string): PolicyFile {
+    let text: string;
+    try {
+        text = readFileSync(path, 'utf8');
+    } catch (err) {
+        throw new InactivityConfigError(`Cannot read the policy file ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    let data: unknown;
+    try {
+        data = JSON.parse(text);
+    } catch (err) {
+        throw new InactivityConfigError(`The policy file ${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+    const validate = getValidators().policyFile;
+    if (!validate(data)) {
+        throw new InactivityConfigError(`The policy file ${path} is not valid: ${describeErrors(validate.errors, data, '')}`);
+    }
+    const file = data as PolicyFile;
+    if (file.defaults) {
+        checkPolicy(file.defaults, `${path}: defaults`);
+    }
+    for (const [id, flow] of Object.entries(file.flows ?? {})) {
+        checkPolicy(flow, `${path}: flows.${id}`);
+    }
+    return file;
+}
+
+/**
+ * Merges policies, later ones winning field by field, onto a resolved base.
+ *
+ * @param base A fully resolved policy.
+ * @param overrides Partial policies, outermost first.
+ * @returns A new resolved policy.
+ */
+export function mergePolicy(base: ResolvedPolicy, ...overrides: Array<InactivityPolicy | undefined>): ResolvedPolicy {
+    const out: ResolvedPolicy = { ...base, messages: { ...base.messages } };
+    for (const p of overrides) {
+        if (!p) {
+            continue;
+        }
+        if (p.enabled !== undefined) out.enabled = p.enabled;
+        if (p.remind !== undefined) out.remind = p.remind;
+        if (p.reminderAfter !== undefined) out.reminderAfter = toMilliseconds(p.reminderAfter, 'reminderAfter');
+        if (p.closeAfter !== undefined) out.closeAfter = toMilliseconds(p.closeAfter, 'closeAfter');
+        if (p.finalAction !== undefined) out.finalAction = p.finalAction;
+        if (p.fallbackDialog !== undefined) out.fallbackDialog = p.fallbackDialog;
+        if (p.resumeWindow !== undefined) out.resumeWindow = toMilliseconds(p.resumeWindow, 'resumeWindow');
+        if (p.maxInvalidAttempts !== undefined) out.maxInvalidAttempts = p.maxInvalidAttempts;
+        if (p.maxDuration !== undefined) out.maxDuration = p.maxDuration === null ? null : toMilliseconds(p.maxDuration, 'maxDuration');
+        if (p.messages) Object.assign(out.messages, p.messages);
+    }
+    return out;
+}
+
+/** The plugin-wide policy from {@link DEFAULTS}, before any option. */
+export function defaultPolicy(): ResolvedPolicy {
+    return mergePolicy(
+        {
+            enabled: DEFAULTS.enabled,
+            remind: DEFAULTS.remind,
+            reminderAfter: 0,
+            closeAfter: 0,
+            finalAction: DEFAULTS.finalAction,
+            resumeWindow: 0,
+            maxInvalidAttempts: DEFAULTS.maxInvalidAttempts,
+            maxDuration: DEFAULTS.maxDuration,
+            messages: {},
+        },
+        { reminderAfter: DEFAULTS.reminderAfter, closeAfter: DEFAULTS.closeAfter, resumeWindow: DEFAULTS.resumeWindow }
+    );
+}
+
+function checkPolicy(p: InactivityPolicy, where: string): void {
+    if (p.finalAction === 'dialog' && !p.fallbackDialog) {
+        throw new InactivityConfigError(`${where}.finalAction is 'dialog' but ${where}.fallbackDialog is not set: name the dialog id to begin.`);
+    }
+    if (p.reminderAfter !== undefined && p.closeAfter !== undefined && p.remind !== false) {
+        const r = toMilliseconds(p.reminderAfter, `${where}.reminderAfter`);
+        const c = toMilliseconds(p.closeAfter, `${where}.closeAfter`);
+        if (r >= c) {
+            throw new InactivityConfigError(
+                `${where}.reminderAfter (${JSON.stringify(p.reminderAfter)}) must be shorter than ${where}.closeAfter (${JSON.stringify(p.closeAfter)}): the reminder comes before the final action. Set remind: false to skip the reminder.`
+            );
+        }
+    }
+}
+
+function describeErrors(errors: ErrorObject[] | null | undefined, data: unknown, root: string): string {
+    const seen = new Set<string>();
+    const lines: string[] = [];
+    for (const e of errors ?? []) {
+        // oneOf branches repeat the same problem; report the path once with what is allowed.
+        const path = jsonPath(root, e.instancePath);
+        if (e.keyword === 'additionalProperties') {
+            const extra = (e.params as { additionalProperty: string }).additionalProperty;
+            lines.push(`${path ? `${path}.` : ''}${extra} is not a known setting`);
+            continue;
+        }
+        if (seen.has(path)) {
+            continue;
+        }
+        seen.add(path);
+        const value = valueAt(data, e.instancePath);
+        const allowed = e.keyword === 'enum' ? `one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}` : e.message;
+        lines.push(`${path || '(root)'} is ${JSON.stringify(value)}; it ${e.keyword === 'enum' ? 'must be ' : ''}${allowed}${isDurationPath(e.schemaPath) ? " (a duration: milliseconds or a string such as '5 minutes')" : ''}`);
+    }
+    return lines.join('; ');
+}
+
+function isDurationPath(schemaPath: string): boolean {
+    return schemaPath.includes('duration');
+}
+
+function jsonPath(root: string, pointer: string): string {
+    const parts = pointer
+        .split('/')
+        .slice(1)
+        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    return [root, ...parts].filter(Boolean).join('.');
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+    let cur: unknown = data;
+    for (const raw of pointer.split('/').slice(1)) {
+        const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+        cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
+    }
+    return cur;
+}

@@ -1,0 +1,363 @@
+import { Activity, ActivityTypes, Middleware, TurnContext } from 'botbuilder';
+import { DialogSet, DialogState } from 'botbuilder-dialogs';
+import createDebug from 'debug';
+import { MongoAbandonmentLog } from './analytics/mongoAbandonmentLog';
+import { ButtonPayload, readPayload } from './buttonPayload';
+import { defaultPolicy, loadPolicyFile, mergePolicy, validateOptions } from './config';
+import { activePath, inspectFlow, resolvePolicy } from './dialogPath';
+import { toMilliseconds } from './duration';
+import { InactivitySchedulerError } from './errors';
+import { continueFlow, endFlow, startOver } from './flowActions';
+import { conversationKey, InactivityState, PendingButtons, readState, STATE_PROPERTY, STATE_VERSION } from './inactivityState';
+import { nextDue } from './ladder';
+import { Localizer, normalizeLocale } from './localization';
+import { textActivity } from './messages';
+import { MongoHandle, openMongo } from './mongoConnection';
+import { DEFAULTS, InactivityOptions } from './options';
+import { promptIdentity, RepromptWatch, watchReprompts } from './reprompts';
+import { answerResume, offerResume } from './resume';
+import { AgendaScheduler } from './scheduling/agendaScheduler';
+import { TIMER_DATA_VERSION, TimerScheduler } from './scheduling/timerScheduler';
+import type { Services, Settings } from './services';
+import { MongoSnapshotStore } from './snapshots/mongoSnapshotStore';
+import { createTimerHandler } from './timerHandler';
+
+const debug = createDebug('botbuilder-inactivity:turn');
+
+/** Per-turn data; lives in locals of one `onTurn` call, never on the middleware. */
+interface Turn {
+    state: InactivityState;
+    payload?: ButtonPayload | 'invalid';
+    pendingBefore?: PendingButtons;
+    reprompts?: RepromptWatch;
+    botLines: string[];
+}
+
+/**
+ * Inactivity and abandonment handling as a botbuilder middleware. On every user message it stamps the time in
+ * the conversation's state and keeps a durable timer (Agenda on MongoDB) armed; when the user goes quiet in
+ * a flow it sends a localized reminder with Continue / Start over buttons, then closes the flow (saving it
+ * for resuming), hands off to a human, or begins a fallback dialog.
+ *
+ * @example
+ * ```ts
+ * const inactivity = new InactivityMiddleware({
+ *     adapter,
+ *     conversationState,
+ *     dialogState: conversationState.createProperty('DialogState'),
+ *     dialog: mainDialog,
+ *     mongo: process.env.MONGODB_URI,
+ *     reminderAfter: '5 minutes',
+ *     closeAfter: '15 minutes',
+ * });
+ * adapter.use(inactivity);
+ * await inactivity.start();
+ * ```
+ */
+export class InactivityMiddleware implements Middleware {
+    private readonly svc: Services;
+    private mongo?: MongoHandle;
+    private createdScheduler = false;
+    private starting?: Promise<void>;
+
+    /**
+     * @param options See {@link InactivityOptions}; every default is listed in the README and manifest.json.
+     * @throws InactivityConfigError when an option is missing or not valid.
+     */
+    constructor(options: InactivityOptions) {
+        validateOptions(options);
+        const fileFlows = options.policyFile ? loadPolicyFile(options.policyFile) : {};
+        const policy = mergePolicy(defaultPolicy(), fileFlows.defaults, options);
+        const settings: Settings = {
+            policy,
+            flows: { ...fileFlows.flows, ...options.flows },
+            botAppId: options.botAppId ?? DEFAULTS.botAppId,
+            schedulerTimeout: toMilliseconds(options.schedulerTimeout ?? DEFAULTS.schedulerTimeout, 'schedulerTimeout'),
+            transcriptSize: options.transcriptSize ?? DEFAULTS.transcriptSize,
+            endOfConversation: options.endOfConversation ?? DEFAULTS.endOfConversation,
+        };
+        const report = (err: unknown, context?: TurnContext): void => this.report(err, context);
+        const localizer = new Localizer({
+            defaultLocale: options.defaultLocale ?? DEFAULTS.defaultLocale,
+            extraPaths: options.localesPath ? [options.localesPath] : [],
+            onProblem: (err) => report(err),
+        });
+        this.svc = {
+            options,
+            settings,
+            localizer,
+            // Without a scheduler or an Agenda, the plugin creates its own in start(), once MongoDB is open.
+            scheduler: options.scheduler ?? (options.agenda ? new AgendaScheduler({ agenda: options.agenda, onError: report }) : undefined),
+            state: options.conversationState.createProperty<InactivityState | undefined>(STATE_PROPERTY),
+            conversationState: options.conversationState,
+            dialogState: options.dialogState,
+            dialogs: options.dialog ? new DialogSet(options.dialogState).add(options.dialog) : undefined,
+            telemetry: options.telemetryClient,
+            now: options.now ?? Date.now,
+            report,
+        };
+    }
+
+    /**
+     * Connects to MongoDB (when given a connection string), prepares collections and starts processing timers.
+     * Call once before the bot takes traffic; calling again returns the same promise.
+     *
+     * @throws InactivitySchedulerError when MongoDB cannot be reached.
+     */
+    start(): Promise<void> {
+        this.starting ??= this.open().catch((err) => {
+            this.starting = undefined;
+            throw err;
+        });
+        return this.starting;
+    }
+
+    /** Stops processing timers (running ones finish first) and closes the connections the plugin opened. */
+    async stop(): Promise<void> {
+        this.starting = undefined;
+        await this.svc.scheduler?.stop();
+        if (this.createdScheduler) {
+            this.svc.scheduler = undefined;
+            this.createdScheduler = false;
+        }
+        await this.mongo?.close();
+        this.mongo = undefined;
+    }
+
+    /**
+     * Handles a turn. The bot's own logic always runs (or, for a click on one of the plugin's buttons, the
+     * plugin answers it); no plugin failure stops the reply.
+     *
+     * @param context The turn.
+     * @param next The rest of the pipeline.
+     */
+    async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+        if (!isUserMessage(context.activity)) {
+            await next();
+            return;
+        }
+        let turn: Turn | undefined;
+        try {
+            turn = await this.beginTurn(context);
+        } catch (err) {
+            this.report(err, context);
+        }
+        let handled = false;
+        if (turn?.payload) {
+            handled = true;
+            try {
+                await this.answerButton(context, turn);
+            } catch (err) {
+                this.report(err, context);
+            }
+        }
+        try {
+            if (!handled) {
+                await next();
+            }
+        } finally {
+            if (turn) {
+                try {
+                    await this.endTurn(context, turn);
+                } catch (err) {
+                    this.report(err, context);
+                }
+            }
+        }
+    }
+
+    private async open(): Promise<void> {
+        const { options } = this.svc;
+        const prefix = options.collectionPrefix ?? DEFAULTS.collectionPrefix;
+        if (options.mongo) {
+            this.mongo = await openMongo(options.mongo);
+            const db = this.mongo.db;
+            try {
+                const snapshots = new MongoSnapshotStore(db, { collection: `${prefix}Snapshots` });
+                const abandonments = new MongoAbandonmentLog(db, { collection: `${prefix}Events` });
+                await Promise.all([snapshots.init(), abandonments.init()]);
+                this.svc.snapshots = snapshots;
+                this.svc.abandonments = abandonments;
+                if (!this.svc.scheduler) {
+                    this.svc.scheduler = new AgendaScheduler({
+                        mongo: db,
+                        collection: `${prefix}Jobs`,
+                        processEvery: toMilliseconds(options.processEvery ?? DEFAULTS.processEvery, 'processEvery'),
+                        onError: (err) => this.report(err),
+                    });
+                    this.createdScheduler = true;
+                }
+            } catch (err) {
+                await this.mongo.close();
+                this.mongo = undefined;
+                throw err instanceof InactivitySchedulerError ? err : new InactivitySchedulerError('Could not prepare the MongoDB collections.', { cause: err });
+            }
+        }
+        await (this.svc.scheduler as TimerScheduler).start(createTimerHandler(this.svc));
+        // Snapshots past their window are marked expired (and their data dropped) at start and on each resume lookup.
+        await this.svc.snapshots?.expire(this.svc.now()).catch((err: unknown) => this.report(err));
+        debug('started');
+    }
+
+    private async beginTurn(context: TurnContext): Promise<Turn> {
+        const svc = this.svc;
+        const now = svc.now();
+        const previous = readState(await svc.state.get(context));
+        const negotiated = svc.options.localeNegotiator ? await svc.options.localeNegotiator(context) : undefined;
+        const reference = TurnContext.getConversationReference(context.activity);
+        const state: InactivityState = {
+            ...(previous ?? { stagesDone: [], transcript: [] }),
+            v: STATE_VERSION,
+            lastUserActivityAt: now,
+            reference,
+            locale: normalizeLocale(negotiated ?? context.activity.locale) ?? previous?.locale,
+            stagesDone: [],
+        };
+        const payload = readPayload(context.activity);
+        const turn: Turn = { state, payload, pendingBefore: previous?.pending, botLines: [] };
+        if (!payload) {
+            // Anything the user types makes earlier buttons stale: a later click on them changes nothing.
+            state.pending = undefined;
+            if (context.activity.text) {
+                this.addTranscript(state, 'user', context.activity.text);
+            }
+            const before = promptIdentity(activePath(await svc.dialogState.get(context, { dialogStack: [] })));
+            if (before) {
+                turn.reprompts = watchReprompts(svc, context, state, before);
+            }
+        }
+        context.onSendActivities(async (_ctx, activities, nextSend) => {
+            for (const a of activities) {
+                if (a.type === ActivityTypes.Message && a.text) {
+                    turn.botLines.push(a.text);
+                }
+            }
+            return nextSend();
+        });
+        await svc.state.set(context, state);
+        return turn;
+    }
+
+    private async answerButton(context: TurnContext, turn: Turn): Promise<void> {
+        const svc = this.svc;
+        const { state, payload, pendingBefore } = turn;
+        const kind = payload === 'invalid' || payload === undefined ? undefined : payload.action === 'continue' || payload.action === 'startOver' ? 'reminder' : 'resume';
+        if (payload === 'invalid' || payload === undefined || !pendingBefore || pendingBefore.nonce !== payload.nonce || pendingBefore.kind !== kind) {
+            debug('stale or forged button in %s', context.activity.conversation?.id);
+            await context.sendActivity(textActivity(svc.localizer.t(state.locale, kind === 'resume' ? 'stale.resume' : 'stale.button')));
+            state.pending = pendingBefore;
+            return;
+        }
+        // One click per set of buttons.
+        state.pending = undefined;
+        const info = inspectFlow(activePath(await svc.dialogState.get(context, { dialogStack: [] })), svc.settings.flows, svc.options.dialog);
+        switch (payload.action) {
+            case 'continue':
+                return continueFlow(svc, context, state, info);
+            case 'startOver':
+                return startOver(svc, context, state, info);
+            case 'resume':
+            case 'fresh':
+                return answerResume(svc, context, state, pendingBefore, payload.action === 'resume');
+        }
+    }
+
+    private async endTurn(context: TurnContext, turn: Turn): Promise<void> {
+        const svc = this.svc;
+        const { state } = turn;
+        const now = svc.now();
+        for (const line of turn.botLines) {
+            this.addTranscript(state, 'bot', line);
+        }
+        const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
+        const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
+        let began = false;
+        if (!info) {
+            state.flow = undefined;
+        } else if (!state.flow || state.flow.id !== info.flowId) {
+            state.flow = { id: info.flowId, startedAt: now, reminded: false };
+            began = true;
+        }
+        if (state.invalid && state.invalid.prompt !== promptIdentity(path)) {
+            state.invalid = undefined;
+        }
+        if (info && state.flow) {
+            const policy = resolvePolicy(svc.settings.policy, info, svc.settings.flows);
+            if (turn.reprompts?.escalate) {
+                state.invalid = undefined;
+                await endFlow(svc, context, state, info, policy, 'invalidInput');
+            } else if (policy.enabled && policy.maxDuration !== null && now - state.flow.startedAt >= policy.maxDuration) {
+                await endFlow(svc, context, state, info, policy, 'maxDuration');
+            } else {
+                if (began && !turn.payload) {
+                    await this.withinBudget(offerResume(svc, context, state, info), 'look up a saved flow').catch((err: unknown) => this.report(err, context));
+                }
+                await this.arm(context, state, policy.enabled ? nextDue(state, policy) : undefined);
+            }
+        }
+        await svc.state.set(context, state);
+        await svc.conversationState.saveChanges(context);
+    }
+
+    /** Arms the conversation's timer unless the one already armed fires at or before `due` (then it re-arms itself). */
+    private async arm(context: TurnContext, state: InactivityState, due: number | undefined): Promise<void> {
+        const now = this.svc.now();
+        if (due === undefined || (state.armedFor !== undefined && state.armedFor > now && state.armedFor <= due)) {
+            return;
+        }
+        try {
+            const scheduler = this.svc.scheduler;
+            if (!scheduler || !this.starting) {
+                throw new InactivitySchedulerError('InactivityMiddleware received a turn before start() was called: call `await inactivity.start()` at start-up.');
+            }
+            await this.withinBudget(scheduler.arm({ v: TIMER_DATA_VERSION, key: conversationKey(state.reference), reference: state.reference }, new Date(due)), 'arm the timer');
+            state.armedFor = due;
+        } catch (err) {
+            // Not known to be armed: the next turn tries again.
+            state.armedFor = undefined;
+            this.report(err, context);
+        }
+    }
+
+    private withinBudget<T>(work: Promise<T>, what: string): Promise<T> {
+        const ms = this.svc.settings.schedulerTimeout;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new InactivitySchedulerError(`Gave up waiting for MongoDB to ${what} after ${ms} ms; the turn went on without it.`)), ms);
+        });
+        // The abandoned work may still fail later; that failure has been reported as the timeout already.
+        work.catch(() => undefined);
+        return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+    }
+
+    private addTranscript(state: InactivityState, from: 'user' | 'bot', text: string): void {
+        const size = this.svc.settings.transcriptSize;
+        if (size <= 0) {
+            return;
+        }
+        state.transcript = [...state.transcript, { from, text: text.slice(0, 500), at: this.svc.now() }].slice(-size);
+    }
+
+    private report(err: unknown, context?: TurnContext): void {
+        const error = err instanceof Error ? err : new Error(String(err));
+        debug('error: %O', error);
+        try {
+            if (this.svc?.options.onError) {
+                void Promise.resolve(this.svc.options.onError(error, context)).catch((e: unknown) => debug('onError failed: %O', e));
+                return;
+            }
+            const onTurnError = (context?.adapter as { onTurnError?: (c: TurnContext, e: Error) => Promise<void> } | undefined)?.onTurnError;
+            if (context && onTurnError) {
+                void onTurnError.call(context.adapter, context, error).catch((e: unknown) => debug('onTurnError failed: %O', e));
+            }
+        } catch (e) {
+            debug('error reporting failed: %O', e);
+        }
+    }
+}
+
+function isUserMessage(activity: Partial<Activity>): boolean {
+    return activity.type === ActivityTypes.Message && activity.from?.role !== 'bot';
+}
+
+

@@ -1,0 +1,94 @@
+import type { ConversationReference } from 'botbuilder';
+
+/** Version of {@link InactivityState}; bump it and upgrade old records in {@link readState} when the shape changes. */
+export const STATE_VERSION = 1;
+
+/** The property of the bot's conversation state the plugin owns. */
+export const STATE_PROPERTY = 'botbuilder-inactivity';
+
+/** A button the plugin sent and will accept once. */
+export interface PendingButtons {
+    /** Random one-time token carried by the buttons. */
+    nonce: string;
+    /** What the buttons answer. */
+    kind: 'reminder' | 'resume';
+    /** When they were sent (epoch ms). */
+    issuedAt: number;
+    /** The snapshot a resume offer is about. */
+    snapshotId?: string;
+}
+
+/** One line of the recent-messages transcript kept for handoffs. */
+export interface TranscriptLine {
+    /** Who spoke. */
+    from: 'user' | 'bot';
+    /** The message text (never sent to telemetry). */
+    text: string;
+    /** When (epoch ms). */
+    at: number;
+}
+
+/** What the plugin knows about the flow in progress. */
+export interface FlowProgress {
+    /** The flow's dialog id. */
+    id: string;
+    /** When it began (epoch ms), for `maxDuration` and time spent. */
+    startedAt: number;
+    /** Whether a reminder went out while it ran. */
+    reminded: boolean;
+    /** The snapshot it was resumed from, if any. */
+    resumedFrom?: string;
+}
+
+/**
+ * The plugin's record in a conversation's state. Only serialisable data: it is saved by the bot's storage.
+ */
+export interface InactivityState {
+    /** Schema version, {@link STATE_VERSION}. */
+    v: number;
+    /** The user's last message (epoch ms). Every idle time is measured from here. */
+    lastUserActivityAt: number;
+    /** Where to write back when a timer fires. */
+    reference: Partial<ConversationReference>;
+    /** The user's locale, normalised. */
+    locale?: string;
+    /** When the armed timer is due (epoch ms); undefined when none is known to be armed. */
+    armedFor?: number;
+    /** Ladder stages already taken since the last user message. */
+    stagesDone: string[];
+    /** The flow in progress, if any. */
+    flow?: FlowProgress;
+    /** Buttons awaiting a click. */
+    pending?: PendingButtons;
+    /** Recent messages for a handoff transcript. */
+    transcript: TranscriptLine[];
+    /** Invalid answers in a row to the prompt waiting now (progressive re-prompts). */
+    invalid?: { prompt: string; count: number };
+}
+
+/**
+ * Reads a stored record, upgrading older versions and discarding what cannot be read.
+ *
+ * @param raw What the storage returned.
+ * @returns A current record, or `undefined`.
+ */
+export function readState(raw: unknown): InactivityState | undefined {
+    if (!raw || typeof raw !== 'object') {
+        return undefined;
+    }
+    const s = raw as Partial<InactivityState>;
+    if (s.v !== STATE_VERSION || typeof s.lastUserActivityAt !== 'number' || !s.reference) {
+        return undefined;
+    }
+    return { ...s, stagesDone: Array.isArray(s.stagesDone) ? s.stagesDone : [], transcript: Array.isArray(s.transcript) ? s.transcript : [] } as InactivityState;
+}
+
+/**
+ * The key of a conversation's timer: one timer per channel and conversation.
+ *
+ * @param reference The conversation's reference.
+ * @returns `<channelId>/<conversationId>`.
+ */
+export function conversationKey(reference: Partial<ConversationReference>): string {
+    return `${reference.channelId ?? 'unknown'}/${reference.conversation?.id ?? 'unknown'}`;
+}

@@ -1,0 +1,71 @@
+import type { InactivityState } from './inactivityState';
+import type { ResolvedPolicy } from './options';
+
+/** A step of the ladder: the reminder, the final action, or the end of the flow's maximum duration. */
+export type StageName = 'reminder' | 'final' | 'maxDuration';
+
+/** A stage and when it comes due (epoch ms). */
+export interface Stage {
+    /** Which stage. */
+    name: StageName;
+    /** When it is due. */
+    at: number;
+}
+
+/**
+ * A timer may fire a little before a stage's time (clock differences between bot instances). Stages due
+ * within this margin are taken rather than re-armed for a few milliseconds later.
+ */
+export const EARLY_TOLERANCE_MS = 250;
+
+/**
+ * The stages still to come for the flow in progress, in time order. Idle stages count from the user's last
+ * message; `maxDuration` from the flow's start.
+ *
+ * @param state The plugin's record.
+ * @param policy The policy in force.
+ * @returns Stages not yet taken since the last user message.
+ */
+export function pendingStages(state: InactivityState, policy: ResolvedPolicy): Stage[] {
+    if (!policy.enabled) {
+        return [];
+    }
+    const stages: Stage[] = [];
+    if (policy.remind && policy.reminderAfter < policy.closeAfter) {
+        stages.push({ name: 'reminder', at: state.lastUserActivityAt + policy.reminderAfter });
+    }
+    stages.push({ name: 'final', at: state.lastUserActivityAt + policy.closeAfter });
+    if (policy.maxDuration !== null && state.flow) {
+        stages.push({ name: 'maxDuration', at: state.flow.startedAt + policy.maxDuration });
+    }
+    return stages.filter((s) => !state.stagesDone.includes(s.name)).sort((a, b) => a.at - b.at);
+}
+
+/**
+ * When the conversation's timer should next fire.
+ *
+ * @param state The plugin's record.
+ * @param policy The policy in force.
+ * @returns Epoch ms, or `undefined` when nothing is left to do.
+ */
+export function nextDue(state: InactivityState, policy: ResolvedPolicy): number | undefined {
+    return pendingStages(state, policy)[0]?.at;
+}
+
+/**
+ * Which stage to take now. When several are due (the bot was down for a while), the most final wins and the
+ * others are skipped: a user never gets a reminder and a goodbye at once.
+ *
+ * @param state The plugin's record.
+ * @param policy The policy in force.
+ * @param now The time.
+ * @returns The stage to take and every stage it settles, or `undefined` when none is due.
+ */
+export function dueStage(state: InactivityState, policy: ResolvedPolicy, now: number): { stage: Stage; settled: StageName[] } | undefined {
+    const due = pendingStages(state, policy).filter((s) => s.at <= now + EARLY_TOLERANCE_MS);
+    if (due.length === 0) {
+        return undefined;
+    }
+    const stage = due.find((s) => s.name === 'maxDuration') ?? due.find((s) => s.name === 'final') ?? due[0];
+    return { stage, settled: due.map((s) => s.name) };
+}

@@ -1,0 +1,212 @@
+import createDebug from 'debug';
+import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
+import i18next, { i18n, TOptions } from 'i18next';
+import { join } from 'path';
+import { InactivityConfigError } from './errors';
+import { PACKAGE_ROOT, readManifest } from './manifest';
+
+const debug = createDebug('botbuilder-inactivity:i18n');
+
+/** The plugin's own locale namespace (`locales/<lng>/inactivity.json`). */
+export const NAMESPACE = 'inactivity';
+
+/** Options of {@link Localizer}. */
+export interface LocalizerOptions {
+    /** Language used when the user's cannot be served. Default `'en'`. */
+    defaultLocale?: string;
+    /** The plugin's locales folder. Default: the package's `locales/`. */
+    localesPath?: string;
+    /** Extra folders (the bot's own texts) laid out `<lng>/<namespace>.json`. */
+    extraPaths?: string[];
+    /** Receives problems with locale files that were skipped (a broken translation never stops the bot). */
+    onProblem?: (err: Error) => void;
+}
+
+/**
+ * Turns a channel's locale (`pt_BR`, `PT-BR`, `pt-br`) into a canonical BCP 47 tag (`pt-BR`).
+ *
+ * @param raw The locale as a channel or a user gave it.
+ * @returns The canonical tag, or `undefined` when it is not a valid tag.
+ */
+export function normalizeLocale(raw: string | undefined | null): string | undefined {
+    if (typeof raw !== 'string' || !raw.trim()) {
+        return undefined;
+    }
+    try {
+        return Intl.getCanonicalLocales(raw.trim().replace(/_/g, '-'))[0];
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The plugin's private i18next instance: loads `<lng>/<ns>.json` files once, and translates with a fallback
+ * chain (`pt-BR` → `pt` → default) so that a raw key never reaches a user.
+ */
+export class Localizer {
+    private readonly i18n: i18n;
+    private readonly defaultLocale: string;
+    private readonly languages = new Set<string>();
+
+    /**
+     * @param options Where the texts are and what to do with broken files.
+     * @throws InactivityConfigError when the default language's plugin file cannot be loaded.
+     */
+    constructor(options: LocalizerOptions = {}) {
+        this.defaultLocale = normalizeLocale(options.defaultLocale ?? 'en') ?? 'en';
+        const resources: Record<string, Record<string, object>> = {};
+        const base = options.localesPath ?? join(PACKAGE_ROOT, readManifest().locales.path);
+        for (const dir of [base, ...(options.extraPaths ?? [])]) {
+            this.loadFolder(dir, resources, options.onProblem);
+        }
+        if (!resources[this.defaultLocale]?.[NAMESPACE] && !resources.en?.[NAMESPACE]) {
+            throw new InactivityConfigError(
+                `No usable ${NAMESPACE}.json for the default locale '${this.defaultLocale}' (or 'en') in ${base}: the plugin needs one language with every text.`
+            );
+        }
+        this.i18n = i18next.createInstance();
+        void this.i18n.init({
+            resources,
+            ns: [NAMESPACE, ...new Set(Object.values(resources).flatMap((r) => Object.keys(r)))],
+            defaultNS: NAMESPACE,
+            fallbackLng: (code: string) => this.chain(code),
+            initAsync: false,
+            interpolation: { escapeValue: false },
+            returnNull: false,
+            showSupportNotice: false,
+        } as Parameters<i18n['init']>[0]);
+    }
+
+    /**
+     * The languages to try for a locale, most specific first, ending with the default.
+     *
+     * @param locale A locale in any casing or separator.
+     * @returns E.g. `['pt-BR', 'pt', 'en']`.
+     */
+    chain(locale: string | undefined): string[] {
+        const out: string[] = [];
+        const tag = normalizeLocale(locale);
+        if (tag) {
+            const parts = tag.split('-');
+            for (let i = parts.length; i > 0; i--) {
+                const candidate = parts.slice(0, i).join('-');
+                if (this.languages.has(candidate) && !out.includes(candidate)) {
+                    out.push(candidate);
+                }
+            }
+        }
+        for (const fallback of [this.defaultLocale, 'en']) {
+            if (this.languages.has(fallback) && !out.includes(fallback)) {
+                out.push(fallback);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The language a user's locale is served in.
+     *
+     * @param locale The user's locale.
+     * @returns The first language of {@link chain} that has texts.
+     */
+    resolve(locale: string | undefined): string {
+        return this.chain(locale)[0] ?? this.defaultLocale;
+    }
+
+    /**
+     * Whether a key exists in the fallback chain of a locale.
+     *
+     * @param key A plugin key (`reminder.text`) or `<ns>:<key>`.
+     * @param locale The user's locale.
+     * @returns True when some language of the chain has it.
+     */
+    has(key: string, locale: string | undefined): boolean {
+        return this.chain(locale).some((lng) => this.i18n.exists(key, { lng, fallbackLng: false } as TOptions));
+    }
+
+    /**
+     * Translates a key.
+     *
+     * @param locale The user's locale.
+     * @param key A plugin key or `<ns>:<key>`.
+     * @param vars Interpolation variables (`count` selects plural forms).
+     * @returns The text; never the raw key (an empty string, reported, if no language has it).
+     */
+    t(locale: string | undefined, key: string, vars: Record<string, unknown> = {}): string {
+        for (const lng of this.chain(locale)) {
+            if (this.i18n.exists(key, { lng, fallbackLng: false, ...vars } as TOptions)) {
+                return this.i18n.getFixedT(lng)(key, { ...vars, lng } as TOptions) as string;
+            }
+        }
+        debug('missing key %s for %s', key, locale);
+        return '';
+    }
+
+    /**
+     * Picks the first key whose placeholders can all be filled from `vars`, and translates it.
+     *
+     * @param locale The user's locale.
+     * @param keys Candidate keys in order of preference.
+     * @param vars The values available.
+     * @returns The text, or `undefined` when no key fits.
+     */
+    firstFitting(locale: string | undefined, keys: string[], vars: Record<string, unknown>): string | undefined {
+        for (const key of keys) {
+            if (!this.has(key, locale)) {
+                continue;
+            }
+            const names = [...(this.rawText(key, locale) ?? '').matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]);
+            if (names.every((n) => vars[n] !== undefined && vars[n] !== null && vars[n] !== '')) {
+                return this.t(locale, key, vars);
+            }
+        }
+        return undefined;
+    }
+
+    private rawText(key: string, locale: string | undefined): string | undefined {
+        const [ns, path] = key.includes(':') ? (key.split(':', 2) as [string, string]) : [NAMESPACE, key];
+        for (const lng of this.chain(locale)) {
+            const value = this.i18n.getResource(lng, ns, path) as unknown;
+            if (typeof value === 'string') {
+                return value;
+            }
+        }
+        return undefined;
+    }
+
+    private loadFolder(dir: string, resources: Record<string, Record<string, object>>, onProblem?: (err: Error) => void): void {
+        if (!existsSync(dir)) {
+            throw new InactivityConfigError(`The locales folder ${dir} does not exist.`);
+        }
+        for (const lngDir of readdirSync(dir)) {
+            const full = join(dir, lngDir);
+            if (!statSync(full).isDirectory()) {
+                continue;
+            }
+            const lng = normalizeLocale(lngDir);
+            if (!lng) {
+                onProblem?.(new InactivityConfigError(`Skipped ${full}: '${lngDir}' is not a language tag.`));
+                continue;
+            }
+            for (const file of readdirSync(full).filter((f) => f.endsWith('.json'))) {
+                const path = join(full, file);
+                try {
+                    const data = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+                    if (!data || typeof data !== 'object' || Array.isArray(data)) {
+                        throw new Error('the file must hold a JSON object');
+                    }
+                    resources[lng] ??= {};
+                    resources[lng][file.slice(0, -'.json'.length)] = data as object;
+                    this.languages.add(lng);
+                } catch (err) {
+                    const problem = new InactivityConfigError(
+                        `Skipped the broken locale file ${path} (users get the fallback language instead): ${(err as Error).message}. Run 'npx botbuilder-inactivity check-locales' for details.`,
+                        { cause: err }
+                    );
+                    debug('%s', problem.message);
+                    onProblem?.(problem);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import type { BotTelemetryClient, ConversationReference, ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { Dialog, DialogState } from 'botbuilder-dialogs';
+import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
+import type { Duration } from './duration';
+import type { MongoSource } from './mongoConnection';
+import type { FinalAction, FlowDefinition, InactivityPolicy } from './policy';
+import type { TimerScheduler } from './scheduling/timerScheduler';
+
+/** The part of a bot adapter the plugin needs to write to a conversation later (CloudAdapter has it). */
+export interface ProactiveAdapter {
+    /** Runs `logic` in a new turn for the conversation `reference` points at. */
+    continueConversationAsync(
+        botAppId: string,
+        reference: Partial<ConversationReference>,
+        logic: (context: TurnContext) => Promise<void>
+    ): Promise<void>;
+}
+
+/**
+ * Options of {@link InactivityMiddleware}. Durations accept milliseconds or strings such as `'5 minutes'`.
+ * Every field that has a default is also described, with that default, in `manifest.json`.
+ */
+export interface InactivityOptions extends InactivityPolicy {
+    /** The adapter the middleware is added to; used to send reminders when a timer fires. Required. */
+    adapter: ProactiveAdapter;
+    /** The bot's conversation state; the plugin keeps its own versioned property in it. Required. */
+    conversationState: ConversationState;
+    /** The accessor of the bot's dialog state (the one given to `DialogSet` or `runDialog`). Required. */
+    dialogState: StatePropertyAccessor<DialogState>;
+    /**
+     * The bot's root dialog. Needed for Continue (re-ask the step), Start over, fallback dialogs and resuming;
+     * without it the plugin can only remind, close and hand off.
+     */
+    dialog?: Dialog;
+    /** Where durable timers and snapshots live: a MongoDB connection string, a `MongoClient` or a `Db`. */
+    mongo?: MongoSource;
+    /** A running Agenda instance to put timers on instead of the plugin's own (its `processEvery` then applies). */
+    agenda?: Agenda;
+    /** Any other scheduler implementing the port (tests use an in-memory one). Takes precedence over `mongo`/`agenda`. */
+    scheduler?: TimerScheduler;
+    /** The bot's app id for proactive messages. Default `''`, as the Emulator and credential-less bots need. */
+    botAppId?: string;
+    /** Per-flow (dialog id) descriptions and overrides. Default `{}`. */
+    flows?: Record<string, FlowDefinition>;
+    /** Path of a JSON policy file designers edit (`{ "defaults": {...}, "flows": {...} }`), merged under `flows`. */
+    policyFile?: string;
+    /** Language used when the user's cannot be served. Default `'en'`. */
+    defaultLocale?: string;
+    /** A folder of the bot's own texts laid out `<lng>/<namespace>.json`, for flow activity and summary keys. */
+    localesPath?: string;
+    /** Picks the user's locale; default: the activity's `locale`. */
+    localeNegotiator?: (context: TurnContext) => string | undefined | Promise<string | undefined>;
+    /** Polling interval of the Agenda the plugin creates. Default `500` ms, which keeps timers within 1 s of due. */
+    processEvery?: Duration;
+    /** How long a turn waits for the scheduler before it carries on (the timer is re-armed on a later turn). Default `'2 seconds'`. */
+    schedulerTimeout?: Duration;
+    /** Recent messages kept for a handoff transcript. Default `10`. */
+    transcriptSize?: number;
+    /** Send `endOfConversation` (code `botTimedOut`) after closing, on channels that accept it. Default `true`. */
+    endOfConversation?: boolean;
+    /** Prefix of the plugin's MongoDB collections (`<prefix>Jobs`, `<prefix>Snapshots`, `<prefix>Events`). Default `'inactivity'`. */
+    collectionPrefix?: string;
+    /** Receives `trackEvent` calls for reminders, closes, handoffs, continues, restarts and abandonments. */
+    telemetryClient?: BotTelemetryClient;
+    /** Receives every error the plugin recovers from. Default: the adapter's `onTurnError` during a turn, else a debug log. */
+    onError?: (error: Error, context?: TurnContext) => void | Promise<void>;
+    /** The clock, in epoch milliseconds. Default `Date.now`. */
+    now?: () => number;
+}
+
+/** The settings every flow starts from; merged from {@link DEFAULTS} and the options. Durations in ms. */
+export interface ResolvedPolicy {
+    enabled: boolean;
+    remind: boolean;
+    reminderAfter: number;
+    closeAfter: number;
+    finalAction: FinalAction;
+    fallbackDialog?: string;
+    resumeWindow: number;
+    maxInvalidAttempts: number;
+    maxDuration: number | null;
+    messages: { reminder?: string; close?: string; handoff?: string; hint?: string };
+}
+
+/** The plugin's defaults: the single source for code, README and manifest.json (a test keeps them equal). */
+export const DEFAULTS = {
+    enabled: true,
+    remind: true,
+    reminderAfter: '5 minutes',
+    closeAfter: '15 minutes',
+    finalAction: 'close',
+    resumeWindow: '24 hours',
+    maxInvalidAttempts: 3,
+    maxDuration: null,
+    botAppId: '',
+    flows: {},
+    defaultLocale: 'en',
+    processEvery: 500,
+    schedulerTimeout: '2 seconds',
+    transcriptSize: 10,
+    endOfConversation: true,
+    collectionPrefix: 'inactivity',
+} as const;

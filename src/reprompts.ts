@@ -1,0 +1,95 @@
+import { Activity, ActivityTypes, TurnContext } from 'botbuilder';
+import { ChoicePrompt, ConfirmPrompt, DateTimePrompt, Dialog, NumberPrompt, TextPrompt } from 'botbuilder-dialogs';
+import { ActiveFrame, activePath, inspectFlow, resolvePolicy } from './dialogPath';
+import type { InactivityState } from './inactivityState';
+import type { Services } from './services';
+
+/**
+ * Identifies the prompt waiting for an answer: its id, depth and the waterfall step that began it, so that the
+ * same prompt asked again at a later step counts as a new question.
+ *
+ * @param path The active path.
+ * @returns An identity string, or `undefined` when no prompt waits.
+ */
+export function promptIdentity(path: ActiveFrame[]): string | undefined {
+    const top = path[path.length - 1];
+    if (!top || top.state.stepIndex !== undefined || !top.state.options || typeof top.state.state !== 'object') {
+        return undefined;
+    }
+    const parent = path[path.length - 2];
+    return `${top.depth}:${top.id}:${parent?.state.stepIndex ?? '-'}`;
+}
+
+/** What the re-prompt watcher found during one turn. */
+export interface RepromptWatch {
+    /** The user's answer was refused this many times in a row (0 when it was accepted). */
+    count: number;
+    /** The limit was reached: the step's final action must be taken after the turn. */
+    escalate: boolean;
+}
+
+/**
+ * Watches one turn's outgoing messages for a prompt asking its own question again (the answer failed
+ * validation). The first refusal gets a gentle line before the prompt's retry, later ones an explicit line
+ * with an example of a valid answer, and at `maxInvalidAttempts` the retry is held back so the step's final
+ * action can be taken instead.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param state The plugin's record (its `invalid` counter is updated).
+ * @param before The prompt waiting when the turn began.
+ * @returns What was seen, filled in as the turn runs.
+ */
+export function watchReprompts(svc: Services, context: TurnContext, state: InactivityState, before: string): RepromptWatch {
+    const watch: RepromptWatch = { count: 0, escalate: false };
+    const ours = new WeakSet<Partial<Activity>>();
+    context.onSendActivities(async (ctx, activities, next) => {
+        if (watch.escalate || !activities.some((a) => a.type === ActivityTypes.Message && !ours.has(a))) {
+            return watch.escalate ? [] : next();
+        }
+        const path = activePath(await svc.dialogState.get(ctx));
+        if (promptIdentity(path) !== before) {
+            return next();
+        }
+        const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
+        const policy = info ? resolvePolicy(svc.settings.policy, info, svc.settings.flows) : svc.settings.policy;
+        if (!info || !policy.enabled || policy.maxInvalidAttempts <= 0) {
+            return next();
+        }
+        const count = (state.invalid?.prompt === before ? state.invalid.count : 0) + 1;
+        state.invalid = { prompt: before, count };
+        watch.count = count;
+        if (count >= policy.maxInvalidAttempts) {
+            watch.escalate = true;
+            return [];
+        }
+        const line: Partial<Activity> = { type: ActivityTypes.Message, text: hintText(svc, state.locale, count, policy.messages.hint, info.prompt?.dialog, path[path.length - 1]) };
+        ours.add(line);
+        activities.unshift(line);
+        return next();
+    });
+    return watch;
+}
+
+function hintText(svc: Services, locale: string | undefined, count: number, hintKey: string | undefined, prompt: Dialog | undefined, frame: ActiveFrame): string {
+    const t = svc.localizer;
+    if (count <= 1) {
+        return t.t(locale, 'reprompt.gentle');
+    }
+    const hint = hintKey ? t.t(locale, hintKey) : promptHint(svc, locale, prompt, frame);
+    return hint ? t.t(locale, 'reprompt.explicit', { hint }) : t.t(locale, 'reprompt.explicitNoHint');
+}
+
+function promptHint(svc: Services, locale: string | undefined, prompt: Dialog | undefined, frame: ActiveFrame): string | undefined {
+    const t = svc.localizer;
+    // Checked most specific first: the built-in prompts do not inherit from each other, but a bot's may.
+    if (prompt instanceof ChoicePrompt) {
+        const choices = ((frame.state.options as { choices?: Array<string | { value: string }> }).choices ?? []).map((c) => (typeof c === 'string' ? c : c.value));
+        return t.t(locale, 'reprompt.hint.choice', { choices: choices.join(', ') });
+    }
+    if (prompt instanceof ConfirmPrompt) return t.t(locale, 'reprompt.hint.confirm');
+    if (prompt instanceof NumberPrompt) return t.t(locale, 'reprompt.hint.number');
+    if (prompt instanceof DateTimePrompt) return t.t(locale, 'reprompt.hint.datetime');
+    if (prompt instanceof TextPrompt) return t.t(locale, 'reprompt.hint.text');
+    return undefined;
+}

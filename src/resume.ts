@@ -1,0 +1,89 @@
+import { TurnContext } from 'botbuilder';
+import { DialogState } from 'botbuilder-dialogs';
+import { buttonValue, newNonce } from './buttonPayload';
+import { activePath, FlowInfo, inspectFlow } from './dialogPath';
+import { dialogContextAt, scopeOf } from './flowActions';
+import type { InactivityState, PendingButtons } from './inactivityState';
+import { describeFlow, textActivity, withButtons } from './messages';
+import type { Services } from './services';
+import { TelemetryEvents, track } from './telemetry';
+
+/**
+ * When a user begins a flow they abandoned within the resume window, offers Resume / Start fresh, naming
+ * what they had entered ("You were adding Maria Silva").
+ *
+ * @param svc The services.
+ * @param context The turn in which the flow began.
+ * @param state The plugin's record (gets the pending offer).
+ * @param info The flow that began.
+ */
+export async function offerResume(svc: Services, context: TurnContext, state: InactivityState, info: FlowInfo): Promise<void> {
+    const scope = scopeOf(state);
+    if (!svc.snapshots || !scope) {
+        return;
+    }
+    const snapshot = await svc.snapshots.findResumable(scope, info.flowId, svc.now());
+    if (!snapshot) {
+        return;
+    }
+    let saved: FlowInfo | undefined;
+    try {
+        saved = inspectFlow(activePath(JSON.parse(snapshot.dialogStateJson) as DialogState), svc.settings.flows, svc.options.dialog);
+    } catch (err) {
+        svc.report(err, context);
+        return;
+    }
+    if (!saved || saved.flowId !== info.flowId) {
+        return;
+    }
+    const t = svc.localizer;
+    const locale = state.locale;
+    const description = describeFlow(t, locale, saved);
+    const nonce = newNonce();
+    state.pending = { nonce, kind: 'resume', issuedAt: svc.now(), snapshotId: snapshot.id };
+    const text = t.firstFitting(locale, description.step !== undefined ? ['resume.offerWithStep', 'resume.offer'] : ['resume.offer'], { ...description }) ?? t.t(locale, 'resume.offer', { activity: t.t(locale, 'activity.generic') });
+    const resumeTitle = description.summary ? t.t(locale, 'buttons.resume', { summary: description.summary }) : t.t(locale, 'buttons.resumeGeneric');
+    await context.sendActivity(
+        withButtons(text, [
+            { title: resumeTitle, value: buttonValue('resume', nonce) },
+            { title: t.t(locale, 'buttons.startFresh'), value: buttonValue('fresh', nonce) },
+        ])
+    );
+    track(svc.telemetry, TelemetryEvents.resumeOffered, { conversationId: context.activity.conversation.id, dialogId: info.flowId, step: description.step }, { ageMs: svc.now() - snapshot.createdAt }, (e) => svc.report(e, context));
+}
+
+/**
+ * Answers Resume or Start fresh. The snapshot is claimed atomically for this user, so a replayed, expired or
+ * foreign offer restores nothing and reveals nothing.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param state The plugin's record.
+ * @param pending The offer the click answers.
+ * @param resume True for Resume, false for Start fresh.
+ */
+export async function answerResume(svc: Services, context: TurnContext, state: InactivityState, pending: PendingButtons, resume: boolean): Promise<void> {
+    const t = svc.localizer;
+    const scope = scopeOf(state);
+    const now = svc.now();
+    const snapshot = svc.snapshots && scope && pending.snapshotId ? await svc.snapshots.claim(pending.snapshotId, scope, resume ? 'resumed' : 'discarded', now) : undefined;
+    if (!snapshot) {
+        await context.sendActivity(textActivity(t.t(state.locale, 'stale.resume')));
+        return;
+    }
+    if (resume) {
+        await svc.dialogState.set(context, JSON.parse(snapshot.dialogStateJson) as DialogState);
+        state.flow = { id: snapshot.flowId, startedAt: now, reminded: false, resumedFrom: snapshot.id };
+        await svc.abandonments?.markResumed(snapshot.id, new Date(now)).catch((err: unknown) => svc.report(err, context));
+    }
+    await context.sendActivity(textActivity(t.t(state.locale, resume ? 'resume.resumed' : 'resume.fresh')));
+    // Re-ask the step: the saved one on Resume, the first question of the new run on Start fresh.
+    await (await dialogContextAt(svc, context))?.repromptDialog();
+    track(
+        svc.telemetry,
+        resume ? TelemetryEvents.resumed : TelemetryEvents.startedFresh,
+        { conversationId: context.activity.conversation.id, dialogId: snapshot.flowId, step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined },
+        { ageMs: now - snapshot.createdAt },
+        (e) => svc.report(e, context)
+    );
+}

@@ -1,0 +1,58 @@
+import type { BotTelemetryClient, ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { DialogSet, DialogState } from 'botbuilder-dialogs';
+import type { AbandonmentLog } from './analytics/abandonmentLog';
+import type { InactivityState } from './inactivityState';
+import type { Localizer } from './localization';
+import type { InactivityOptions, ResolvedPolicy } from './options';
+import type { FlowDefinition } from './policy';
+import type { SnapshotStore } from './snapshots/snapshotStore';
+import type { TimerScheduler } from './scheduling/timerScheduler';
+
+/** Settings resolved once at construction, durations in ms. */
+export interface Settings {
+    /** The plugin-wide policy. */
+    policy: ResolvedPolicy;
+    /** Flows from options and the policy file. */
+    flows: Record<string, FlowDefinition>;
+    /** App id for proactive turns. */
+    botAppId: string;
+    /** How long a turn waits for the scheduler. */
+    schedulerTimeout: number;
+    /** Messages kept for handoff transcripts. */
+    transcriptSize: number;
+    /** Whether `endOfConversation` follows a close. */
+    endOfConversation: boolean;
+}
+
+/**
+ * What the turn logic and the timer logic share: one object per middleware instance (two bots in one process
+ * never share one). Holds no per-turn data.
+ */
+export interface Services {
+    /** The options as given. */
+    options: InactivityOptions;
+    /** Resolved settings. */
+    settings: Settings;
+    /** Texts. */
+    localizer: Localizer;
+    /** Durable timers; created by `start()` when the plugin opens MongoDB itself. */
+    scheduler?: TimerScheduler;
+    /** Saved flows, once started with MongoDB. */
+    snapshots?: SnapshotStore;
+    /** Abandonment events, once started with MongoDB. */
+    abandonments?: AbandonmentLog;
+    /** The plugin's property in conversation state. */
+    state: StatePropertyAccessor<InactivityState | undefined>;
+    /** The bot's conversation state. */
+    conversationState: ConversationState;
+    /** The bot's dialog state accessor. */
+    dialogState: StatePropertyAccessor<DialogState>;
+    /** A dialog set holding the bot's root dialog, when one was given. */
+    dialogs?: DialogSet;
+    /** The telemetry client, if any. */
+    telemetry?: BotTelemetryClient;
+    /** The clock. */
+    now(): number;
+    /** Reports an error the plugin recovered from. Never throws. */
+    report(err: unknown, context?: TurnContext): void;
+}

@@ -1,0 +1,66 @@
+import type { AbandonReason } from '../analytics/abandonmentLog';
+
+/** Who a snapshot belongs to: only the same user on the same channel (and tenant) may resume it. */
+export interface SnapshotScope {
+    /** The channel id (`msteams`, `webchat`, ...). */
+    channelId: string;
+    /** The user's id on that channel. */
+    userId: string;
+    /** The tenant, on channels that have one. */
+    tenantId?: string;
+}
+
+/** Where a saved flow is in its life. A flow is `running` or `completed` in the conversation's state; once closed it is saved here. */
+export type SnapshotStatus = 'abandoned' | 'resumed' | 'expired' | 'discarded';
+
+/** The current version of {@link FlowSnapshot}. */
+export const SNAPSHOT_VERSION = 1;
+
+/** A flow closed for inactivity (or given up), saved with everything the user had entered. */
+export interface FlowSnapshot {
+    /** Random id, unguessable. */
+    id: string;
+    /** Schema version, {@link SNAPSHOT_VERSION}. */
+    v: number;
+    /** Whose it is. */
+    scope: SnapshotScope;
+    /** The flow's dialog id. */
+    flowId: string;
+    /** The conversation it was closed in. */
+    conversationId: string;
+    /** The bot's whole dialog state at the close, as JSON (keys may hold any characters). */
+    dialogStateJson: string;
+    /** Zero-based step the user was on. */
+    stepIndex?: number;
+    /** The step's name, when the flow names its steps. */
+    stepName?: string;
+    /** Why it was closed. */
+    reason: AbandonReason;
+    /** Its status. */
+    status: SnapshotStatus;
+    /** When it was saved (epoch ms). */
+    createdAt: number;
+    /** When it can no longer be resumed (epoch ms). */
+    expiresAt: number;
+    /** When its status last changed (epoch ms). */
+    updatedAt: number;
+}
+
+/**
+ * Durable storage of abandoned flows. {@link MongoSnapshotStore} keeps them in MongoDB.
+ */
+export interface SnapshotStore {
+    /** Saves a new snapshot. */
+    save(snapshot: FlowSnapshot): Promise<void>;
+    /** The newest `abandoned`, unexpired snapshot of a flow for a user, if any. */
+    findResumable(scope: SnapshotScope, flowId: string, now: number): Promise<FlowSnapshot | undefined>;
+    /**
+     * Moves a snapshot from `abandoned` to `to` if it belongs to `scope` and has not expired, atomically, so
+     * that a replayed or concurrent click wins at most once.
+     *
+     * @returns The snapshot as it was before the change, or `undefined` when nothing matched.
+     */
+    claim(id: string, scope: SnapshotScope, to: 'resumed' | 'discarded', now: number): Promise<FlowSnapshot | undefined>;
+    /** Marks abandoned snapshots past their window `expired` and drops their dialog state. Returns how many. */
+    expire(now: number): Promise<number>;
+}

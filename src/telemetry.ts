@@ -1,0 +1,60 @@
+import type { BotTelemetryClient } from 'botbuilder';
+
+/** Names of the events the plugin sends to a `BotTelemetryClient` (also listed in manifest.json). */
+export const TelemetryEvents = {
+    reminderSent: 'InactivityReminderSent',
+    closed: 'InactivityClosed',
+    handedOff: 'InactivityHandedOff',
+    fallbackStarted: 'InactivityFallbackStarted',
+    continued: 'InactivityContinued',
+    startedOver: 'InactivityStartedOver',
+    resumeOffered: 'InactivityResumeOffered',
+    resumed: 'InactivityResumed',
+    startedFresh: 'InactivityStartedFresh',
+    repromptEscalated: 'InactivityRepromptEscalated',
+    flowAbandoned: 'InactivityFlowAbandoned',
+} as const;
+
+/** Properties every plugin event carries. Never message text or user names. */
+export interface EventProperties {
+    /** The conversation id. */
+    conversationId: string;
+    /** The flow's dialog id. */
+    dialogId?: string;
+    /** The 1-based step, when known. */
+    step?: number;
+    /** Anything else the event adds (camelCase keys). */
+    [key: string]: string | number | boolean | undefined;
+}
+
+/**
+ * Sends an event to the telemetry client, if one is configured; a telemetry failure is reported, not thrown.
+ *
+ * @param client The bot's telemetry client, or `undefined`.
+ * @param name One of {@link TelemetryEvents}.
+ * @param properties Identifiers and facts (strings).
+ * @param metrics Numbers such as `idleMs`.
+ * @param onError Where a failure goes.
+ */
+export function track(
+    client: BotTelemetryClient | undefined,
+    name: string,
+    properties: EventProperties,
+    metrics: Record<string, number>,
+    onError: (err: Error) => void
+): void {
+    if (!client) {
+        return;
+    }
+    try {
+        const props: Record<string, string> = {};
+        for (const [k, v] of Object.entries(properties)) {
+            if (v !== undefined) {
+                props[k] = String(v);
+            }
+        }
+        client.trackEvent({ name, properties: props, metrics });
+    } catch (err) {
+        onError(err as Error);
+    }
+}

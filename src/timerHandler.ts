@@ -1,0 +1,78 @@
+import { TurnContext } from 'botbuilder';
+import createDebug from 'debug';
+import { newNonce } from './buttonPayload';
+import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
+import { endFlow } from './flowActions';
+import { InactivityState, readState } from './inactivityState';
+import { dueStage, nextDue } from './ladder';
+import { describeFlow, reminderActivity } from './messages';
+import type { ResolvedPolicy } from './options';
+import type { DueTimer, DueTimerHandler } from './scheduling/timerScheduler';
+import type { Services } from './services';
+import { TelemetryEvents, track } from './telemetry';
+
+const debug = createDebug('botbuilder-inactivity:timer');
+
+/**
+ * What happens when a conversation's timer fires: a proactive turn that reads the conversation's state, and
+ * either sends nothing stale (the user spoke since: re-arm from their newer message), sends the reminder, or
+ * takes the final action. Returns when the timer should fire next.
+ *
+ * @param svc The services.
+ * @returns The handler to give the scheduler.
+ */
+export function createTimerHandler(svc: Services): DueTimerHandler {
+    return async (timer: DueTimer) => {
+        let next: number | undefined;
+        try {
+            await svc.options.adapter.continueConversationAsync(svc.settings.botAppId, timer.data.reference, async (context) => {
+                next = await onDue(svc, context);
+            });
+        } catch (err) {
+            // The channel or the storage failed: nothing more is scheduled; the user's next message arms again.
+            svc.report(err);
+            return undefined;
+        }
+        debug('%s fired; next %s', timer.data.key, next ? new Date(next).toISOString() : 'none');
+        return next !== undefined ? new Date(next) : undefined;
+    };
+}
+
+async function onDue(svc: Services, context: TurnContext): Promise<number | undefined> {
+    const state = readState(await svc.state.get(context));
+    if (!state) {
+        return undefined;
+    }
+    const now = svc.now();
+    const info = inspectFlow(activePath(await svc.dialogState.get(context, { dialogStack: [] })), svc.settings.flows, svc.options.dialog);
+    let next: number | undefined;
+    if (info && state.flow) {
+        const policy = resolvePolicy(svc.settings.policy, info, svc.settings.flows);
+        const due = dueStage(state, policy, now);
+        if (due) {
+            state.stagesDone.push(...due.settled);
+            if (due.stage.name === 'reminder') {
+                await sendReminder(svc, context, state, info, policy);
+            } else {
+                await endFlow(svc, context, state, info, policy, due.stage.name === 'maxDuration' ? 'maxDuration' : 'timeout');
+            }
+        }
+        next = state.flow ? nextDue(state, policy) : undefined;
+    }
+    state.armedFor = next;
+    await svc.state.set(context, state);
+    await svc.conversationState.saveChanges(context);
+    return next;
+}
+
+async function sendReminder(svc: Services, context: TurnContext, state: InactivityState, info: FlowInfo, policy: ResolvedPolicy): Promise<void> {
+    const idleMs = svc.now() - state.lastUserActivityAt;
+    const nonce = newNonce();
+    state.pending = { nonce, kind: 'reminder', issuedAt: svc.now() };
+    const description = describeFlow(svc.localizer, state.locale, info);
+    await context.sendActivity(reminderActivity(svc.localizer, state.locale, description, policy, idleMs, nonce));
+    if (state.flow) {
+        state.flow.reminded = true;
+    }
+    track(svc.telemetry, TelemetryEvents.reminderSent, { conversationId: context.activity.conversation.id, dialogId: info.flowId, step: description.step }, { idleMs }, (e) => svc.report(e, context));
+}
