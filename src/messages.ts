@@ -74,9 +74,9 @@ export function reminderActivity(t: Localizer, locale: string | undefined, descr
           ? ['reminder.textWithStep', 'reminder.text']
           : ['reminder.text'];
     const text = t.firstFitting(locale, keys, vars) ?? t.t(locale, 'reminder.textGeneric');
-    const minutes = Math.max(1, Math.round((policy.closeAfter - idleMs) / 60_000));
+    const after = durationWords(t, locale, Math.max(0, policy.closeAfter - idleMs));
     const warning =
-        policy.finalAction === 'handoff' ? t.t(locale, 'reminder.handoffWarning', { count: minutes }) : policy.finalAction === 'close' ? t.t(locale, 'reminder.closeWarning', { count: minutes }) : '';
+        policy.finalAction === 'handoff' ? t.t(locale, 'reminder.handoffWarning', { after }) : policy.finalAction === 'close' ? t.t(locale, 'reminder.closeWarning', { after }) : '';
     return withButtons([text, warning].filter(Boolean).join(' '), [
         { title: t.t(locale, 'buttons.continue'), value: buttonValue('continue', nonce) },
         { title: t.t(locale, 'buttons.startOver'), value: buttonValue('startOver', nonce) },
@@ -89,9 +89,12 @@ export function reminderActivity(t: Localizer, locale: string | undefined, descr
  * @param t The localizer.
  * @param locale The user's locale.
  * @param ms The duration.
- * @returns E.g. "24 hours", "2 days", "30 minutes".
+ * @returns E.g. "24 hours", "2 days", "30 minutes", "45 seconds".
  */
 export function durationWords(t: Localizer, locale: string | undefined, ms: number): string {
+    if (ms < 60_000) {
+        return t.t(locale, 'duration.seconds', { count: Math.max(1, Math.round(ms / 1000)) });
+    }
     if (ms >= 2 * 86_400_000 && ms % 86_400_000 === 0) {
         return t.t(locale, 'duration.days', { count: ms / 86_400_000 });
     }

@@ -44,8 +44,9 @@ export function watchReprompts(svc: Services, context: TurnContext, state: Inact
     const watch: RepromptWatch = { count: 0, escalate: false };
     const ours = new WeakSet<Partial<Activity>>();
     context.onSendActivities(async (ctx, activities, next) => {
+        // Once escalated, what follows is the final action's own messages: let them through.
         if (watch.escalate || !activities.some((a) => a.type === ActivityTypes.Message && !ours.has(a))) {
-            return watch.escalate ? [] : next();
+            return next();
         }
         const path = activePath(await svc.dialogState.get(ctx));
         if (promptIdentity(path) !== before) {
@@ -60,10 +61,14 @@ export function watchReprompts(svc: Services, context: TurnContext, state: Inact
         state.invalid = { prompt: before, count };
         watch.count = count;
         if (count >= policy.maxInvalidAttempts) {
+            // Hold the prompt's retry back: the step's final action follows once the turn's logic is done.
             watch.escalate = true;
-            return [];
+            return activities.map(() => ({ id: '' }));
         }
-        const line: Partial<Activity> = { type: ActivityTypes.Message, text: hintText(svc, state.locale, count, policy.messages.hint, info.prompt?.dialog, path[path.length - 1]) };
+        const line = TurnContext.applyConversationReference(
+            { type: ActivityTypes.Message, text: hintText(svc, state.locale, count, policy.messages.hint, info.prompt?.dialog, path[path.length - 1]) },
+            TurnContext.getConversationReference(ctx.activity)
+        );
         ours.add(line);
         activities.unshift(line);
         return next();

@@ -1,0 +1,21 @@
+import { readSampleConfig } from './sampleConfig';
+import { startSample } from './sampleServer';
+
+/* The sample's entry point: `npm start`. */
+async function main(): Promise<void> {
+    const config = readSampleConfig();
+    const sample = await startSample(config, [], (line) => console.log(line));
+    const shutdown = (): void => {
+        sample.stop().then(
+            () => process.exit(0),
+            () => process.exit(1)
+        );
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+    console.error(`The sample could not start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+});

@@ -1,0 +1,51 @@
+import type { FinalAction } from '../src';
+
+/** The sample's settings, read from the environment. */
+export interface SampleConfig {
+    /** HTTP port. `PORT`, default 3978. */
+    port: number;
+    /** `MONGODB_URI`; when absent the sample starts an embedded wire-protocol server. */
+    mongoUri?: string;
+    /** `INACTIVITY_REMINDER_AFTER`, default the plugin's ('5 minutes'). */
+    reminderAfter?: string;
+    /** `INACTIVITY_CLOSE_AFTER`, default the plugin's ('15 minutes'). */
+    closeAfter?: string;
+    /** `INACTIVITY_FINAL_ACTION`: close or handoff. */
+    finalAction?: FinalAction;
+    /** `INACTIVITY_RESUME_WINDOW`, default the plugin's ('24 hours'). */
+    resumeWindow?: string;
+    /** `MicrosoftAppId`, empty for the Emulator. */
+    appId: string;
+    /** `MicrosoftAppPassword`. */
+    appPassword: string;
+}
+
+/**
+ * Reads the sample's settings. Durations are passed on as given ('3 seconds', '5 minutes', or milliseconds),
+ * and the plugin validates them.
+ *
+ * @param env The environment.
+ * @returns The settings.
+ * @throws Error when a value cannot be used.
+ */
+export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
+    const port = Number(env.PORT ?? 3978);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new Error(`PORT must be a TCP port number; got ${JSON.stringify(env.PORT)}.`);
+    }
+    const finalAction = env.INACTIVITY_FINAL_ACTION?.trim().toLowerCase() || undefined;
+    if (finalAction !== undefined && finalAction !== 'close' && finalAction !== 'handoff') {
+        throw new Error(`INACTIVITY_FINAL_ACTION must be 'close' or 'handoff'; got ${JSON.stringify(env.INACTIVITY_FINAL_ACTION)}.`);
+    }
+    const duration = (v: string | undefined) => (v?.trim() ? (/^\d+$/.test(v.trim()) ? v.trim() + ' ms' : v.trim()) : undefined);
+    return {
+        port,
+        mongoUri: env.MONGODB_URI?.trim() || undefined,
+        reminderAfter: duration(env.INACTIVITY_REMINDER_AFTER),
+        closeAfter: duration(env.INACTIVITY_CLOSE_AFTER),
+        finalAction: finalAction as FinalAction | undefined,
+        resumeWindow: duration(env.INACTIVITY_RESUME_WINDOW),
+        appId: env.MicrosoftAppId ?? '',
+        appPassword: env.MicrosoftAppPassword ?? '',
+    };
+}

@@ -1,0 +1,116 @@
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConversationState, MemoryStorage, TurnContext } from 'botbuilder';
+import { DialogState } from 'botbuilder-dialogs';
+import express from 'express';
+import { Server } from 'http';
+import { join } from 'path';
+import { InactivityMiddleware, Localizer } from '../src';
+import { AddClientDialog } from './addClientDialog';
+import { EmbeddedMongo, startEmbeddedMongo } from './embeddedMongo';
+import { SampleBot } from './sampleBot';
+import { SampleConfig } from './sampleConfig';
+
+/** A running sample bot. */
+export interface RunningSample {
+    /** The HTTP server. */
+    server: Server;
+    /** Its port. */
+    port: number;
+    /** The Emulator's endpoint. */
+    messagesUrl: string;
+    /** Which MongoDB it uses. */
+    mongo: { uri: string; embedded: boolean };
+    /** The plugin instance. */
+    inactivity: InactivityMiddleware;
+    /** The Express app, for more routes (the browser page). */
+    app: express.Express;
+    /** Stops everything the sample started. */
+    stop(): Promise<void>;
+}
+
+/** Hooks that add routes before the server listens. */
+export type SampleExtension = (app: express.Express, sample: { port: number; adapter: CloudAdapter; run: (context: TurnContext) => Promise<void> }) => void | Promise<void>;
+
+/**
+ * Starts the sample bot: Bot Framework at `/api/messages` (no credentials unless `MicrosoftAppId` and
+ * `MicrosoftAppPassword` are set), the inactivity plugin on MongoDB (embedded when `MONGODB_URI` is unset).
+ *
+ * @param config Settings, usually from {@link readSampleConfig}.
+ * @param extensions Extra routes, such as the browser page.
+ * @param log Where start-up lines go.
+ * @returns The running sample.
+ */
+export async function startSample(config: SampleConfig, extensions: SampleExtension[] = [], log: (line: string) => void = () => undefined): Promise<RunningSample> {
+    let embedded: EmbeddedMongo | undefined;
+    const mongoUri = config.mongoUri ?? (embedded = await startEmbeddedMongo()).uri;
+
+    const auth = new ConfigurationBotFrameworkAuthentication(
+        config.appId ? { MicrosoftAppId: config.appId, MicrosoftAppPassword: config.appPassword, MicrosoftAppType: 'MultiTenant' } : {}
+    );
+    const adapter = new CloudAdapter(auth);
+    const texts = new Localizer({ extraPaths: [join(__dirname, '..', '..', 'samples', 'locales')] });
+    adapter.onTurnError = async (context, error) => {
+        console.error('[sample] turn error:', error);
+        await context.sendActivity(texts.t(context.activity.locale, 'sample:error')).catch(() => undefined);
+    };
+
+    const conversationState = new ConversationState(new MemoryStorage());
+    const dialogState = conversationState.createProperty<DialogState>('DialogState');
+    const dialog = new AddClientDialog(texts);
+    const inactivity = new InactivityMiddleware({
+        adapter,
+        conversationState,
+        dialogState,
+        dialog,
+        mongo: mongoUri,
+        botAppId: config.appId,
+        policyFile: join(__dirname, '..', '..', 'samples', 'inactivity-policy.json'),
+        localesPath: join(__dirname, '..', '..', 'samples', 'locales'),
+        ...(config.reminderAfter ? { reminderAfter: config.reminderAfter } : {}),
+        ...(config.closeAfter ? { closeAfter: config.closeAfter } : {}),
+        ...(config.finalAction ? { finalAction: config.finalAction } : {}),
+        ...(config.resumeWindow ? { resumeWindow: config.resumeWindow } : {}),
+        onError: (err) => console.error(`[sample] inactivity: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`),
+    });
+    adapter.use(inactivity);
+    await inactivity.start();
+    const bot = new SampleBot(conversationState, dialogState, dialog, texts);
+    const run = (context: TurnContext) => bot.run(context);
+
+    const app = express();
+    app.use(express.json({ limit: '1mb' }));
+    app.post('/api/messages', (req, res) => {
+        adapter.process(req, res, run).catch((err: unknown) => {
+            console.error('[sample] could not process an activity:', err);
+            if (!res.headersSent) {
+                res.status(500).end();
+            }
+        });
+    });
+    for (const extend of extensions) {
+        await extend(app, { port: config.port, adapter, run });
+    }
+    const server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(config.port, () => resolve(s)).on('error', reject);
+    });
+    const port = (server.address() as { port: number }).port;
+    log(`Sample bot listening on http://localhost:${port}/api/messages (Bot Framework Emulator: leave App ID and password empty).`);
+    log(
+        embedded
+            ? `MongoDB: MONGODB_URI is not set, so the sample uses its embedded wire-protocol server at ${mongoUri} (in memory; timers last while the sample runs).`
+            : `MongoDB: ${mongoUri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@')}`
+    );
+    return {
+        server,
+        port,
+        messagesUrl: `http://localhost:${port}/api/messages`,
+        mongo: { uri: mongoUri, embedded: Boolean(embedded) },
+        inactivity,
+        app,
+        stop: async () => {
+            await new Promise<void>((resolve) => server.close(() => resolve()));
+            server.closeAllConnections?.();
+            await inactivity.stop();
+            await embedded?.stop();
+        },
+    };
+}
