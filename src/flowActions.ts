@@ -206,22 +206,24 @@ async function saveSnapshot(svc: Services, context: TurnContext, state: Inactivi
 }
 
 async function beginFallback(svc: Services, context: TurnContext, info: FlowInfo, dialogId: string, locale: string | undefined): Promise<boolean> {
-    // Replace the flow where it runs, so that the dialogs around it (a main menu) stay; else from the root.
-    for (const depth of [info.flowDepth, 0]) {
-        const dc = await dialogContextAt(svc, context, depth);
-        if (dc?.findDialog(dialogId)) {
-            await context.sendActivity(textActivity(svc.localizer.t(locale, 'fallback.text')));
-            if (depth === info.flowDepth && dc.activeDialog) {
-                dc.stack.length = info.flowIndex + 1;
-                await dc.replaceDialog(dialogId);
-            } else {
-                await dc.cancelAllDialogs();
-                await dc.beginDialog(dialogId);
-            }
-            return true;
+    // Replace the flow where it runs when the fallback is registered beside it, so the dialogs around the flow
+    // (a main menu) stay; otherwise begin it inside the flow, at the first level that registers it.
+    let depth = info.flowDepth;
+    for (let dc = await dialogContextAt(svc, context, depth); dc; dc = dc.child, depth++) {
+        if (!dc.dialogs.find(dialogId)) {
+            continue;
         }
+        await context.sendActivity(textActivity(svc.localizer.t(locale, 'fallback.text')));
+        if (depth === info.flowDepth) {
+            dc.stack.length = info.flowIndex + 1;
+            await dc.replaceDialog(dialogId);
+        } else {
+            await dc.cancelAllDialogs();
+            await dc.beginDialog(dialogId);
+        }
+        return true;
     }
-    svc.report(new Error(`The fallback dialog '${dialogId}' was not found under the root dialog; the flow was closed instead.`), context);
+    svc.report(new Error(`The fallback dialog '${dialogId}' is not registered in the flow '${info.flowId}' or beside it; the flow was closed instead.`), context);
     return false;
 }
 

@@ -8,7 +8,7 @@ import { activePath, inspectFlow, resolvePolicy } from './dialogPath';
 import { toMilliseconds } from './duration';
 import { InactivitySchedulerError } from './errors';
 import { continueFlow, endFlow, startOver } from './flowActions';
-import { conversationKey, InactivityState, PendingButtons, readState, STATE_PROPERTY, STATE_VERSION } from './inactivityState';
+import { addTranscriptLine, conversationKey, InactivityState, PendingButtons, readState, STATE_PROPERTY, STATE_VERSION } from './inactivityState';
 import { nextDue } from './ladder';
 import { Localizer, normalizeLocale } from './localization';
 import { textActivity } from './messages';
@@ -331,11 +331,7 @@ export class InactivityMiddleware implements Middleware {
     }
 
     private addTranscript(state: InactivityState, from: 'user' | 'bot', text: string): void {
-        const size = this.svc.settings.transcriptSize;
-        if (size <= 0) {
-            return;
-        }
-        state.transcript = [...state.transcript, { from, text: text.slice(0, 500), at: this.svc.now() }].slice(-size);
+        addTranscriptLine(state, from, text, this.svc.now(), this.svc.settings.transcriptSize);
     }
 
     private report(err: unknown, context?: TurnContext): void {

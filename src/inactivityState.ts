@@ -92,3 +92,18 @@ export function readState(raw: unknown): InactivityState | undefined {
 export function conversationKey(reference: Partial<ConversationReference>): string {
     return `${reference.channelId ?? 'unknown'}/${reference.conversation?.id ?? 'unknown'}`;
 }
+
+/**
+ * Adds a line to the handoff transcript, keeping only the most recent ones.
+ *
+ * @param state The plugin's record.
+ * @param from Who spoke.
+ * @param text What was said (cut to 500 characters).
+ * @param at When (epoch ms).
+ * @param size How many lines to keep; 0 keeps none.
+ */
+export function addTranscriptLine(state: InactivityState, from: 'user' | 'bot', text: string, at: number, size: number): void {
+    if (size > 0) {
+        state.transcript = [...state.transcript, { from, text: text.slice(0, 500), at }].slice(-size);
+    }
+}

@@ -33,15 +33,25 @@ export async function openMongo(source: MongoSource): Promise<MongoHandle> {
     if (source instanceof MongoClient) {
         return { db: source.db(), close: async () => undefined };
     }
-    const client = new MongoClient(source, { serverSelectionTimeoutMS: DEFAULT_SERVER_SELECTION_TIMEOUT_MS });
+    const failed = (err: unknown): InactivitySchedulerError => {
+        hideSecrets(err, source);
+        return new InactivitySchedulerError(
+            `Could not connect to MongoDB at ${redactUri(source)}: ${(err as Error).message}. Check that the server runs and that the 'mongo' option is right.`,
+            { cause: err }
+        );
+    };
+    let client: MongoClient;
+    try {
+        // The driver parses the string here, and its parse errors quote the string, password included.
+        client = new MongoClient(source, { serverSelectionTimeoutMS: DEFAULT_SERVER_SELECTION_TIMEOUT_MS });
+    } catch (err) {
+        throw failed(err);
+    }
     try {
         await client.connect();
     } catch (err) {
         await client.close().catch(() => undefined);
-        throw new InactivitySchedulerError(
-            `Could not connect to MongoDB at ${redactUri(source)}: ${(err as Error).message}. Check that the server runs and that the 'mongo' option is right.`,
-            { cause: err }
-        );
+        throw failed(err);
     }
     return { db: client.db(), close: () => client.close() };
 }
@@ -50,8 +60,63 @@ export async function openMongo(source: MongoSource): Promise<MongoHandle> {
  * Hides the password of a connection string so it can be logged.
  *
  * @param uri A MongoDB connection string.
- * @returns The same string with any password replaced by `***`.
+ * @returns The same string with any password, and any secret passed as an option, replaced by `***`.
  */
 export function redactUri(uri: string): string {
-    return uri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+    const userInfo = findUserInfo(uri);
+    let redacted = uri;
+    if (userInfo?.password !== undefined) {
+        redacted = `${uri.slice(0, userInfo.passwordStart)}***${uri.slice(userInfo.passwordEnd)}`;
+    }
+    return redacted.replace(SECRET_OPTIONS, '$1***');
+}
+
+/** Options whose value is a secret: a key file password, and AWS credentials in authMechanismProperties. */
+const SECRET_OPTIONS = /([?&]tlsCertificateKeyFilePassword=|AWS_SESSION_TOKEN(?::|%3A))[^&,]*/gi;
+
+/**
+ * Locates the password of a connection string. The user info ends at the last `@` before the options, so a
+ * password with an unescaped `@` or `/` is still covered (over-redacting the host is the safe mistake).
+ */
+function findUserInfo(uri: string): { password?: string; passwordStart: number; passwordEnd: number } | undefined {
+    const scheme = uri.indexOf('://');
+    const start = scheme < 0 ? 0 : scheme + 3;
+    const query = uri.indexOf('?', start);
+    const at = uri.lastIndexOf('@', query < 0 ? uri.length : query);
+    if (at < start) {
+        return undefined;
+    }
+    const colon = uri.indexOf(':', start);
+    if (colon < 0 || colon > at) {
+        return undefined;
+    }
+    return { password: uri.slice(colon + 1, at), passwordStart: colon + 1, passwordEnd: at };
+}
+
+/** Removes the connection string's password from a driver error, whose message may quote the string. */
+function hideSecrets(err: unknown, uri: string): void {
+    const password = findUserInfo(uri)?.password;
+    if (!(err instanceof Error)) {
+        return;
+    }
+    const secrets = new Set([uri, password, safeDecode(password)].filter((s): s is string => Boolean(s)));
+    const hide = (text: string): string => {
+        let hidden = text;
+        for (const secret of secrets) {
+            hidden = hidden.split(secret).join(secret === uri ? redactUri(uri) : '***');
+        }
+        return hidden;
+    };
+    err.message = hide(err.message);
+    if (err.stack) {
+        err.stack = hide(err.stack);
+    }
+}
+
+function safeDecode(text: string | undefined): string | undefined {
+    try {
+        return text === undefined ? undefined : decodeURIComponent(text);
+    } catch {
+        return undefined;
+    }
 }

@@ -3,7 +3,7 @@ import createDebug from 'debug';
 import { newNonce } from './buttonPayload';
 import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
 import { endFlow } from './flowActions';
-import { InactivityState, readState } from './inactivityState';
+import { addTranscriptLine, InactivityState, readState } from './inactivityState';
 import { dueStage, nextDue } from './ladder';
 import { describeFlow, reminderActivity } from './messages';
 import type { ResolvedPolicy } from './options';
@@ -44,6 +44,14 @@ async function onDue(svc: Services, context: TurnContext): Promise<number | unde
         return undefined;
     }
     const now = svc.now();
+    context.onSendActivities(async (_ctx, activities, nextSend) => {
+        for (const a of activities) {
+            if (a.type === 'message' && a.text) {
+                addTranscriptLine(state, 'bot', a.text, svc.now(), svc.settings.transcriptSize);
+            }
+        }
+        return nextSend();
+    });
     const info = inspectFlow(activePath(await svc.dialogState.get(context, { dialogStack: [] })), svc.settings.flows, svc.options.dialog);
     let next: number | undefined;
     if (info && state.flow) {

@@ -1,4 +1,6 @@
+import { randomUUID } from 'crypto';
 import createDebug from 'debug';
+import { hostname } from 'os';
 import type { Agenda, Job } from 'agenda' with { 'resolution-mode': 'import' };
 import type { Collection, Db } from 'mongodb';
 import { InactivitySchedulerError } from '../errors';
@@ -34,16 +36,28 @@ export interface AgendaSchedulerOptions {
 }
 
 /**
+ * What the job stores: the timer's data plus the due time `arm()` asked for. Agenda's own writes while it runs a
+ * job never touch `data`, so `dueAt` tells the handler whether the job was armed again since it was loaded.
+ */
+type StoredTimerData = TimerData & { dueAt?: Date };
+
+/**
  * A {@link TimerScheduler} on Agenda 6 and MongoDB: one job per conversation, stored durably, locked so that
  * with several bot instances on one database each timer fires exactly once.
  *
  * A unique index on `{ name, data.key }` stops two instances from inserting twin jobs for one conversation.
+ *
+ * Agenda loads a job up to one polling interval before it is due and waits for it in memory. A timer moved or
+ * cancelled in that window is checked against the database when the wait ends, so it neither fires at its
+ * old time nor loses its new one.
  */
 export class AgendaScheduler implements TimerScheduler {
     private agenda?: Agenda;
     private mongo?: MongoHandle;
     private ownsAgenda = false;
     private started?: Promise<void>;
+    /** Agenda records this as `lastModifiedBy` on the jobs it locks, so `stop()` can hand back only its own locks. */
+    private readonly instanceName = `botbuilder-inactivity@${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
     /**
      * @param options Where to keep jobs; see {@link AgendaSchedulerOptions}.
@@ -65,8 +79,9 @@ export class AgendaScheduler implements TimerScheduler {
 
     /** @inheritdoc */
     async arm(data: TimerData, dueAt: Date): Promise<void> {
-        const agenda = this.requireAgenda();
-        const save = () => agenda.create(TIMER_JOB_NAME, data).unique({ 'data.key': data.key }).schedule(dueAt).save();
+        const agenda = await this.ready();
+        const stored: StoredTimerData = { ...data, dueAt };
+        const save = () => agenda.create(TIMER_JOB_NAME, stored).unique({ 'data.key': data.key }).schedule(dueAt).save();
         try {
             await save();
         } catch (err) {
@@ -81,8 +96,9 @@ export class AgendaScheduler implements TimerScheduler {
 
     /** @inheritdoc */
     async cancel(key: string): Promise<void> {
+        const agenda = await this.ready();
         try {
-            await this.requireAgenda().cancel({ name: TIMER_JOB_NAME, data: { key } });
+            await agenda.cancel({ name: TIMER_JOB_NAME, data: { key } });
         } catch (err) {
             throw new InactivitySchedulerError(`Could not cancel the timer for ${key}.`, { cause: err });
         }
@@ -90,11 +106,23 @@ export class AgendaScheduler implements TimerScheduler {
 
     /** @inheritdoc */
     async stop(): Promise<void> {
+        // A start() still connecting would otherwise start processing after this stop() returned.
+        await this.started?.catch(() => undefined);
         const agenda = this.agenda;
+        const jobs = this.jobs;
         this.agenda = undefined;
         this.started = undefined;
         if (agenda && this.ownsAgenda) {
             await agenda.drain({ timeout: 30_000, closeConnection: false });
+            // drain() waits for running handlers but keeps the locks on jobs loaded for their due time, which
+            // would keep every other instance off them for Agenda's 10-minute lock lifetime. A running job has
+            // a null nextRunAt, so this never frees one still running after the drain timeout.
+            await jobs
+                ?.updateMany(
+                    { name: TIMER_JOB_NAME, lastModifiedBy: this.instanceName, lockedAt: { $ne: null }, nextRunAt: { $ne: null } },
+                    { $unset: { lockedAt: true } }
+                )
+                .catch((err: unknown) => this.report(new InactivitySchedulerError('Could not release the timers this instance had locked.', { cause: err })));
         }
         await this.mongo?.close();
         this.mongo = undefined;
@@ -118,22 +146,65 @@ export class AgendaScheduler implements TimerScheduler {
             }
             this.ownsAgenda = true;
         }
-        agenda.define(
-            TIMER_JOB_NAME,
-            async (job: Job<TimerData>) => {
-                const next = await onDue({ data: job.attrs.data, firedAt: job.attrs.lastRunAt ?? new Date() });
-                if (next) {
-                    // Agenda writes nextRunAt when the run completes; setting it here re-arms without a second write.
-                    job.attrs.nextRunAt = next;
-                }
-            },
-            { removeOnComplete: true }
-        );
+        const definedOn = agenda;
+        // removeOnComplete stays off: runDue() deletes a finished timer itself.
+        agenda.define(TIMER_JOB_NAME, (job: Job<StoredTimerData>) => this.runDue(definedOn, job, onDue), { removeOnComplete: false });
         if (this.ownsAgenda) {
             await agenda.start();
         }
         this.agenda = agenda;
         debug('started (own Agenda: %s)', this.ownsAgenda);
+    }
+
+    /**
+     * Runs one due job. Agenda has already written `nextRunAt: null` for this run; whatever `job.attrs.nextRunAt`
+     * holds when this returns is written when the run completes.
+     */
+    private async runDue(agenda: Agenda, job: Job<StoredTimerData>, onDue: DueTimerHandler): Promise<void> {
+        const { dueAt, ...data } = job.attrs.data;
+        const armedFor = await this.armedDueAt(agenda, job);
+        if (armedFor === null) {
+            debug('timer %s was cancelled before it ran', data.key);
+            return;
+        }
+        if (armedFor !== undefined && !sameTime(armedFor, dueAt)) {
+            // arm() moved the timer after Agenda loaded it for its old time: put the new time back, do not fire.
+            debug('timer %s was moved to %s before it ran', data.key, armedFor);
+            job.attrs.nextRunAt = armedFor;
+            return;
+        }
+        const next = await onDue({ data, firedAt: job.attrs.lastRunAt ?? new Date() });
+        if (next) {
+            const armedAfter = await this.armedDueAt(agenda, job);
+            // An arm() made while the handler ran (the user wrote during a reminder) wins over its result. A
+            // window of one round trip remains between this read and Agenda's completion write.
+            job.attrs.nextRunAt = armedAfter && !sameTime(armedAfter, dueAt) ? armedAfter : next;
+            return;
+        }
+        // The timer ends. Deleting it here only if no arm() moved it is one atomic write. Agenda's removeOnComplete
+        // would delete it by id after the run, taking an arm() made meanwhile with it, and its drain() misses a job
+        // still deleting, so stop() would wait out the whole drain timeout.
+        const removed = await agenda.cancel({ id: job.attrs._id, ...(dueAt === undefined ? {} : { data: { dueAt } }) });
+        if (removed === 0) {
+            const armedAfter = await this.armedDueAt(agenda, job);
+            if (armedAfter) {
+                debug('timer %s was re-armed to %s while it ran', data.key, armedAfter);
+                job.attrs.nextRunAt = armedAfter;
+            }
+        }
+    }
+
+    /**
+     * The due time last armed for this job: `null` when the job is gone, `undefined` when it was stored without
+     * one (then it is never treated as moved).
+     */
+    private async armedDueAt(agenda: Agenda, job: Job<StoredTimerData>): Promise<Date | undefined | null> {
+        const stored = await agenda.db.getJobById(String(job.attrs._id));
+        if (!stored) {
+            return null;
+        }
+        const dueAt = (stored.data as StoredTimerData | undefined)?.dueAt;
+        return dueAt === undefined ? undefined : new Date(dueAt);
     }
 
     private async createAgenda(db: Db): Promise<Agenda> {
@@ -150,30 +221,54 @@ export class AgendaScheduler implements TimerScheduler {
         const { Agenda } = await import('agenda');
         const { MongoBackend } = await import('@agendajs/mongo-backend');
         const agenda = new Agenda({
+            name: this.instanceName,
             backend: new MongoBackend({ mongo: db, collection }),
             processEvery: this.options.processEvery ?? DEFAULT_PROCESS_EVERY_MS,
             removeOnComplete: false,
         });
         agenda.on('error', (err: Error) => {
             debug('agenda error: %O', err);
-            this.options.onError?.(new InactivitySchedulerError('The scheduler reported an error.', { cause: err }));
+            if (isCancelledWhileLoaded(err)) {
+                // The job was cancelled after Agenda loaded it for its due time: cancel() did its job.
+                return;
+            }
+            this.report(new InactivitySchedulerError('The scheduler reported an error.', { cause: err }));
         });
         agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => {
             debug('timer failed: %O', err);
-            this.options.onError?.(new InactivitySchedulerError('A timer handler failed.', { cause: err }));
+            this.report(new InactivitySchedulerError('A timer handler failed.', { cause: err }));
         });
         await agenda.ready;
         return agenda;
     }
 
-    private requireAgenda(): Agenda {
+    /** The running Agenda, waiting for a `start()` still connecting. */
+    private async ready(): Promise<Agenda> {
+        await this.started?.catch(() => undefined);
         if (!this.agenda) {
             throw new InactivitySchedulerError('The scheduler is not started: call start() on the middleware first.');
         }
         return this.agenda;
     }
+
+    private report(err: InactivitySchedulerError): void {
+        try {
+            this.options.onError?.(err);
+        } catch (thrown) {
+            debug('onError threw: %O', thrown);
+        }
+    }
 }
 
 function isDuplicateKey(err: unknown): boolean {
     return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
+}
+
+/** Agenda's error when a job it loaded was deleted before its run could start. */
+function isCancelledWhileLoaded(err: Error): boolean {
+    return /cannot be updated in the database, maybe it does not exist anymore/.test(err.message);
+}
+
+function sameTime(a: Date, b: Date | string | undefined): boolean {
+    return b !== undefined && a.getTime() === new Date(b).getTime();
 }

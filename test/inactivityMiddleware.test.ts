@@ -1,0 +1,230 @@
+import assert from 'assert';
+import { TurnContext } from 'botbuilder';
+import { PAYLOAD_KEY, STATE_PROPERTY } from '../src';
+import { buttons, createRig, texts } from './support/testBot';
+
+const MIN = 60_000;
+
+describe('InactivityMiddleware', () => {
+    it('arms one timer when a flow starts, and none for turns outside a flow', async () => {
+        const rig = await createRig();
+        assert.deepStrictEqual(texts(await rig.say('hello')), ['I can add a client for you: just say "add client".']);
+        assert.strictEqual(rig.scheduler.armed.size, 0);
+        await rig.say('add client');
+        const timer = rig.scheduler.only();
+        assert.strictEqual(timer.dueAt.getTime(), rig.clock.now + 5 * MIN);
+        assert.ok(timer.data.reference.conversation?.id, 'the timer carries the conversation reference');
+    });
+
+    it('stamps the last user message in its own versioned property of conversation state', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        rig.clock.now += 1234;
+        await rig.say('Maria Silva');
+        const ctx = new TurnContext(rig.adapter, { ...rig.adapter.conversation, type: 'message' } as never);
+        const state = (await rig.conversationState.createProperty(STATE_PROPERTY).get(ctx)) as { v: number; lastUserActivityAt: number };
+        assert.strictEqual(state.v, 1);
+        assert.strictEqual(state.lastUserActivityAt, rig.clock.now);
+    });
+
+    it('makes one scheduler write for 20 user turns inside one reminder period', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        for (let i = 0; i < 19; i++) {
+            rig.clock.now += 10_000;
+            await rig.say(i % 2 ? 'not a contact' : 'Maria Silva');
+        }
+        assert.strictEqual(rig.scheduler.writes, 1);
+    });
+
+    it('sends a localized reminder naming the flow, the collected name and the step, with Continue and Start over', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        await rig.say('John Doe');
+        const sent = await rig.fireAt();
+        assert.strictEqual(sent.length, 1);
+        assert.match(sent[0].text ?? '', /^Still there\? You were adding John Doe \(step 2 of 3\)\. I'll close it in 10 minutes/);
+        assert.deepStrictEqual(buttons(sent[0]).map((b) => b.title), ['Continue', 'Start over']);
+        assert.ok(buttons(sent[0]).every((b) => b.type === 'messageBack'));
+        assert.strictEqual(rig.scheduler.only().dueAt.getTime(), rig.clock.now - 5 * MIN + 15 * MIN, 'then armed for the close');
+    });
+
+    it('sends nothing stale when the user spoke after the timer was armed, and re-arms from the newer message', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        rig.clock.now += 4 * MIN;
+        await rig.say('John Doe');
+        const lastMessage = rig.clock.now;
+        assert.strictEqual(rig.scheduler.writes, 1, 'the earlier timer still fires first');
+        const sent = await rig.fireAt();
+        assert.deepStrictEqual(sent, []);
+        assert.strictEqual(rig.scheduler.only().dueAt.getTime(), lastMessage + 5 * MIN);
+    });
+
+    it('Continue re-asks the exact step, once', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        await rig.say('John Doe');
+        const [reminder] = await rig.fireAt();
+        const cont = buttons(reminder)[0];
+        const answer = texts(await rig.say(cont.title, cont.value));
+        assert.strictEqual(answer[0], "Great, let's pick up where we left off.");
+        assert.match(answer[1], /^What kind of client is John Doe\?/);
+        assert.strictEqual(answer.length, 2);
+        const again = texts(await rig.say(cont.title, cont.value));
+        assert.deepStrictEqual(again, ["That button is no longer active, so I didn't change anything. Just carry on from the latest message."]);
+        assert.deepStrictEqual(texts(await rig.say('Group classes')), ['How can we reach John Doe? Send an email address or a phone number.']);
+    });
+
+    it('Start over restarts the flow at its first question', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        await rig.say('John Doe');
+        const [reminder] = await rig.fireAt();
+        const restart = buttons(reminder)[1];
+        assert.deepStrictEqual(texts(await rig.say(restart.title, restart.value)), ["No problem, let's start over.", "What's the client's name?"]);
+        assert.match(texts(await rig.say('Ann Lee'))[0], /^What kind of client is Ann Lee\?/);
+    });
+
+    it('answers forged, garbage and other-conversation payloads kindly and changes nothing', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        await rig.say('John Doe');
+        const [reminder] = await rig.fireAt();
+        const real = buttons(reminder)[0].value as Record<string, { nonce: string }>;
+        const stale = "That button is no longer active, so I didn't change anything. Just carry on from the latest message.";
+        const staleOffer = "That offer is no longer available, so I didn't change anything.";
+        const forged = [
+            { [PAYLOAD_KEY]: { v: 1, action: 'continue', nonce: 'AAAAAAAAAAAAAAAAAAAAAA' } },
+            { [PAYLOAD_KEY]: { v: 1, action: 'explode', nonce: real[PAYLOAD_KEY].nonce } },
+            { [PAYLOAD_KEY]: 'garbage' },
+            { [PAYLOAD_KEY]: { v: 1, action: 'resume', nonce: real[PAYLOAD_KEY].nonce } },
+            JSON.stringify({ [PAYLOAD_KEY]: { v: 2 } }),
+        ];
+        for (const value of forged) {
+            const expected = JSON.stringify(value).includes('"resume"') ? staleOffer : stale;
+            assert.deepStrictEqual(texts(await rig.say('Continue', value)), [expected], JSON.stringify(value));
+        }
+        // Another conversation replaying this conversation's real payload.
+        assert.deepStrictEqual(texts(await rig.say('Continue', real, { conversationId: 'someone-else', userId: 'mallory' })), [stale]);
+        // The real button still works afterwards: nothing was consumed or changed.
+        assert.match(texts(await rig.say('Continue', real)).join('\n'), /^Great, let's pick up where we left off\.\nWhat kind of client is John Doe\?/);
+    });
+
+    it('a typed answer makes the reminder buttons stale', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        await rig.say('John Doe');
+        const [reminder] = await rig.fireAt();
+        await rig.say('Group classes');
+        const cont = buttons(reminder)[0];
+        assert.match(texts(await rig.say(cont.title, cont.value))[0], /no longer active/);
+    });
+
+    it('closes after the longer idle time: goodbye, endOfConversation botTimedOut, dialog stack cleared', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        await rig.say('John Doe');
+        await rig.fireAt();
+        const sent = await rig.fireAt();
+        assert.match(sent[0].text ?? '', /^I closed this because it was quiet for a while\./);
+        assert.strictEqual(sent[1].type, 'endOfConversation');
+        assert.strictEqual(sent[1].code, 'botTimedOut');
+        assert.strictEqual(rig.scheduler.armed.size, 0, 'nothing left to fire');
+        assert.deepStrictEqual(texts(await rig.say('Group classes')), ['I can add a client for you: just say "add client".']);
+    });
+
+    it('hands off with a handoff.initiate event whose transcript holds the recent turns', async () => {
+        const rig = await createRig({ finalAction: 'handoff' });
+        await rig.say('add client');
+        await rig.say('John Doe');
+        await rig.fireAt();
+        const sent = await rig.fireAt();
+        assert.strictEqual(sent[0].text, "I'm passing you to a person who can help. They can see what we talked about.");
+        const event = sent[1];
+        assert.strictEqual(event.type, 'event');
+        assert.strictEqual(event.name, 'handoff.initiate');
+        const transcript = event.attachments?.find((a) => a.name === 'Transcript')?.content as { activities: Array<{ text: string; from: { role: string } }> };
+        const lines = transcript.activities.map((a) => `${a.from.role}: ${a.text}`);
+        assert.ok(lines.includes('user: John Doe'), lines.join('\n'));
+        assert.ok(lines.some((l) => l.startsWith('bot: What kind of client is John Doe?')), lines.join('\n'));
+        assert.ok(lines.some((l) => l.startsWith('bot: Still there?')), 'the reminder is in the transcript');
+    });
+
+    it('begins a fallback dialog as the final action when configured', async () => {
+        const rig = await createRig({ finalAction: 'dialog', fallbackDialog: 'namePrompt' });
+        await rig.say('add client');
+        await rig.say('John Doe');
+        await rig.fireAt();
+        const sent = texts(await rig.fireAt());
+        assert.deepStrictEqual(sent.slice(0, 1), ["Let's try something else."]);
+    });
+
+    for (const locale of ['pt-br', 'pt_BR', 'PT-BR']) {
+        it(`speaks Brazilian Portuguese to a '${locale}' conversation`, async () => {
+            const rig = await createRig({}, { locale });
+            await rig.say('add client', undefined, { locale });
+            await rig.say('Maria Silva', undefined, { locale });
+            const [reminder] = await rig.fireAt();
+            assert.match(reminder.text ?? '', /^Ainda está aí\?/);
+            assert.match(reminder.text ?? '', /Maria Silva/);
+            assert.deepStrictEqual(buttons(reminder).map((b) => b.title), ['Continuar', 'Recomeçar']);
+        });
+    }
+
+    it('falls back to English for an unknown locale and never sends a raw key', async () => {
+        const rig = await createRig({}, { locale: 'xx-YY' });
+        await rig.say('add client', undefined, { locale: 'xx-YY' });
+        await rig.say('Bob', undefined, { locale: 'xx-YY' });
+        const all = [...(await rig.fireAt()), ...(await rig.fireAt())];
+        assert.match(all[0].text ?? '', /^Still there\?/);
+        for (const text of texts(all)) {
+            assert.doesNotMatch(text, /^[a-z]+(\.[A-Za-z]+)+$/, `raw key sent: ${text}`);
+        }
+    });
+
+    it('still replies when the scheduler fails, reports it, and re-arms on a later turn', async () => {
+        const rig = await createRig();
+        rig.scheduler.failWith = new Error('connection refused');
+        assert.deepStrictEqual(texts(await rig.say('add client')), ["What's the client's name?"]);
+        assert.strictEqual(rig.errors.length, 1);
+        assert.strictEqual(rig.scheduler.armed.size, 0);
+        rig.scheduler.failWith = undefined;
+        await rig.say('John Doe');
+        assert.strictEqual(rig.scheduler.armed.size, 1, 're-armed on the next turn');
+    });
+
+    it('does not hold the turn when MongoDB hangs: the reply goes out and the turn ends after schedulerTimeout', async () => {
+        const rig = await createRig({ schedulerTimeout: 50 });
+        rig.scheduler.failWith = 'hang';
+        const started = Date.now();
+        assert.deepStrictEqual(texts(await rig.say('add client')), ["What's the client's name?"]);
+        assert.ok(Date.now() - started < 2000);
+        assert.match(rig.errors[0]?.message ?? '', /Gave up waiting for MongoDB/);
+    });
+
+    it('ignores typing, conversationUpdate and its own proactive event', async () => {
+        const rig = await createRig();
+        await rig.adapter.receiveActivity({ type: 'typing' });
+        await rig.adapter.receiveActivity({ type: 'conversationUpdate', membersAdded: [] });
+        assert.strictEqual(rig.scheduler.armed.size, 0);
+        assert.strictEqual(rig.errors.length, 0);
+    });
+
+    it('reports telemetry without message text', async () => {
+        const events: Array<{ name: string; properties?: Record<string, string>; metrics?: Record<string, number> }> = [];
+        const telemetryClient = { trackEvent: (e: (typeof events)[number]) => events.push(e), trackDependency() {}, trackException() {}, trackTrace() {}, flush() {} };
+        const rig = await createRig({ telemetryClient: telemetryClient as never });
+        await rig.say('add client');
+        await rig.say('Secret Name');
+        const [reminder] = await rig.fireAt();
+        await rig.say('Continue', buttons(reminder)[0].value);
+        const names = events.map((e) => e.name);
+        assert.deepStrictEqual(names.slice(0, 2), ['InactivityReminderSent', 'InactivityContinued']);
+        const sent = events[0];
+        assert.strictEqual(sent.properties?.dialogId, 'addClient');
+        assert.strictEqual(sent.properties?.step, '2');
+        assert.strictEqual(sent.metrics?.idleMs, 5 * MIN);
+        assert.ok(!JSON.stringify(events).includes('Secret Name'), 'no user text in telemetry');
+    });
+});

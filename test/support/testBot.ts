@@ -1,0 +1,120 @@
+import { Activity, ConversationReference, ConversationState, MemoryStorage, TestAdapter, TurnContext } from 'botbuilder';
+import { DialogState } from 'botbuilder-dialogs';
+import { join } from 'path';
+import { InactivityMiddleware, InactivityOptions, Localizer } from '../../src';
+import { AddClientDialog } from '../../samples/addClientDialog';
+import { SampleBot } from '../../samples/sampleBot';
+import { FakeScheduler } from './fakeScheduler';
+
+/** TestAdapter with the proactive call the plugin uses (TestAdapter throws NotImplemented for it). */
+export class ProactiveTestAdapter extends TestAdapter {
+    /** Runs `logic` in a proactive turn, through the middleware, as CloudAdapter does. */
+    override async continueConversationAsync(_botAppId: unknown, reference: Partial<ConversationReference>, logic?: unknown): Promise<void> {
+        const activity = TurnContext.applyConversationReference({ type: 'event', name: 'ContinueConversation' }, reference, true);
+        const context = new TurnContext(this, activity as Partial<Activity>);
+        await this.runMiddleware(context, logic as (c: TurnContext) => Promise<void>);
+    }
+}
+
+/** The samples' locales folder. */
+export const SAMPLE_LOCALES = join(__dirname, '..', '..', '..', 'samples', 'locales');
+
+/** A test rig: the sample bot on a TestAdapter, the plugin with a fake scheduler and a controllable clock. */
+export interface Rig {
+    adapter: ProactiveTestAdapter;
+    scheduler: FakeScheduler;
+    inactivity: InactivityMiddleware;
+    conversationState: ConversationState;
+    dialogState: ReturnType<ConversationState['createProperty']>;
+    errors: Error[];
+    clock: { now: number };
+    /** Everything the bot sent so far (and clears the list). */
+    take(): Array<Partial<Activity>>;
+    /** Sends a user message (with an optional button value) and returns what the bot sent in that turn. */
+    say(text: string, value?: unknown, from?: { locale?: string; userId?: string; conversationId?: string }): Promise<Array<Partial<Activity>>>;
+    /** Advances the clock and fires the conversation's timer; returns what the bot sent. */
+    fireAt(msAfterLastArm?: number): Promise<Array<Partial<Activity>>>;
+}
+
+/**
+ * Builds a rig around the sample's add-client flow.
+ *
+ * @param options Plugin options to override.
+ * @param extra `locale`: the conversation's locale.
+ * @returns The rig, started.
+ */
+export async function createRig(options: Partial<InactivityOptions> = {}, extra: { locale?: string } = {}): Promise<Rig> {
+    const texts = new Localizer({ extraPaths: [SAMPLE_LOCALES] });
+    const storage = new MemoryStorage();
+    const conversationState = new ConversationState(storage);
+    const dialogState = conversationState.createProperty<DialogState>('DialogState');
+    const dialog = new AddClientDialog(texts);
+    const bot = new SampleBot(conversationState, dialogState, dialog, texts);
+    const adapter = new ProactiveTestAdapter((ctx) => bot.run(ctx));
+    if (extra.locale) {
+        adapter.locale = extra.locale;
+    }
+    const scheduler = new FakeScheduler();
+    const errors: Error[] = [];
+    const clock = { now: Date.UTC(2026, 10, 21, 12, 0, 0) };
+    const inactivity = new InactivityMiddleware({
+        adapter,
+        conversationState,
+        dialogState,
+        dialog,
+        scheduler,
+        localesPath: SAMPLE_LOCALES,
+        policyFile: join(__dirname, '..', '..', '..', 'samples', 'inactivity-policy.json'),
+        reminderAfter: '5 minutes',
+        closeAfter: '15 minutes',
+        now: () => clock.now,
+        onError: (e) => {
+            errors.push(e);
+        },
+        ...options,
+    });
+    adapter.use(inactivity);
+    await inactivity.start();
+    let seen = 0;
+    const take = () => {
+        const all = adapter.activeQueue.slice(seen);
+        seen = adapter.activeQueue.length;
+        return all;
+    };
+    return {
+        adapter,
+        scheduler,
+        inactivity,
+        conversationState,
+        dialogState,
+        errors,
+        clock,
+        take,
+        async say(text, value, from) {
+            take();
+            const activity: Partial<Activity> = { type: 'message', text, ...(value !== undefined ? { value } : {}) };
+            if (from?.locale) activity.locale = from.locale;
+            if (from?.userId || from?.conversationId) {
+                const ref = { ...adapter.conversation };
+                if (from.userId) activity.from = { id: from.userId, name: from.userId };
+                activity.conversation = { ...(ref.conversation as object), id: from.conversationId ?? ref.conversation?.id } as Activity['conversation'];
+            }
+            await adapter.receiveActivity(activity);
+            return take();
+        },
+        async fireAt(ms) {
+            take();
+            const timer = scheduler.only();
+            clock.now = ms === undefined ? timer.dueAt.getTime() : clock.now + ms;
+            await scheduler.fire();
+            return take();
+        },
+    };
+}
+
+/** Texts of messages. */
+export const texts = (activities: Array<Partial<Activity>>): string[] => activities.filter((a) => a.type === 'message').map((a) => a.text ?? '');
+
+/** Buttons of hero cards in messages. */
+export const buttons = (activity: Partial<Activity> | undefined): Array<{ title: string; value: unknown; type: string }> =>
+    activity?.attachments?.flatMap((a) => ((a.content as { buttons?: Array<{ title: string; value: unknown; type: string }> }).buttons ?? [])) ?? [];
