@@ -16,7 +16,7 @@ export interface Stage {
  * A timer may fire a little before a stage's time (clock differences between bot instances). Stages due
  * within this margin are taken rather than re-armed for a few milliseconds later.
  */
-export const EARLY_TOLERANCE_MS = 250;
+export const EARLY_TOLERANCE_MS = 50;
 
 /**
  * The stages still to come for the flow in progress, in time order. Idle stages count from the user's last

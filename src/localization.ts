@@ -94,6 +94,13 @@ export class Localizer {
                     out.push(candidate);
                 }
             }
+            if (out.length === 0) {
+                // 'pt' or 'pt-PT' with only 'pt-BR' shipped: a sibling of the same language beats the default.
+                const sibling = [...this.languages].sort().find((l) => l.split('-')[0] === parts[0]);
+                if (sibling) {
+                    out.push(sibling);
+                }
+            }
         }
         for (const fallback of [this.defaultLocale, 'en']) {
             if (this.languages.has(fallback) && !out.includes(fallback)) {

@@ -1,0 +1,148 @@
+import assert from 'assert';
+import type { Activity } from 'botbuilder';
+import { EARLY_TOLERANCE_MS } from '../../src/ladder';
+import { readSampleConfig } from '../../samples/sampleConfig';
+import { RunningSample, startSample } from '../../samples/sampleServer';
+import { EmulatorClient, EmulatorConversation } from '../support/emulator';
+import { freshDb } from '../support/mongo';
+
+type Env = Record<string, string>;
+
+/** Starts the sample on its own fresh database (the test MongoDB) and an Emulator-protocol client. */
+async function startWith(env: Env): Promise<{ sample: RunningSample; emulator: EmulatorClient; close(): Promise<void> }> {
+    const mongo = await freshDb();
+    const sample = await startSample(readSampleConfig({ PORT: '0', MONGODB_URI: mongo.uri, ...env }));
+    const emulator = new EmulatorClient(sample.messagesUrl);
+    await emulator.start();
+    return {
+        sample,
+        emulator,
+        close: async () => {
+            await emulator.stop();
+            await sample.stop();
+            await mongo.close();
+        },
+    };
+}
+
+const isText = (re: RegExp) => (a: Partial<Activity>) => a.type === 'message' && re.test(a.text ?? '');
+const buttonsOf = (a: Partial<Activity>) => EmulatorConversation.buttons(a);
+
+describe('Sample bot over HTTP, as the Emulator talks to it', function () {
+    this.timeout(60_000);
+
+    describe('reminder after 3 s, close after 10 s', () => {
+        let rig: Awaited<ReturnType<typeof startWith>>;
+        before(async () => {
+            rig = await startWith({ INACTIVITY_REMINDER_AFTER: '3 seconds', INACTIVITY_CLOSE_AFTER: '10 seconds' });
+        });
+        after(() => rig.close());
+
+        it('reminds within 1 s of due with Continue and Start over; Continue re-asks the step; Start over restarts', async () => {
+            const c = rig.emulator.conversation();
+            await c.say('add client');
+            await c.waitFor(isText(/^What's the client's name\?/));
+            const sentAt = Date.now();
+            const from = await c.say('John Doe');
+            const reminder = await c.waitFor(isText(/^Still there\?/), { from, timeoutMs: 6000 });
+            const lateness = reminder.at - (sentAt + 3000);
+            console.log(`      reminder lateness: ${lateness} ms (upper bound: measured from before the message was sent)`);
+            assert.ok(lateness <= 1000, `reminder ${lateness} ms late`);
+            assert.ok(reminder.at - sentAt >= 3000 - EARLY_TOLERANCE_MS, 'not early');
+            assert.match(reminder.activity.text ?? '', /You were adding John Doe \(step 2 of 3\)/);
+            const [cont, restart] = buttonsOf(reminder.activity);
+            assert.deepStrictEqual([cont.title, restart.title], ['Continue', 'Start over']);
+
+            const afterContinue = await c.say(cont.title, cont.value);
+            await c.waitFor(isText(/^What kind of client is John Doe\?/), { from: afterContinue });
+
+            const second = await c.waitFor(isText(/^Still there\?/), { from: afterContinue, timeoutMs: 6000 });
+            const [, restart2] = buttonsOf(second.activity);
+            const afterRestart = await c.say(restart2.title, restart2.value);
+            await c.waitFor(isText(/^What's the client's name\?/), { from: afterRestart });
+        });
+
+        it('speaks Portuguese to a pt-br conversation, texts and buttons from locales/pt-BR', async () => {
+            const c = rig.emulator.conversation({ locale: 'pt-br' });
+            await c.say('add client');
+            const from = await c.say('Maria Silva');
+            const reminder = await c.waitFor(isText(/^Ainda está aí\?/), { from, timeoutMs: 6000 });
+            assert.match(reminder.activity.text ?? '', /Maria Silva/);
+            assert.deepStrictEqual(buttonsOf(reminder.activity).map((b) => b.title), ['Continuar', 'Recomeçar']);
+        });
+    });
+
+    describe('INACTIVITY_FINAL_ACTION=handoff', () => {
+        let rig: Awaited<ReturnType<typeof startWith>>;
+        before(async () => {
+            rig = await startWith({ INACTIVITY_REMINDER_AFTER: '1 second', INACTIVITY_CLOSE_AFTER: '3 seconds', INACTIVITY_FINAL_ACTION: 'handoff' });
+        });
+        after(() => rig.close());
+
+        it('follows the reminder with a handoff.initiate event carrying the transcript', async () => {
+            const c = rig.emulator.conversation();
+            await c.say('add client');
+            const from = await c.say('John Doe');
+            const reminder = await c.waitFor(isText(/^Still there\?/), { from, timeoutMs: 5000 });
+            assert.match(reminder.activity.text ?? '', /pass you to a person/);
+            const handoff = await c.waitFor((a) => a.type === 'event' && a.name === 'handoff.initiate', { from, timeoutMs: 6000 });
+            assert.ok(handoff.at > reminder.at);
+            const transcript = handoff.activity.attachments?.find((a) => a.name === 'Transcript')?.content as { activities: Array<{ text?: string }> };
+            const lines = transcript.activities.map((a) => a.text ?? '');
+            assert.ok(lines.includes('John Doe'), lines.join(' | '));
+            assert.ok(lines.some((l) => l.startsWith('Still there?')), lines.join(' | '));
+        });
+    });
+
+    describe('resume after a close (reminder 2 s, close 5 s)', () => {
+        let rig: Awaited<ReturnType<typeof startWith>>;
+        before(async () => {
+            rig = await startWith({ INACTIVITY_REMINDER_AFTER: '2 seconds', INACTIVITY_CLOSE_AFTER: '5 seconds' });
+        });
+        after(() => rig.close());
+
+        async function abandonAsMaria(c: EmulatorConversation) {
+            await c.say('add client');
+            const from = await c.say('Maria Silva');
+            await c.waitFor(isText(/^I closed this because it was quiet/), { from, timeoutMs: 9000 });
+            await c.waitFor((a) => a.type === 'endOfConversation', { from, timeoutMs: 2000 });
+            const again = await c.say('add client');
+            await c.waitFor(isText(/^What's the client's name\?/), { from: again });
+            return c.waitFor(isText(/^Welcome back!/), { from: again });
+        }
+
+        it('offers Resume naming Maria Silva; Resume re-asks the client type and the summary names her', async () => {
+            const c = rig.emulator.conversation();
+            const offer = await abandonAsMaria(c);
+            assert.match(offer.activity.text ?? '', /Maria Silva/);
+            const [resume, fresh] = buttonsOf(offer.activity);
+            assert.deepStrictEqual([resume.title, fresh.title], ['Resume Maria Silva', 'Start fresh']);
+
+            // Another user, in another conversation, replays the Resume payload: nothing of Maria, nothing restored.
+            const mallory = rig.emulator.conversation();
+            const replay = await mallory.say(resume.title, resume.value);
+            await mallory.waitFor(isText(/no longer available/), { from: replay });
+            await new Promise((r) => setTimeout(r, 300));
+            assert.ok(mallory.received.every((r) => !JSON.stringify(r.activity).includes('Maria')), 'nothing of Maria leaks');
+
+            const afterResume = await c.say(resume.title, resume.value);
+            await c.waitFor(isText(/^What kind of client is Maria Silva\?/), { from: afterResume });
+            await c.say('Group classes');
+            const done = await c.say('maria@example.com');
+            const summary = await c.waitFor(isText(/^Done!/), { from: done });
+            assert.match(summary.activity.text ?? '', /Maria Silva \(Group classes\) is added\. Contact: maria@example\.com/);
+
+            const twice = await c.say(resume.title, resume.value);
+            await c.waitFor(isText(/no longer (available|active)/), { from: twice });
+        });
+
+        it('Start fresh asks for the name again', async () => {
+            const c = rig.emulator.conversation();
+            const offer = await abandonAsMaria(c);
+            const [, fresh] = buttonsOf(offer.activity);
+            const from = await c.say(fresh.title, fresh.value);
+            await c.waitFor(isText(/^OK, starting fresh\./), { from });
+            await c.waitFor(isText(/^What's the client's name\?/), { from });
+        });
+    });
+});
