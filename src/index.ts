@@ -19,6 +19,7 @@ export { TIMER_DATA_VERSION } from './scheduling/timerScheduler';
 export type { DueTimer, DueTimerHandler, TimerData, TimerScheduler } from './scheduling/timerScheduler';
 export { MongoSnapshotStore } from './snapshots/mongoSnapshotStore';
 export type { FlowSnapshot, SnapshotScope, SnapshotStatus, SnapshotStore } from './snapshots/snapshotStore';
-export { MongoAbandonmentLog } from './analytics/mongoAbandonmentLog';
+export { MongoAbandonmentLog, dropOffCounts } from './analytics/mongoAbandonmentLog';
+export type { DropOffCount, DropOffQuery } from './analytics/mongoAbandonmentLog';
 export type { AbandonmentEvent, AbandonmentLog, AbandonReason } from './analytics/abandonmentLog';
 export type { MongoSource } from './mongoConnection';
