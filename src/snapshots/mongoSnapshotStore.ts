@@ -123,7 +123,8 @@ export class MongoSnapshotStore implements SnapshotStore {
         }
         const before = await this.collection.findOneAndUpdate(
             { snapshotId: id, status: 'abandoned', expiresAt: { $gt: now }, ...scopeFilter(scope) },
-            { $set: { status: to, updatedAt: now } },
+            // The caller gets the saved state from this answer; the stored copy of the user's data goes now.
+            { $set: { status: to, updatedAt: now }, $unset: { dialogStateJson: '' } },
             { returnDocument: 'before' }
         );
         return before ? fromDocument(before) : undefined;

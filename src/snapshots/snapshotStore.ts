@@ -56,7 +56,8 @@ export interface SnapshotStore {
     findResumable(scope: SnapshotScope, flowId: string, now: number): Promise<FlowSnapshot | undefined>;
     /**
      * Moves a snapshot from `abandoned` to `to` if it belongs to `scope` and has not expired, atomically, so
-     * that a replayed or concurrent click wins at most once.
+     * that a replayed or concurrent click wins at most once. The stored dialog state is dropped: the caller
+     * restores it from the returned snapshot.
      *
      * @returns The snapshot as it was before the change, or `undefined` when nothing matched.
      */
