@@ -19,6 +19,9 @@ export class ProactiveTestAdapter extends TestAdapter {
 /** The samples' locales folder. */
 export const SAMPLE_LOCALES = join(__dirname, '..', '..', '..', 'samples', 'locales');
 
+/** The sample's policy file. */
+export const SAMPLE_POLICY = join(__dirname, '..', '..', '..', 'samples', 'inactivity-policy.json');
+
 /** A test rig: the sample bot on a TestAdapter, the plugin with a fake scheduler and a controllable clock. */
 export interface Rig {
     adapter: ProactiveTestAdapter;
@@ -64,7 +67,7 @@ export async function createRig(options: Partial<InactivityOptions> = {}, extra:
         dialog,
         scheduler,
         localesPath: SAMPLE_LOCALES,
-        policyFile: join(__dirname, '..', '..', '..', 'samples', 'inactivity-policy.json'),
+        policyFile: SAMPLE_POLICY,
         reminderAfter: '5 minutes',
         closeAfter: '15 minutes',
         now: () => clock.now,
