@@ -23,8 +23,10 @@ export interface AgendaSchedulerOptions {
     /** Where jobs live: a connection string, a `MongoClient` or a `Db`. Either this or `agenda`. */
     mongo?: MongoSource;
     /**
-     * A ready Agenda instance the bot already runs. The scheduler defines its job on it and never stops it.
-     * Its own `processEvery` applies (Agenda's default of 5 s makes short timers up to 5 s late).
+     * A ready Agenda instance the bot already runs. The scheduler defines its job on it and never stops it:
+     * after `stop()` the job stays defined, so stop that Agenda too to stop the timers. Its own `processEvery`
+     * applies (Agenda's default of 5 s makes short timers up to 5 s late). On the MongoDB backend the scheduler
+     * adds its unique index to that Agenda's collection.
      */
     agenda?: Agenda;
     /** Jobs collection when the scheduler creates Agenda. Default `'inactivityJobs'`. */
@@ -55,6 +57,8 @@ export class AgendaScheduler implements TimerScheduler {
     private agenda?: Agenda;
     private mongo?: MongoHandle;
     private ownsAgenda = false;
+    private jobCollection?: Collection;
+    private listeningTo?: Agenda;
     private started?: Promise<void>;
     /** Agenda records this as `lastModifiedBy` on the jobs it locks, so `stop()` can hand back only its own locks. */
     private readonly instanceName = `botbuilder-inactivity@${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -83,14 +87,16 @@ export class AgendaScheduler implements TimerScheduler {
         const stored: StoredTimerData = { ...data, dueAt };
         const save = () => agenda.create(TIMER_JOB_NAME, stored).unique({ 'data.key': data.key }).schedule(dueAt).save();
         try {
-            await save();
+            await save().catch((err: unknown) => {
+                if (!isDuplicateKey(err)) {
+                    throw err;
+                }
+                // Another instance inserted the same conversation's job between our find and insert: the unique
+                // index refused the twin, and the upsert now finds that job and moves it.
+                return save();
+            });
         } catch (err) {
-            if (!isDuplicateKey(err)) {
-                throw new InactivitySchedulerError(`Could not arm the timer for ${data.key}.`, { cause: err });
-            }
-            // Another instance inserted the same conversation's job between our find and insert: the unique
-            // index refused the twin, and the upsert now finds that job and moves it.
-            await save();
+            throw new InactivitySchedulerError(`Could not arm the timer for ${data.key}.`, { cause: err });
         }
     }
 
@@ -109,8 +115,9 @@ export class AgendaScheduler implements TimerScheduler {
         // A start() still connecting would otherwise start processing after this stop() returned.
         await this.started?.catch(() => undefined);
         const agenda = this.agenda;
-        const jobs = this.jobs;
+        const jobs = this.jobCollection;
         this.agenda = undefined;
+        this.jobCollection = undefined;
         this.started = undefined;
         if (agenda && this.ownsAgenda) {
             await agenda.drain({ timeout: 30_000, closeConnection: false });
@@ -128,9 +135,12 @@ export class AgendaScheduler implements TimerScheduler {
         this.mongo = undefined;
     }
 
-    /** The jobs collection, for operators' tools and tests. Undefined before `start()`. */
+    /**
+     * The jobs collection, for operators' tools and tests. Undefined before `start()`, and with an `agenda` whose
+     * backend is not MongoDB.
+     */
     get jobs(): Collection | undefined {
-        return this.mongo?.db.collection(this.options.collection ?? DEFAULT_JOBS_COLLECTION);
+        return this.jobCollection;
     }
 
     private async open(onDue: DueTimerHandler): Promise<void> {
@@ -138,13 +148,29 @@ export class AgendaScheduler implements TimerScheduler {
         if (!agenda) {
             this.mongo = await openMongo(this.options.mongo as MongoSource);
             try {
+                this.jobCollection = this.mongo.db.collection(this.options.collection ?? DEFAULT_JOBS_COLLECTION);
+                await ensureTimerIndex(this.jobCollection);
                 agenda = await this.createAgenda(this.mongo.db);
             } catch (err) {
+                this.jobCollection = undefined;
                 await this.mongo.close();
                 this.mongo = undefined;
                 throw err;
             }
             this.ownsAgenda = true;
+        } else {
+            await agenda.ready;
+            // The MongoDB backend's repository exposes its collection; other backends keep no such index.
+            const collection = (agenda.db as { collection?: Collection }).collection;
+            if (typeof collection?.createIndex === 'function') {
+                await ensureTimerIndex(collection);
+                this.jobCollection = collection;
+            }
+            if (this.listeningTo !== agenda) {
+                // Once per Agenda: a start() after stop() must not report each failure twice.
+                agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
+                this.listeningTo = agenda;
+            }
         }
         const definedOn = agenda;
         // removeOnComplete stays off: runDue() deletes a finished timer itself.
@@ -209,15 +235,6 @@ export class AgendaScheduler implements TimerScheduler {
 
     private async createAgenda(db: Db): Promise<Agenda> {
         const collection = this.options.collection ?? DEFAULT_JOBS_COLLECTION;
-        await db
-            .collection(collection)
-            .createIndex(
-                { name: 1, 'data.key': 1 },
-                { name: 'inactivityTimerKey', unique: true, partialFilterExpression: { name: TIMER_JOB_NAME } }
-            )
-            .catch((err: unknown) => {
-                throw new InactivitySchedulerError(`Could not create the unique timer index on ${collection}.`, { cause: err });
-            });
         const { Agenda } = await import('agenda');
         const { MongoBackend } = await import('@agendajs/mongo-backend');
         const agenda = new Agenda({
@@ -234,10 +251,7 @@ export class AgendaScheduler implements TimerScheduler {
             }
             this.report(new InactivitySchedulerError('The scheduler reported an error.', { cause: err }));
         });
-        agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => {
-            debug('timer failed: %O', err);
-            this.report(new InactivitySchedulerError('A timer handler failed.', { cause: err }));
-        });
+        agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
         await agenda.ready;
         return agenda;
     }
@@ -251,12 +265,29 @@ export class AgendaScheduler implements TimerScheduler {
         return this.agenda;
     }
 
+    private timerFailed(err: Error): void {
+        debug('timer failed: %O', err);
+        this.report(new InactivitySchedulerError('A timer handler failed.', { cause: err }));
+    }
+
     private report(err: InactivitySchedulerError): void {
         try {
             this.options.onError?.(err);
         } catch (thrown) {
             debug('onError threw: %O', thrown);
         }
+    }
+}
+
+/** Creates the index that refuses a second job for one conversation (a no-op when it exists). */
+async function ensureTimerIndex(collection: Collection): Promise<void> {
+    try {
+        await collection.createIndex(
+            { name: 1, 'data.key': 1 },
+            { name: 'inactivityTimerKey', unique: true, partialFilterExpression: { name: TIMER_JOB_NAME } }
+        );
+    } catch (err) {
+        throw new InactivitySchedulerError(`Could not create the unique timer index on ${collection.collectionName}.`, { cause: err });
     }
 }
 
