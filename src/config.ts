@@ -18,7 +18,8 @@ let validators: { options: ValidateFunction; policyFile: ValidateFunction } | un
 
 function getValidators(): { options: ValidateFunction; policyFile: ValidateFunction } {
     if (!validators) {
-        const ajv = new Ajv({ allErrors: true, strict: false });
+        // verbose: errors carry their parentSchema, so an unknown key can be answered with the known ones.
+        const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
         ajv.addSchema(readManifest().options, 'options');
         validators = {
             options: ajv.getSchema('options') as ValidateFunction,
@@ -66,9 +67,9 @@ export function validateOptions(options: InactivityOptions): void {
     }
     checkPolicy(options, 'options');
     for (const [id, flow] of Object.entries(options.flows ?? {})) {
-        checkPolicy(flow, `options.flows.${id}`);
+        checkPolicy(flow, `options.flows.${id}`, options.fallbackDialog);
         for (const [step, policy] of Object.entries(flow.steps ?? {})) {
-            checkPolicy(policy, `options.flows.${id}.steps.${step}`);
+            checkPolicy(policy, `options.flows.${id}.steps.${step}`, flow.fallbackDialog ?? options.fallbackDialog);
         }
     }
 }
@@ -102,7 +103,10 @@ export function loadPolicyFile(path: string): PolicyFile {
         checkPolicy(file.defaults, `${path}: defaults`);
     }
     for (const [id, flow] of Object.entries(file.flows ?? {})) {
-        checkPolicy(flow, `${path}: flows.${id}`);
+        checkPolicy(flow, `${path}: flows.${id}`, file.defaults?.fallbackDialog);
+        for (const [step, policy] of Object.entries(flow.steps ?? {})) {
+            checkPolicy(policy, `${path}: flows.${id}.steps.${step}`, flow.fallbackDialog ?? file.defaults?.fallbackDialog);
+        }
     }
     return file;
 }
@@ -152,8 +156,9 @@ export function defaultPolicy(): ResolvedPolicy {
     );
 }
 
-function checkPolicy(p: InactivityPolicy, where: string): void {
-    if (p.finalAction === 'dialog' && !p.fallbackDialog) {
+// `inheritedFallback` is the enclosing level's fallbackDialog: a step or flow may rely on it (mergePolicy does).
+function checkPolicy(p: InactivityPolicy, where: string, inheritedFallback?: string): void {
+    if (p.finalAction === 'dialog' && !(p.fallbackDialog ?? inheritedFallback)) {
         throw new InactivityConfigError(`${where}.finalAction is 'dialog' but ${where}.fallbackDialog is not set: name the dialog id to begin.`);
     }
     if (p.reminderAfter !== undefined && p.closeAfter !== undefined && p.remind !== false) {
@@ -175,7 +180,9 @@ function describeErrors(errors: ErrorObject[] | null | undefined, data: unknown,
         const path = jsonPath(root, e.instancePath);
         if (e.keyword === 'additionalProperties') {
             const extra = (e.params as { additionalProperty: string }).additionalProperty;
-            lines.push(`${path ? `${path}.` : ''}${extra} is not a known setting`);
+            const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+            const near = known.find((k) => k.toLowerCase() === extra.toLowerCase());
+            lines.push(`${path ? `${path}.` : ''}${extra} is not a known setting${near ? ` (did you mean ${near}?)` : known.length ? `; known settings: ${known.join(', ')}` : ''}`);
             continue;
         }
         if (seen.has(path)) {
@@ -183,8 +190,14 @@ function describeErrors(errors: ErrorObject[] | null | undefined, data: unknown,
         }
         seen.add(path);
         const value = valueAt(data, e.instancePath);
-        const allowed = e.keyword === 'enum' ? `one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}` : e.message;
-        lines.push(`${path || '(root)'} is ${JSON.stringify(value)}; it ${e.keyword === 'enum' ? 'must be ' : ''}${allowed}${isDurationPath(e.schemaPath) ? " (a duration: milliseconds or a string such as '5 minutes')" : ''}`);
+        // A duration's first oneOf branch says "must be number" even for a string: state the whole rule instead.
+        const allowed = isDurationPath(e.schemaPath)
+            ? "must be a duration: milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'"
+            : e.keyword === 'enum'
+              ? `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`
+              : e.message;
+        // String(): JSON.stringify shows NaN and Infinity as null, which sends users looking for a null.
+        lines.push(`${path || '(root)'} is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}; it ${allowed}`);
     }
     return lines.join('; ');
 }

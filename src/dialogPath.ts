@@ -84,6 +84,24 @@ export function findDialog(root: Dialog | undefined, id: string): Dialog | undef
 }
 
 /**
+ * The dialog a frame runs. Ids are unique only inside one container (every component of Microsoft's samples
+ * has a 'WATERFALL_DIALOG'), so a frame is looked up in the dialog whose inner stack holds it; a search of the
+ * whole tree is the fallback when that container is unknown.
+ */
+function dialogOfFrame(path: ActiveFrame[], position: number, root: Dialog | undefined): Dialog | undefined {
+    const frame = path[position];
+    for (let i = position - 1; i >= 0; i--) {
+        // The last frame one level up is the top of the enclosing stack: the container of this frame's stack.
+        if (path[i].depth === frame.depth - 1) {
+            const container = dialogOfFrame(path, i, root);
+            const found = container instanceof DialogContainer ? container.findDialog(frame.id) : undefined;
+            return found ?? findDialog(root, frame.id);
+        }
+    }
+    return findDialog(root, frame.id);
+}
+
+/**
  * Describes the flow on an active path. With configured flows, the outermost configured flow on the path is
  * the flow and nothing else is watched; with none configured, the root dialog is the flow.
  *
@@ -107,12 +125,12 @@ export function inspectFlow(path: ActiveFrame[], flows: Record<string, FlowDefin
     if (waterfall) {
         info.stepIndex = waterfall.state.stepIndex as number;
         info.values = (waterfall.state.values as Record<string, unknown> | undefined) ?? {};
-        const steps = (findDialog(root, waterfall.id) as unknown as { steps?: unknown[] } | undefined)?.steps;
+        const steps = (dialogOfFrame(path, path.indexOf(waterfall), root) as unknown as { steps?: unknown[] } | undefined)?.steps;
         info.stepCount = definition?.stepCount ?? (Array.isArray(steps) ? steps.length : undefined);
         info.stepName = definition?.stepNames?.[info.stepIndex];
     }
     const innermost = path[path.length - 1];
-    const promptDialog = findDialog(root, innermost.id);
+    const promptDialog = dialogOfFrame(path, path.length - 1, root);
     if (promptDialog instanceof Prompt || (innermost.state.options && typeof innermost.state.state === 'object' && innermost.state.stepIndex === undefined)) {
         info.prompt = { id: innermost.id, depth: innermost.depth, dialog: promptDialog };
     }

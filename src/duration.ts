@@ -59,6 +59,6 @@ export function toMilliseconds(value: unknown, field: string): number {
         }
     }
     throw new InactivityConfigError(
-        `${field} must be milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'; got ${JSON.stringify(value)}.`
+        `${field} must be milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'; got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}.`
     );
 }

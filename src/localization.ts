@@ -128,7 +128,7 @@ export class Localizer {
      * @returns True when some language of the chain has it.
      */
     has(key: string, locale: string | undefined): boolean {
-        return this.chain(locale).some((lng) => this.i18n.exists(key, { lng, fallbackLng: false } as TOptions));
+        return this.chain(locale).some((lng) => this.isText(key, lng));
     }
 
     /**
@@ -141,7 +141,7 @@ export class Localizer {
      */
     t(locale: string | undefined, key: string, vars: Record<string, unknown> = {}): string {
         for (const lng of this.chain(locale)) {
-            if (this.i18n.exists(key, { lng, fallbackLng: false, ...vars } as TOptions)) {
+            if (this.isText(key, lng, vars)) {
                 return this.i18n.getFixedT(lng)(key, { ...vars, lng } as TOptions) as string;
             }
         }
@@ -168,6 +168,17 @@ export class Localizer {
             }
         }
         return undefined;
+    }
+
+    // i18next "has" a key that names a group of texts (`reminder` for `reminder.text`) and would return
+    // "key '...' returned an object instead of string." to the user: such a key counts as missing.
+    private isText(key: string, lng: string, vars: Record<string, unknown> = {}): boolean {
+        if (!this.i18n.exists(key, { lng, fallbackLng: false, ...vars } as TOptions)) {
+            return false;
+        }
+        const [ns, path] = key.includes(':') ? (key.split(':', 2) as [string, string]) : [NAMESPACE, key];
+        const node = this.i18n.getResource(lng, ns, path) as unknown;
+        return !(node && typeof node === 'object');
     }
 
     private rawText(key: string, locale: string | undefined): string | undefined {
