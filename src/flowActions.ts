@@ -155,7 +155,8 @@ export async function recordAbandonment(svc: Services, context: TurnContext, sta
         flowId: info.flowId,
         stepId: info.stepName ?? (info.stepIndex !== undefined ? String(info.stepIndex + 1) : undefined),
         stepIndex: info.stepIndex,
-        fieldsCollected: Object.keys(info.values),
+        // WaterfallDialog keeps its own telemetry id in `values`: it is not something the user gave.
+        fieldsCollected: Object.keys(info.values).filter((k) => k !== 'instanceId'),
         reminderSent: Boolean(state.flow?.reminded),
         timeSpentMs: state.flow ? now - state.flow.startedAt : 0,
         idleMs: now - state.lastUserActivityAt,

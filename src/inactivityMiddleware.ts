@@ -221,9 +221,10 @@ export class InactivityMiddleware implements Middleware {
             if (context.activity.text) {
                 this.addTranscript(state, 'user', context.activity.text);
             }
-            const before = promptIdentity(activePath(await svc.dialogState.get(context, { dialogStack: [] })));
+            const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
+            const before = promptIdentity(path);
             if (before) {
-                turn.reprompts = watchReprompts(svc, context, state, before);
+                turn.reprompts = watchReprompts(svc, context, state, before, path[path.length - 1]);
             }
         }
         context.onSendActivities(async (_ctx, activities, nextSend) => {
@@ -266,6 +267,7 @@ export class InactivityMiddleware implements Middleware {
         const svc = this.svc;
         const { state } = turn;
         const now = svc.now();
+        turn.reprompts?.stop();
         for (const line of turn.botLines) {
             this.addTranscript(state, 'bot', line);
         }

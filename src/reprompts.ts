@@ -26,6 +26,11 @@ export interface RepromptWatch {
     count: number;
     /** The limit was reached: the step's final action must be taken after the turn. */
     escalate: boolean;
+    /**
+     * Ends the watch once the bot's logic is done: what the plugin sends afterwards (a maxDuration close while
+     * the prompt still waits) is not the prompt asking again.
+     */
+    stop(): void;
 }
 
 /**
@@ -37,19 +42,29 @@ export interface RepromptWatch {
  * @param svc The services.
  * @param context The turn.
  * @param state The plugin's record (its `invalid` counter is updated).
- * @param before The prompt waiting when the turn began.
+ * @param before The prompt waiting when the turn began ({@link promptIdentity}).
+ * @param waiting Its frame on the active path when the turn began.
  * @returns What was seen, filled in as the turn runs.
  */
-export function watchReprompts(svc: Services, context: TurnContext, state: InactivityState, before: string): RepromptWatch {
-    const watch: RepromptWatch = { count: 0, escalate: false };
+export function watchReprompts(svc: Services, context: TurnContext, state: InactivityState, before: string, waiting: ActiveFrame): RepromptWatch {
+    let stopped = false;
+    const watch: RepromptWatch = { count: 0, escalate: false, stop: () => void (stopped = true) };
     const ours = new WeakSet<Partial<Activity>>();
     context.onSendActivities(async (ctx, activities, next) => {
-        // Once escalated, what follows is the final action's own messages: let them through.
-        if (watch.escalate || !activities.some((a) => a.type === ActivityTypes.Message && !ours.has(a))) {
+        // Once escalated or stopped, what follows is the final action's own messages: let them through.
+        if (stopped || watch.escalate || !activities.some((a) => a.type === ActivityTypes.Message && !ours.has(a))) {
             return next();
         }
         const path = activePath(await svc.dialogState.get(ctx));
         if (promptIdentity(path) !== before) {
+            return next();
+        }
+        // The same prompt at the same step may be a new question (a loop replaced its waterfall after a valid
+        // answer): only the instance that was waiting when the turn began is asking again.
+        if (path[path.length - 1].state !== waiting.state) {
+            if (state.invalid?.prompt === before) {
+                state.invalid = undefined;
+            }
             return next();
         }
         const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
