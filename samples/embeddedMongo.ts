@@ -25,7 +25,9 @@ export async function startEmbeddedMongo(options: { storagePath?: string } = {})
         ...(options.storagePath ? { storage: 'file' as const, storagePath: options.storagePath } : {}),
     });
     await server.start();
-    return { uri: `mongodb://127.0.0.1:${port}/botbuilder-inactivity`, stop: () => server.stop() };
+    // CongoDB mishandles the driver's streaming heartbeat (connections reset every second, calls stall ~500 ms);
+    // polling monitoring avoids it. A real MongoDB needs nothing of the kind.
+    return { uri: `mongodb://127.0.0.1:${port}/botbuilder-inactivity?serverMonitoringMode=poll`, stop: () => server.stop() };
 }
 
 /**

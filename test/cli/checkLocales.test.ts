@@ -150,26 +150,26 @@ describe('check-locales', () => {
 
     it('reports a whole plural family that is missing, naming the forms the language needs', () => {
         edit('pt-BR', (data) => {
-            delete data.reminder.closeWarning_one;
-            delete data.reminder.closeWarning_many;
-            delete data.reminder.closeWarning_other;
+            delete data.duration.minutes_one;
+            delete data.duration.minutes_many;
+            delete data.duration.minutes_other;
         });
 
         const report = checkLocales(dir);
 
-        const missing = find(report.problems, { language: 'pt-BR', key: 'reminder.closeWarning', kind: 'missingKey' });
+        const missing = find(report.problems, { language: 'pt-BR', key: 'duration.minutes', kind: 'missingKey' });
         assert.ok(missing, formatReport(report));
-        assert.match(missing.message, /closeWarning_one, closeWarning_many, closeWarning_other/);
+        assert.match(missing.message, /minutes_one, minutes_many, minutes_other/);
     });
 
     it('compares a plural form en does not have (_many) with the placeholders of the en key', () => {
         edit('es', (data) => {
-            data.reminder.closeWarning_many = 'Cerraré esto en {{cuenta}} de minutos si no respondes.';
+            data.duration.minutes_many = '{{cuenta}} de minutos';
         });
 
         const report = checkLocales(dir);
 
-        const mismatch = find(report.problems, { language: 'es', key: 'reminder.closeWarning_many' });
+        const mismatch = find(report.problems, { language: 'es', key: 'duration.minutes_many' });
         assert.strictEqual(mismatch?.kind, 'placeholderMismatch', formatReport(report));
         assert.match(mismatch.message, /missing \{\{count\}\}; unexpected \{\{cuenta\}\}/);
     });
