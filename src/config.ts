@@ -138,6 +138,55 @@ export function mergePolicy(base: ResolvedPolicy, ...overrides: Array<Inactivity
     return out;
 }
 
+/**
+ * Checks the policies as they will apply: the plugin-wide one, each flow's and each step's, after merging.
+ * Catches what no single level shows, such as `closeAfter: '1 minute'` under the default five-minute reminder.
+ *
+ * @param base The plugin-wide policy (defaults, policy file defaults, options).
+ * @param flows Every configured flow.
+ * @throws InactivityConfigError naming the flow or step and the effective values.
+ */
+export function checkResolvedPolicies(base: ResolvedPolicy, flows: Record<string, FlowDefinition>): void {
+    checkResolved(base, 'options');
+    for (const [id, flow] of Object.entries(flows)) {
+        const flowPolicy = mergePolicy(base, flow);
+        checkResolved(flowPolicy, `flows.${id}`);
+        for (const [step, policy] of Object.entries(flow.steps ?? {})) {
+            checkResolved(mergePolicy(flowPolicy, policy), `flows.${id}.steps.${step}`);
+        }
+    }
+}
+
+/**
+ * Merges flows from the policy file and from code: code wins field by field, and steps merge by key.
+ *
+ * @param fromFile Flows of the policy file.
+ * @param fromCode Flows of the `flows` option.
+ * @returns The merged flows.
+ */
+export function mergeFlows(fromFile: Record<string, FlowDefinition> = {}, fromCode: Record<string, FlowDefinition> = {}): Record<string, FlowDefinition> {
+    const out: Record<string, FlowDefinition> = { ...fromFile };
+    for (const [id, flow] of Object.entries(fromCode)) {
+        const file = fromFile[id];
+        out[id] = file ? { ...file, ...flow, steps: { ...file.steps, ...flow.steps }, messages: { ...file.messages, ...flow.messages } } : flow;
+    }
+    return out;
+}
+
+function checkResolved(p: ResolvedPolicy, where: string): void {
+    if (!p.enabled) {
+        return;
+    }
+    if (p.remind && p.reminderAfter >= p.closeAfter) {
+        throw new InactivityConfigError(
+            `For ${where}, the reminder would come at ${p.reminderAfter} ms but the final action already at ${p.closeAfter} ms (reminderAfter must be shorter than closeAfter, counting inherited values and defaults). Shorten reminderAfter, lengthen closeAfter, or set remind: false.`
+        );
+    }
+    if (p.finalAction === 'dialog' && !p.fallbackDialog) {
+        throw new InactivityConfigError(`For ${where}, finalAction is 'dialog' but no fallbackDialog is set at that level or above: name the dialog id to begin.`);
+    }
+}
+
 /** The plugin-wide policy from {@link DEFAULTS}, before any option. */
 export function defaultPolicy(): ResolvedPolicy {
     return mergePolicy(

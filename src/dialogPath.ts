@@ -124,7 +124,9 @@ export function inspectFlow(path: ActiveFrame[], flows: Record<string, FlowDefin
     const waterfall = path.slice(path.indexOf(flowFrame)).find((f) => typeof f.state.stepIndex === 'number');
     if (waterfall) {
         info.stepIndex = waterfall.state.stepIndex as number;
-        info.values = (waterfall.state.values as Record<string, unknown> | undefined) ?? {};
+        // Waterfalls keep their own bookkeeping (`instanceId`) among the values; it is not something the user entered.
+        const { instanceId: _instanceId, ...values } = (waterfall.state.values as Record<string, unknown> | undefined) ?? {};
+        info.values = values;
         const steps = (dialogOfFrame(path, path.indexOf(waterfall), root) as unknown as { steps?: unknown[] } | undefined)?.steps;
         info.stepCount = definition?.stepCount ?? (Array.isArray(steps) ? steps.length : undefined);
         info.stepName = definition?.stepNames?.[info.stepIndex];

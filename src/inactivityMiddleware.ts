@@ -3,7 +3,7 @@ import { DialogSet, DialogState } from 'botbuilder-dialogs';
 import createDebug from 'debug';
 import { MongoAbandonmentLog } from './analytics/mongoAbandonmentLog';
 import { ButtonPayload, readPayload } from './buttonPayload';
-import { defaultPolicy, loadPolicyFile, mergePolicy, validateOptions } from './config';
+import { checkResolvedPolicies, defaultPolicy, loadPolicyFile, mergeFlows, mergePolicy, validateOptions } from './config';
 import { activePath, inspectFlow, resolvePolicy } from './dialogPath';
 import { toMilliseconds } from './duration';
 import { InactivitySchedulerError } from './errors';
@@ -68,9 +68,11 @@ export class InactivityMiddleware implements Middleware {
         validateOptions(options);
         const fileFlows = options.policyFile ? loadPolicyFile(options.policyFile) : {};
         const policy = mergePolicy(defaultPolicy(), fileFlows.defaults, options);
+        const flows = mergeFlows(fileFlows.flows, options.flows);
+        checkResolvedPolicies(policy, flows);
         const settings: Settings = {
             policy,
-            flows: { ...fileFlows.flows, ...options.flows },
+            flows,
             botAppId: options.botAppId ?? DEFAULTS.botAppId,
             schedulerTimeout: toMilliseconds(options.schedulerTimeout ?? DEFAULTS.schedulerTimeout, 'schedulerTimeout'),
             transcriptSize: options.transcriptSize ?? DEFAULTS.transcriptSize,
