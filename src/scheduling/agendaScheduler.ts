@@ -15,6 +15,12 @@ export const TIMER_JOB_NAME = 'botbuilder-inactivity:timer';
 /** The default collection for jobs when the plugin creates its own Agenda. */
 export const DEFAULT_JOBS_COLLECTION = 'inactivityJobs';
 
+/** How many timers one process runs at once. */
+export const TIMER_CONCURRENCY = 50;
+
+/** How many times a run may wait in place for a re-arm due within one polling interval before handing it back to Agenda. */
+const MAX_HELD_ROUNDS = 3;
+
 /** The default polling interval of an Agenda the plugin creates: keeps a timer within ~0.5 s of its due time. */
 export const DEFAULT_PROCESS_EVERY_MS = 500;
 
@@ -174,7 +180,9 @@ export class AgendaScheduler implements TimerScheduler {
         }
         const definedOn = agenda;
         // removeOnComplete stays off: runDue() deletes a finished timer itself.
-        agenda.define(TIMER_JOB_NAME, (job: Job<StoredTimerData>) => this.runDue(definedOn, job, onDue), { removeOnComplete: false });
+        // A run mostly waits on the channel's HTTP call; Agenda's default of 5 at a time per process would queue
+        // reminders that come due together.
+        agenda.define(TIMER_JOB_NAME, (job: Job<StoredTimerData>) => this.runDue(definedOn, job, onDue), { removeOnComplete: false, concurrency: TIMER_CONCURRENCY });
         if (this.ownsAgenda) {
             await agenda.start();
         }
@@ -199,13 +207,29 @@ export class AgendaScheduler implements TimerScheduler {
             job.attrs.nextRunAt = armedFor;
             return;
         }
-        const next = await onDue({ data, firedAt: job.attrs.lastRunAt ?? new Date() });
-        if (next) {
+        let firedAt = job.attrs.lastRunAt ?? new Date();
+        let next: Date | undefined;
+        for (let round = 0; ; round++) {
+            next = await onDue({ data, firedAt });
+            if (!next) {
+                break;
+            }
             const armedAfter = await this.armedDueAt(agenda, job);
             // An arm() made while the handler ran (the user wrote during a reminder) wins over its result. A
             // window of one round trip remains between this read and Agenda's completion write.
-            job.attrs.nextRunAt = armedAfter && !sameTime(armedAfter, dueAt) ? armedAfter : next;
-            return;
+            if (armedAfter && !sameTime(armedAfter, dueAt)) {
+                job.attrs.nextRunAt = armedAfter;
+                return;
+            }
+            const wait = next.getTime() - Date.now();
+            if (wait > agenda.attrs.processEvery || round >= MAX_HELD_ROUNDS) {
+                job.attrs.nextRunAt = next;
+                return;
+            }
+            // Due within one polling interval: handed back to Agenda it would fire up to that interval late
+            // (the next poll finds it overdue). The job is still locked here, so wait for it instead.
+            await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+            firedAt = new Date();
         }
         // The timer ends. Deleting it here only if no arm() moved it is one atomic write. Agenda's removeOnComplete
         // would delete it by id after the run, taking an arm() made meanwhile with it, and its drain() misses a job

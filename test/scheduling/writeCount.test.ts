@@ -12,7 +12,9 @@ const WRITES = new Set(['insert', 'update', 'findAndModify', 'delete']);
  * scheduler writes. Counted with the driver's command monitoring against the real Agenda scheduler: every
  * write command to the jobs collection that names this conversation's timer.
  */
-describe('Scheduler writes per conversation (command monitoring, real Agenda)', () => {
+describe('Scheduler writes per conversation (command monitoring, real Agenda)', function () {
+    this.timeout(20_000);
+
     it('20 user turns inside one reminder period make at most 2 scheduler writes (measured: 1)', async () => {
         const mongo = await freshDb({ monitorCommands: true });
         const commands: CommandStartedEvent[] = [];
