@@ -123,7 +123,8 @@ export async function endFlow(svc: Services, context: TurnContext, state: Inacti
         await recordAbandonment(svc, context, state, info, reason, snapshot?.id);
         await cancelAll(svc, context);
         const window = durationWords(t, locale, policy.resumeWindow);
-        const key = policy.messages.close ?? (!snapshot ? 'close.textNoResume' : reason === 'maxDuration' ? 'close.maxDuration' : reason === 'invalidInput' ? 'close.invalidInput' : 'close.text');
+        const byReason = reason === 'maxDuration' ? 'close.maxDuration' : reason === 'invalidInput' ? 'close.invalidInput' : 'close.text';
+        const key = policy.messages.close ?? (snapshot ? byReason : byReason === 'close.text' ? 'close.textNoResume' : `${byReason}NoResume`);
         await context.sendActivity(textActivity(t.t(locale, key, { window })));
         if (svc.settings.endOfConversation && !NO_END_OF_CONVERSATION.has(context.activity.channelId)) {
             await context.sendActivity({ type: ActivityTypes.EndOfConversation, code: EndOfConversationCodes.BotTimedOut });

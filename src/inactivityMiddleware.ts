@@ -4,7 +4,7 @@ import createDebug from 'debug';
 import { MongoAbandonmentLog } from './analytics/mongoAbandonmentLog';
 import { ButtonPayload, readPayload } from './buttonPayload';
 import { checkResolvedPolicies, defaultPolicy, loadPolicyFile, mergeFlows, mergePolicy, validateOptions } from './config';
-import { activePath, inspectFlow, resolvePolicy } from './dialogPath';
+import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
 import { toMilliseconds } from './duration';
 import { InactivitySchedulerError } from './errors';
 import { continueFlow, endFlow, startOver } from './flowActions';
@@ -13,7 +13,7 @@ import { nextDue } from './ladder';
 import { Localizer, normalizeLocale } from './localization';
 import { textActivity } from './messages';
 import { MongoHandle, openMongo } from './mongoConnection';
-import { DEFAULTS, InactivityOptions } from './options';
+import { DEFAULTS, InactivityOptions, ResolvedPolicy } from './options';
 import { promptIdentity, RepromptWatch, watchReprompts } from './reprompts';
 import { answerResume, offerResume } from './resume';
 import { AgendaScheduler } from './scheduling/agendaScheduler';
@@ -30,6 +30,8 @@ interface Turn {
     payload?: ButtonPayload | 'invalid';
     pendingBefore?: PendingButtons;
     reprompts?: RepromptWatch;
+    /** The flow ran past its maxDuration before this message: it is closed instead of answered. */
+    overCap?: { info: FlowInfo; policy: ResolvedPolicy };
     botLines: string[];
 }
 
@@ -145,10 +147,14 @@ export class InactivityMiddleware implements Middleware {
             this.report(err, context);
         }
         let handled = false;
-        if (turn?.payload) {
+        if (turn?.payload || turn?.overCap) {
             handled = true;
             try {
-                await this.answerButton(context, turn);
+                if (turn.overCap) {
+                    await endFlow(this.svc, context, turn.state, turn.overCap.info, turn.overCap.policy, 'maxDuration');
+                } else {
+                    await this.answerButton(context, turn);
+                }
             } catch (err) {
                 this.report(err, context);
             }
@@ -224,8 +230,13 @@ export class InactivityMiddleware implements Middleware {
                 this.addTranscript(state, 'user', context.activity.text);
             }
             const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
+            const info = state.flow ? inspectFlow(path, svc.settings.flows, svc.options.dialog) : undefined;
+            const policy = info && resolvePolicy(svc.settings.policy, info, svc.settings.flows);
+            if (info && policy?.enabled && policy.maxDuration !== null && state.flow && now - state.flow.startedAt >= policy.maxDuration) {
+                turn.overCap = { info, policy };
+            }
             const before = promptIdentity(path);
-            if (before) {
+            if (before && !turn.overCap) {
                 turn.reprompts = watchReprompts(svc, context, state, before, path[path.length - 1]);
             }
         }

@@ -227,4 +227,13 @@ describe('InactivityMiddleware', () => {
         assert.strictEqual(sent.metrics?.idleMs, 5 * MIN);
         assert.ok(!JSON.stringify(events).includes('Secret Name'), 'no user text in telemetry');
     });
+
+    it('closes at the cap without answering, and says nothing about saved answers when none were saved', async () => {
+        const rig = await createRig({ maxDuration: '10 minutes' });
+        await rig.say('add client');
+        rig.clock.now += 10 * MIN;
+        const sent = await rig.say('John Doe');
+        assert.deepStrictEqual(texts(sent), ["This has been open for too long, so I closed it. Start again whenever you're ready."]);
+        assert.strictEqual(sent[1]?.type, 'endOfConversation');
+    });
 });
