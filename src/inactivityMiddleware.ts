@@ -24,6 +24,12 @@ import { createTimerHandler } from './timerHandler';
 
 const debug = createDebug('botbuilder-inactivity:turn');
 
+/** The recurring job that expires saved flows past their resume window. */
+export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
+
+/** How often saved flows are swept. */
+const EXPIRE_EVERY_MS = 3_600_000;
+
 /** Per-turn data; lives in locals of one `onTurn` call, never on the middleware. */
 interface Turn {
     state: InactivityState;
@@ -202,8 +208,13 @@ export class InactivityMiddleware implements Middleware {
             }
         }
         await (this.svc.scheduler as TimerScheduler).start(createTimerHandler(this.svc));
-        // Snapshots past their window are marked expired (and their data dropped) at start and on each resume lookup.
-        await this.svc.snapshots?.expire(this.svc.now()).catch((err: unknown) => this.report(err));
+        // Saved flows past their window are marked expired and their data dropped: now, then hourly on one instance.
+        const snapshots = this.svc.snapshots;
+        if (snapshots) {
+            const sweep = () => snapshots.expire(this.svc.now()).then(() => undefined);
+            await sweep().catch((err: unknown) => this.report(err));
+            await this.svc.scheduler?.repeat?.(EXPIRE_JOB_NAME, EXPIRE_EVERY_MS, sweep).catch((err: unknown) => this.report(err));
+        }
         debug('started');
     }
 

@@ -3,6 +3,7 @@ import { ConversationState, MemoryStorage, Storage } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import type { Db } from 'mongodb';
 import { InactivityMiddleware, Localizer } from '../src';
+import { EXPIRE_JOB_NAME } from '../src/inactivityMiddleware';
 import { AddClientDialog } from '../samples/addClientDialog';
 import { SampleBot } from '../samples/sampleBot';
 import { freshDb } from './support/mongo';
@@ -60,6 +61,9 @@ describe('Durable timers across bot processes (real Agenda on MongoDB)', functio
                 await a.adapter.send(`Client ${i}`).startTest();
             }
             await wait(2600);
+            const sweeps = await mongo.db.collection('inactivityJobs').find({ name: EXPIRE_JOB_NAME }).toArray();
+            assert.strictEqual(sweeps.length, 1, 'one hourly expiry sweep shared by both instances');
+            assert.ok(sweeps[0].nextRunAt > new Date(Date.now() + 59 * 60_000), 'first run an hour from start');
             const all = [...a.reminders(), ...b.reminders()];
             assert.strictEqual(all.length, 4, all.join('\n'));
             assert.deepStrictEqual(new Set(all.map((r) => /Client (\d)/.exec(r)?.[1])).size, 4);

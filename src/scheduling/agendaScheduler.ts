@@ -107,6 +107,18 @@ export class AgendaScheduler implements TimerScheduler {
     }
 
     /** @inheritdoc */
+    async repeat(name: string, intervalMs: number, task: () => Promise<void>): Promise<void> {
+        const agenda = await this.ready();
+        try {
+            agenda.define(name, async () => task());
+            // every() saves one job per name, so several instances share a single schedule.
+            await agenda.every(intervalMs, name, undefined, { skipImmediate: true });
+        } catch (err) {
+            throw new InactivitySchedulerError(`Could not schedule the recurring job ${name}.`, { cause: err });
+        }
+    }
+
+    /** @inheritdoc */
     async cancel(key: string): Promise<void> {
         const agenda = await this.ready();
         try {

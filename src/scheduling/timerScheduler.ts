@@ -44,4 +44,9 @@ export interface TimerScheduler {
     cancel(key: string): Promise<void>;
     /** Stops processing, waits for running handlers, and closes what the scheduler opened. */
     stop(): Promise<void>;
+    /**
+     * Runs `task` every `intervalMs` on one bot instance at a time, for maintenance such as expiring saved
+     * flows. Optional: without it the plugin does that work only at start-up.
+     */
+    repeat?(name: string, intervalMs: number, task: () => Promise<void>): Promise<void>;
 }
