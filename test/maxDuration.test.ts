@@ -2,8 +2,8 @@ import assert from 'assert';
 import { readFileSync } from 'fs';
 import type { Db } from 'mongodb';
 import { join } from 'path';
-import { FlowDefinition, InactivityOptions } from '../src';
-import { freshDb } from './support/mongo';
+import { FlowDefinition } from '../src';
+import { mongoRigs } from './support/mongoRig';
 import { createRig, Rig, texts } from './support/testBot';
 
 const MIN = 60_000;
@@ -19,31 +19,15 @@ const ADD_CLIENT: FlowDefinition = (
     JSON.parse(readFileSync(join(__dirname, '..', '..', 'samples', 'inactivity-policy.json'), 'utf8')) as { flows: Record<string, FlowDefinition> }
 ).flows.addClient;
 
-let open: Array<{ rig?: Rig; close(): Promise<void> }> = [];
-
-/** The sample rig with MongoDB stores (so closes save a snapshot) and the fake scheduler. */
-async function setup(options: Partial<InactivityOptions>): Promise<{ rig: Rig; db: Db; t0: number }> {
-    const mongo = await freshDb();
-    const entry: { rig?: Rig; close(): Promise<void> } = { close: () => mongo.close() };
-    open.push(entry);
-    entry.rig = await createRig({ mongo: mongo.db, ...options });
-    return { rig: entry.rig, db: mongo.db, t0: entry.rig.clock.now };
-}
+const rigs = mongoRigs();
+const setup = rigs.setup;
 
 async function abandonments(db: Db): Promise<Array<{ reason: string; reminderSent: boolean }>> {
     return (await db.collection('inactivityEvents').find().toArray()).map((e) => ({ reason: e.reason as string, reminderSent: e.reminderSent as boolean }));
 }
 
 describe('maxDuration: a cap on the whole flow', () => {
-    afterEach(async () => {
-        const done = open;
-        open = [];
-        for (const entry of done) {
-            assert.deepStrictEqual(entry.rig?.errors ?? [], [], 'the plugin reported no error');
-            await entry.rig?.inactivity.stop();
-            await entry.close();
-        }
-    });
+    afterEach(() => rigs.closeAll());
 
     it('closes the flow at the first turn at or after the cap, although the user keeps answering', async () => {
         const { rig, db, t0 } = await setup({ maxDuration: '10 minutes' });

@@ -2,8 +2,7 @@ import assert from 'assert';
 import { Activity, TurnContext } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import type { Db } from 'mongodb';
-import { InactivityOptions } from '../src';
-import { freshDb } from './support/mongo';
+import { mongoRigs } from './support/mongoRig';
 import { buttons, createRig, Rig, texts } from './support/testBot';
 
 const MIN = 60_000;
@@ -15,22 +14,8 @@ const RESUMED = 'Here we go, picking up where you left off.';
 const STALE_OFFER = "That offer is no longer available, so I didn't change anything.";
 const DONE = 'Done! Maria Silva (Group classes) is added. Contact: maria@example.com.';
 
-interface Setup {
-    rig: Rig;
-    db: Db;
-}
-
-let open: Array<{ rig?: Rig; close(): Promise<void> }> = [];
-
-/** The sample rig with real snapshot and abandonment stores on a fresh database (and the fake scheduler). */
-async function setup(options: Partial<InactivityOptions> = {}): Promise<Setup> {
-    const mongo = await freshDb();
-    const entry: { rig?: Rig; close(): Promise<void> } = { close: () => mongo.close() };
-    open.push(entry);
-    // createRig passes its FakeScheduler as `scheduler`: start() opens the stores on `mongo` and keeps it.
-    entry.rig = await createRig({ mongo: mongo.db, ...options });
-    return { rig: entry.rig, db: mongo.db };
-}
+const rigs = mongoRigs();
+const setup = rigs.setup;
 
 const snapshots = (db: Db) => db.collection('inactivitySnapshots');
 const events = (db: Db) => db.collection('inactivityEvents');
@@ -68,15 +53,7 @@ function waterfall(state: DialogState): { stepIndex?: number; values?: Record<st
 }
 
 describe('resume of abandoned flows (TestAdapter + MongoDB stores)', () => {
-    afterEach(async () => {
-        const done = open;
-        open = [];
-        for (const entry of done) {
-            assert.deepStrictEqual(entry.rig?.errors ?? [], [], 'the plugin reported no error');
-            await entry.rig?.inactivity.stop();
-            await entry.close();
-        }
-    });
+    afterEach(() => rigs.closeAll());
 
     it('running: a flow in progress has no snapshot and no abandonment event', async () => {
         const { rig, db } = await setup();

@@ -21,36 +21,14 @@ export interface MongoSnapshotStoreOptions {
  * A snapshot as stored: {@link FlowSnapshot} with its id as `snapshotId` (unique index), plus `purgeAt` for the
  * TTL index. `_id` is a server-made ObjectId. `dialogStateJson` is absent once the snapshot has expired.
  */
-export interface SnapshotDocument {
+export type SnapshotDocument = Omit<FlowSnapshot, 'id' | 'dialogStateJson'> & {
     /** The snapshot id ({@link FlowSnapshot.id}). */
     snapshotId: string;
-    /** Schema version. */
-    v: number;
-    /** Whose it is; `tenantId` is absent (never null) when the channel has no tenant. */
-    scope: SnapshotScope;
-    /** The flow's dialog id. */
-    flowId: string;
-    /** The conversation it was closed in. */
-    conversationId: string;
-    /** The dialog state as JSON; removed at expiry. */
+    /** The dialog state as JSON; removed once resumed, discarded or expired. */
     dialogStateJson?: string;
-    /** Zero-based step index. */
-    stepIndex?: number;
-    /** The step's name. */
-    stepName?: string;
-    /** Why it was closed. */
-    reason: AbandonReason;
-    /** Its status. */
-    status: SnapshotStatus;
-    /** Epoch ms. */
-    createdAt: number;
-    /** Epoch ms. */
-    expiresAt: number;
-    /** Epoch ms. */
-    updatedAt: number;
     /** When a real MongoDB deletes the document (TTL index): `expiresAt` + 7 days. */
     purgeAt: Date;
-}
+};
 
 /**
  * A {@link SnapshotStore} in a MongoDB collection. The `Db` stays the caller's: the store never closes it.
