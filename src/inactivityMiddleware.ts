@@ -1,5 +1,5 @@
 import { Activity, ActivityTypes, Middleware, TurnContext } from 'botbuilder';
-import { DialogSet, DialogState } from 'botbuilder-dialogs';
+import { DialogSet } from 'botbuilder-dialogs';
 import createDebug from 'debug';
 import { MongoAbandonmentLog } from './analytics/mongoAbandonmentLog';
 import { ButtonPayload, readPayload } from './buttonPayload';

@@ -4,7 +4,7 @@ import type { Db } from 'mongodb';
 import { join } from 'path';
 import { FlowDefinition } from '../src';
 import { mongoRigs } from './support/mongoRig';
-import { createRig, Rig, texts } from './support/testBot';
+import { texts } from './support/testBot';
 
 const MIN = 60_000;
 const TOO_LONG = /^This has been open for too long, so I closed it\. Your answers are saved for 24 hours/;

@@ -3,7 +3,7 @@ import { Activity, TurnContext } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import type { Db } from 'mongodb';
 import { mongoRigs } from './support/mongoRig';
-import { buttons, createRig, Rig, texts } from './support/testBot';
+import { buttons, Rig, texts } from './support/testBot';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -1,6 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import type { AbandonReason } from '../analytics/abandonmentLog';
-import { FlowSnapshot, SnapshotScope, SnapshotStatus, SnapshotStore } from './snapshotStore';
+import { FlowSnapshot, SnapshotScope, SnapshotStore } from './snapshotStore';
 
 /** The default collection of {@link MongoSnapshotStore}. */
 export const DEFAULT_SNAPSHOTS_COLLECTION = 'inactivitySnapshots';
