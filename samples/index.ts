@@ -1,10 +1,12 @@
 import { readSampleConfig } from './sampleConfig';
 import { startSample } from './sampleServer';
+import { webChat, webChatPageUrl } from './webChat';
 
 /* The sample's entry point: `npm start`. */
 async function main(): Promise<void> {
     const config = readSampleConfig();
-    const sample = await startSample(config, [], (line) => console.log(line));
+    const sample = await startSample(config, [webChat()], (line) => console.log(line));
+    console.log(`Try it in a browser: ${webChatPageUrl(sample.port)} (Web Chat through a local Direct Line).`);
     const shutdown = (): void => {
         sample.stop().then(
             () => process.exit(0),
