@@ -46,6 +46,9 @@ async function onDue(svc: Services, context: TurnContext): Promise<number | unde
     const now = svc.now();
     context.onSendActivities(async (_ctx, activities, nextSend) => {
         for (const a of activities) {
+            // The proactive turn's activity is an internal event no client ever saw: a reply to it makes Web Chat
+            // hold the message for up to 5 s, waiting for an activity that never comes.
+            delete a.replyToId;
             if (a.type === 'message' && a.text) {
                 addTranscriptLine(state, 'bot', a.text, svc.now(), svc.settings.transcriptSize);
             }

@@ -46,6 +46,7 @@ describe('InactivityMiddleware', () => {
         assert.match(sent[0].text ?? '', /^Still there\? You were adding John Doe \(step 2 of 3\)\. I'll close it in 10 minutes/);
         assert.deepStrictEqual(buttons(sent[0]).map((b) => b.title), ['Continue', 'Start over']);
         assert.ok(buttons(sent[0]).every((b) => b.type === 'messageBack'));
+        assert.strictEqual(sent[0].replyToId, undefined, 'not a reply to the internal proactive event (Web Chat would hold it 5 s)');
         assert.strictEqual(rig.scheduler.only().dueAt.getTime(), rig.clock.now - 5 * MIN + 15 * MIN, 'then armed for the close');
     });
 

@@ -9,7 +9,7 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 const ASK_NAME = "What's the client's name?";
-const OFFER = 'Welcome back! You were adding Maria Silva (step 2 of 3). Would you like to pick up where you left off?';
+const OFFER = 'Welcome back! You were adding Maria Silva (step 2 of 3). Would you like to pick up where you left off? Or answer the question above to start fresh.';
 const RESUMED = 'Here we go, picking up where you left off.';
 const STALE_OFFER = "That offer is no longer available, so I didn't change anything.";
 const DONE = 'Done! Maria Silva (Group classes) is added. Contact: maria@example.com.';

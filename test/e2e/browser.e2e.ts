@@ -29,18 +29,18 @@ const CHROMIUM_ARGS = [
 const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'e2e');
 
 /*
- * Web Chat 4.18 holds a bot message whose replyToId it has not seen for up to 5 s. Proactive messages sent with
- * continueConversationAsync carry the id of botbuilder's synthetic ContinueConversation event as replyToId, so
- * every reminder and close shows about 5 s after it was sent (BotFramework-WebChat#3874). The close timer leaves
- * room for that: the reminder must be on screen, and clickable, well before the flow closes.
+ * Web Chat 4.18 holds a bot message whose replyToId it has not seen for up to 5 s (BotFramework-WebChat#3874).
+ * The plugin sends proactive messages without a replyToId, so a reminder shows within one Direct Line poll of
+ * being sent; the test checks that, and leaves the reminder on screen well before the flow closes.
  */
 const REMINDER_AFTER_MS = 2_000;
-const CLOSE_AFTER_MS = 14_000;
-const WEB_CHAT_REPLY_HOLD_MS = 5_000;
+const CLOSE_AFTER_MS = 8_000;
 const POLL_MS = 1_000;
-/** Longest wait for a reminder to show: the timer, Direct Line polling, Web Chat's hold, and slack. */
-const REMINDER_WAIT_MS = REMINDER_AFTER_MS + POLL_MS + WEB_CHAT_REPLY_HOLD_MS + 6_000;
-const CLOSE_WAIT_MS = CLOSE_AFTER_MS + POLL_MS + WEB_CHAT_REPLY_HOLD_MS + 6_000;
+/** A reminder must be on screen this soon after the answer: the timer, one Direct Line poll, and slack. */
+const REMINDER_ON_SCREEN_MS = REMINDER_AFTER_MS + POLL_MS + 1_500;
+/** Longest wait for a reminder to show before the test gives up (the assertion above is the real check). */
+const REMINDER_WAIT_MS = REMINDER_AFTER_MS + POLL_MS + 8_000;
+const CLOSE_WAIT_MS = CLOSE_AFTER_MS + POLL_MS + 8_000;
 const REPLY_WAIT_MS = 10_000;
 
 const NAME = 'Maria Silva';
@@ -143,7 +143,9 @@ describe('the sample in a real browser (Web Chat, local Direct Line, Chromium)',
     it('reminds after a quiet spell, with Continue and Start over', async () => {
         const sent = Date.now();
         const shown = await waitShown(page, 'the first reminder', (t) => count(t, REMINDER) === 1, REMINDER_WAIT_MS);
-        console.log(`      reminder on screen ${((Date.now() - sent) / 1000).toFixed(1)} s after the answer (timer ${REMINDER_AFTER_MS / 1000} s)`);
+        const onScreen = Date.now() - sent;
+        console.log(`      reminder on screen ${(onScreen / 1000).toFixed(1)} s after the answer (timer ${REMINDER_AFTER_MS / 1000} s)`);
+        assert.ok(onScreen <= REMINDER_ON_SCREEN_MS, `the reminder took ${onScreen} ms to show`);
         assert.deepEqual(last(shown, REMINDER)?.buttons, ['Continue', 'Start over']);
     });
 
