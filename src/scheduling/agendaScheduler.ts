@@ -15,6 +15,14 @@ export const TIMER_JOB_NAME = 'botbuilder-inactivity:timer';
 /** The default collection for jobs when the plugin creates its own Agenda. */
 export const DEFAULT_JOBS_COLLECTION = 'inactivityJobs';
 
+/**
+ * How long a running timer stays locked to its instance. A run takes a proactive turn (one channel call, or a
+ * re-arm held for under one polling interval), far below this; an instance that dies mid-run hands the timer
+ * to another within a minute instead of Agenda's default ten. Agenda also keeps a check timer of half this
+ * per run, which is how long a process may linger after `stop()`.
+ */
+export const TIMER_LOCK_LIFETIME_MS = 60_000;
+
 /** How many timers one process runs at once. */
 export const TIMER_CONCURRENCY = 50;
 
@@ -110,7 +118,7 @@ export class AgendaScheduler implements TimerScheduler {
     async repeat(name: string, intervalMs: number, task: () => Promise<void>): Promise<void> {
         const agenda = await this.ready();
         try {
-            agenda.define(name, async () => task());
+            agenda.define(name, async () => task(), { lockLifetime: TIMER_LOCK_LIFETIME_MS });
             // every() saves one job per name, so several instances share a single schedule.
             await agenda.every(intervalMs, name, undefined, { skipImmediate: true });
         } catch (err) {
@@ -194,7 +202,7 @@ export class AgendaScheduler implements TimerScheduler {
         // removeOnComplete stays off: runDue() deletes a finished timer itself.
         // A run mostly waits on the channel's HTTP call; Agenda's default of 5 at a time per process would queue
         // reminders that come due together.
-        agenda.define(TIMER_JOB_NAME, (job: Job<StoredTimerData>) => this.runDue(definedOn, job, onDue), { removeOnComplete: false, concurrency: TIMER_CONCURRENCY });
+        agenda.define(TIMER_JOB_NAME, (job: Job<StoredTimerData>) => this.runDue(definedOn, job, onDue), { removeOnComplete: false, concurrency: TIMER_CONCURRENCY, lockLifetime: TIMER_LOCK_LIFETIME_MS });
         if (this.ownsAgenda) {
             await agenda.start();
         }
