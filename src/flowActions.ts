@@ -85,8 +85,11 @@ export async function startOver(svc: Services, context: TurnContext, state: Inac
     await context.sendActivity(textActivity(svc.localizer.t(state.locale, 'startOver.text')));
     // Dialogs the flow began (its prompt) are dropped quietly: ending them would resume the flow with a result.
     dc.stack.length = info.flowIndex + 1;
-    const options = (dc.activeDialog?.state as { options?: unknown } | undefined)?.options;
-    await dc.replaceDialog(info.flowId, options as object | undefined);
+    // A ComponentDialog keeps its begin options on its inner first dialog, not on its own stack entry.
+    const flowFrame = info.path.find((f) => f.depth === info.flowDepth && f.index === info.flowIndex);
+    const innerFirst = info.path.find((f) => f.depth === info.flowDepth + 1 && f.index === 0);
+    const options = (flowFrame?.state.options ?? (flowFrame?.state.dialogs ? innerFirst?.state.options : undefined)) as object | undefined;
+    await dc.replaceDialog(info.flowId, options);
     state.flow = { id: info.flowId, startedAt: svc.now(), reminded: false };
     track(svc.telemetry, TelemetryEvents.startedOver, { conversationId: convId(context), dialogId: info.flowId, step: stepOf(info) }, { idleMs: idleMs(svc, state) }, (e) => svc.report(e, context));
 }
@@ -173,7 +176,9 @@ export async function recordAbandonment(svc: Services, context: TurnContext, sta
         { timeSpentMs: event.timeSpentMs, idleMs: event.idleMs },
         (e) => svc.report(e, context)
     );
-    await svc.abandonments?.record(event).catch((err: unknown) => svc.report(err, context));
+    if (svc.abandonments) {
+        await svc.budget(svc.abandonments.record(event), 'record an abandonment').catch((err: unknown) => svc.report(err, context));
+    }
 }
 
 async function saveSnapshot(svc: Services, context: TurnContext, state: InactivityState, info: FlowInfo, policy: ResolvedPolicy, reason: AbandonReason): Promise<FlowSnapshot | undefined> {
@@ -199,7 +204,7 @@ async function saveSnapshot(svc: Services, context: TurnContext, state: Inactivi
         updatedAt: now,
     };
     try {
-        await svc.snapshots.save(snapshot);
+        await svc.budget(svc.snapshots.save(snapshot), 'save the flow for resuming');
         return snapshot;
     } catch (err) {
         svc.report(err, context);

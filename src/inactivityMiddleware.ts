@@ -7,6 +7,7 @@ import { checkResolvedPolicies, defaultPolicy, loadPolicyFile, mergeFlows, merge
 import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
 import { toMilliseconds } from './duration';
 import { InactivitySchedulerError } from './errors';
+import { withinBudget } from './budget';
 import { continueFlow, endFlow, startOver } from './flowActions';
 import { addTranscriptLine, conversationKey, InactivityState, PendingButtons, readState, STATE_PROPERTY, STATE_VERSION } from './inactivityState';
 import { nextDue } from './ladder';
@@ -105,6 +106,7 @@ export class InactivityMiddleware implements Middleware {
             telemetry: options.telemetryClient,
             now: options.now ?? Date.now,
             report,
+            budget: (work, what) => withinBudget(work, settings.schedulerTimeout, what),
         };
     }
 
@@ -165,14 +167,16 @@ export class InactivityMiddleware implements Middleware {
                 this.report(err, context);
             }
         }
+        let failed = true;
         try {
             if (!handled) {
                 await next();
             }
+            failed = false;
         } finally {
             if (turn) {
                 try {
-                    await this.endTurn(context, turn);
+                    await this.endTurn(context, turn, failed);
                 } catch (err) {
                     this.report(err, context);
                 }
@@ -287,7 +291,7 @@ export class InactivityMiddleware implements Middleware {
         }
     }
 
-    private async endTurn(context: TurnContext, turn: Turn): Promise<void> {
+    private async endTurn(context: TurnContext, turn: Turn, botFailed: boolean): Promise<void> {
         const svc = this.svc;
         const { state } = turn;
         const now = svc.now();
@@ -316,13 +320,16 @@ export class InactivityMiddleware implements Middleware {
                 await endFlow(svc, context, state, info, policy, 'maxDuration');
             } else {
                 if (began && !turn.payload) {
-                    await this.withinBudget(offerResume(svc, context, state, info), 'look up a saved flow').catch((err: unknown) => this.report(err, context));
+                    await this.svc.budget(offerResume(svc, context, state, info), 'look up a saved flow').catch((err: unknown) => this.report(err, context));
                 }
                 await this.arm(context, state, policy.enabled ? nextDue(state, policy) : undefined);
             }
         }
         await svc.state.set(context, state);
-        await svc.conversationState.saveChanges(context);
+        if (!botFailed) {
+            // After a failure in the bot's logic its dialog state is half-way: saving it would skip a step.
+            await svc.conversationState.saveChanges(context);
+        }
     }
 
     /** Arms the conversation's timer unless the one already armed fires at or before `due` (then it re-arms itself). */
@@ -336,7 +343,7 @@ export class InactivityMiddleware implements Middleware {
             if (!scheduler || !this.starting) {
                 throw new InactivitySchedulerError('InactivityMiddleware received a turn before start() was called: call `await inactivity.start()` at start-up.');
             }
-            await this.withinBudget(scheduler.arm({ v: TIMER_DATA_VERSION, key: conversationKey(state.reference), reference: state.reference }, new Date(due)), 'arm the timer');
+            await this.svc.budget(scheduler.arm({ v: TIMER_DATA_VERSION, key: conversationKey(state.reference), reference: state.reference }, new Date(due)), 'arm the timer');
             state.armedFor = due;
         } catch (err) {
             // Not known to be armed: the next turn tries again.
@@ -345,16 +352,6 @@ export class InactivityMiddleware implements Middleware {
         }
     }
 
-    private withinBudget<T>(work: Promise<T>, what: string): Promise<T> {
-        const ms = this.svc.settings.schedulerTimeout;
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new InactivitySchedulerError(`Gave up waiting for MongoDB to ${what} after ${ms} ms; the turn went on without it.`)), ms);
-        });
-        // The abandoned work may still fail later; that failure has been reported as the timeout already.
-        work.catch(() => undefined);
-        return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-    }
 
     private addTranscript(state: InactivityState, from: 'user' | 'bot', text: string): void {
         addTranscriptLine(state, from, text, this.svc.now(), this.svc.settings.transcriptSize);
@@ -368,14 +365,18 @@ export class InactivityMiddleware implements Middleware {
                 void Promise.resolve(this.svc.options.onError(error, context)).catch((e: unknown) => debug('onError failed: %O', e));
                 return;
             }
-            const onTurnError = (context?.adapter as { onTurnError?: (c: TurnContext, e: Error) => Promise<void> } | undefined)?.onTurnError;
-            if (context && onTurnError) {
-                void onTurnError.call(context.adapter, context, error).catch((e: unknown) => debug('onTurnError failed: %O', e));
-            }
+            // Not the adapter's onTurnError: every error reported here has been recovered from, and template
+            // onTurnError handlers apologise to the user and delete the conversation state.
+            process.emitWarning(error.message, { type: 'BotbuilderInactivityWarning', detail: describeCause(error) });
         } catch (e) {
             debug('error reporting failed: %O', e);
         }
     }
+}
+
+function describeCause(error: Error): string | undefined {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${cause.name}: ${cause.message}` : undefined;
 }
 
 function isUserMessage(activity: Partial<Activity>): boolean {

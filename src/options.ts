@@ -62,7 +62,12 @@ export interface InactivityOptions extends InactivityPolicy {
     collectionPrefix?: string;
     /** Receives `trackEvent` calls for reminders, closes, handoffs, continues, restarts and abandonments. */
     telemetryClient?: BotTelemetryClient;
-    /** Receives every error the plugin recovers from. Default: the adapter's `onTurnError` during a turn, else a debug log. */
+    /**
+     * Receives every error the plugin recovers from (the user's turn has gone on without it). Default: a
+     * `process.emitWarning` of type `BotbuilderInactivityWarning` and the `botbuilder-inactivity:*` debug log. The
+     * adapter's `onTurnError` is not called: template handlers tell the user the bot failed and delete the
+     * conversation state, for a failure the user never saw.
+     */
     onError?: (error: Error, context?: TurnContext) => void | Promise<void>;
     /** The clock, in epoch milliseconds. Default `Date.now`. */
     now?: () => number;

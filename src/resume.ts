@@ -66,7 +66,13 @@ export async function answerResume(svc: Services, context: TurnContext, state: I
     const t = svc.localizer;
     const scope = scopeOf(state);
     const now = svc.now();
-    const snapshot = svc.snapshots && scope && pending.snapshotId ? await svc.snapshots.claim(pending.snapshotId, scope, resume ? 'resumed' : 'discarded', now) : undefined;
+    const snapshot =
+        svc.snapshots && scope && pending.snapshotId
+            ? await svc.budget(svc.snapshots.claim(pending.snapshotId, scope, resume ? 'resumed' : 'discarded', now), 'claim the saved flow').catch((err: unknown) => {
+                  svc.report(err, context);
+                  return undefined;
+              })
+            : undefined;
     if (!snapshot) {
         await context.sendActivity(textActivity(t.t(state.locale, 'stale.resume')));
         return;
@@ -74,7 +80,9 @@ export async function answerResume(svc: Services, context: TurnContext, state: I
     if (resume) {
         await svc.dialogState.set(context, JSON.parse(snapshot.dialogStateJson) as DialogState);
         state.flow = { id: snapshot.flowId, startedAt: now, reminded: false, resumedFrom: snapshot.id };
-        await svc.abandonments?.markResumed(snapshot.id, new Date(now)).catch((err: unknown) => svc.report(err, context));
+        if (svc.abandonments) {
+            await svc.budget(svc.abandonments.markResumed(snapshot.id, new Date(now)), 'mark the abandonment resumed').catch((err: unknown) => svc.report(err, context));
+        }
     }
     await context.sendActivity(textActivity(t.t(state.locale, resume ? 'resume.resumed' : 'resume.fresh')));
     // Re-ask the step: the saved one on Resume, the first question of the new run on Start fresh.

@@ -7,6 +7,7 @@ import type { InactivityOptions, ResolvedPolicy } from './options';
 import type { FlowDefinition } from './policy';
 import type { SnapshotStore } from './snapshots/snapshotStore';
 import type { TimerScheduler } from './scheduling/timerScheduler';
+import type { withinBudget } from './budget';
 
 /** Settings resolved once at construction, durations in ms. */
 export interface Settings {
@@ -55,4 +56,6 @@ export interface Services {
     now(): number;
     /** Reports an error the plugin recovered from. Never throws. */
     report(err: unknown, context?: TurnContext): void;
+    /** Waits for a database call at most `schedulerTimeout` (see {@link withinBudget}). */
+    budget<T>(work: Promise<T>, what: string): Promise<T>;
 }

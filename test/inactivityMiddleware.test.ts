@@ -1,4 +1,5 @@
 import assert from 'assert';
+import sinon from 'sinon';
 import { TurnContext } from 'botbuilder';
 import { PAYLOAD_KEY, STATE_PROPERTY } from '../src';
 import { buttons, createRig, texts } from './support/testBot';
@@ -236,5 +237,48 @@ describe('InactivityMiddleware', () => {
         const sent = await rig.say('John Doe');
         assert.deepStrictEqual(texts(sent), ["This has been open for too long, so I closed it. Start again whenever you're ready."]);
         assert.strictEqual(sent[1]?.type, 'endOfConversation');
+    });
+
+    it('reports recovered errors as a process warning, never through onTurnError', async () => {
+        const rig = await createRig({ onError: undefined });
+        const onTurnError = sinon.spy();
+        rig.adapter.onTurnError = onTurnError;
+        const warnings: Error[] = [];
+        const listener = (w: Error) => warnings.push(w);
+        process.on('warning', listener);
+        try {
+            rig.scheduler.failWith = new Error('connection refused');
+            assert.deepStrictEqual(texts(await rig.say('add client')), ["What's the client's name?"]);
+            await new Promise((r) => setImmediate(r));
+            assert.strictEqual(onTurnError.callCount, 0);
+            assert.ok(warnings.some((w) => w.name === 'BotbuilderInactivityWarning'), warnings.map((w) => w.name).join());
+        } finally {
+            process.off('warning', listener);
+        }
+    });
+
+    it('does not save a half-done dialog state when the bot\'s logic throws', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        await rig.say('Maria Silva');
+        const t = sinon.stub(rig.sampleTexts, 't').callThrough();
+        t.withArgs(sinon.match.any, 'sample:addClient.askContact').throws(new Error('API down'));
+        await rig.say('Group classes').catch(() => undefined);
+        t.restore();
+        // The step that failed is asked again: the answer is taken as the client type, not as a contact.
+        assert.match(texts(await rig.say('Group classes'))[0], /^How can we reach Maria Silva\?/);
+    });
+
+    it('answers Start over without waiting for a stalled MongoDB', async () => {
+        const rig = await createRig({ schedulerTimeout: 50 });
+        (rig.inactivity as unknown as { svc: { abandonments: unknown } }).svc.abandonments = { record: () => new Promise(() => undefined), markResumed: () => new Promise(() => undefined) };
+        await rig.say('add client');
+        await rig.say('John Doe');
+        const [reminder] = await rig.fireAt();
+        const restart = buttons(reminder)[1];
+        const started = Date.now();
+        assert.deepStrictEqual(texts(await rig.say(restart.title, restart.value)), ["No problem, let's start over.", "What's the client's name?"]);
+        assert.ok(Date.now() - started < 2000);
+        assert.match(rig.errors[0]?.message ?? '', /Gave up waiting for MongoDB to record an abandonment/);
     });
 });

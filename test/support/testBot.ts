@@ -31,6 +31,8 @@ export interface Rig {
     dialogState: ReturnType<ConversationState['createProperty']>;
     errors: Error[];
     clock: { now: number };
+    /** The sample bot's texts (stub `t` to make a step fail). */
+    sampleTexts: Localizer;
     /** Everything the bot sent so far (and clears the list). */
     take(): Array<Partial<Activity>>;
     /** Sends a user message (with an optional button value) and returns what the bot sent in that turn. */
@@ -92,6 +94,7 @@ export async function createRig(options: Partial<InactivityOptions> = {}, extra:
         dialogState,
         errors,
         clock,
+        sampleTexts: texts,
         take,
         async say(text, value, from) {
             take();
