@@ -1,4 +1,4 @@
-import { Activity, ActivityTypes, TurnContext } from 'botbuilder';
+import { Activity, ActivityTypes, InputHints, TurnContext } from 'botbuilder';
 import { ChoicePrompt, ConfirmPrompt, DateTimePrompt, Dialog, NumberPrompt, TextPrompt } from 'botbuilder-dialogs';
 import { ActiveFrame, activePath, inspectFlow, resolvePolicy } from './dialogPath';
 import type { InactivityState } from './inactivityState';
@@ -51,8 +51,11 @@ export function watchReprompts(svc: Services, context: TurnContext, state: Inact
     const watch: RepromptWatch = { count: 0, escalate: false, stop: () => void (stopped = true) };
     const ours = new WeakSet<Partial<Activity>>();
     context.onSendActivities(async (ctx, activities, next) => {
-        // Once escalated or stopped, what follows is the final action's own messages: let them through.
-        if (stopped || watch.escalate || !activities.some((a) => a.type === ActivityTypes.Message && !ours.has(a))) {
+        // Once escalated or stopped, what follows is the final action's own messages: let them through. Prompts
+        // ask with inputHint expectingInput; anything else the bot says (an acknowledgement, an answer to an
+        // interruption) is not a retry. One refusal per turn at most.
+        const asking = activities.some((a) => a.type === ActivityTypes.Message && a.inputHint === InputHints.ExpectingInput && !ours.has(a));
+        if (stopped || watch.escalate || watch.count > 0 || !asking) {
             return next();
         }
         const path = activePath(await svc.dialogState.get(ctx));

@@ -281,4 +281,30 @@ describe('InactivityMiddleware', () => {
         assert.ok(Date.now() - started < 2000);
         assert.match(rig.errors[0]?.message ?? '', /Gave up waiting for MongoDB to record an abandonment/);
     });
+
+    it('does not take other bot messages for a prompt asking again (an acknowledgement, an interruption)', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        rig.adapter.use({
+            onTurn: async (ctx, next) => {
+                if (ctx.activity.text === 'help') {
+                    await ctx.sendActivity('You can type the client type or click a button.');
+                    return;
+                }
+                if (ctx.activity.text === 'Maria Silva') {
+                    await ctx.sendActivity('ack');
+                }
+                await next();
+            },
+        });
+        const valid = texts(await rig.say('Maria Silva'));
+        assert.strictEqual(valid[0], 'ack');
+        assert.match(valid[1], /^What kind of client is Maria Silva\?/);
+        assert.strictEqual(valid.length, 2, valid.join(' | '));
+        assert.deepStrictEqual(texts(await rig.say('help')), ['You can type the client type or click a button.'], 'an interruption is not a refusal');
+        const first = texts(await rig.say('a unicorn'));
+        assert.strictEqual(first[0], "Sorry, I didn't get that. Could you try again?", 'still the first refusal');
+        const second = texts(await rig.say('a dragon'));
+        assert.match(second[0], /^That still doesn't look right\./);
+    });
 });
