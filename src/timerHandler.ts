@@ -70,10 +70,24 @@ async function onDue(svc: Services, context: TurnContext): Promise<number | unde
         }
         next = state.flow ? nextDue(state, policy) : undefined;
     }
+    if (await userWroteMeanwhile(svc, context, state.lastUserActivityAt)) {
+        // Saving now would put back the dialog state from before the user's newer message (storage writes are
+        // last-writer-wins). Their turn has re-armed the timer from that message; keep what it saved.
+        debug('user wrote while the timer ran in %s; not saving', context.activity.conversation?.id);
+        return undefined;
+    }
     state.armedFor = next;
     await svc.state.set(context, state);
     await svc.conversationState.saveChanges(context);
     return next;
+}
+
+/** Reads the conversation's record again, bypassing this turn's cache: has a user message been stamped since? */
+async function userWroteMeanwhile(svc: Services, context: TurnContext, seen: number): Promise<boolean> {
+    const fresh = new TurnContext(context.adapter, context.activity);
+    await svc.conversationState.load(fresh, true);
+    const latest = readState(await svc.state.get(fresh));
+    return latest !== undefined && latest.lastUserActivityAt !== seen;
 }
 
 async function sendReminder(svc: Services, context: TurnContext, state: InactivityState, info: FlowInfo, policy: ResolvedPolicy): Promise<void> {

@@ -307,4 +307,27 @@ describe('InactivityMiddleware', () => {
         const second = texts(await rig.say('a dragon'));
         assert.match(second[0], /^That still doesn't look right\./);
     });
+
+    it('keeps an answer the user gave while the timer turn was sending the reminder', async () => {
+        const rig = await createRig();
+        await rig.say('add client');
+        let interleaved = false;
+        rig.adapter.use({
+            onTurn: async (ctx, next) => {
+                if (ctx.activity.name === 'ContinueConversation') {
+                    ctx.onSendActivities(async (_c, activities, send) => {
+                        if (!interleaved) {
+                            interleaved = true;
+                            await rig.adapter.receiveActivity({ type: 'message', text: 'Maria Silva' });
+                        }
+                        return send();
+                    });
+                }
+                await next();
+            },
+        });
+        await rig.fireAt();
+        assert.ok(interleaved);
+        assert.match(texts(await rig.say('Group classes'))[0], /^How can we reach Maria Silva\?/, 'the name given meanwhile was kept');
+    });
 });
