@@ -33,7 +33,7 @@ export async function dialogContextAt(svc: Services, context: TurnContext, depth
 }
 
 /**
- * Who may resume a flow of this conversation: channel, user and tenant.
+ * Who may resume a flow of this conversation: channel, user and tenant; in a group chat, that conversation only.
  *
  * @param state The plugin's record.
  * @returns The scope, or `undefined` when the user is unknown.
@@ -44,8 +44,10 @@ export function scopeOf(state: Pick<InactivityState, 'reference'>): SnapshotScop
     if (!ref.channelId || !userId) {
         return undefined;
     }
-    const tenantId = (ref.conversation as { tenantId?: string } | undefined)?.tenantId;
-    return { channelId: ref.channelId, userId, ...(tenantId ? { tenantId } : {}) };
+    const conversation = ref.conversation as { id?: string; tenantId?: string; isGroup?: boolean; conversationType?: string } | undefined;
+    const tenantId = conversation?.tenantId;
+    const isGroup = conversation?.isGroup === true || conversation?.conversationType === 'groupChat' || conversation?.conversationType === 'channel';
+    return { channelId: ref.channelId, userId, ...(tenantId ? { tenantId } : {}), ...(isGroup && conversation?.id ? { groupId: conversation.id } : {}) };
 }
 
 /**

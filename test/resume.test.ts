@@ -264,4 +264,20 @@ describe('resume of abandoned flows (TestAdapter + MongoDB stores)', () => {
         assert.deepStrictEqual(evs.map((e) => [e.reason, e.reminderSent, e.fieldsCollected, e.stepId]), [['userCancelled', true, ['name'], 'type']]);
         assert.strictEqual(await snapshots(db).countDocuments(), 0);
     });
+
+    it('a flow left in a one-to-one chat is not offered in a group chat, and a group flow only in its group', async () => {
+        const { rig } = await setup();
+        const me = rig.adapter.conversation.user?.id as string;
+        await abandonAtStep2(rig);
+        const channel = { userId: me, conversationId: 'team-channel', isGroup: true };
+        assert.deepStrictEqual(texts(await rig.say('add client', undefined, channel)), [ASK_NAME], 'no offer of the 1:1 flow in a group');
+        await rig.say('Ana Costa', undefined, channel);
+        await rig.fireAt();
+        await rig.fireAt();
+        const otherGroup = { userId: me, conversationId: 'other-channel', isGroup: true };
+        assert.deepStrictEqual(texts(await rig.say('add client', undefined, otherGroup)), [ASK_NAME], 'not in another group');
+        const inItsGroup = texts(await rig.say('add client', undefined, channel));
+        assert.strictEqual(inItsGroup[0], ASK_NAME);
+        assert.match(inItsGroup[1] ?? '', /^Welcome back! You were adding Ana Costa/, 'offered in its own group');
+    });
 });

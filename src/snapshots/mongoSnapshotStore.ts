@@ -127,10 +127,14 @@ function scopeFilter(scope: SnapshotScope): Filter<SnapshotDocument> {
     if (scope.tenantId !== undefined) {
         requireString('scope.tenantId', scope.tenantId);
     }
+    if (scope.groupId !== undefined) {
+        requireString('scope.groupId', scope.groupId);
+    }
     return {
         'scope.channelId': scope.channelId,
         'scope.userId': scope.userId,
         'scope.tenantId': scope.tenantId ?? null,
+        'scope.groupId': scope.groupId ?? null,
     };
 }
 
@@ -146,6 +150,9 @@ function toDocument(s: FlowSnapshot): SnapshotDocument {
     const scope: SnapshotScope = { channelId: s.scope.channelId, userId: s.scope.userId };
     if (s.scope.tenantId !== undefined) {
         scope.tenantId = s.scope.tenantId;
+    }
+    if (s.scope.groupId !== undefined) {
+        scope.groupId = s.scope.groupId;
     }
     const doc: SnapshotDocument = {
         snapshotId: s.id,
@@ -174,6 +181,9 @@ function fromDocument(d: SnapshotDocument): FlowSnapshot {
     const scope: SnapshotScope = { channelId: d.scope.channelId, userId: d.scope.userId };
     if (d.scope.tenantId != null) {
         scope.tenantId = d.scope.tenantId;
+    }
+    if (d.scope.groupId != null) {
+        scope.groupId = d.scope.groupId;
     }
     const s: FlowSnapshot = {
         id: d.snapshotId,

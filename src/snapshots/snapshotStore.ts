@@ -8,6 +8,11 @@ export interface SnapshotScope {
     userId: string;
     /** The tenant, on channels that have one. */
     tenantId?: string;
+    /**
+     * The conversation id when the flow ran in a group chat or channel: such a flow is offered only in that
+     * conversation, and a one-to-one flow never in a group (a user's id is the same in both on Teams).
+     */
+    groupId?: string;
 }
 
 /** Where a saved flow is in its life. A flow is `running` or `completed` in the conversation's state; once closed it is saved here. */

@@ -36,7 +36,7 @@ export interface Rig {
     /** Everything the bot sent so far (and clears the list). */
     take(): Array<Partial<Activity>>;
     /** Sends a user message (with an optional button value) and returns what the bot sent in that turn. */
-    say(text: string, value?: unknown, from?: { locale?: string; userId?: string; conversationId?: string }): Promise<Array<Partial<Activity>>>;
+    say(text: string, value?: unknown, from?: { locale?: string; userId?: string; conversationId?: string; isGroup?: boolean }): Promise<Array<Partial<Activity>>>;
     /** Advances the clock and fires the conversation's timer; returns what the bot sent. */
     fireAt(msAfterLastArm?: number): Promise<Array<Partial<Activity>>>;
 }
@@ -100,10 +100,10 @@ export async function createRig(options: Partial<InactivityOptions> = {}, extra:
             take();
             const activity: Partial<Activity> = { type: 'message', text, ...(value !== undefined ? { value } : {}) };
             if (from?.locale) activity.locale = from.locale;
-            if (from?.userId || from?.conversationId) {
+            if (from?.userId || from?.conversationId || from?.isGroup) {
                 const ref = { ...adapter.conversation };
                 if (from.userId) activity.from = { id: from.userId, name: from.userId };
-                activity.conversation = { ...(ref.conversation as object), id: from.conversationId ?? ref.conversation?.id } as Activity['conversation'];
+                activity.conversation = { ...(ref.conversation as object), id: from.conversationId ?? ref.conversation?.id, ...(from.isGroup ? { isGroup: true } : {}) } as Activity['conversation'];
             }
             await adapter.receiveActivity(activity);
             return take();
