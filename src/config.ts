@@ -173,9 +173,48 @@ export function mergeFlows(fromFile: Record<string, FlowDefinition> = {}, fromCo
     return out;
 }
 
+/**
+ * Checks that every locale key a policy or flow names exists, so a typo is an error at start-up rather than an
+ * empty message to a user.
+ *
+ * @param base The plugin-wide policy.
+ * @param flows Every configured flow.
+ * @param has Whether a key exists in the default language.
+ * @throws InactivityConfigError naming where the key is used and the key.
+ */
+export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDefinition>, has: (key: string) => boolean): void {
+    const check = (messages: InactivityPolicy['messages'], where: string): void => {
+        for (const [name, key] of Object.entries(messages ?? {})) {
+            if (key && !has(key)) {
+                throw new InactivityConfigError(`${where}.messages.${name} names the text '${key}', which no locale file has. Add it to your locales (localesPath) or fix the key.`);
+            }
+        }
+    };
+    check(base.messages, 'options');
+    for (const [id, flow] of Object.entries(flows)) {
+        check(flow.messages, `flows.${id}`);
+        for (const [step, policy] of Object.entries(flow.steps ?? {})) {
+            check(policy.messages, `flows.${id}.steps.${step}`);
+        }
+        for (const field of ['activity', 'summary'] as const) {
+            const keys = flow[field] === undefined ? [] : ([] as string[]).concat(flow[field] as string | string[]);
+            const missing = keys.filter((k) => !has(k));
+            if (missing.length > 0) {
+                throw new InactivityConfigError(`flows.${id}.${field} names ${missing.map((k) => `'${k}'`).join(', ')}, which no locale file has. Add it to your locales (localesPath) or fix the key.`);
+            }
+        }
+    }
+}
+
 function checkResolved(p: ResolvedPolicy, where: string): void {
     if (!p.enabled) {
         return;
+    }
+    if (p.closeAfter <= 0) {
+        throw new InactivityConfigError(`For ${where}, closeAfter is 0: the flow would end right after every message. Give a duration, or set enabled: false.`);
+    }
+    if (p.maxDuration !== null && p.maxDuration <= 0) {
+        throw new InactivityConfigError(`For ${where}, maxDuration is 0: every flow would end at its first answer. Give a duration, or null for no cap.`);
     }
     if (p.remind && p.reminderAfter >= p.closeAfter) {
         throw new InactivityConfigError(

@@ -3,7 +3,7 @@ import { DialogSet } from 'botbuilder-dialogs';
 import createDebug from 'debug';
 import { MongoAbandonmentLog } from './analytics/mongoAbandonmentLog';
 import { ButtonPayload, readPayload } from './buttonPayload';
-import { checkResolvedPolicies, defaultPolicy, loadPolicyFile, mergeFlows, mergePolicy, validateOptions } from './config';
+import { checkResolvedPolicies, checkTextKeys, defaultPolicy, loadPolicyFile, mergeFlows, mergePolicy, validateOptions } from './config';
 import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
 import { toMilliseconds } from './duration';
 import { InactivitySchedulerError } from './errors';
@@ -93,6 +93,7 @@ export class InactivityMiddleware implements Middleware {
             extraPaths: options.localesPath ? [options.localesPath] : [],
             onProblem: (err) => report(err),
         });
+        checkTextKeys(policy, flows, (key) => localizer.has(key, options.defaultLocale ?? DEFAULTS.defaultLocale));
         this.svc = {
             options,
             settings,

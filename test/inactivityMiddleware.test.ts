@@ -330,4 +330,11 @@ describe('InactivityMiddleware', () => {
         assert.ok(interleaved);
         assert.match(texts(await rig.say('Group classes'))[0], /^How can we reach Maria Silva\?/, 'the name given meanwhile was kept');
     });
+
+    it('refuses, at construction, text keys no locale file has and durations that would end every flow at once', async () => {
+        await assert.rejects(createRig({ messages: { close: 'closing.typo' } }), { name: 'InactivityConfigError', message: /options\.messages\.close names the text 'closing\.typo'/ });
+        await assert.rejects(createRig({ flows: { addClient: { activity: 'sample:addClient.activityTypo' } } }), { name: 'InactivityConfigError', message: /flows\.addClient\.activity names 'sample:addClient\.activityTypo'/ });
+        await assert.rejects(createRig({ remind: false, closeAfter: 0 }), { name: 'InactivityConfigError', message: /closeAfter is 0/ });
+        await assert.rejects(createRig({ maxDuration: 0 }), { name: 'InactivityConfigError', message: /maxDuration is 0/ });
+    });
 });
