@@ -25,6 +25,15 @@ async function botInstance(storage: Storage, db: Db) {
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls until `done` holds (or the deadline passes), then waits one more polling interval for stragglers. */
+async function settle(done: () => boolean, deadlineMs = 6000): Promise<void> {
+    const end = Date.now() + deadlineMs;
+    while (!done() && Date.now() < end) {
+        await wait(50);
+    }
+    await wait(600);
+}
+
 describe('Durable timers across bot processes (real Agenda on MongoDB)', function () {
     this.timeout(20_000);
 
@@ -38,7 +47,8 @@ describe('Durable timers across bot processes (real Agenda on MongoDB)', functio
             await a.adapter.send('Maria Silva').startTest();
             await a.inactivity.stop(); // "restart": A goes away before the timer is due
             b = await botInstance(storage, mongo.db);
-            await wait(2200);
+            const instance = b;
+            await settle(() => instance.reminders().length > 0);
             assert.deepStrictEqual(a.reminders(), []);
             assert.strictEqual(b.reminders().length, 1);
             assert.match(b.reminders()[0], /Maria Silva/);
@@ -60,7 +70,7 @@ describe('Durable timers across bot processes (real Agenda on MongoDB)', functio
                 await a.adapter.send('add client').startTest();
                 await a.adapter.send(`Client ${i}`).startTest();
             }
-            await wait(2600);
+            await settle(() => a.reminders().length + b.reminders().length >= 4);
             const sweeps = await mongo.db.collection('inactivityJobs').find({ name: EXPIRE_JOB_NAME }).toArray();
             assert.strictEqual(sweeps.length, 1, 'one hourly expiry sweep shared by both instances');
             assert.ok(sweeps[0].nextRunAt > new Date(Date.now() + 59 * 60_000), 'first run an hour from start');
