@@ -9,7 +9,7 @@ import { toMilliseconds } from './duration';
 import { InactivitySchedulerError } from './errors';
 import { withinBudget } from './budget';
 import { continueFlow, endFlow, startOver } from './flowActions';
-import { addTranscriptLine, conversationKey, InactivityState, PendingButtons, readState, STATE_PROPERTY, STATE_VERSION } from './inactivityState';
+import { addTranscriptLine, conversationKey, InactivityState, PendingButtons, readState, recordSentMessages, STATE_PROPERTY, STATE_VERSION } from './inactivityState';
 import { nextDue } from './ladder';
 import { Localizer, normalizeLocale } from './localization';
 import { textActivity } from './messages';
@@ -39,7 +39,6 @@ interface Turn {
     reprompts?: RepromptWatch;
     /** The flow ran past its maxDuration before this message: it is closed instead of answered. */
     overCap?: { info: FlowInfo; policy: ResolvedPolicy };
-    botLines: string[];
 }
 
 /**
@@ -238,12 +237,12 @@ export class InactivityMiddleware implements Middleware {
             stagesDone: [],
         };
         const payload = readPayload(context.activity);
-        const turn: Turn = { state, payload, pendingBefore: previous?.pending, botLines: [] };
+        const turn: Turn = { state, payload, pendingBefore: previous?.pending };
         if (!payload) {
             // Anything the user types makes earlier buttons stale: a later click on them changes nothing.
             state.pending = undefined;
             if (context.activity.text) {
-                this.addTranscript(state, 'user', context.activity.text);
+                addTranscriptLine(state, 'user', context.activity.text, now, svc.settings.transcriptSize);
             }
             const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
             const info = state.flow ? inspectFlow(path, svc.settings.flows, svc.options.dialog) : undefined;
@@ -256,14 +255,7 @@ export class InactivityMiddleware implements Middleware {
                 turn.reprompts = watchReprompts(svc, context, state, before, path[path.length - 1]);
             }
         }
-        context.onSendActivities(async (_ctx, activities, nextSend) => {
-            for (const a of activities) {
-                if (a.type === ActivityTypes.Message && a.text) {
-                    turn.botLines.push(a.text);
-                }
-            }
-            return nextSend();
-        });
+        recordSentMessages(context, state, svc.now, svc.settings.transcriptSize);
         await svc.state.set(context, state);
         return turn;
     }
@@ -297,9 +289,6 @@ export class InactivityMiddleware implements Middleware {
         const { state } = turn;
         const now = svc.now();
         turn.reprompts?.stop();
-        for (const line of turn.botLines) {
-            this.addTranscript(state, 'bot', line);
-        }
         const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
         const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
         let began = false;
@@ -353,10 +342,6 @@ export class InactivityMiddleware implements Middleware {
         }
     }
 
-
-    private addTranscript(state: InactivityState, from: 'user' | 'bot', text: string): void {
-        addTranscriptLine(state, from, text, this.svc.now(), this.svc.settings.transcriptSize);
-    }
 
     private report(err: unknown, context?: TurnContext): void {
         const error = err instanceof Error ? err : new Error(String(err));

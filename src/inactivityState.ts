@@ -1,4 +1,4 @@
-import type { ConversationReference } from 'botbuilder';
+import type { ConversationReference, TurnContext } from 'botbuilder';
 
 /** Version of {@link InactivityState}; bump it and upgrade old records in {@link readState} when the shape changes. */
 export const STATE_VERSION = 1;
@@ -106,4 +106,23 @@ export function addTranscriptLine(state: InactivityState, from: 'user' | 'bot', 
     if (size > 0) {
         state.transcript = [...state.transcript, { from, text: text.slice(0, 500), at }].slice(-size);
     }
+}
+
+/**
+ * Adds every message the bot sends in a turn to the handoff transcript, as it is sent.
+ *
+ * @param context The turn.
+ * @param state The plugin's record for that turn.
+ * @param now The clock.
+ * @param size How many lines to keep.
+ */
+export function recordSentMessages(context: TurnContext, state: InactivityState, now: () => number, size: number): void {
+    context.onSendActivities(async (_ctx, activities, next) => {
+        for (const a of activities) {
+            if (a.type === 'message' && a.text) {
+                addTranscriptLine(state, 'bot', a.text, now(), size);
+            }
+        }
+        return next();
+    });
 }

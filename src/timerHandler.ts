@@ -3,7 +3,7 @@ import createDebug from 'debug';
 import { newNonce } from './buttonPayload';
 import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
 import { endFlow } from './flowActions';
-import { addTranscriptLine, InactivityState, readState } from './inactivityState';
+import { InactivityState, readState, recordSentMessages } from './inactivityState';
 import { dueStage, nextDue } from './ladder';
 import { describeFlow, reminderActivity } from './messages';
 import type { ResolvedPolicy } from './options';
@@ -44,17 +44,13 @@ async function onDue(svc: Services, context: TurnContext): Promise<number | unde
         return undefined;
     }
     const now = svc.now();
+    // The proactive turn's activity is an internal event no client ever saw: a reply to it makes Web Chat hold
+    // the message for up to 5 s, waiting for an activity that never comes.
     context.onSendActivities(async (_ctx, activities, nextSend) => {
-        for (const a of activities) {
-            // The proactive turn's activity is an internal event no client ever saw: a reply to it makes Web Chat
-            // hold the message for up to 5 s, waiting for an activity that never comes.
-            delete a.replyToId;
-            if (a.type === 'message' && a.text) {
-                addTranscriptLine(state, 'bot', a.text, svc.now(), svc.settings.transcriptSize);
-            }
-        }
+        activities.forEach((a) => delete a.replyToId);
         return nextSend();
     });
+    recordSentMessages(context, state, svc.now, svc.settings.transcriptSize);
     const info = inspectFlow(activePath(await svc.dialogState.get(context, { dialogStack: [] })), svc.settings.flows, svc.options.dialog);
     let next: number | undefined;
     if (info && state.flow) {
