@@ -3,7 +3,7 @@ import { DialogContext, DialogState } from 'botbuilder-dialogs';
 import { randomUUID } from 'crypto';
 import { AbandonmentEvent, AbandonReason } from './analytics/abandonmentLog';
 import { FlowInfo } from './dialogPath';
-import { InactivityState } from './inactivityState';
+import { AbandonmentDraft, InactivityState } from './inactivityState';
 import { durationWords, textActivity } from './messages';
 import type { ResolvedPolicy } from './options';
 import type { Services } from './services';
@@ -83,7 +83,7 @@ export async function startOver(svc: Services, context: TurnContext, state: Inac
         await context.sendActivity(textActivity(svc.localizer.t(state.locale, 'continue.nothingToContinue')));
         return;
     }
-    await recordAbandonment(svc, context, state, info, 'userCancelled');
+    await recordAbandonment(svc, context, abandonmentDraft(svc, state, info, 'userCancelled'));
     await context.sendActivity(textActivity(svc.localizer.t(state.locale, 'startOver.text')));
     // Dialogs the flow began (its prompt) are dropped quietly: ending them would resume the flow with a result.
     dc.stack.length = info.flowIndex + 1;
@@ -96,67 +96,65 @@ export async function startOver(svc: Services, context: TurnContext, state: Inac
     track(svc.telemetry, TelemetryEvents.startedOver, { conversationId: convId(context), dialogId: info.flowId, step: stepOf(info) }, { idleMs: idleMs(svc, state) }, (e) => svc.report(e, context));
 }
 
+/** The `endOfConversation` code for each way a flow ends; none is sent when the channel refused our messages. */
+const END_CODES: Partial<Record<AbandonReason, string>> = {
+    timeout: EndOfConversationCodes.BotTimedOut,
+    maxDuration: EndOfConversationCodes.BotTimedOut,
+    invalidInput: EndOfConversationCodes.Unknown,
+    userCancelled: EndOfConversationCodes.UserCancelled,
+};
+
 /**
- * Takes a flow's final action: close (saving the flow for resuming), hand off to a human, or begin the
- * fallback dialog. Records the abandonment.
+ * Takes a flow's final action in a user's turn (invalid answers, maxDuration): close (saving the flow for
+ * resuming), hand off to a human, or begin the fallback dialog. Records the abandonment. A timer's turn does the
+ * same in steps, claiming before it sends (see timerHandler.ts).
  *
  * @param svc The services.
- * @param context The turn (a proactive one for timeouts).
+ * @param context The turn.
  * @param state The plugin's record; cleared of the flow.
  * @param info The flow.
  * @param policy The policy in force.
  * @param reason Why the flow ends.
  */
 export async function endFlow(svc: Services, context: TurnContext, state: InactivityState, info: FlowInfo, policy: ResolvedPolicy, reason: AbandonReason): Promise<void> {
-    const t = svc.localizer;
-    const locale = state.locale;
-    const conversationId = convId(context);
-    const metrics = { idleMs: idleMs(svc, state), timeSpentMs: state.flow ? svc.now() - state.flow.startedAt : 0 };
+    const id = randomUUID();
     if (policy.finalAction === 'handoff') {
-        await context.sendActivity(textActivity(t.t(locale, policy.messages.handoff ?? (reason === 'invalidInput' ? 'handoff.invalidInput' : 'handoff.text'))));
-        const transcript = { activities: state.transcript.map((l) => transcriptActivity(context, l)) };
-        const handoffContext = { reason: reason === 'timeout' ? 'inactivity' : reason, flowId: info.flowId, step: stepOf(info), locale };
-        await context.sendActivity(EventFactory.createHandoffInitiation(context, handoffContext, transcript));
-        await recordAbandonment(svc, context, state, info, reason === 'timeout' ? 'handoff' : reason);
+        const draft = abandonmentDraft(svc, state, info, reason === 'timeout' ? 'handoff' : reason);
+        await context.sendActivities(handoffActivities(svc, context, state, info, policy, reason));
         await cancelAll(svc, context);
-        track(svc.telemetry, TelemetryEvents.handedOff, { conversationId, dialogId: info.flowId, step: stepOf(info), reason }, metrics, (e) => svc.report(e, context));
-    } else if (policy.finalAction === 'dialog' && policy.fallbackDialog && (await beginFallback(svc, context, info, policy.fallbackDialog, locale))) {
-        await recordAbandonment(svc, context, state, info, reason);
-        track(svc.telemetry, TelemetryEvents.fallbackStarted, { conversationId, dialogId: info.flowId, step: stepOf(info), reason, fallbackDialog: policy.fallbackDialog }, metrics, (e) => svc.report(e, context));
+        await recordAbandonment(svc, context, draft, id);
+        trackFinal(svc, context, 'handoff', draft, reason);
+    } else if (policy.finalAction === 'dialog' && policy.fallbackDialog && (await findFallback(svc, context, info, policy.fallbackDialog)) !== undefined) {
+        const draft = abandonmentDraft(svc, state, info, reason);
+        await beginFallback(svc, context, info, policy.fallbackDialog, state.locale);
+        await recordAbandonment(svc, context, draft, id);
+        trackFinal(svc, context, 'dialog', draft, reason, policy.fallbackDialog);
     } else {
-        const snapshot = await saveSnapshot(svc, context, state, info, policy, reason);
-        await recordAbandonment(svc, context, state, info, reason, snapshot?.id);
+        const snapshot = snapshotOf(svc, context, state, info, policy, reason, id, await svc.dialogState.get(context, { dialogStack: [] }));
+        const saved = snapshot ? await saveSnapshot(svc, context, snapshot) : false;
+        const draft = abandonmentDraft(svc, state, info, reason, saved ? id : undefined);
         await cancelAll(svc, context);
-        const window = durationWords(t, locale, policy.resumeWindow);
-        const byReason = reason === 'maxDuration' ? 'close.maxDuration' : reason === 'invalidInput' ? 'close.invalidInput' : 'close.text';
-        const key = policy.messages.close ?? (snapshot ? byReason : byReason === 'close.text' ? 'close.textNoResume' : `${byReason}NoResume`);
-        await context.sendActivity(textActivity(t.t(locale, key, { window })));
-        if (svc.settings.endOfConversation && !NO_END_OF_CONVERSATION.has(context.activity.channelId)) {
-            await context.sendActivity({ type: ActivityTypes.EndOfConversation, code: EndOfConversationCodes.BotTimedOut });
-        }
-        track(svc.telemetry, TelemetryEvents.closed, { conversationId, dialogId: info.flowId, step: stepOf(info), reason, resumable: Boolean(snapshot) }, metrics, (e) => svc.report(e, context));
+        await context.sendActivities(closeActivities(svc, context, state.locale, policy, reason, saved));
+        await recordAbandonment(svc, context, draft, id);
+        trackFinal(svc, context, 'close', draft, reason);
     }
     state.flow = undefined;
     state.pending = undefined;
-    state.armedFor = undefined;
 }
 
 /**
- * Records one abandonment event (MongoDB and telemetry). A storage failure is reported, never thrown.
+ * What a flow's abandonment will be recorded as: where the user was and what they had done, names only.
  *
  * @param svc The services.
- * @param context The turn.
- * @param state The plugin's record.
+ * @param state The plugin's record, before the flow is cleared.
  * @param info The flow.
- * @param reason Why.
+ * @param reason Why it ends.
  * @param snapshotId The snapshot saved for resuming, if any.
+ * @returns The draft.
  */
-export async function recordAbandonment(svc: Services, context: TurnContext, state: InactivityState, info: FlowInfo, reason: AbandonReason, snapshotId?: string): Promise<void> {
+export function abandonmentDraft(svc: Services, state: InactivityState, info: FlowInfo, reason: AbandonReason, snapshotId?: string): AbandonmentDraft {
     const now = svc.now();
-    const event: AbandonmentEvent = {
-        id: randomUUID(),
-        v: 1,
-        at: new Date(now),
+    return {
         reason,
         flowId: info.flowId,
         stepId: info.stepName ?? (info.stepIndex !== undefined ? String(info.stepIndex + 1) : undefined),
@@ -166,15 +164,34 @@ export async function recordAbandonment(svc: Services, context: TurnContext, sta
         reminderSent: Boolean(state.flow?.reminded),
         timeSpentMs: state.flow ? now - state.flow.startedAt : 0,
         idleMs: now - state.lastUserActivityAt,
+        ...(snapshotId ? { snapshotId } : {}),
+    };
+}
+
+/**
+ * Records one abandonment event (MongoDB and telemetry). Recording the same `eventId` twice stores one event.
+ * A storage failure is reported, never thrown.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param draft What to record.
+ * @param eventId The event's id.
+ */
+export async function recordAbandonment(svc: Services, context: TurnContext, draft: AbandonmentDraft, eventId: string = randomUUID()): Promise<void> {
+    const event: AbandonmentEvent = {
+        id: eventId,
+        v: 1,
+        at: new Date(svc.now()),
+        ...draft,
         channelId: context.activity.channelId,
         conversationId: convId(context),
-        ...(snapshotId ? { snapshotId } : {}),
         resumed: false,
     };
+    const step = draft.stepIndex !== undefined ? draft.stepIndex + 1 : undefined;
     track(
         svc.telemetry,
         TelemetryEvents.flowAbandoned,
-        { conversationId: event.conversationId, dialogId: event.flowId, step: stepOf(info), stepId: event.stepId, reason, reminderSent: event.reminderSent, fieldsCollected: event.fieldsCollected.join(','), snapshotId },
+        { conversationId: event.conversationId, dialogId: event.flowId, step, stepId: event.stepId, reason: event.reason, reminderSent: event.reminderSent, fieldsCollected: event.fieldsCollected.join(','), snapshotId: event.snapshotId },
         { timeSpentMs: event.timeSpentMs, idleMs: event.idleMs },
         (e) => svc.report(e, context)
     );
@@ -183,15 +200,89 @@ export async function recordAbandonment(svc: Services, context: TurnContext, sta
     }
 }
 
-async function saveSnapshot(svc: Services, context: TurnContext, state: InactivityState, info: FlowInfo, policy: ResolvedPolicy, reason: AbandonReason): Promise<FlowSnapshot | undefined> {
+/**
+ * Sends the telemetry event of a final action.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param action What was done.
+ * @param draft The abandonment.
+ * @param reason Why the flow ended.
+ * @param fallbackDialog The fallback begun, for `dialog`.
+ */
+export function trackFinal(svc: Services, context: TurnContext, action: 'close' | 'handoff' | 'dialog', draft: AbandonmentDraft, reason: AbandonReason, fallbackDialog?: string): void {
+    const name = action === 'handoff' ? TelemetryEvents.handedOff : action === 'dialog' ? TelemetryEvents.fallbackStarted : TelemetryEvents.closed;
+    const step = draft.stepIndex !== undefined ? draft.stepIndex + 1 : undefined;
+    const props = { conversationId: convId(context), dialogId: draft.flowId, step, reason, ...(action === 'close' ? { resumable: Boolean(draft.snapshotId) } : {}), ...(fallbackDialog ? { fallbackDialog } : {}) };
+    track(svc.telemetry, name, props, { idleMs: draft.idleMs, timeSpentMs: draft.timeSpentMs }, (e) => svc.report(e, context));
+}
+
+/**
+ * The goodbye of a close, and `endOfConversation` where the channel takes it.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param locale The user's locale.
+ * @param policy The policy in force.
+ * @param reason Why the flow ends.
+ * @param resumable Whether the flow was saved for resuming.
+ * @returns The activities to send.
+ */
+export function closeActivities(svc: Services, context: TurnContext, locale: string | undefined, policy: ResolvedPolicy, reason: AbandonReason, resumable: boolean): Array<Partial<Activity>> {
+    const t = svc.localizer;
+    const window = durationWords(t, locale, policy.resumeWindow);
+    const byReason = reason === 'maxDuration' ? 'close.maxDuration' : reason === 'invalidInput' ? 'close.invalidInput' : 'close.text';
+    const key = policy.messages.close ?? (resumable ? byReason : byReason === 'close.text' ? 'close.textNoResume' : `${byReason}NoResume`);
+    const out: Array<Partial<Activity>> = [textActivity(t.t(locale, key, { window }))];
+    const code = END_CODES[reason];
+    if (code && svc.settings.endOfConversation && !NO_END_OF_CONVERSATION.has(context.activity.channelId)) {
+        out.push({ type: ActivityTypes.EndOfConversation, code });
+    }
+    return out;
+}
+
+/**
+ * The handoff's text and its `handoff.initiate` event, with the recent messages as a transcript.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param state The plugin's record.
+ * @param info The flow.
+ * @param policy The policy in force.
+ * @param reason Why the flow ends.
+ * @returns The activities to send.
+ */
+export function handoffActivities(svc: Services, context: TurnContext, state: InactivityState, info: FlowInfo, policy: ResolvedPolicy, reason: AbandonReason): Array<Partial<Activity>> {
+    const locale = state.locale;
+    const text = textActivity(svc.localizer.t(locale, policy.messages.handoff ?? (reason === 'invalidInput' ? 'handoff.invalidInput' : 'handoff.text')));
+    // The handoff text itself belongs in the transcript the agent reads.
+    const lines = [...state.transcript, { from: 'bot' as const, text: text.text ?? '', at: svc.now() }].slice(-Math.max(1, svc.settings.transcriptSize));
+    const transcript = { activities: lines.map((l) => transcriptActivity(context, l)) };
+    const handoffContext = { reason: reason === 'timeout' ? 'inactivity' : reason, flowId: info.flowId, step: stepOf(info), locale };
+    return [text, EventFactory.createHandoffInitiation(context, handoffContext, transcript)];
+}
+
+/**
+ * The snapshot a close saves for resuming, built from the dialog state before it is cleared.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param state The plugin's record.
+ * @param info The flow.
+ * @param policy The policy in force.
+ * @param reason Why the flow ends.
+ * @param id The snapshot's id.
+ * @param dialogState The bot's dialog state now.
+ * @returns The snapshot, or `undefined` when resuming is off or the user is unknown.
+ */
+export function snapshotOf(svc: Services, context: TurnContext, state: InactivityState, info: FlowInfo, policy: ResolvedPolicy, reason: AbandonReason, id: string, dialogState: DialogState): FlowSnapshot | undefined {
     const scope = scopeOf(state);
     if (!svc.snapshots || !scope || policy.resumeWindow <= 0) {
         return undefined;
     }
     const now = svc.now();
-    const dialogState = (await svc.dialogState.get(context, { dialogStack: [] })) as DialogState;
-    const snapshot: FlowSnapshot = {
-        id: randomUUID(),
+    return {
+        id,
         v: SNAPSHOT_VERSION,
         scope,
         flowId: info.flowId,
@@ -205,38 +296,84 @@ async function saveSnapshot(svc: Services, context: TurnContext, state: Inactivi
         expiresAt: now + policy.resumeWindow,
         updatedAt: now,
     };
+}
+
+/**
+ * Saves a snapshot (saving the same id twice stores it once).
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param snapshot What to save.
+ * @returns Whether it was saved; a failure is reported.
+ */
+export async function saveSnapshot(svc: Services, context: TurnContext, snapshot: FlowSnapshot): Promise<boolean> {
+    if (!svc.snapshots) {
+        return false;
+    }
     try {
         await svc.budget(svc.snapshots.save(snapshot), 'save the flow for resuming');
-        return snapshot;
+        return true;
     } catch (err) {
         svc.report(err, context);
-        return undefined;
+        return false;
     }
 }
 
-async function beginFallback(svc: Services, context: TurnContext, info: FlowInfo, dialogId: string, locale: string | undefined): Promise<boolean> {
-    // Replace the flow where it runs when the fallback is registered beside it, so the dialogs around the flow
-    // (a main menu) stay; otherwise begin it inside the flow, at the first level that registers it.
+/**
+ * The depth at which a fallback dialog can begin: beside the flow when registered there, else inside it.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param info The flow.
+ * @param dialogId The fallback's id.
+ * @returns The depth, or `undefined` (reported) when no level registers it.
+ */
+export async function findFallback(svc: Services, context: TurnContext, info: FlowInfo, dialogId: string): Promise<number | undefined> {
     let depth = info.flowDepth;
     for (let dc = await dialogContextAt(svc, context, depth); dc; dc = dc.child, depth++) {
-        if (!dc.dialogs.find(dialogId)) {
-            continue;
+        if (dc.dialogs.find(dialogId)) {
+            return depth;
         }
-        await context.sendActivity(textActivity(svc.localizer.t(locale, 'fallback.text')));
-        if (depth === info.flowDepth) {
-            dc.stack.length = info.flowIndex + 1;
-            await dc.replaceDialog(dialogId);
-        } else {
-            await dc.cancelAllDialogs();
-            await dc.beginDialog(dialogId);
-        }
-        return true;
     }
     svc.report(new Error(`The fallback dialog '${dialogId}' is not registered in the flow '${info.flowId}' or beside it; the flow was closed instead.`), context);
-    return false;
+    return undefined;
 }
 
-async function cancelAll(svc: Services, context: TurnContext): Promise<void> {
+/**
+ * Says "Let's try something else" and begins the fallback dialog: in place of the flow when it is registered
+ * beside it (so the dialogs around the flow stay), otherwise inside the flow at the first level registering it.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param info The flow.
+ * @param dialogId The fallback's id.
+ * @param locale The user's locale.
+ * @returns False when no level registers it (nothing was sent).
+ */
+export async function beginFallback(svc: Services, context: TurnContext, info: FlowInfo, dialogId: string, locale: string | undefined): Promise<boolean> {
+    const depth = await findFallback(svc, context, info, dialogId);
+    const dc = depth === undefined ? undefined : await dialogContextAt(svc, context, depth);
+    if (depth === undefined || !dc) {
+        return false;
+    }
+    await context.sendActivity(textActivity(svc.localizer.t(locale, 'fallback.text')));
+    if (depth === info.flowDepth) {
+        dc.stack.length = info.flowIndex + 1;
+        await dc.replaceDialog(dialogId);
+    } else {
+        await dc.cancelAllDialogs();
+        await dc.beginDialog(dialogId);
+    }
+    return true;
+}
+
+/**
+ * Ends every dialog (the flow and what surrounds it).
+ *
+ * @param svc The services.
+ * @param context The turn.
+ */
+export async function cancelAll(svc: Services, context: TurnContext): Promise<void> {
     const dc = await dialogContextAt(svc, context);
     if (dc) {
         await dc.cancelAllDialogs();

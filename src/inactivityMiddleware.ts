@@ -6,11 +6,11 @@ import { ButtonPayload, readPayload } from './buttonPayload';
 import { checkResolvedPolicies, checkTextKeys, defaultPolicy, loadPolicyFile, mergeFlows, mergePolicy, validateOptions } from './config';
 import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
 import { toMilliseconds } from './duration';
-import { InactivitySchedulerError } from './errors';
-import { withinBudget } from './budget';
+import { InactivityConfigError, InactivitySchedulerError } from './errors';
+import { claimRecord, loadRecord } from './conversationRecord';
 import { continueFlow, endFlow, startOver } from './flowActions';
 import { addTranscriptLine, conversationKey, InactivityState, PendingButtons, readState, recordSentMessages, STATE_PROPERTY, STATE_VERSION } from './inactivityState';
-import { nextDue } from './ladder';
+import { EARLY_TOLERANCE_MS, nextDue } from './ladder';
 import { Localizer, normalizeLocale } from './localization';
 import { textActivity } from './messages';
 import { MongoHandle, openMongo } from './mongoConnection';
@@ -18,6 +18,7 @@ import { DEFAULTS, InactivityOptions, ResolvedPolicy } from './options';
 import { promptIdentity, RepromptWatch, watchReprompts } from './reprompts';
 import { answerResume, offerResume } from './resume';
 import { AgendaScheduler } from './scheduling/agendaScheduler';
+import { OutageGuard, OutageSkipError } from './scheduling/outageGuard';
 import { TIMER_DATA_VERSION, TimerScheduler } from './scheduling/timerScheduler';
 import type { Services, Settings } from './services';
 import { MongoSnapshotStore } from './snapshots/mongoSnapshotStore';
@@ -30,6 +31,16 @@ export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
 
 /** How often saved flows are swept. */
 const EXPIRE_EVERY_MS = 3_600_000;
+
+/**
+ * A message arriving this close to its conversation's next stage (or after it) first stores that the user spoke,
+ * conditionally, before the bot answers: a timer claiming that stage at the same moment then loses, on any
+ * instance. Further from the stage no timer can fire during the turn, and no extra write is made.
+ */
+export const TURN_GUARD_MS = 30_000;
+
+/** The longest `sendTimeout`: a timer's turn (a few sends) must end well inside its one-minute lock. */
+const MAX_SEND_TIMEOUT_MS = 15_000;
 
 /** Per-turn data; lives in locals of one `onTurn` call, never on the middleware. */
 interface Turn {
@@ -67,6 +78,7 @@ export class InactivityMiddleware implements Middleware {
     private mongo?: MongoHandle;
     private createdScheduler = false;
     private starting?: Promise<void>;
+    private readonly guard: OutageGuard;
 
     /**
      * @param options See {@link InactivityOptions}; every default is listed in the README and manifest.json.
@@ -78,6 +90,10 @@ export class InactivityMiddleware implements Middleware {
         const policy = mergePolicy(defaultPolicy(), fileFlows.defaults, options);
         const flows = mergeFlows(fileFlows.flows, options.flows);
         checkResolvedPolicies(policy, flows);
+        const sendTimeout = toMilliseconds(options.sendTimeout ?? DEFAULTS.sendTimeout, 'sendTimeout');
+        if (sendTimeout <= 0 || sendTimeout > MAX_SEND_TIMEOUT_MS) {
+            throw new InactivityConfigError(`sendTimeout is ${sendTimeout} ms; it must be more than 0 and at most ${MAX_SEND_TIMEOUT_MS} ms, so that a timer's turn ends well inside its one-minute lock.`);
+        }
         const settings: Settings = {
             policy,
             flows,
@@ -85,7 +101,10 @@ export class InactivityMiddleware implements Middleware {
             schedulerTimeout: toMilliseconds(options.schedulerTimeout ?? DEFAULTS.schedulerTimeout, 'schedulerTimeout'),
             transcriptSize: options.transcriptSize ?? DEFAULTS.transcriptSize,
             endOfConversation: options.endOfConversation ?? DEFAULTS.endOfConversation,
+            sendTimeout,
+            timerDeadline: Math.min(45_000, 3 * sendTimeout + 5000),
         };
+        const retry = { retries: options.sendRetries ?? DEFAULTS.sendRetries };
         const report = (err: unknown, context?: TurnContext): void => this.report(err, context);
         const localizer = new Localizer({
             defaultLocale: options.defaultLocale ?? DEFAULTS.defaultLocale,
@@ -98,7 +117,7 @@ export class InactivityMiddleware implements Middleware {
             settings,
             localizer,
             // Without a scheduler or an Agenda, the plugin creates its own in start(), once MongoDB is open.
-            scheduler: options.scheduler ?? (options.agenda ? new AgendaScheduler({ agenda: options.agenda, onError: report }) : undefined),
+            scheduler: options.scheduler ?? (options.agenda ? new AgendaScheduler({ agenda: options.agenda, onError: report, retry }) : undefined),
             state: options.conversationState.createProperty<InactivityState | undefined>(STATE_PROPERTY),
             conversationState: options.conversationState,
             dialogState: options.dialogState,
@@ -106,8 +125,9 @@ export class InactivityMiddleware implements Middleware {
             telemetry: options.telemetryClient,
             now: options.now ?? Date.now,
             report,
-            budget: (work, what) => withinBudget(work, settings.schedulerTimeout, what),
+            budget: (work, what) => this.guard.call(work, what),
         };
+        this.guard = new OutageGuard({ timeout: settings.schedulerTimeout, scheduler: () => this.svc.scheduler, report });
     }
 
     /**
@@ -124,9 +144,15 @@ export class InactivityMiddleware implements Middleware {
         return this.starting;
     }
 
-    /** Stops processing timers (running ones finish first) and closes the connections the plugin opened. */
+    /**
+     * Stops processing timers (running ones finish first) and closes the connections the plugin opened. A
+     * `start()` still under way is waited for first, so nothing keeps running after `stop()` resolves.
+     */
     async stop(): Promise<void> {
+        const starting = this.starting;
         this.starting = undefined;
+        await starting?.catch(() => undefined);
+        this.guard.stop();
         await this.svc.scheduler?.stop();
         if (this.createdScheduler) {
             this.svc.scheduler = undefined;
@@ -202,6 +228,7 @@ export class InactivityMiddleware implements Middleware {
                         collection: `${prefix}Jobs`,
                         processEvery: toMilliseconds(options.processEvery ?? DEFAULTS.processEvery, 'processEvery'),
                         onError: (err) => this.report(err),
+                        retry: { retries: options.sendRetries ?? DEFAULTS.sendRetries },
                     });
                     this.createdScheduler = true;
                 }
@@ -211,7 +238,18 @@ export class InactivityMiddleware implements Middleware {
                 throw err instanceof InactivitySchedulerError ? err : new InactivitySchedulerError('Could not prepare the MongoDB collections.', { cause: err });
             }
         }
-        await (this.svc.scheduler as TimerScheduler).start(createTimerHandler(this.svc));
+        try {
+            await (this.svc.scheduler as TimerScheduler).start(createTimerHandler(this.svc));
+        } catch (err) {
+            // Nothing may stay open after a failed start: the connection this call opened is closed again.
+            if (this.createdScheduler) {
+                this.svc.scheduler = undefined;
+                this.createdScheduler = false;
+            }
+            await this.mongo?.close();
+            this.mongo = undefined;
+            throw err;
+        }
         // Saved flows past their window are marked expired and their data dropped: now, then hourly on one instance.
         const snapshots = this.svc.snapshots;
         if (snapshots) {
@@ -225,7 +263,10 @@ export class InactivityMiddleware implements Middleware {
     private async beginTurn(context: TurnContext): Promise<Turn> {
         const svc = this.svc;
         const now = svc.now();
-        const previous = readState(await svc.state.get(context));
+        let previous = readState(await svc.state.get(context));
+        if (previous && this.atRisk(previous, now)) {
+            previous = await this.claimSilenceEnd(context, previous, now);
+        }
         const negotiated = svc.options.localeNegotiator ? await svc.options.localeNegotiator(context) : undefined;
         const reference = TurnContext.getConversationReference(context.activity);
         const state: InactivityState = {
@@ -235,13 +276,15 @@ export class InactivityMiddleware implements Middleware {
             reference,
             locale: normalizeLocale(negotiated ?? context.activity.locale) ?? previous?.locale,
             stagesDone: [],
+            // The user is back: whatever a timer was delivering (or retrying) is settled.
+            delivery: undefined,
         };
         const payload = readPayload(context.activity);
         const turn: Turn = { state, payload, pendingBefore: previous?.pending };
         if (!payload) {
             // Anything the user types makes earlier buttons stale: a later click on them changes nothing.
             state.pending = undefined;
-            if (context.activity.text) {
+            if (typeof context.activity.text === 'string' && context.activity.text) {
                 addTranscriptLine(state, 'user', context.activity.text, now, svc.settings.transcriptSize);
             }
             const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
@@ -291,6 +334,8 @@ export class InactivityMiddleware implements Middleware {
         turn.reprompts?.stop();
         const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
         const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
+        // Silence counts from the end of the bot's answer: a slow turn does not shorten the user's time to reply.
+        state.lastUserActivityAt = now;
         let began = false;
         if (!info) {
             state.flow = undefined;
@@ -315,6 +360,10 @@ export class InactivityMiddleware implements Middleware {
                 await this.arm(context, state, policy.enabled ? nextDue(state, policy) : undefined);
             }
         }
+        if (!state.flow && state.armedFor !== undefined) {
+            // The flow completed or was ended: its timer would only run a useless proactive turn.
+            await this.disarm(context, state);
+        }
         await svc.state.set(context, state);
         if (!botFailed) {
             // After a failure in the bot's logic its dialog state is half-way: saving it would skip a step.
@@ -329,23 +378,68 @@ export class InactivityMiddleware implements Middleware {
             return;
         }
         try {
-            const scheduler = this.svc.scheduler;
-            if (!scheduler || !this.starting) {
+            if (!this.starting) {
                 throw new InactivitySchedulerError('InactivityMiddleware received a turn before start() was called: call `await inactivity.start()` at start-up.');
             }
-            await this.svc.budget(scheduler.arm({ v: TIMER_DATA_VERSION, key: conversationKey(state.reference), reference: state.reference }, new Date(due)), 'arm the timer');
+            await this.guard.arm({ v: TIMER_DATA_VERSION, key: conversationKey(state.reference), reference: state.reference }, new Date(due));
             state.armedFor = due;
         } catch (err) {
-            // Not known to be armed: the next turn tries again.
+            // Not known to be armed: the next turn tries again (and after an outage, the guard does).
             state.armedFor = undefined;
             this.report(err, context);
         }
     }
 
+    /** Cancels the conversation's timer once its flow has ended. */
+    private async disarm(context: TurnContext, state: InactivityState): Promise<void> {
+        try {
+            await this.guard.cancel(conversationKey(state.reference));
+            state.armedFor = undefined;
+        } catch (err) {
+            // Left armed, it fires, finds no flow and ends.
+            this.report(err, context);
+        }
+    }
+
+    /**
+     * Whether a timer may claim a stage while this turn runs: the next stage is due within {@link TURN_GUARD_MS},
+     * or overdue, or a failed send is waiting for its retry.
+     */
+    private atRisk(previous: InactivityState, now: number): boolean {
+        if (previous.delivery?.status === 'retry') {
+            return true;
+        }
+        return previous.flow !== undefined && previous.armedFor !== undefined && now >= previous.armedFor - TURN_GUARD_MS - EARLY_TOLERANCE_MS;
+    }
+
+    /**
+     * Stores "the user spoke" before the bot answers, conditionally on the eTag this turn read. If a timer's turn
+     * claimed a stage first, its decision stands (the reminder or goodbye crossed this message) and this turn
+     * goes on from what it stored.
+     */
+    private async claimSilenceEnd(context: TurnContext, previous: InactivityState, now: number): Promise<InactivityState | undefined> {
+        const svc = this.svc;
+        try {
+            const record = await loadRecord(svc.conversationState, context, false);
+            await svc.state.set(context, { ...previous, lastUserActivityAt: now, stagesDone: [], delivery: undefined });
+            if (await svc.budget(claimRecord(svc.conversationState, context, record), 'store that the user spoke')) {
+                return previous;
+            }
+            debug('a timer claimed a stage in %s just before this message', context.activity.conversation?.id);
+            await svc.budget(svc.conversationState.load(context, true), 'read the conversation state');
+        } catch (err) {
+            this.report(err, context);
+        }
+        return readState(await svc.state.get(context));
+    }
 
     private report(err: unknown, context?: TurnContext): void {
         const error = err instanceof Error ? err : new Error(String(err));
         debug('error: %O', error);
+        if (error instanceof OutageSkipError || (this.guard?.isDown && error instanceof InactivitySchedulerError && /scheduler reported an error/.test(error.message))) {
+            // Part of an outage already reported once (its start): not once per turn or per poll.
+            return;
+        }
         try {
             if (this.svc?.options.onError) {
                 void Promise.resolve(this.svc.options.onError(error, context)).catch((e: unknown) => debug('onError failed: %O', e));

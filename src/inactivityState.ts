@@ -1,4 +1,5 @@
-import type { ConversationReference, TurnContext } from 'botbuilder';
+import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
+import type { AbandonReason } from './analytics/abandonmentLog';
 
 /** Version of {@link InactivityState}; bump it and upgrade old records in {@link readState} when the shape changes. */
 export const STATE_VERSION = 1;
@@ -40,6 +41,51 @@ export interface FlowProgress {
     resumedFrom?: string;
 }
 
+/** What a timer's turn is delivering: the stage it claimed before sending anything. */
+export interface DeliveryClaim {
+    /** Random id of the claim; also the id of the flow's snapshot and abandonment event, so a retry records each once. */
+    id: string;
+    /** The ladder stage claimed. */
+    stage: 'reminder' | 'final' | 'maxDuration';
+    /** What the stage does. */
+    action: 'reminder' | 'close' | 'handoff' | 'dialog';
+    /**
+     * `sending`: claimed, the send started (after a crash it is not sent again: at most once); `retry`: the last
+     * attempt failed and the scheduler retries it; `done`: settled.
+     */
+    status: 'sending' | 'retry' | 'done';
+    /** Attempts made so far. */
+    attempts: number;
+    /** When it was claimed (epoch ms). */
+    claimedAt: number;
+    /** The activities sent, kept so that a retry sends the very same ones (absent for a fallback dialog). */
+    activities?: Array<Partial<Activity>>;
+    /** The abandonment to record once the final action is delivered (or found undeliverable). */
+    abandonment?: AbandonmentDraft;
+}
+
+/** An abandonment event before it is recorded: what the flow was when its final stage was claimed. */
+export interface AbandonmentDraft {
+    /** Why the flow ends. */
+    reason: AbandonReason;
+    /** The flow's dialog id. */
+    flowId: string;
+    /** The step's name, or its 1-based number as a string. */
+    stepId?: string;
+    /** Zero-based step index. */
+    stepIndex?: number;
+    /** Names of the values collected. */
+    fieldsCollected: string[];
+    /** Whether a reminder went out. */
+    reminderSent: boolean;
+    /** Time spent in the flow, ms. */
+    timeSpentMs: number;
+    /** Idle time at the claim, ms. */
+    idleMs: number;
+    /** The snapshot saved for resuming, if any. */
+    snapshotId?: string;
+}
+
 /**
  * The plugin's record in a conversation's state. Only serialisable data: it is saved by the bot's storage.
  */
@@ -64,10 +110,13 @@ export interface InactivityState {
     transcript: TranscriptLine[];
     /** Invalid answers in a row to the prompt waiting now (progressive re-prompts). */
     invalid?: { prompt: string; count: number };
+    /** The stage a timer's turn claimed and is delivering, until the user writes again. */
+    delivery?: DeliveryClaim;
 }
 
 /**
- * Reads a stored record, upgrading older versions and discarding what cannot be read.
+ * Reads a stored record, upgrading older versions and discarding what cannot be read. The result is a deep
+ * copy: a turn that changes it never changes what another turn (or the storage's cache) holds.
  *
  * @param raw What the storage returned.
  * @returns A current record, or `undefined`.
@@ -80,7 +129,8 @@ export function readState(raw: unknown): InactivityState | undefined {
     if (s.v !== STATE_VERSION || typeof s.lastUserActivityAt !== 'number' || !s.reference) {
         return undefined;
     }
-    return { ...s, stagesDone: Array.isArray(s.stagesDone) ? s.stagesDone : [], transcript: Array.isArray(s.transcript) ? s.transcript : [] } as InactivityState;
+    const copy = structuredClone(s) as Partial<InactivityState>;
+    return { ...copy, stagesDone: Array.isArray(copy.stagesDone) ? copy.stagesDone : [], transcript: Array.isArray(copy.transcript) ? copy.transcript : [] } as InactivityState;
 }
 
 /**

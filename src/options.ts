@@ -54,6 +54,17 @@ export interface InactivityOptions extends InactivityPolicy {
     processEvery?: Duration;
     /** How long a turn waits for the scheduler before it carries on (the timer is re-armed on a later turn). Default `'2 seconds'`. */
     schedulerTimeout?: Duration;
+    /**
+     * How long a proactive send (reminder, goodbye, handoff, fallback) may take before it counts as failed and is
+     * retried; at most 15 seconds, so a timer's turn ends well inside its one-minute lock. Default `'10 seconds'`.
+     */
+    sendTimeout?: Duration;
+    /**
+     * Retries of a proactive send the channel refused, with Agenda's exponential backoff and jitter (about 2, 4,
+     * 8, 16 and 32 s; a 429's `Retry-After` is honoured). After the last the flow is closed without a message and
+     * recorded as `undeliverable`; a 401, 403 or 404 does that at once. Default `5`.
+     */
+    sendRetries?: number;
     /** Recent messages kept for a handoff transcript. Default `10`. */
     transcriptSize?: number;
     /** Send `endOfConversation` (code `botTimedOut`) after closing, on channels that accept it. Default `true`. */
@@ -102,6 +113,8 @@ export const DEFAULTS = {
     defaultLocale: 'en',
     processEvery: 500,
     schedulerTimeout: '2 seconds',
+    sendTimeout: '10 seconds',
+    sendRetries: 5,
     transcriptSize: 10,
     endOfConversation: true,
     collectionPrefix: 'inactivity',

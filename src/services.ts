@@ -23,6 +23,10 @@ export interface Settings {
     transcriptSize: number;
     /** Whether `endOfConversation` follows a close. */
     endOfConversation: boolean;
+    /** How long a proactive send may take before it counts as failed (and is retried). */
+    sendTimeout: number;
+    /** How long a whole timer turn may take: well inside the timer's one-minute lock, so it never runs twice. */
+    timerDeadline: number;
 }
 
 /**

@@ -13,6 +13,7 @@ export const TelemetryEvents = {
     startedFresh: 'InactivityStartedFresh',
     repromptEscalated: 'InactivityRepromptEscalated',
     flowAbandoned: 'InactivityFlowAbandoned',
+    sendFailed: 'InactivitySendFailed',
 } as const;
 
 /** Properties every plugin event carries. Never message text or user names. */

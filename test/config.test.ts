@@ -274,6 +274,8 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         localesPath: 'json',
         processEvery: 'json',
         schedulerTimeout: 'json',
+        sendTimeout: 'json',
+        sendRetries: 'json',
         transcriptSize: 'json',
         endOfConversation: 'json',
         collectionPrefix: 'json',

@@ -1,5 +1,8 @@
-/** Why a flow was abandoned. */
-export type AbandonReason = 'timeout' | 'invalidInput' | 'maxDuration' | 'handoff' | 'userCancelled';
+/**
+ * Why a flow was abandoned. `undeliverable`: the channel refused the plugin's messages (the bot was blocked or
+ * removed, the conversation is gone) or kept failing after every retry; the flow was closed without a message.
+ */
+export type AbandonReason = 'timeout' | 'invalidInput' | 'maxDuration' | 'handoff' | 'userCancelled' | 'undeliverable';
 
 /** The current version of {@link AbandonmentEvent}. */
 export const ABANDONMENT_EVENT_VERSION = 1;

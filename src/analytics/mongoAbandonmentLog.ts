@@ -51,20 +51,22 @@ export class MongoAbandonmentLog implements AbandonmentLog {
         await this.collection.createIndex({ at: -1 }, { name: 'byTime' });
     }
 
-    /** @inheritdoc */
+    /** Records an event; recording the same id again changes nothing. */
     async record(event: AbandonmentEvent): Promise<void> {
         if (typeof event.id !== 'string') {
             throw new TypeError(`MongoAbandonmentLog.record: 'id' must be a string, got ${typeof event.id}.`);
         }
         const { id, ...rest } = event;
-        const doc: Record<string, unknown> = { eventId: id };
+        const doc: Record<string, unknown> = {};
         // Undefined fields are left out rather than stored as null: the sparse snapshotId index relies on it.
         for (const [key, value] of Object.entries(rest)) {
             if (value !== undefined) {
                 doc[key] = value;
             }
         }
-        await this.collection.insertOne(doc as AbandonmentDocument);
+        // An upsert on the id: a timer retried after a failed send records its flow's abandonment once, also on
+        // servers that do not enforce the unique index.
+        await this.collection.updateOne({ eventId: id }, { $setOnInsert: doc as Partial<AbandonmentDocument> }, { upsert: true });
     }
 
     /** @inheritdoc */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'crypto';
 import createDebug from 'debug';
 import { hostname } from 'os';
-import type { Agenda, Job } from 'agenda' with { 'resolution-mode': 'import' };
+import type { Agenda, BackoffStrategy, Job } from 'agenda' with { 'resolution-mode': 'import' };
 import type { Collection, Db } from 'mongodb';
-import { InactivitySchedulerError } from '../errors';
+import { InactivityDeliveryError, InactivitySchedulerError } from '../errors';
+import { guardJobState, markEnded, wasMovedSinceLoaded } from './jobStateGuard';
 import { MongoHandle, MongoSource, openMongo } from '../mongoConnection';
 import { DueTimerHandler, TimerData, TimerScheduler } from './timerScheduler';
 
@@ -32,6 +33,26 @@ const MAX_HELD_ROUNDS = 3;
 /** The default polling interval of an Agenda the plugin creates: keeps a timer within ~0.5 s of its due time. */
 export const DEFAULT_PROCESS_EVERY_MS = 500;
 
+/** How a timer whose handler threw (a send the channel refused) is retried, through Agenda's own backoff. */
+export interface TimerRetryPolicy {
+    /** Retries after the first attempt. */
+    retries: number;
+    /** The first retry's delay, ms; each next one is `factor` times longer. */
+    delay: number;
+    /** Growth per retry. */
+    factor: number;
+    /** The longest delay between two attempts, ms. */
+    maxDelay: number;
+    /** Randomness (0-1) so that timers failing together do not retry together. */
+    jitter: number;
+}
+
+/**
+ * Default retries: 5 after the first attempt, about 2, 4, 8, 16 and 32 s later (±20 %): six attempts over about
+ * a minute. A 429's `Retry-After` lengthens a wait, never shortens it.
+ */
+export const DEFAULT_TIMER_RETRY: TimerRetryPolicy = { retries: 5, delay: 2000, factor: 2, maxDelay: 60_000, jitter: 0.2 };
+
 /** Options of {@link AgendaScheduler}. */
 export interface AgendaSchedulerOptions {
     /** Where jobs live: a connection string, a `MongoClient` or a `Db`. Either this or `agenda`. */
@@ -49,6 +70,8 @@ export interface AgendaSchedulerOptions {
     processEvery?: number;
     /** Called with errors Agenda reports outside of any call (lost connection, failed job). */
     onError?: (err: Error) => void;
+    /** How a handler that threw is retried. Default {@link DEFAULT_TIMER_RETRY}. */
+    retry?: Partial<TimerRetryPolicy>;
 }
 
 /**
@@ -161,6 +184,13 @@ export class AgendaScheduler implements TimerScheduler {
         this.mongo = undefined;
     }
 
+    /** @inheritdoc */
+    async ping(): Promise<void> {
+        const agenda = await this.ready();
+        const collection = this.jobCollection ?? (agenda.db as { collection?: Collection }).collection;
+        await collection?.findOne({ name: TIMER_JOB_NAME }, { projection: { _id: 1 } });
+    }
+
     /**
      * The jobs collection, for operators' tools and tests. Undefined before `start()`, and with an `agenda` whose
      * backend is not MongoDB.
@@ -199,10 +229,20 @@ export class AgendaScheduler implements TimerScheduler {
             }
         }
         const definedOn = agenda;
+        const retry = { ...DEFAULT_TIMER_RETRY, ...this.options.retry };
+        const { exponential } = await import('agenda');
+        const backoff = withRetryAfter(exponential({ delay: retry.delay, factor: retry.factor, maxDelay: retry.maxDelay, maxRetries: retry.retries, jitter: retry.jitter }));
+        // A run's completion write must not undo an arm() made while it ran.
+        guardJobState(agenda, TIMER_JOB_NAME);
         // removeOnComplete stays off: runDue() deletes a finished timer itself.
         // A run mostly waits on the channel's HTTP call; Agenda's default of 5 at a time per process would queue
         // reminders that come due together.
-        agenda.define(TIMER_JOB_NAME, (job: Job<StoredTimerData>) => this.runDue(definedOn, job, onDue), { removeOnComplete: false, concurrency: TIMER_CONCURRENCY, lockLifetime: TIMER_LOCK_LIFETIME_MS });
+        agenda.define(TIMER_JOB_NAME, (job: Job<StoredTimerData>) => this.runDue(definedOn, job, onDue, retry), {
+            removeOnComplete: false,
+            concurrency: TIMER_CONCURRENCY,
+            lockLifetime: TIMER_LOCK_LIFETIME_MS,
+            backoff,
+        });
         if (this.ownsAgenda) {
             await agenda.start();
         }
@@ -212,34 +252,24 @@ export class AgendaScheduler implements TimerScheduler {
 
     /**
      * Runs one due job. Agenda has already written `nextRunAt: null` for this run; whatever `job.attrs.nextRunAt`
-     * holds when this returns is written when the run completes.
+     * holds when this returns is written when the run completes, unless an `arm()` moved the timer meanwhile
+     * (see {@link guardJobState}): the newest arm always wins.
      */
-    private async runDue(agenda: Agenda, job: Job<StoredTimerData>, onDue: DueTimerHandler): Promise<void> {
+    private async runDue(agenda: Agenda, job: Job<StoredTimerData>, onDue: DueTimerHandler, retry: TimerRetryPolicy): Promise<void> {
         const { dueAt, ...data } = job.attrs.data;
-        const armedFor = await this.armedDueAt(agenda, job);
-        if (armedFor === null) {
-            debug('timer %s was cancelled before it ran', data.key);
+        if (wasMovedSinceLoaded(job.attrs)) {
+            // arm() moved the timer after Agenda loaded it for its old time: its new time stays, nothing fires.
+            debug('timer %s was moved before it ran', data.key);
             return;
         }
-        if (armedFor !== undefined && !sameTime(armedFor, dueAt)) {
-            // arm() moved the timer after Agenda loaded it for its old time: put the new time back, do not fire.
-            debug('timer %s was moved to %s before it ran', data.key, armedFor);
-            job.attrs.nextRunAt = armedFor;
-            return;
-        }
+        const attempt = (job.attrs.failCount ?? 0) + 1;
         let firedAt = job.attrs.lastRunAt ?? new Date();
         let next: Date | undefined;
         for (let round = 0; ; round++) {
-            next = await onDue({ data, firedAt });
+            // A throw goes to Agenda, which records the failure and schedules the retry with its backoff.
+            next = await onDue({ data, firedAt, attempt, lastAttempt: attempt > retry.retries });
             if (!next) {
                 break;
-            }
-            const armedAfter = await this.armedDueAt(agenda, job);
-            // An arm() made while the handler ran (the user wrote during a reminder) wins over its result. A
-            // window of one round trip remains between this read and Agenda's completion write.
-            if (armedAfter && !sameTime(armedAfter, dueAt)) {
-                job.attrs.nextRunAt = armedAfter;
-                return;
             }
             const wait = next.getTime() - Date.now();
             if (wait > agenda.attrs.processEvery || round >= MAX_HELD_ROUNDS) {
@@ -251,30 +281,14 @@ export class AgendaScheduler implements TimerScheduler {
             await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
             firedAt = new Date();
         }
-        // The timer ends. Deleting it here only if no arm() moved it is one atomic write. Agenda's removeOnComplete
+        // The timer ends. Deleting it only if no arm() moved it is one atomic write. Agenda's removeOnComplete
         // would delete it by id after the run, taking an arm() made meanwhile with it, and its drain() misses a job
-        // still deleting, so stop() would wait out the whole drain timeout.
+        // still deleting, so stop() would wait out the whole drain timeout. When an arm() moved it, the guarded
+        // completion write keeps the arm's time.
         const removed = await agenda.cancel({ id: job.attrs._id, ...(dueAt === undefined ? {} : { data: { dueAt } }) });
-        if (removed === 0) {
-            const armedAfter = await this.armedDueAt(agenda, job);
-            if (armedAfter) {
-                debug('timer %s was re-armed to %s while it ran', data.key, armedAfter);
-                job.attrs.nextRunAt = armedAfter;
-            }
+        if (removed > 0) {
+            markEnded(job.attrs);
         }
-    }
-
-    /**
-     * The due time last armed for this job: `null` when the job is gone, `undefined` when it was stored without
-     * one (then it is never treated as moved).
-     */
-    private async armedDueAt(agenda: Agenda, job: Job<StoredTimerData>): Promise<Date | undefined | null> {
-        const stored = await agenda.db.getJobById(String(job.attrs._id));
-        if (!stored) {
-            return null;
-        }
-        const dueAt = (stored.data as StoredTimerData | undefined)?.dueAt;
-        return dueAt === undefined ? undefined : new Date(dueAt);
     }
 
     private async createAgenda(db: Db): Promise<Agenda> {
@@ -311,6 +325,10 @@ export class AgendaScheduler implements TimerScheduler {
 
     private timerFailed(err: Error): void {
         debug('timer failed: %O', err);
+        if (err instanceof InactivityDeliveryError) {
+            // The handler reported this attempt itself; Agenda retries it.
+            return;
+        }
         this.report(new InactivitySchedulerError('A timer handler failed.', { cause: err }));
     }
 
@@ -344,6 +362,11 @@ function isCancelledWhileLoaded(err: Error): boolean {
     return /cannot be updated in the database, maybe it does not exist anymore/.test(err.message);
 }
 
-function sameTime(a: Date, b: Date | string | undefined): boolean {
-    return b !== undefined && a.getTime() === new Date(b).getTime();
+/** Agenda's backoff, waiting at least as long as the channel asked (a 429's `Retry-After`, on the error). */
+function withRetryAfter(strategy: BackoffStrategy): BackoffStrategy {
+    return (context) => {
+        const delay = strategy(context);
+        const asked = (context.error as { retryAfterMs?: unknown }).retryAfterMs;
+        return delay === null ? null : typeof asked === 'number' ? Math.max(delay, asked) : delay;
+    };
 }

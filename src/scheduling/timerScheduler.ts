@@ -22,12 +22,18 @@ export interface DueTimer {
     data: TimerData;
     /** When the scheduler started running it. */
     firedAt: Date;
+    /** Which attempt this is (1-based): above 1 when earlier attempts threw and the scheduler retries. */
+    attempt: number;
+    /** True when the scheduler will not retry if this attempt throws. */
+    lastAttempt: boolean;
 }
 
 /**
  * Called when a timer comes due. Returns when the same timer should fire next, or `undefined` to let it end.
  * Returning the next time from here (rather than arming again) keeps a re-arm to the single write the
- * scheduler makes when a run completes.
+ * scheduler makes when a run completes. Throwing asks the scheduler to run it again later with backoff (an
+ * error's `retryAfterMs` is the least wait), unless this was the `lastAttempt`. An `arm()` made while the
+ * handler runs wins over what it returns.
  */
 export type DueTimerHandler = (timer: DueTimer) => Promise<Date | undefined>;
 
@@ -44,6 +50,8 @@ export interface TimerScheduler {
     cancel(key: string): Promise<void>;
     /** Stops processing, waits for running handlers, and closes what the scheduler opened. */
     stop(): Promise<void>;
+    /** Checks that the scheduler's database answers (used to notice the end of an outage). Optional. */
+    ping?(): Promise<void>;
     /**
      * Runs `task` every `intervalMs` on one bot instance at a time, for maintenance such as expiring saved
      * flows. Optional: without it the plugin does that work only at start-up.

@@ -76,9 +76,10 @@ export class MongoSnapshotStore implements SnapshotStore {
         await this.collection.createIndex({ purgeAt: 1 }, { name: 'purge', expireAfterSeconds: 0 });
     }
 
-    /** @inheritdoc */
+    /** Saves a new snapshot; saving the same id again changes nothing (a retried close saves its flow once). */
     async save(snapshot: FlowSnapshot): Promise<void> {
-        await this.collection.insertOne(toDocument(snapshot));
+        const { snapshotId, ...rest } = toDocument(snapshot);
+        await this.collection.updateOne({ snapshotId }, { $setOnInsert: rest }, { upsert: true });
     }
 
     /** @inheritdoc */

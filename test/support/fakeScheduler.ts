@@ -2,8 +2,12 @@ import type { DueTimerHandler, TimerData, TimerScheduler } from '../../src/sched
 
 /** An in-memory {@link TimerScheduler} for unit tests: timers fire only when a test calls `fire`. */
 export class FakeScheduler implements TimerScheduler {
-    /** Armed timers by key. */
-    readonly armed = new Map<string, { data: TimerData; dueAt: Date }>();
+    /** Armed timers by key; `attempt` counts a retry after the handler threw, as Agenda's failCount does. */
+    readonly armed = new Map<string, { data: TimerData; dueAt: Date; attempt?: number }>();
+    /** Errors the handler threw (each asks for a retry). */
+    readonly thrown: Error[] = [];
+    /** Retries after a first attempt, as the plugin gives Agenda (`sendRetries`). */
+    retries = 5;
     /** How many times `arm` wrote. */
     writes = 0;
     /** Make `arm` fail with this error, or never settle with 'hang'. */
@@ -59,8 +63,19 @@ export class FakeScheduler implements TimerScheduler {
             throw new Error(`no armed timer ${k}`);
         }
         this.armed.delete(k);
-        const next = await this.onDue({ data: timer.data, firedAt: new Date() });
-        if (next) {
+        const attempt = timer.attempt ?? 1;
+        let next: Date | undefined;
+        try {
+            next = await this.onDue({ data: timer.data, firedAt: new Date(), attempt, lastAttempt: attempt > this.retries });
+        } catch (err) {
+            this.thrown.push(err as Error);
+            // Agenda's backoff: the same timer again, one attempt later (unless an arm() moved it meanwhile).
+            if (attempt <= this.retries && !this.armed.has(k)) {
+                this.armed.set(k, { data: timer.data, dueAt: timer.dueAt, attempt: attempt + 1 });
+            }
+            return undefined;
+        }
+        if (next && !this.armed.has(k)) {
             this.armed.set(k, { data: timer.data, dueAt: next });
         }
         return next;

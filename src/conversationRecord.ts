@@ -1,0 +1,111 @@
+import { calculateChangeHash, ConversationState, Storage, StoreItem, TurnContext } from 'botbuilder';
+
+/**
+ * The conversation's whole stored state item, read for one turn, with the eTag the storage gave it. A timer's
+ * turn decides from this copy and claims its decision with a conditional write, so that a user message stored
+ * by any bot instance in between wins.
+ */
+export interface ConversationRecord {
+    /** The storage key (botbuilder's `<channelId>/conversations/<conversationId>`). */
+    key: string;
+    /** The eTag read, or `undefined` when nothing was stored. */
+    eTag?: string;
+}
+
+/** The parts of `BotState` the claim needs; protected in botbuilder's typings, stable since 4.0. */
+interface BotStateInternals {
+    storage: Storage;
+    stateKey: symbol;
+    getStorageKey(context: TurnContext): string | undefined;
+}
+
+/**
+ * Reads the conversation's state from storage into the turn's cache, so the property accessors of this turn
+ * see what is stored now. With `force: false` a state this turn already loaded is used as it is.
+ *
+ * @param conversationState The bot's conversation state.
+ * @param context The turn.
+ * @param force Read again even when the turn already loaded it. Default true.
+ * @returns The key and the eTag read.
+ */
+export async function loadRecord(conversationState: ConversationState, context: TurnContext, force = true): Promise<ConversationRecord> {
+    const internals = conversationState as unknown as BotStateInternals;
+    const key = internals.getStorageKey(context);
+    if (!key) {
+        throw new Error('The conversation state has no storage key for this activity (channelId or conversation.id is missing).');
+    }
+    const state = (await conversationState.load(context, force)) as StoreItem;
+    return { key, eTag: typeof state.eTag === 'string' && state.eTag !== '*' ? state.eTag : undefined };
+}
+
+/**
+ * Writes the turn's cached conversation state only if the stored item still carries the eTag `record` read.
+ * On success the cache is marked saved, so a later `saveChanges` (the bot's own, or AutoSaveStateMiddleware's)
+ * does not write the same state again with `'*'`.
+ *
+ * A storage that ignores eTags makes every claim succeed: then the last writer wins, as botbuilder's own saves do.
+ *
+ * @param conversationState The bot's conversation state.
+ * @param context The turn whose cache holds the state to write.
+ * @param record What {@link loadRecord} read.
+ * @returns True when written; false when another turn wrote first (an eTag conflict).
+ * @throws The storage's error for anything but an eTag conflict.
+ */
+export async function claimRecord(conversationState: ConversationState, context: TurnContext, record: ConversationRecord): Promise<boolean> {
+    const internals = conversationState as unknown as BotStateInternals;
+    const cached = context.turnState.get(internals.stateKey) as { state: StoreItem; hash: string } | undefined;
+    const state = cached?.state ?? {};
+    // Nothing stored yet: any eTag makes MemoryStorage-like storages accept the write only while nothing is there.
+    const item: StoreItem = { ...state, eTag: record.eTag ?? '*' };
+    try {
+        await internals.storage.write({ [record.key]: item });
+    } catch (err) {
+        if (isETagConflict(err)) {
+            return false;
+        }
+        throw err;
+    }
+    context.turnState.set(internals.stateKey, { state, hash: calculateChangeHash(state) });
+    return true;
+}
+
+/**
+ * Writes the turn's cached state over the stored item only while the stored item passes `check` (for example:
+ * still carries this timer's claim, so no user message came since). Reads the stored item first for its eTag and
+ * writes conditionally on it; a conflict means another turn wrote in between, and the check is made again on
+ * what it wrote. Used after a claim, whose new eTag the storage does not return.
+ *
+ * @param conversationState The bot's conversation state.
+ * @param context The turn whose cache holds the state to write.
+ * @param key The storage key.
+ * @param check Decides from the stored item whether to write.
+ * @returns True when written; false when the check failed.
+ */
+export async function rewriteIf(conversationState: ConversationState, context: TurnContext, key: string, check: (stored: StoreItem) => boolean): Promise<boolean> {
+    const internals = conversationState as unknown as BotStateInternals;
+    for (let tries = 0; tries < 3; tries++) {
+        const stored = ((await internals.storage.read([key]))[key] ?? {}) as StoreItem;
+        if (!check(stored)) {
+            return false;
+        }
+        if (await claimRecord(conversationState, context, { key, eTag: typeof stored.eTag === 'string' ? stored.eTag : undefined })) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/**
+ * Whether a storage error is an optimistic-concurrency conflict: MemoryStorage's and MongoStorage's message,
+ * Cosmos DB's and Blob storage's 412, or an `ETagConflictError`.
+ *
+ * @param err What the storage threw.
+ * @returns True for a conflict.
+ */
+export function isETagConflict(err: unknown): boolean {
+    if (!err || typeof err !== 'object') {
+        return false;
+    }
+    const e = err as { name?: string; message?: string; code?: unknown; statusCode?: unknown };
+    return e.name === 'ETagConflictError' || e.code === 412 || e.statusCode === 412 || e.code === 'ConditionNotMet' || /etag conflict/i.test(e.message ?? '');
+}
