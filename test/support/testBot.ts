@@ -1,4 +1,4 @@
-import { Activity, ConversationReference, ConversationState, MemoryStorage, TestAdapter, TurnContext } from 'botbuilder';
+import { Activity, ConversationReference, ConversationState, MemoryStorage, Middleware, ResourceResponse, Storage, TestAdapter, TurnContext } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import { join } from 'path';
 import { InactivityMiddleware, InactivityOptions, Localizer } from '../../src';
@@ -8,6 +8,18 @@ import { FakeScheduler } from './fakeScheduler';
 
 /** TestAdapter with the proactive call the plugin uses (TestAdapter throws NotImplemented for it). */
 export class ProactiveTestAdapter extends TestAdapter {
+    /**
+     * Called before the bot's activities reach the "channel"; throwing makes the send fail as a channel error
+     * would (give the error a `statusCode`). Lets tests fail sends and run a user turn in the middle of one.
+     */
+    sendHook?: (activities: Array<Partial<Activity>>) => void | Promise<void>;
+
+    /** @inheritdoc */
+    override async sendActivities(context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
+        await this.sendHook?.(activities);
+        return super.sendActivities(context, activities);
+    }
+
     /** Runs `logic` in a proactive turn, through the middleware, as CloudAdapter does. */
     override async continueConversationAsync(_botAppId: unknown, reference: Partial<ConversationReference>, logic?: unknown): Promise<void> {
         const activity = TurnContext.applyConversationReference({ type: 'event', name: 'ContinueConversation' }, reference, true);
@@ -48,9 +60,9 @@ export interface Rig {
  * @param extra `locale`: the conversation's locale.
  * @returns The rig, started.
  */
-export async function createRig(options: Partial<InactivityOptions> = {}, extra: { locale?: string } = {}): Promise<Rig> {
+export async function createRig(options: Partial<InactivityOptions> = {}, extra: { locale?: string; storage?: Storage; before?: Middleware[] } = {}): Promise<Rig> {
     const texts = new Localizer({ extraPaths: [SAMPLE_LOCALES] });
-    const storage = new MemoryStorage();
+    const storage = extra.storage ?? new MemoryStorage();
     const conversationState = new ConversationState(storage);
     const dialogState = conversationState.createProperty<DialogState>('DialogState');
     const dialog = new AddClientDialog(texts);
@@ -78,6 +90,9 @@ export async function createRig(options: Partial<InactivityOptions> = {}, extra:
         },
         ...options,
     });
+    for (const m of extra.before ?? []) {
+        adapter.use(m);
+    }
     adapter.use(inactivity);
     await inactivity.start();
     let seen = 0;
