@@ -35,7 +35,12 @@ const debug = createDebug('botbuilder-inactivity:timer');
 interface Outcome {
     next?: number;
     retry?: InactivityDeliveryError;
+    /** The state could not be read or the turn not run: nothing was decided, so the timer must not end. */
+    undecided?: boolean;
 }
+
+/** After the last retry of a timer that could not even read its state, it tries again this much later. */
+const UNDECIDED_RETRY_MS = 10 * 60_000;
 
 /** Conversations whose missing state was reported, so each is reported once (bounded). */
 const MAX_REPORTED_MISSING = 10_000;
@@ -60,15 +65,19 @@ export function createTimerHandler(svc: Services): DueTimerHandler {
         const turn = svc.options.adapter.continueConversationAsync(svc.settings.botAppId, timer.data.reference, async (context) => {
             // Never throws: an error escaping here would reach the adapter's onTurnError, whose usual handlers
             // tell the user "something went wrong" in a turn the user did not start.
-            outcome = await onDue(svc, context, timer, reportedMissing).catch((err: unknown) => ({ retry: failure(svc, undefined, timer, 'handle the timer', err) }));
+            outcome = await onDue(svc, context, timer, reportedMissing).catch((err: unknown) => ({ retry: failure(svc, undefined, timer, 'handle the timer', err), undecided: true }));
         });
         try {
             await withDeadline(turn, svc.settings.timerDeadline);
         } catch (err) {
             // The proactive turn did not start or did not end in time (credentials, a hung storage or channel).
-            outcome = { retry: failure(svc, undefined, timer, 'run the proactive turn', err) };
+            outcome = { retry: failure(svc, undefined, timer, 'run the proactive turn', err), undecided: true };
         }
         if (outcome.retry) {
+            if (outcome.undecided && timer.lastAttempt) {
+                // Nothing was claimed: the flow is still open, so its timer stays, slower.
+                return new Date(Date.now() + UNDECIDED_RETRY_MS);
+            }
             if (timer.lastAttempt || outcome.retry.permanent) {
                 debug('%s: giving up after attempt %d', timer.data.key, timer.attempt);
                 return undefined;
@@ -85,7 +94,7 @@ async function onDue(svc: Services, context: TurnContext, timer: DueTimer, repor
     try {
         record = await loadRecord(svc.conversationState, context);
     } catch (err) {
-        return { retry: failure(svc, context, timer, 'read the conversation state', err) };
+        return { retry: failure(svc, context, timer, 'read the conversation state', err), undecided: true };
     }
     const state = readState(await svc.state.get(context));
     if (!state) {
