@@ -65,13 +65,13 @@ export function createTimerHandler(svc: Services): DueTimerHandler {
         const turn = svc.options.adapter.continueConversationAsync(svc.settings.botAppId, timer.data.reference, async (context) => {
             // Never throws: an error escaping here would reach the adapter's onTurnError, whose usual handlers
             // tell the user "something went wrong" in a turn the user did not start.
-            outcome = await onDue(svc, context, timer, reportedMissing).catch((err: unknown) => ({ retry: failure(svc, undefined, timer, 'handle the timer', err), undecided: true }));
+            outcome = await onDue(svc, context, timer, reportedMissing).catch((err: unknown) => ({ retry: failure(svc, undefined, timer, 'handle the timer', err, undefined, true), undecided: true }));
         });
         try {
             await withDeadline(turn, svc.settings.timerDeadline);
         } catch (err) {
             // The proactive turn did not start or did not end in time (credentials, a hung storage or channel).
-            outcome = { retry: failure(svc, undefined, timer, 'run the proactive turn', err), undecided: true };
+            outcome = { retry: failure(svc, undefined, timer, 'run the proactive turn', err, undefined, true), undecided: true };
         }
         if (outcome.retry) {
             if (outcome.undecided && timer.lastAttempt) {
@@ -94,7 +94,7 @@ async function onDue(svc: Services, context: TurnContext, timer: DueTimer, repor
     try {
         record = await loadRecord(svc.conversationState, context);
     } catch (err) {
-        return { retry: failure(svc, context, timer, 'read the conversation state', err), undecided: true };
+        return { retry: failure(svc, context, timer, 'read the conversation state', err, undefined, true), undecided: true };
     }
     const state = readState(await svc.state.get(context));
     if (!state) {
@@ -357,11 +357,19 @@ async function afterConflict(svc: Services, context: TurnContext): Promise<Outco
     return { next: nextDue(state, resolvePolicy(svc.settings.policy, info, svc.settings.flows)) };
 }
 
-function failure(svc: Services, context: TurnContext | undefined, timer: DueTimer, what: string, err: unknown, claim?: DeliveryClaim): InactivityDeliveryError {
+function failure(svc: Services, context: TurnContext | undefined, timer: DueTimer, what: string, err: unknown, claim?: DeliveryClaim, undecided = false): InactivityDeliveryError {
     const f = classifySendFailure(err);
     const conversationId = timer.data.reference.conversation?.id ?? '';
     const status = f.status !== undefined ? `status ${f.status}` : ((err as { code?: string })?.code === 'ETIMEDOUT' ? 'no answer in time' : (err as Error)?.message ?? String(err));
-    const next = f.permanent ? 'not retried: the flow is closed and recorded as undeliverable' : timer.lastAttempt ? 'that was the last attempt: the flow is closed and recorded as undeliverable' : 'it will be retried';
+    const next = undecided
+        ? timer.lastAttempt
+            ? `it will be tried again in ${UNDECIDED_RETRY_MS / 60_000} minutes`
+            : 'it will be retried'
+        : f.permanent
+          ? 'not retried: the flow is closed and recorded as undeliverable'
+          : timer.lastAttempt
+            ? 'that was the last attempt: the flow is closed and recorded as undeliverable'
+            : 'it will be retried';
     const error = new InactivityDeliveryError(`Could not ${what} in conversation ${conversationId} (attempt ${timer.attempt}, ${status}); ${next}.`, {
         status: f.status,
         attempt: timer.attempt,
