@@ -90,10 +90,25 @@ async function sendReminder(svc: Services, context: TurnContext, state: Inactivi
     const idleMs = svc.now() - state.lastUserActivityAt;
     const nonce = newNonce();
     state.pending = { nonce, kind: 'reminder', issuedAt: svc.now() };
-    const description = describeFlow(svc.localizer, state.locale, info);
-    await context.sendActivity(reminderActivity(svc.localizer, state.locale, description, policy, idleMs, nonce));
     if (state.flow) {
         state.flow.reminded = true;
     }
+    state.armedFor = nextDue(state, policy);
+    // The reminder's buttons must work the moment it arrives: a client can click before this turn, returning
+    // from the send, would save their token (a storage write away, over a network). So the state is saved on
+    // the way out, after the transcript hook has recorded the reminder, unless the user wrote meanwhile.
+    let saved = false;
+    context.onSendActivities(async (_ctx, _activities, next) => {
+        if (!saved) {
+            saved = true;
+            if (!(await userWroteMeanwhile(svc, context, state.lastUserActivityAt))) {
+                await svc.state.set(context, state);
+                await svc.conversationState.saveChanges(context);
+            }
+        }
+        return next();
+    });
+    const description = describeFlow(svc.localizer, state.locale, info);
+    await context.sendActivity(reminderActivity(svc.localizer, state.locale, description, policy, idleMs, nonce));
     track(svc.telemetry, TelemetryEvents.reminderSent, { conversationId: context.activity.conversation.id, dialogId: info.flowId, step: description.step }, { idleMs }, (e) => svc.report(e, context));
 }
