@@ -117,9 +117,10 @@ export class MongoStorage implements Storage {
             throw this.failure('read', wanted, err);
         }
         const items: StoreItems = {};
+        const asked = new Set(wanted);
         for (const doc of docs) {
             // A document whose key differs is another key with a colliding id: the requested key is not stored.
-            if (wanted.includes(doc.key)) {
+            if (asked.has(doc.key)) {
                 items[doc.key] = this.toItem(doc);
             }
         }
