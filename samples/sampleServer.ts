@@ -1,9 +1,10 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConversationState, MemoryStorage, TurnContext } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConversationState, TurnContext } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import express from 'express';
 import { Server } from 'http';
+import { MongoClient } from 'mongodb';
 import { join } from 'path';
-import { InactivityMiddleware, Localizer } from '../src';
+import { InactivityMiddleware, Localizer, MongoStorage } from '../src';
 import { AddClientDialog } from './addClientDialog';
 import { EmbeddedMongo, startEmbeddedMongo } from './embeddedMongo';
 import { SampleBot } from './sampleBot';
@@ -32,7 +33,8 @@ export type SampleExtension = (app: express.Express, sample: { port: number; ada
 
 /**
  * Starts the sample bot: Bot Framework at `/api/messages` (no credentials unless `MicrosoftAppId` and
- * `MicrosoftAppPassword` are set), the inactivity plugin on MongoDB (embedded when `MONGODB_URI` is unset).
+ * `MicrosoftAppPassword` are set), the inactivity plugin and the conversation state on one MongoDB client
+ * (embedded server when `MONGODB_URI` is unset).
  *
  * @param config Settings, usually from {@link readSampleConfig}.
  * @param extensions Extra routes, such as the browser page.
@@ -42,6 +44,16 @@ export type SampleExtension = (app: express.Express, sample: { port: number; ada
 export async function startSample(config: SampleConfig, extensions: SampleExtension[] = [], log: (line: string) => void = () => undefined): Promise<RunningSample> {
     let embedded: EmbeddedMongo | undefined;
     const mongoUri = config.mongoUri ?? (embedded = await startEmbeddedMongo()).uri;
+    // One client, one connection pool, for the plugin's timers and the bot's state. The sample opened it, so
+    // the sample closes it (the plugin and MongoStorage leave a given client open).
+    const client = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 5000 });
+    try {
+        await client.connect();
+    } catch (err) {
+        await client.close().catch(() => undefined);
+        await embedded?.stop();
+        throw new Error(`Could not connect to MongoDB at ${redact(mongoUri)}: ${(err as Error).message}`, { cause: err });
+    }
 
     const auth = new ConfigurationBotFrameworkAuthentication(
         config.appId ? { MicrosoftAppId: config.appId, MicrosoftAppPassword: config.appPassword, MicrosoftAppType: 'MultiTenant' } : {}
@@ -53,7 +65,8 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
         await context.sendActivity(texts.t(context.activity.locale, 'sample:error')).catch(() => undefined);
     };
 
-    const conversationState = new ConversationState(new MemoryStorage());
+    // Durable state: a restart keeps every open flow, which the plugin's durable timers need.
+    const conversationState = new ConversationState(new MongoStorage({ mongo: client }));
     const dialogState = conversationState.createProperty<DialogState>('DialogState');
     const dialog = new AddClientDialog(texts);
     const inactivity = new InactivityMiddleware({
@@ -61,7 +74,7 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
         conversationState,
         dialogState,
         dialog,
-        mongo: mongoUri,
+        mongo: client,
         botAppId: config.appId,
         policyFile: join(__dirname, '..', '..', 'samples', 'inactivity-policy.json'),
         localesPath: join(__dirname, '..', '..', 'samples', 'locales'),
@@ -96,8 +109,8 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
     log(`Sample bot listening on http://localhost:${port}/api/messages (Bot Framework Emulator: leave App ID and password empty).`);
     log(
         embedded
-            ? `MongoDB: MONGODB_URI is not set, so the sample uses its embedded wire-protocol server at ${mongoUri} (in memory; timers last while the sample runs).`
-            : `MongoDB: ${mongoUri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@')}`
+            ? `MongoDB: MONGODB_URI is not set, so the sample uses its embedded wire-protocol server at ${mongoUri} (in memory; timers and conversation state last while the sample runs).`
+            : `MongoDB: ${redact(mongoUri)}`
     );
     return {
         server,
@@ -110,7 +123,13 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
             await new Promise<void>((resolve) => server.close(() => resolve()));
             server.closeAllConnections?.();
             await inactivity.stop();
+            await client.close();
             await embedded?.stop();
         },
     };
+}
+
+/** A connection string with its password hidden, for logs. */
+function redact(uri: string): string {
+    return uri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
 }

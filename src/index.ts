@@ -23,3 +23,8 @@ export { MongoAbandonmentLog, dropOffCounts } from './analytics/mongoAbandonment
 export type { DropOffCount, DropOffQuery } from './analytics/mongoAbandonmentLog';
 export type { AbandonmentEvent, AbandonmentLog, AbandonReason } from './analytics/abandonmentLog';
 export type { MongoSource } from './mongoConnection';
+export { MongoStorage, DEFAULT_STATE_COLLECTION } from './storage/mongoStorage';
+export type { MongoStorageOptions } from './storage/mongoStorage';
+export { ETagConflictError, MongoStorageError } from './storage/storageErrors';
+export { STATE_DOCUMENT_VERSION } from './storage/storageDocument';
+export type { StateDocument } from './storage/storageDocument';
