@@ -16,7 +16,7 @@ export interface HttpBot {
     inactivity: InactivityMiddleware;
     /** The scheduler, when `retry` was given (its `jobs` collection shows the timers). */
     scheduler?: AgendaScheduler;
-    /** The client the bot's state and the plugin share. */
+    /** The client of the bot's state (and of the plugin, unless `pluginMongoUri` was given). */
     client: MongoClient;
     /** Stops the server, the plugin and the client. */
     stop(): Promise<void>;
@@ -26,6 +26,11 @@ export interface HttpBot {
 export interface HttpBotOptions {
     /** The MongoDB (with its database name) for the bot's state (MongoStorage) and the plugin. */
     mongoUri: string;
+    /**
+     * A separate connection string for the plugin (its timers, snapshots and events), for instance through a
+     * proxy that can stall; the bot's state stays on `mongoUri`. Default: the plugin shares the state's client.
+     */
+    pluginMongoUri?: string;
     /** HTTP port; default a free one. */
     port?: number;
     /** Plugin options over the sample's. */
@@ -62,13 +67,16 @@ export async function startHttpBot(options: HttpBotOptions): Promise<HttpBot> {
     const conversationState = new ConversationState(new MongoStorage({ mongo: client }));
     const dialogState = conversationState.createProperty<DialogState>('DialogState');
     const dialog = new AddClientDialog(texts);
-    const scheduler = options.retry ? new AgendaScheduler({ mongo: client.db(), retry: options.retry, onError: (e) => options.onError?.(e) }) : undefined;
+    const pluginMongo = options.pluginMongoUri ?? client;
+    const scheduler = options.retry
+        ? new AgendaScheduler({ mongo: options.pluginMongoUri ?? client.db(), retry: options.retry, onError: (e) => options.onError?.(e) })
+        : undefined;
     const inactivity = new InactivityMiddleware({
         adapter,
         conversationState,
         dialogState,
         dialog,
-        mongo: client,
+        mongo: pluginMongo,
         ...(scheduler ? { scheduler } : {}),
         policyFile: SAMPLE_POLICY,
         localesPath: SAMPLE_LOCALES,
