@@ -53,7 +53,7 @@ export class EmulatorClient {
             this.attempts.push({ activity, at, answer: fault === 'hang' ? 'hang' : (fault?.status ?? 200) });
             this.waiters.splice(0).forEach((w) => w());
             if (fault === 'hang') {
-                // No answer: the socket stays open until the bot gives up or stop() closes it.
+                // No answer: the request stays open until stop() closes it or the bot process ends.
                 return;
             }
             if (fault) {
