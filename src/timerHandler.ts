@@ -5,6 +5,7 @@ import { randomUUID } from 'crypto';
 import createDebug from 'debug';
 import { newNonce } from './buttonPayload';
 import { claimRecord, ConversationRecord, loadRecord, rewriteIf } from './conversationRecord';
+import { sendOnce } from './delivery/connectorRetries';
 import { classifySendFailure } from './delivery/sendFailure';
 import { sendWithin } from './delivery/sendWithin';
 import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
@@ -107,6 +108,8 @@ async function onDue(svc: Services, context: TurnContext, timer: DueTimer, repor
         activities.forEach((a) => delete a.replyToId);
         return nextSend();
     });
+    // The plugin retries failed sends itself (durably, honouring Retry-After): one attempt, one HTTP call.
+    sendOnce(context);
     const claimed = state.delivery;
     if (claimed && claimed.status === 'retry' && state.lastUserActivityAt <= claimed.claimedAt) {
         return resend(svc, context, record, state, claimed, timer);

@@ -11,14 +11,30 @@ export interface Received {
     at: number;
 }
 
+/** How the channel answers one of the bot's POSTs: an HTTP error status (with headers), or no answer at all. */
+export type ChannelFault = { status: number; headers?: Record<string, string> } | 'hang';
+
+/** A POST of the bot's, accepted or not, with the channel's answer. */
+export interface Attempt extends Received {
+    /** The status answered, or `'hang'` when the channel never answered. */
+    answer: number | 'hang';
+}
+
 /**
  * Talks to a bot exactly as the Bot Framework Emulator does: POSTs activities to the bot's /api/messages with
  * `serviceUrl` pointing at itself, and accepts the bot's replies at
  * `POST /v3/conversations/{id}/activities[/{replyToId}]`.
  */
 export class EmulatorClient {
-    /** Every activity the bot sent, in order. */
+    /** Every activity the bot sent and the channel accepted, in order. */
     readonly received: Received[] = [];
+    /** Every POST of the bot's, including those the channel refused or never answered. */
+    readonly attempts: Attempt[] = [];
+    /**
+     * Decides how the channel answers each POST of the bot's (a reply or a proactive message): return a fault to
+     * refuse it or leave it unanswered; return nothing to accept it. Unset: every POST is accepted.
+     */
+    faults?: (activity: Partial<Activity>) => ChannelFault | undefined;
     private server?: Server;
     private serviceUrl = '';
     private waiters: Array<() => void> = [];
@@ -31,8 +47,20 @@ export class EmulatorClient {
         const app = express();
         app.use(express.json({ limit: '5mb' }));
         app.post('/v3/conversations/:conversationId/activities/:replyToId?', (req, res) => {
-            this.received.push({ activity: req.body as Partial<Activity>, at: Date.now() });
+            const activity = req.body as Partial<Activity>;
+            const at = Date.now();
+            const fault = this.faults?.(activity);
+            this.attempts.push({ activity, at, answer: fault === 'hang' ? 'hang' : (fault?.status ?? 200) });
             this.waiters.splice(0).forEach((w) => w());
+            if (fault === 'hang') {
+                // No answer: the request stays open until stop() closes it or the bot process ends.
+                return;
+            }
+            if (fault) {
+                res.status(fault.status).set(fault.headers ?? {}).json({ error: { code: 'ChannelFault', message: `The test channel answered ${fault.status}.` } });
+                return;
+            }
+            this.received.push({ activity, at });
             res.json({ id: randomUUID() });
         });
         app.use((req, res) => res.json({}));
@@ -44,8 +72,10 @@ export class EmulatorClient {
 
     /** Stops the endpoint. */
     async stop(): Promise<void> {
-        await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+        const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+        // Unanswered requests would keep close() waiting forever.
         this.server?.closeAllConnections?.();
+        await closed;
     }
 
     /**
