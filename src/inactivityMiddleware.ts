@@ -241,7 +241,7 @@ export class InactivityMiddleware implements Middleware {
         if (!payload) {
             // Anything the user types makes earlier buttons stale: a later click on them changes nothing.
             state.pending = undefined;
-            if (context.activity.text) {
+            if (typeof context.activity.text === 'string' && context.activity.text) {
                 addTranscriptLine(state, 'user', context.activity.text, now, svc.settings.transcriptSize);
             }
             const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
