@@ -1,6 +1,6 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { readFileSync } from 'fs';
-import { toMilliseconds } from './duration';
+import { durationProblem, toMilliseconds } from './duration';
 import { InactivityConfigError } from './errors';
 import { readManifest } from './manifest';
 import { DEFAULTS, InactivityOptions, ResolvedPolicy } from './options';
@@ -278,6 +278,11 @@ function describeErrors(errors: ErrorObject[] | null | undefined, data: unknown,
         }
         seen.add(path);
         const value = valueAt(data, e.instancePath);
+        if (isDurationPath(e.schemaPath) && typeof value === 'string') {
+            // The same words as toMilliseconds: a number without a unit gets told to add one.
+            lines.push(`${path || '(root)'} ${durationProblem(value)}`);
+            continue;
+        }
         // A duration's first oneOf branch says "must be number" even for a string: state the whole rule instead.
         const allowed = isDurationPath(e.schemaPath)
             ? "must be a duration: milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'"

@@ -342,7 +342,41 @@ describe('toMilliseconds', () => {
         assert.strictEqual(toMilliseconds('500ms', 'f'), 500);
         assert.strictEqual(toMilliseconds(' 2 days ', 'f'), 2 * 24 * 60 * MIN);
         assert.strictEqual(toMilliseconds('1 week', 'f'), 7 * 24 * 60 * MIN);
-        assert.strictEqual(toMilliseconds('250', 'f'), 250, 'a bare number string is milliseconds');
+    });
+
+    // Regression: '5 Minutes' and '24 HOURS' were refused by the policy file's schema (the code took them).
+    it('reads units in any case, in code and in the policy file alike', () => {
+        assert.strictEqual(toMilliseconds('5 Minutes', 'f'), 5 * MIN);
+        assert.strictEqual(toMilliseconds('24 HOURS', 'f'), 24 * 60 * MIN);
+        assert.strictEqual(toMilliseconds('90 Seconds', 'f'), 90_000);
+        validateOptions(minimal({ reminderAfter: '5 Minutes', closeAfter: '24 HOURS' }));
+        const dir = mkdtempSync(join(tmpdir(), 'inactivity-units-'));
+        try {
+            const file = join(dir, 'policy.json');
+            writeFileSync(file, JSON.stringify({ defaults: { reminderAfter: '5 Minutes', closeAfter: '24 HOURS' } }));
+            assert.strictEqual(loadPolicyFile(file).defaults?.closeAfter, '24 HOURS');
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    // Regression: '5' meant 5 ms and passed validation, so `reminderAfter: '5'` reminded users at once.
+    it("refuses a number without a unit ('5') in code and in the policy file, saying to add a unit", () => {
+        const NO_UNIT = /is '5', which has no unit: write '5 seconds' or '5 minutes', or give milliseconds as a number/;
+        configError(() => toMilliseconds('5', 'reminderAfter'), /^reminderAfter /, NO_UNIT);
+        configError(() => toMilliseconds(' 5 ', 'reminderAfter'), NO_UNIT);
+        configError(() => validateOptions(minimal({ reminderAfter: '5' })), /options\.reminderAfter /, NO_UNIT);
+        configError(() => validateOptions(minimal({ flows: { addClient: { maxDuration: '5' } } })), /options\.flows\.addClient\.maxDuration /, NO_UNIT);
+        const dir = mkdtempSync(join(tmpdir(), 'inactivity-units-'));
+        try {
+            const file = join(dir, 'policy.json');
+            writeFileSync(file, JSON.stringify({ flows: { addClient: { steps: { contact: { closeAfter: '5' } } } } }));
+            const err = configError(() => loadPolicyFile(file), /flows\.addClient\.steps\.contact\.closeAfter /, NO_UNIT);
+            assert.ok(err.message.includes(file));
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+        assert.strictEqual(toMilliseconds(5, 'reminderAfter'), 5, 'a number is still milliseconds');
     });
 
     const show = (value: unknown): string => (typeof value === 'number' ? String(value) : String(JSON.stringify(value)));
@@ -358,7 +392,7 @@ describe('toMilliseconds', () => {
         const validate = new Ajv({ strict: false }).compile(manifest.options.definitions.duration);
         const samples = ['5', '5ms', '5 millisecond', '5 milliseconds', '5s', '5 sec', '5 secs', '5 second', '5 seconds', '5m', '5 min', '5 mins',
             '5 minute', '5 minutes', '5h', '5 hr', '5 hrs', '5 hour', '5 hours', '5d', '5 day', '5 days', '5w', '5 week', '5 weeks', '1.5 hours',
-            '5 msec', '5 fortnights', '5 years', 'minutes', '.5 hours'];
+            '5 msec', '5 fortnights', '5 years', 'minutes', '.5 hours', '5 Minutes', '24 HOURS', '5 MS', '5 Days', '5 WEEKS', ' 5 ', '5.5'];
         for (const text of samples) {
             let parsed = true;
             try {
