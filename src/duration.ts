@@ -1,4 +1,5 @@
 import { InactivityConfigError } from './errors';
+import { quoteKey, quoteValue } from './quote';
 
 /**
  * A duration: milliseconds as a number, or a string with a unit such as `'90 seconds'`, `'5 minutes'`,
@@ -46,10 +47,10 @@ const NO_UNIT = /^\s*\d+(?:\.\d+)?\s*$/;
  */
 export function durationProblem(value: unknown): string {
     if (typeof value === 'string' && NO_UNIT.test(value)) {
-        const n = value.trim();
+        const n = quoteKey(value.trim());
         return `is '${n}', which has no unit: write '${n} seconds' or '${n} minutes', or give milliseconds as a number (${n})`;
     }
-    return `must be milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'; got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+    return `must be milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'; got ${quoteValue(value)}`;
 }
 
 /**

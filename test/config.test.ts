@@ -217,6 +217,50 @@ describe('config: policy file', () => {
     });
 });
 
+describe('config: special keys and long values', () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = mkdtempSync(join(tmpdir(), 'inactivity-keys-'));
+    });
+    afterEach(() => {
+        rmSync(dir, { recursive: true, force: true });
+    });
+    const file = (text: string): string => {
+        const path = join(dir, 'policy.json');
+        writeFileSync(path, text);
+        return path;
+    };
+    const SPECIAL = /cannot be used as a flow id, step key or any other key/;
+
+    // Regression: JSON.parse makes "__proto__" an own key; merging the flows then set an object's prototype.
+    it("refuses '__proto__', 'constructor' and 'prototype' as keys anywhere in a policy file, naming where", () => {
+        const proto = file('{ "flows": { "__proto__": { "reminderAfter": "1 minute" } } }');
+        const err = configError(() => loadPolicyFile(proto), /flows\.__proto__ uses the key '__proto__'/, SPECIAL, /Rename it/);
+        assert.ok(err.message.includes(proto));
+        configError(() => loadPolicyFile(file('{ "flows": { "addClient": { "steps": { "constructor": { "enabled": false } } } } }')), /flows\.addClient\.steps\.constructor uses the key 'constructor'/);
+        configError(() => loadPolicyFile(file('{ "defaults": { "messages": { "prototype": "x" } } }')), /defaults\.messages\.prototype uses the key 'prototype'/);
+        configError(() => loadPolicyFile(file('{ "__proto__": {} }')), /: __proto__ uses the key '__proto__'/);
+    });
+
+    it("refuses them in code options too: flows, steps and the options' own keys", () => {
+        configError(() => validateOptions(minimal({ flows: JSON.parse('{ "__proto__": { "enabled": false } }') })), /^Invalid options: options\.flows\.__proto__ uses the key '__proto__'/, SPECIAL);
+        configError(() => validateOptions(minimal({ flows: { addClient: { steps: { constructor: { enabled: false } } } } })), /options\.flows\.addClient\.steps\.constructor uses the key 'constructor'/);
+        configError(() => validateOptions({ ...minimal(), ...JSON.parse('{ "__proto__": { "enabled": false } }') }), /options\.__proto__ uses the key '__proto__'/);
+    });
+
+    // Regression: a 1 MB key in a policy file produced a 1 MB error message.
+    it('quotes at most about 100 characters of a long key or value, with an ellipsis and its length', () => {
+        const long = 'x'.repeat(1_048_576);
+        const bounded = (err: Error): void => assert.ok(err.message.length < 1000, `a ${err.message.length}-character message`);
+        bounded(configError(() => loadPolicyFile(file(JSON.stringify({ flows: { addClient: { [long]: 1 } } }))), /flows\.addClient\.x{100}… \(1048576 characters\) is not a known setting/));
+        bounded(configError(() => loadPolicyFile(file(JSON.stringify({ flows: { [long]: { finalAction: 'nope' } } }))), /flows\.x{100}… \(1048576 characters\)\.finalAction is "nope"/));
+        bounded(configError(() => loadPolicyFile(file(JSON.stringify({ defaults: { reminderAfter: long } }))), /defaults\.reminderAfter must be milliseconds/, /got "x{100}…" \(1048576 characters\)/));
+        bounded(configError(() => validateOptions(minimal({ finalAction: long })), /options\.finalAction is "x{100}…" \(1048576 characters\)/));
+        bounded(configError(() => toMilliseconds(long, 'closeAfter'), /^closeAfter must be/, /"x{100}…" \(1048576 characters\)\.$/));
+        bounded(configError(() => toMilliseconds('5'.repeat(1_048_576), 'closeAfter'), /has no unit/, /5{100}… \(1048576 characters\)/));
+    });
+});
+
 describe('config: defaults and merging', () => {
     it('defaultPolicy resolves DEFAULTS to milliseconds', () => {
         assert.deepStrictEqual(defaultPolicy(), {
