@@ -3,6 +3,7 @@ import { ChoicePrompt, ConfirmPrompt, DateTimePrompt, Dialog, NumberPrompt, Text
 import { ActiveFrame, activePath, inspectFlow, resolvePolicy } from './dialogPath';
 import type { InactivityState } from './inactivityState';
 import type { Services } from './services';
+import { TelemetryEvents, track } from './telemetry';
 
 /**
  * Identifies the prompt waiting for an answer: its id, depth and the waterfall step that began it, so that the
@@ -37,7 +38,8 @@ export interface RepromptWatch {
  * Watches one turn's outgoing messages for a prompt asking its own question again (the answer failed
  * validation). The first refusal gets a gentle line before the prompt's retry, later ones an explicit line
  * with an example of a valid answer, and at `maxInvalidAttempts` the retry is held back so the step's final
- * action can be taken instead.
+ * action can be taken instead. Reaching the explicit line and reaching the final action each send
+ * `InactivityRepromptEscalated` (with `attempt` and `tier`: `explicit` | `final`; never the user's text).
  *
  * @param svc The services.
  * @param context The turn.
@@ -78,7 +80,18 @@ export function watchReprompts(svc: Services, context: TurnContext, state: Inact
         const count = (state.invalid?.prompt === before ? state.invalid.count : 0) + 1;
         state.invalid = { prompt: before, count };
         watch.count = count;
-        if (count >= policy.maxInvalidAttempts) {
+        const final = count >= policy.maxInvalidAttempts;
+        if (final || count === 2) {
+            // Escalated: to the explicit line with an example (once per question), or to the step's final action.
+            track(
+                svc.telemetry,
+                TelemetryEvents.repromptEscalated,
+                { conversationId: ctx.activity.conversation?.id ?? '', dialogId: info.flowId, step: info.stepIndex !== undefined ? info.stepIndex + 1 : undefined, attempt: count, tier: final ? 'final' : 'explicit' },
+                {},
+                (e) => svc.report(e, ctx)
+            );
+        }
+        if (final) {
             // Hold the prompt's retry back: the step's final action follows once the turn's logic is done.
             watch.escalate = true;
             return activities.map(() => ({ id: '' }));

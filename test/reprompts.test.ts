@@ -364,6 +364,26 @@ describe('progressive re-prompts', () => {
         assert.deepStrictEqual(message(await rig.say('x')), [`${EXPLICIT}Your name needs at least three letters, for example Ann.`, STEPS[0].retry]);
     });
 
+    // Regression: InactivityRepromptEscalated was declared in manifest.json but never sent.
+    it('sends InactivityRepromptEscalated at the explicit line and at the final action, without the user\'s text', async () => {
+        const events: Array<{ name: string; properties?: Record<string, string> }> = [];
+        const telemetryClient = { trackEvent: (e: (typeof events)[number]) => events.push(e), trackDependency() {}, trackException() {}, trackTrace() {}, flush() {} };
+        const escalations = () => events.filter((e) => e.name === 'InactivityRepromptEscalated').map((e) => e.properties);
+        const rig = await formRig({ steps: { color: { maxInvalidAttempts: 4 } } }, { telemetryClient: telemetryClient as never });
+        await rig.reach('color');
+        await rig.say('mauve');
+        assert.deepStrictEqual(escalations(), [], 'the gentle line is no escalation');
+        await rig.say('magenta');
+        assert.deepStrictEqual(escalations(), [{ conversationId: 'Convo1', dialogId: 'form', step: '3', attempt: '2', tier: 'explicit' }]);
+        await rig.say('vermilion');
+        assert.strictEqual(escalations().length, 1, 'a second explicit line is not a new escalation');
+        await rig.say('taupe');
+        assert.deepStrictEqual(escalations()[1], { conversationId: 'Convo1', dialogId: 'form', step: '3', attempt: '4', tier: 'final' });
+        for (const word of ['mauve', 'magenta', 'vermilion', 'taupe']) {
+            assert.ok(!JSON.stringify(events).includes(word), `no user text in telemetry (${word})`);
+        }
+    });
+
     it('the whole form still completes after some corrections', async () => {
         const rig = await formRig();
         await rig.say('start');
