@@ -190,7 +190,7 @@ export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDe
     const check = (messages: InactivityPolicy['messages'], where: string): void => {
         for (const [name, key] of Object.entries(messages ?? {})) {
             if (key && !has(key)) {
-                throw new InactivityConfigError(`${where}.messages.${name} names the text ${quoteValue(key)}, which no locale file has. Add it to your locales (localesPath) or fix the key.`);
+                throw new InactivityConfigError(`${where}.messages.${name} names the text '${quoteKey(key)}', which no locale file has. Add it to your locales (localesPath) or fix the key.`);
             }
         }
     };
@@ -204,7 +204,7 @@ export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDe
             const keys = flow[field] === undefined ? [] : ([] as string[]).concat(flow[field] as string | string[]);
             const missing = keys.filter((k) => !has(k));
             if (missing.length > 0) {
-                throw new InactivityConfigError(`flows.${quoteKey(id)}.${field} names ${missing.map((k) => quoteValue(k)).join(', ')}, which no locale file has. Add it to your locales (localesPath) or fix the key.`);
+                throw new InactivityConfigError(`flows.${quoteKey(id)}.${field} names ${missing.map((k) => `'${quoteKey(k)}'`).join(', ')}, which no locale file has. Add it to your locales (localesPath) or fix the key.`);
             }
         }
     }
