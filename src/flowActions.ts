@@ -92,7 +92,8 @@ export async function startOver(svc: Services, context: TurnContext, state: Inac
     const innerFirst = info.path.find((f) => f.depth === info.flowDepth + 1 && f.index === 0);
     const options = (flowFrame?.state.options ?? (flowFrame?.state.dialogs ? innerFirst?.state.options : undefined)) as object | undefined;
     await dc.replaceDialog(info.flowId, options);
-    state.flow = { id: info.flowId, startedAt: svc.now(), reminded: false };
+    // maxDuration counts from the flow's first start: starting over does not restart it.
+    state.flow = { id: info.flowId, startedAt: state.flow?.id === info.flowId ? state.flow.startedAt : svc.now(), reminded: false };
     track(svc.telemetry, TelemetryEvents.startedOver, { conversationId: convId(context), dialogId: info.flowId, step: stepOf(info) }, { idleMs: idleMs(svc, state) }, (e) => svc.report(e, context));
 }
 
@@ -127,7 +128,7 @@ export async function endFlow(svc: Services, context: TurnContext, state: Inacti
         const snapshot = await saveSnapshot(svc, context, state, info, policy, reason);
         await recordAbandonment(svc, context, state, info, reason, snapshot?.id);
         await cancelAll(svc, context);
-        const window = durationWords(t, locale, policy.resumeWindow);
+        const window = durationWords(t, locale, snapshot ? snapshot.expiresAt - snapshot.createdAt : policy.resumeWindow);
         const byReason = reason === 'maxDuration' ? 'close.maxDuration' : reason === 'invalidInput' ? 'close.invalidInput' : 'close.text';
         const key = policy.messages.close ?? (snapshot ? byReason : byReason === 'close.text' ? 'close.textNoResume' : `${byReason}NoResume`);
         await context.sendActivity(textActivity(t.t(locale, key, { window })));
@@ -189,6 +190,13 @@ async function saveSnapshot(svc: Services, context: TurnContext, state: Inactivi
         return undefined;
     }
     const now = svc.now();
+    // A resumed flow keeps its first start, so it can be resumed only while its maxDuration lasts; a flow closed
+    // for its maxDuration cannot be continued at all, and nothing is promised.
+    const flowStartedAt = state.flow?.startedAt;
+    const expiresAt = Math.min(now + policy.resumeWindow, policy.maxDuration !== null && flowStartedAt !== undefined ? flowStartedAt + policy.maxDuration : Infinity);
+    if (expiresAt <= now) {
+        return undefined;
+    }
     const dialogState = (await svc.dialogState.get(context, { dialogStack: [] })) as DialogState;
     const snapshot: FlowSnapshot = {
         id: randomUUID(),
@@ -202,7 +210,8 @@ async function saveSnapshot(svc: Services, context: TurnContext, state: Inactivi
         reason,
         status: 'abandoned',
         createdAt: now,
-        expiresAt: now + policy.resumeWindow,
+        ...(flowStartedAt !== undefined ? { flowStartedAt } : {}),
+        expiresAt,
         updatedAt: now,
     };
     try {

@@ -32,7 +32,10 @@ export interface TranscriptLine {
 export interface FlowProgress {
     /** The flow's dialog id. */
     id: string;
-    /** When it began (epoch ms), for `maxDuration` and time spent. */
+    /**
+     * When it first began (epoch ms), for `maxDuration` and time spent. Kept across Start over and restored on
+     * Resume, so neither restarts the cap.
+     */
     startedAt: number;
     /** Whether a reminder went out while it ran. */
     reminded: boolean;

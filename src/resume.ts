@@ -79,7 +79,8 @@ export async function answerResume(svc: Services, context: TurnContext, state: I
     }
     if (resume) {
         await svc.dialogState.set(context, JSON.parse(snapshot.dialogStateJson) as DialogState);
-        state.flow = { id: snapshot.flowId, startedAt: now, reminded: false, resumedFrom: snapshot.id };
+        // maxDuration counts from the flow's first start, not from the resume (older snapshots lack it).
+        state.flow = { id: snapshot.flowId, startedAt: snapshot.flowStartedAt ?? now, reminded: false, resumedFrom: snapshot.id };
         if (svc.abandonments) {
             await svc.budget(svc.abandonments.markResumed(snapshot.id, new Date(now)), 'mark the abandonment resumed').catch((err: unknown) => svc.report(err, context));
         }

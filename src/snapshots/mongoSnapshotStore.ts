@@ -174,6 +174,9 @@ function toDocument(s: FlowSnapshot): SnapshotDocument {
     if (s.stepName !== undefined) {
         doc.stepName = s.stepName;
     }
+    if (s.flowStartedAt !== undefined) {
+        doc.flowStartedAt = s.flowStartedAt;
+    }
     return doc;
 }
 
@@ -203,6 +206,9 @@ function fromDocument(d: SnapshotDocument): FlowSnapshot {
     }
     if (d.stepName != null) {
         s.stepName = d.stepName;
+    }
+    if (d.flowStartedAt != null) {
+        s.flowStartedAt = d.flowStartedAt;
     }
     return s;
 }

@@ -45,7 +45,13 @@ export interface FlowSnapshot {
     status: SnapshotStatus;
     /** When it was saved (epoch ms). */
     createdAt: number;
-    /** When it can no longer be resumed (epoch ms). */
+    /**
+     * When the flow first began (epoch ms), across Start over: a resumed flow keeps it, so `maxDuration` is not
+     * restarted by resuming. Absent in snapshots saved by versions before it existed; such a flow counts from its
+     * resume.
+     */
+    flowStartedAt?: number;
+    /** When it can no longer be resumed (epoch ms): the end of the resume window, or of `maxDuration` if sooner. */
     expiresAt: number;
     /** When its status last changed (epoch ms). */
     updatedAt: number;

@@ -66,6 +66,18 @@ describe('MongoSnapshotStore', function () {
         assert.deepStrictEqual(found, newest);
     });
 
+    it("keeps the flow's first start, and still reads snapshots saved without it", async function () {
+        const withStart = snapshot({ flowStartedAt: NOW - 2 * HOUR });
+        await store.save(withStart);
+        assert.deepStrictEqual(await store.findResumable(ALICE, 'orderPizza', NOW), withStart);
+        assert.strictEqual((await store.claim(withStart.id, ALICE, 'resumed', NOW))?.flowStartedAt, NOW - 2 * HOUR);
+        const legacy = snapshot();
+        await store.save(legacy);
+        const found = await store.findResumable(ALICE, 'orderPizza', NOW);
+        assert.deepStrictEqual(found, legacy);
+        assert.ok(found && !('flowStartedAt' in found));
+    });
+
     it('stores the id as snapshotId and a purgeAt Date a week after expiry for the TTL index', async function () {
         const s = snapshot();
         await store.save(s);
