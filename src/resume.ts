@@ -53,6 +53,36 @@ export async function offerResume(svc: Services, context: TurnContext, state: In
 }
 
 /**
+ * The user typed instead of clicking a pending Resume / Start fresh offer. The offer says that answering the
+ * question starts fresh, so the saved flow is discarded, as Start fresh would: it is not offered again.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param state The plugin's record.
+ * @param pending The offer the user did not click.
+ */
+export async function discardIgnoredOffer(svc: Services, context: TurnContext, state: InactivityState, pending: PendingButtons): Promise<void> {
+    const scope = scopeOf(state);
+    if (pending.kind !== 'resume' || !pending.snapshotId || !svc.snapshots || !scope) {
+        return;
+    }
+    const now = svc.now();
+    const snapshot = await svc.budget(svc.snapshots.claim(pending.snapshotId, scope, 'discarded', now), 'discard the saved flow').catch((err: unknown) => {
+        svc.report(err, context);
+        return undefined;
+    });
+    if (snapshot) {
+        track(
+            svc.telemetry,
+            TelemetryEvents.startedFresh,
+            { conversationId: context.activity.conversation.id, dialogId: snapshot.flowId, step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined, answeredBy: 'typing' },
+            { ageMs: now - snapshot.createdAt },
+            (e) => svc.report(e, context)
+        );
+    }
+}
+
+/**
  * Answers Resume or Start fresh. The snapshot is claimed atomically for this user, so a replayed, expired or
  * foreign offer restores nothing and reveals nothing.
  *

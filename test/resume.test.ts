@@ -134,6 +134,22 @@ describe('resume of abandoned flows (TestAdapter + MongoDB stores)', () => {
         assert.strictEqual(waterfall(await dialogStateOf(rig))?.values?.name, undefined);
     });
 
+    // Regression: answering the question at the offer (which says that starts fresh) left the old flow abandoned,
+    // and it was offered again the next time.
+    it('discarded: typing an answer at the offer starts fresh, and the old flow is never offered again', async () => {
+        const { rig, db } = await setup();
+        await abandonAtStep2(rig);
+        const offer = await getOffer(rig);
+        assert.match(texts(await rig.say('Ann Lee'))[0], /^What kind of client is Ann Lee\?/);
+        const snap = await snapshots(db).findOne();
+        assert.strictEqual(snap?.status, 'discarded');
+        assert.strictEqual(snap?.dialogStateJson, undefined, 'its data is dropped');
+        await rig.say('Online coaching');
+        assert.deepStrictEqual(texts(await rig.say('ann@example.com')), ['Done! Ann Lee (Online coaching) is added. Contact: ann@example.com.']);
+        assert.deepStrictEqual(texts(await rig.say('add client')), [ASK_NAME], 'no offer');
+        assert.deepStrictEqual(texts(await rig.say('Resume Maria Silva', resumeButton(offer).value)), [STALE_OFFER]);
+    });
+
     it('expired: past the default 24-hour window nothing is offered, and a start-up sweep marks it expired', async () => {
         const { rig, db } = await setup();
         await abandonAtStep2(rig);
