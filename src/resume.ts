@@ -6,6 +6,7 @@ import { dialogContextAt, scopeOf } from './flowActions';
 import type { InactivityState, PendingButtons } from './inactivityState';
 import { describeFlow, textActivity, withButtons } from './messages';
 import type { Services } from './services';
+import type { FlowSnapshot } from './snapshots/snapshotStore';
 import { TelemetryEvents, track } from './telemetry';
 
 /**
@@ -84,7 +85,9 @@ export async function discardIgnoredOffer(svc: Services, context: TurnContext, s
 
 /**
  * Answers Resume or Start fresh. The snapshot is claimed atomically for this user, so a replayed, expired or
- * foreign offer restores nothing and reveals nothing.
+ * foreign offer restores nothing and reveals nothing. When the claim cannot be answered within
+ * `schedulerTimeout`, the user is told that nothing changed and the offer stays open; a claim that succeeds
+ * later is undone (the snapshot goes back to `abandoned`), so that stays true.
  *
  * @param svc The services.
  * @param context The turn.
@@ -96,13 +99,32 @@ export async function answerResume(svc: Services, context: TurnContext, state: I
     const t = svc.localizer;
     const scope = scopeOf(state);
     const now = svc.now();
-    const snapshot =
-        svc.snapshots && scope && pending.snapshotId
-            ? await svc.budget(svc.snapshots.claim(pending.snapshotId, scope, resume ? 'resumed' : 'discarded', now), 'claim the saved flow').catch((err: unknown) => {
-                  svc.report(err, context);
-                  return undefined;
-              })
-            : undefined;
+    const store = svc.snapshots;
+    let snapshot: FlowSnapshot | undefined;
+    if (store && scope && pending.snapshotId) {
+        const to = resume ? 'resumed' : 'discarded';
+        const claiming = store.claim(pending.snapshotId, scope, to, now);
+        let answered = false;
+        claiming.then(
+            () => (answered = true),
+            () => (answered = true)
+        );
+        try {
+            snapshot = await svc.budget(claiming, 'claim the saved flow');
+        } catch (err) {
+            svc.report(err, context);
+            if (!answered) {
+                // Still running: the claim may yet succeed, after this turn has told the user nothing changed. Then
+                // it is undone, so that what the user was told stays true and the offer can be clicked again.
+                claiming
+                    .then((late) => (late ? store.release(late, to) : false))
+                    .catch((e: unknown) => svc.report(e, context));
+            }
+            state.pending = pending;
+            await context.sendActivity(textActivity(t.t(state.locale, 'resume.unavailable')));
+            return;
+        }
+    }
     if (!snapshot) {
         await context.sendActivity(textActivity(t.t(state.locale, 'stale.resume')));
         return;

@@ -108,6 +108,19 @@ export class MongoSnapshotStore implements SnapshotStore {
     }
 
     /** @inheritdoc */
+    async release(snapshot: FlowSnapshot, from: 'resumed' | 'discarded'): Promise<boolean> {
+        requireString('id', snapshot.id);
+        if (from !== 'resumed' && from !== 'discarded') {
+            throw new TypeError(`MongoSnapshotStore.release: 'from' must be 'resumed' or 'discarded', got ${JSON.stringify(from)}.`);
+        }
+        const result = await this.collection.updateOne(
+            { snapshotId: snapshot.id, status: from },
+            { $set: { status: 'abandoned', updatedAt: snapshot.updatedAt, dialogStateJson: snapshot.dialogStateJson } }
+        );
+        return result.modifiedCount === 1;
+    }
+
+    /** @inheritdoc */
     async expire(now: number): Promise<number> {
         const result = await this.collection.updateMany(
             { status: 'abandoned', expiresAt: { $lte: now } },

@@ -73,6 +73,16 @@ export interface SnapshotStore {
      * @returns The snapshot as it was before the change, or `undefined` when nothing matched.
      */
     claim(id: string, scope: SnapshotScope, to: 'resumed' | 'discarded', now: number): Promise<FlowSnapshot | undefined>;
+    /**
+     * Undoes a claim whose answer came too late to be used (the turn had gone on and told the user nothing
+     * changed): puts the snapshot back to `abandoned` with its dialog state, if it still has the status the claim
+     * gave it.
+     *
+     * @param snapshot The snapshot as {@link SnapshotStore.claim} returned it (as it was before the claim).
+     * @param from The status the claim gave it.
+     * @returns True when it was put back.
+     */
+    release(snapshot: FlowSnapshot, from: 'resumed' | 'discarded'): Promise<boolean>;
     /** Marks abandoned snapshots past their window `expired` and drops their dialog state. Returns how many. */
     expire(now: number): Promise<number>;
 }

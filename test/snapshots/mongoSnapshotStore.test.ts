@@ -199,6 +199,28 @@ describe('MongoSnapshotStore', function () {
         });
     });
 
+    describe('release', function () {
+        it('puts a late claim back: abandoned again, with its dialog state, and claimable once more', async function () {
+            const s = snapshot();
+            await store.save(s);
+            const claimed = await store.claim(s.id, ALICE, 'resumed', NOW);
+            assert.ok(claimed);
+            assert.strictEqual(await store.release(claimed, 'resumed'), true);
+            assert.deepStrictEqual(await store.findResumable(ALICE, 'orderPizza', NOW), s);
+            assert.strictEqual(await store.release(claimed, 'resumed'), false, 'a second release changes nothing');
+            assert.ok(await store.claim(s.id, ALICE, 'discarded', NOW + 1));
+        });
+
+        it('leaves a snapshot alone whose status is not the one the claim gave', async function () {
+            const s = snapshot();
+            await store.save(s);
+            const claimed = await store.claim(s.id, ALICE, 'discarded', NOW);
+            assert.ok(claimed);
+            assert.strictEqual(await store.release(claimed, 'resumed'), false);
+            assert.strictEqual((await store.collection.findOne({ snapshotId: s.id }))?.status, 'discarded');
+        });
+    });
+
     describe('expire', function () {
         it('marks past-window snapshots expired, drops their dialog state, and stops offering them', async function () {
             const late = snapshot({ expiresAt: NOW - 1 });
