@@ -1,4 +1,4 @@
-import type { FinalAction } from '../src';
+import type { Duration, FinalAction } from '../src';
 
 /** The sample's settings, read from the environment. */
 export interface SampleConfig {
@@ -6,14 +6,14 @@ export interface SampleConfig {
     port: number;
     /** `MONGODB_URI`; when absent the sample starts an embedded wire-protocol server. */
     mongoUri?: string;
-    /** `INACTIVITY_REMINDER_AFTER`, default the plugin's ('5 minutes'). */
-    reminderAfter?: string;
-    /** `INACTIVITY_CLOSE_AFTER`, default the plugin's ('15 minutes'). */
-    closeAfter?: string;
+    /** `INACTIVITY_REMINDER_AFTER`, default the plugin's ('5 minutes'); digits alone are milliseconds. */
+    reminderAfter?: Duration;
+    /** `INACTIVITY_CLOSE_AFTER`, default the plugin's ('15 minutes'); digits alone are milliseconds. */
+    closeAfter?: Duration;
     /** `INACTIVITY_FINAL_ACTION`: close or handoff. */
     finalAction?: FinalAction;
-    /** `INACTIVITY_RESUME_WINDOW`, default the plugin's ('24 hours'). */
-    resumeWindow?: string;
+    /** `INACTIVITY_RESUME_WINDOW`, default the plugin's ('24 hours'); digits alone are milliseconds. */
+    resumeWindow?: Duration;
     /** `MicrosoftAppId`, empty for the Emulator. */
     appId: string;
     /** `MicrosoftAppPassword`. */
@@ -21,8 +21,10 @@ export interface SampleConfig {
 }
 
 /**
- * Reads the sample's settings. Durations are passed on as given ('3 seconds', '5 minutes', or milliseconds),
- * and the plugin validates them.
+ * Reads the sample's settings. A duration variable holds either a duration with its unit ('3 seconds',
+ * '5 minutes'), passed on for the plugin to validate, or digits alone, read as milliseconds ('3000' is 3
+ * seconds) and passed on as a number: an environment variable cannot hold a number, and scripts set timeouts
+ * in milliseconds. The plugin itself refuses a string without a unit.
  *
  * @param env The environment.
  * @returns The settings.
@@ -37,7 +39,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
     if (finalAction !== undefined && finalAction !== 'close' && finalAction !== 'handoff') {
         throw new Error(`INACTIVITY_FINAL_ACTION must be 'close' or 'handoff'; got ${JSON.stringify(env.INACTIVITY_FINAL_ACTION)}.`);
     }
-    const duration = (v: string | undefined) => (v?.trim() ? (/^\d+$/.test(v.trim()) ? v.trim() + ' ms' : v.trim()) : undefined);
+    const duration = (v: string | undefined): Duration | undefined => (v?.trim() ? (/^\d+$/.test(v.trim()) ? Number(v.trim()) : v.trim()) : undefined);
     return {
         port,
         mongoUri: env.MONGODB_URI?.trim() || undefined,

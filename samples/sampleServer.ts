@@ -78,10 +78,10 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
         botAppId: config.appId,
         policyFile: join(__dirname, '..', '..', 'samples', 'inactivity-policy.json'),
         localesPath: join(__dirname, '..', '..', 'samples', 'locales'),
-        ...(config.reminderAfter ? { reminderAfter: config.reminderAfter } : {}),
-        ...(config.closeAfter ? { closeAfter: config.closeAfter } : {}),
+        ...(config.reminderAfter !== undefined ? { reminderAfter: config.reminderAfter } : {}),
+        ...(config.closeAfter !== undefined ? { closeAfter: config.closeAfter } : {}),
         ...(config.finalAction ? { finalAction: config.finalAction } : {}),
-        ...(config.resumeWindow ? { resumeWindow: config.resumeWindow } : {}),
+        ...(config.resumeWindow !== undefined ? { resumeWindow: config.resumeWindow } : {}),
         onError: (err) => console.error(`[sample] inactivity: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`),
     });
     adapter.use(inactivity);

@@ -1,10 +1,11 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { readFileSync } from 'fs';
-import { toMilliseconds } from './duration';
+import { durationProblem, toMilliseconds } from './duration';
 import { InactivityConfigError } from './errors';
 import { readManifest } from './manifest';
 import { DEFAULTS, InactivityOptions, ResolvedPolicy } from './options';
 import type { FlowDefinition, InactivityPolicy } from './policy';
+import { quoteKey, quoteValue } from './quote';
 
 /** A designer-edited policy file: defaults for every flow, and per-flow settings. */
 export interface PolicyFile {
@@ -42,12 +43,14 @@ export function validateOptions(options: InactivityOptions): void {
     }
     const manifest = readManifest();
     const codeOnly = new Set(manifest.codeOnlyOptions);
-    const json: Record<string, unknown> = {};
+    // No prototype: an own '__proto__' key of the options stays a key here, for refuseSpecialKeys to see.
+    const json: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const [key, value] of Object.entries(options)) {
         if (value !== undefined && !codeOnly.has(key)) {
             json[key] = value;
         }
     }
+    refuseSpecialKeys(json, 'options', 'Invalid options');
     const validate = getValidators().options;
     if (!validate(json)) {
         throw new InactivityConfigError(`Invalid options: ${describeErrors(validate.errors, json, 'options')}`);
@@ -67,9 +70,9 @@ export function validateOptions(options: InactivityOptions): void {
     }
     checkPolicy(options, 'options');
     for (const [id, flow] of Object.entries(options.flows ?? {})) {
-        checkPolicy(flow, `options.flows.${id}`, options.fallbackDialog);
+        checkPolicy(flow, `options.flows.${quoteKey(id)}`, options.fallbackDialog);
         for (const [step, policy] of Object.entries(flow.steps ?? {})) {
-            checkPolicy(policy, `options.flows.${id}.steps.${step}`, flow.fallbackDialog ?? options.fallbackDialog);
+            checkPolicy(policy, `options.flows.${quoteKey(id)}.steps.${quoteKey(step)}`, flow.fallbackDialog ?? options.fallbackDialog);
         }
     }
 }
@@ -94,6 +97,7 @@ export function loadPolicyFile(path: string): PolicyFile {
     } catch (err) {
         throw new InactivityConfigError(`The policy file ${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
+    refuseSpecialKeys(data, '', `The policy file ${path} is not valid`);
     const validate = getValidators().policyFile;
     if (!validate(data)) {
         throw new InactivityConfigError(`The policy file ${path} is not valid: ${describeErrors(validate.errors, data, '')}`);
@@ -103,9 +107,9 @@ export function loadPolicyFile(path: string): PolicyFile {
         checkPolicy(file.defaults, `${path}: defaults`);
     }
     for (const [id, flow] of Object.entries(file.flows ?? {})) {
-        checkPolicy(flow, `${path}: flows.${id}`, file.defaults?.fallbackDialog);
+        checkPolicy(flow, `${path}: flows.${quoteKey(id)}`, file.defaults?.fallbackDialog);
         for (const [step, policy] of Object.entries(flow.steps ?? {})) {
-            checkPolicy(policy, `${path}: flows.${id}.steps.${step}`, flow.fallbackDialog ?? file.defaults?.fallbackDialog);
+            checkPolicy(policy, `${path}: flows.${quoteKey(id)}.steps.${quoteKey(step)}`, flow.fallbackDialog ?? file.defaults?.fallbackDialog);
         }
     }
     return file;
@@ -150,9 +154,9 @@ export function checkResolvedPolicies(base: ResolvedPolicy, flows: Record<string
     checkResolved(base, 'options');
     for (const [id, flow] of Object.entries(flows)) {
         const flowPolicy = mergePolicy(base, flow);
-        checkResolved(flowPolicy, `flows.${id}`);
+        checkResolved(flowPolicy, `flows.${quoteKey(id)}`);
         for (const [step, policy] of Object.entries(flow.steps ?? {})) {
-            checkResolved(mergePolicy(flowPolicy, policy), `flows.${id}.steps.${step}`);
+            checkResolved(mergePolicy(flowPolicy, policy), `flows.${quoteKey(id)}.steps.${quoteKey(step)}`);
         }
     }
 }
@@ -186,21 +190,21 @@ export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDe
     const check = (messages: InactivityPolicy['messages'], where: string): void => {
         for (const [name, key] of Object.entries(messages ?? {})) {
             if (key && !has(key)) {
-                throw new InactivityConfigError(`${where}.messages.${name} names the text '${key}', which no locale file has. Add it to your locales (localesPath) or fix the key.`);
+                throw new InactivityConfigError(`${where}.messages.${name} names the text '${quoteKey(key)}', which no locale file has. Add it to your locales (localesPath) or fix the key.`);
             }
         }
     };
     check(base.messages, 'options');
     for (const [id, flow] of Object.entries(flows)) {
-        check(flow.messages, `flows.${id}`);
+        check(flow.messages, `flows.${quoteKey(id)}`);
         for (const [step, policy] of Object.entries(flow.steps ?? {})) {
-            check(policy.messages, `flows.${id}.steps.${step}`);
+            check(policy.messages, `flows.${quoteKey(id)}.steps.${quoteKey(step)}`);
         }
         for (const field of ['activity', 'summary'] as const) {
             const keys = flow[field] === undefined ? [] : ([] as string[]).concat(flow[field] as string | string[]);
             const missing = keys.filter((k) => !has(k));
             if (missing.length > 0) {
-                throw new InactivityConfigError(`flows.${id}.${field} names ${missing.map((k) => `'${k}'`).join(', ')}, which no locale file has. Add it to your locales (localesPath) or fix the key.`);
+                throw new InactivityConfigError(`flows.${quoteKey(id)}.${field} names ${missing.map((k) => `'${quoteKey(k)}'`).join(', ')}, which no locale file has. Add it to your locales (localesPath) or fix the key.`);
             }
         }
     }
@@ -254,7 +258,7 @@ function checkPolicy(p: InactivityPolicy, where: string, inheritedFallback?: str
         const c = toMilliseconds(p.closeAfter, `${where}.closeAfter`);
         if (r >= c) {
             throw new InactivityConfigError(
-                `${where}.reminderAfter (${JSON.stringify(p.reminderAfter)}) must be shorter than ${where}.closeAfter (${JSON.stringify(p.closeAfter)}): the reminder comes before the final action. Set remind: false to skip the reminder.`
+                `${where}.reminderAfter (${quoteValue(p.reminderAfter)}) must be shorter than ${where}.closeAfter (${quoteValue(p.closeAfter)}): the reminder comes before the final action. Set remind: false to skip the reminder.`
             );
         }
     }
@@ -270,7 +274,7 @@ function describeErrors(errors: ErrorObject[] | null | undefined, data: unknown,
             const extra = (e.params as { additionalProperty: string }).additionalProperty;
             const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
             const near = known.find((k) => k.toLowerCase() === extra.toLowerCase());
-            lines.push(`${path ? `${path}.` : ''}${extra} is not a known setting${near ? ` (did you mean ${near}?)` : known.length ? `; known settings: ${known.join(', ')}` : ''}`);
+            lines.push(`${path ? `${path}.` : ''}${quoteKey(extra)} is not a known setting${near ? ` (did you mean ${near}?)` : known.length ? `; known settings: ${known.join(', ')}` : ''}`);
             continue;
         }
         if (seen.has(path)) {
@@ -278,14 +282,19 @@ function describeErrors(errors: ErrorObject[] | null | undefined, data: unknown,
         }
         seen.add(path);
         const value = valueAt(data, e.instancePath);
+        if (isDurationPath(e.schemaPath) && typeof value === 'string') {
+            // The same words as toMilliseconds: a number without a unit gets told to add one.
+            lines.push(`${path || '(root)'} ${durationProblem(value)}`);
+            continue;
+        }
         // A duration's first oneOf branch says "must be number" even for a string: state the whole rule instead.
         const allowed = isDurationPath(e.schemaPath)
             ? "must be a duration: milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'"
             : e.keyword === 'enum'
               ? `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`
               : e.message;
-        // String(): JSON.stringify shows NaN and Infinity as null, which sends users looking for a null.
-        lines.push(`${path || '(root)'} is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}; it ${allowed}`);
+        // quoteValue, not JSON.stringify: that shows NaN and Infinity as null, which sends users looking for a null.
+        lines.push(`${path || '(root)'} is ${quoteValue(value)}; it ${allowed}`);
     }
     return lines.join('; ');
 }
@@ -298,7 +307,7 @@ function jsonPath(root: string, pointer: string): string {
     const parts = pointer
         .split('/')
         .slice(1)
-        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+        .map((p) => quoteKey(p.replace(/~1/g, '/').replace(/~0/g, '~')));
     return [root, ...parts].filter(Boolean).join('.');
 }
 
@@ -309,4 +318,32 @@ function valueAt(data: unknown, pointer: string): unknown {
         cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
     }
     return cur;
+}
+
+/** Keys that JavaScript objects treat specially: as a flow id or a step key they would reach Object.prototype. */
+const SPECIAL_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Refuses `__proto__`, `constructor` and `prototype` as keys anywhere in a policy. JSON.parse makes
+ * `"__proto__"` an own key, which later copies and lookups would turn into the object's prototype; own keys
+ * are what is checked.
+ */
+function refuseSpecialKeys(data: unknown, root: string, intro: string): void {
+    const seen = new Set<object>();
+    const visit = (value: unknown, path: string): void => {
+        if (!value || typeof value !== 'object' || seen.has(value)) {
+            return;
+        }
+        seen.add(value);
+        for (const key of Object.keys(value)) {
+            const at = path ? `${path}.${quoteKey(key)}` : quoteKey(key);
+            if (SPECIAL_KEYS.has(key)) {
+                throw new InactivityConfigError(
+                    `${intro}: ${at} uses the key '${key}', which cannot be used as a flow id, step key or any other key ('__proto__', 'constructor' and 'prototype' are special in JavaScript objects). Rename it.`
+                );
+            }
+            visit((value as Record<string, unknown>)[key], at);
+        }
+    };
+    visit(data, root);
 }

@@ -1,8 +1,9 @@
 import { InactivityConfigError } from './errors';
+import { quoteKey, quoteValue } from './quote';
 
 /**
- * A duration: milliseconds as a number, or a string such as `'90 seconds'`, `'5 minutes'`, `'1.5 hours'`,
- * `'24h'` or `'500ms'`.
+ * A duration: milliseconds as a number, or a string with a unit such as `'90 seconds'`, `'5 minutes'`,
+ * `'1.5 hours'`, `'24h'` or `'500ms'` (units in any case; a string without a unit is refused).
  */
 export type Duration = number | string;
 
@@ -35,8 +36,26 @@ const UNIT_MS: Record<string, number> = {
 
 const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i;
 
+/** A number written as text with no unit ('5'): once read as 5 ms, which nobody who writes it means. */
+const NO_UNIT = /^\s*\d+(?:\.\d+)?\s*$/;
+
 /**
- * Converts a {@link Duration} to milliseconds.
+ * Says why a value is not a {@link Duration}, as the end of a sentence that begins with the field's name.
+ *
+ * @param value The value given.
+ * @returns E.g. `is '5', which has no unit: write '5 seconds' or '5 minutes', or give milliseconds as a number`.
+ */
+export function durationProblem(value: unknown): string {
+    if (typeof value === 'string' && NO_UNIT.test(value)) {
+        const n = quoteKey(value.trim());
+        return `is '${n}', which has no unit: write '${n} seconds' or '${n} minutes', or give milliseconds as a number (${n})`;
+    }
+    return `must be milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'; got ${quoteValue(value)}`;
+}
+
+/**
+ * Converts a {@link Duration} to milliseconds. Units are case-insensitive ('5 Minutes', '24 HOURS'); a string
+ * needs one ('5' is refused: milliseconds are given as a number).
  *
  * @param value The duration as given by a user.
  * @param field The option's name, used in the error message.
@@ -50,15 +69,10 @@ export function toMilliseconds(value: unknown, field: string): number {
         }
     } else if (typeof value === 'string') {
         const match = PATTERN.exec(value);
-        if (match) {
-            const unit = (match[2] ?? 'ms').toLowerCase();
-            const factor = UNIT_MS[unit];
-            if (factor !== undefined) {
-                return Math.round(Number(match[1]) * factor);
-            }
+        const factor = match?.[2] === undefined ? undefined : UNIT_MS[match[2].toLowerCase()];
+        if (match && factor !== undefined) {
+            return Math.round(Number(match[1]) * factor);
         }
     }
-    throw new InactivityConfigError(
-        `${field} must be milliseconds (a number >= 0) or a string such as '90 seconds', '5 minutes' or '24 hours'; got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}.`
-    );
+    throw new InactivityConfigError(`${field} ${durationProblem(value)}.`);
 }

@@ -92,7 +92,8 @@ export async function startOver(svc: Services, context: TurnContext, state: Inac
     const innerFirst = info.path.find((f) => f.depth === info.flowDepth + 1 && f.index === 0);
     const options = (flowFrame?.state.options ?? (flowFrame?.state.dialogs ? innerFirst?.state.options : undefined)) as object | undefined;
     await dc.replaceDialog(info.flowId, options);
-    state.flow = { id: info.flowId, startedAt: svc.now(), reminded: false };
+    // maxDuration counts from the flow's first start: starting over does not restart it.
+    state.flow = { id: info.flowId, startedAt: state.flow?.id === info.flowId ? state.flow.startedAt : svc.now(), reminded: false };
     track(svc.telemetry, TelemetryEvents.startedOver, { conversationId: convId(context), dialogId: info.flowId, step: stepOf(info) }, { idleMs: idleMs(svc, state) }, (e) => svc.report(e, context));
 }
 
@@ -134,7 +135,7 @@ export async function endFlow(svc: Services, context: TurnContext, state: Inacti
         const saved = snapshot ? await saveSnapshot(svc, context, snapshot) : false;
         const draft = abandonmentDraft(svc, state, info, reason, saved ? id : undefined);
         await cancelAll(svc, context);
-        await context.sendActivities(closeActivities(svc, context, state.locale, policy, reason, saved));
+        await context.sendActivities(closeActivities(svc, context, state.locale, policy, reason, saved && snapshot ? snapshot.expiresAt - snapshot.createdAt : undefined));
         await recordAbandonment(svc, context, draft, id);
         trackFinal(svc, context, 'close', draft, reason);
     }
@@ -225,12 +226,13 @@ export function trackFinal(svc: Services, context: TurnContext, action: 'close' 
  * @param locale The user's locale.
  * @param policy The policy in force.
  * @param reason Why the flow ends.
- * @param resumable Whether the flow was saved for resuming.
+ * @param resumableFor How long the saved flow can be resumed (ms), or `undefined` when it was not saved.
  * @returns The activities to send.
  */
-export function closeActivities(svc: Services, context: TurnContext, locale: string | undefined, policy: ResolvedPolicy, reason: AbandonReason, resumable: boolean): Array<Partial<Activity>> {
+export function closeActivities(svc: Services, context: TurnContext, locale: string | undefined, policy: ResolvedPolicy, reason: AbandonReason, resumableFor: number | undefined): Array<Partial<Activity>> {
     const t = svc.localizer;
-    const window = durationWords(t, locale, policy.resumeWindow);
+    const resumable = resumableFor !== undefined;
+    const window = durationWords(t, locale, resumableFor ?? policy.resumeWindow);
     const byReason = reason === 'maxDuration' ? 'close.maxDuration' : reason === 'invalidInput' ? 'close.invalidInput' : 'close.text';
     const key = policy.messages.close ?? (resumable ? byReason : byReason === 'close.text' ? 'close.textNoResume' : `${byReason}NoResume`);
     const out: Array<Partial<Activity>> = [textActivity(t.t(locale, key, { window }))];
@@ -281,6 +283,13 @@ export function snapshotOf(svc: Services, context: TurnContext, state: Inactivit
         return undefined;
     }
     const now = svc.now();
+    // A resumed flow keeps its first start, so it can be resumed only while its maxDuration lasts; a flow closed
+    // for its maxDuration cannot be continued at all, and nothing is promised.
+    const flowStartedAt = state.flow?.startedAt;
+    const expiresAt = Math.min(now + policy.resumeWindow, policy.maxDuration !== null && flowStartedAt !== undefined ? flowStartedAt + policy.maxDuration : Infinity);
+    if (expiresAt <= now) {
+        return undefined;
+    }
     return {
         id,
         v: SNAPSHOT_VERSION,
@@ -293,7 +302,8 @@ export function snapshotOf(svc: Services, context: TurnContext, state: Inactivit
         reason,
         status: 'abandoned',
         createdAt: now,
-        expiresAt: now + policy.resumeWindow,
+        ...(flowStartedAt !== undefined ? { flowStartedAt } : {}),
+        expiresAt,
         updatedAt: now,
     };
 }

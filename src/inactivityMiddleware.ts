@@ -16,7 +16,7 @@ import { textActivity } from './messages';
 import { MongoHandle, openMongo } from './mongoConnection';
 import { DEFAULTS, InactivityOptions, ResolvedPolicy } from './options';
 import { promptIdentity, RepromptWatch, watchReprompts } from './reprompts';
-import { answerResume, offerResume } from './resume';
+import { answerResume, discardIgnoredOffer, offerResume } from './resume';
 import { AgendaScheduler } from './scheduling/agendaScheduler';
 import { OutageGuard, OutageSkipError } from './scheduling/outageGuard';
 import { TIMER_DATA_VERSION, TimerScheduler } from './scheduling/timerScheduler';
@@ -332,6 +332,9 @@ export class InactivityMiddleware implements Middleware {
         const { state } = turn;
         const now = svc.now();
         turn.reprompts?.stop();
+        if (!turn.payload && turn.pendingBefore?.kind === 'resume') {
+            await discardIgnoredOffer(svc, context, state, turn.pendingBefore);
+        }
         const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
         const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
         // Silence counts from the end of the bot's answer: a slow turn does not shorten the user's time to reply.

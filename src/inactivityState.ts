@@ -33,7 +33,10 @@ export interface TranscriptLine {
 export interface FlowProgress {
     /** The flow's dialog id. */
     id: string;
-    /** When it began (epoch ms), for `maxDuration` and time spent. */
+    /**
+     * When it first began (epoch ms), for `maxDuration` and time spent. Kept across Start over and restored on
+     * Resume, so neither restarts the cap.
+     */
     startedAt: number;
     /** Whether a reminder went out while it ran. */
     reminded: boolean;
@@ -132,12 +135,13 @@ export function conversationKey(reference: Partial<ConversationReference>): stri
  *
  * @param state The plugin's record.
  * @param from Who spoke.
- * @param text What was said (cut to 500 characters).
+ * @param text What was said (cut to 500 characters); anything but a non-empty string is skipped.
  * @param at When (epoch ms).
  * @param size How many lines to keep; 0 keeps none.
  */
-export function addTranscriptLine(state: InactivityState, from: 'user' | 'bot', text: string, at: number, size: number): void {
-    if (size > 0) {
+export function addTranscriptLine(state: InactivityState, from: 'user' | 'bot', text: unknown, at: number, size: number): void {
+    // Channels and bots can put a number or an object in `text`: it is no line of the conversation.
+    if (size > 0 && typeof text === 'string' && text) {
         state.transcript = [...state.transcript, { from, text: text.slice(0, 500), at }].slice(-size);
     }
 }

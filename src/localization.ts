@@ -3,12 +3,19 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import i18next, { i18n, TOptions } from 'i18next';
 import { join } from 'path';
 import { InactivityConfigError } from './errors';
+import { checkValueTypes, compareWithBase, JsonObject, LocaleProblem, LocaleProblemKind } from './localeRules';
 import { PACKAGE_ROOT, readManifest } from './manifest';
 
 const debug = createDebug('botbuilder-inactivity:i18n');
 
 /** The plugin's own locale namespace (`locales/<lng>/inactivity.json`). */
 export const NAMESPACE = 'inactivity';
+
+/**
+ * Problems with one text that would reach a user as a raw template, an empty message or a non-text: such a text
+ * is dropped when its file is loaded, so the base language's is used instead.
+ */
+const UNUSABLE: ReadonlySet<LocaleProblemKind> = new Set<LocaleProblemKind>(['placeholderMismatch', 'emptyValue', 'notAString', 'typeMismatch']);
 
 /** Options of {@link Localizer}. */
 export interface LocalizerOptions {
@@ -18,7 +25,11 @@ export interface LocalizerOptions {
     localesPath?: string;
     /** Extra folders (the bot's own texts) laid out `<lng>/<namespace>.json`. */
     extraPaths?: string[];
-    /** Receives problems with locale files that were skipped (a broken translation never stops the bot). */
+    /**
+     * Receives problems with locale files: a file that was skipped, and once per file the texts that break the
+     * `check-locales` rules (placeholders that differ from `en`, empty or non-text values) and are replaced by
+     * `en`'s. A broken translation never stops the bot.
+     */
     onProblem?: (err: Error) => void;
 }
 
@@ -55,10 +66,12 @@ export class Localizer {
     constructor(options: LocalizerOptions = {}) {
         this.defaultLocale = normalizeLocale(options.defaultLocale ?? 'en') ?? 'en';
         const resources: Record<string, Record<string, object>> = {};
+        const paths = new Map<string, string>();
         const base = options.localesPath ?? join(PACKAGE_ROOT, readManifest().locales.path);
         for (const dir of [base, ...(options.extraPaths ?? [])]) {
-            this.loadFolder(dir, resources, options.onProblem);
+            this.loadFolder(dir, resources, paths, options.onProblem);
         }
+        dropUnusableTexts(resources, paths, readManifest().locales.fallback, options.onProblem);
         if (!resources[this.defaultLocale]?.[NAMESPACE] && !resources.en?.[NAMESPACE]) {
             throw new InactivityConfigError(
                 `No usable ${NAMESPACE}.json for the default locale '${this.defaultLocale}' (or 'en') in ${base}: the plugin needs one language with every text.`
@@ -192,7 +205,7 @@ export class Localizer {
         return undefined;
     }
 
-    private loadFolder(dir: string, resources: Record<string, Record<string, object>>, onProblem?: (err: Error) => void): void {
+    private loadFolder(dir: string, resources: Record<string, Record<string, object>>, paths: Map<string, string>, onProblem?: (err: Error) => void): void {
         if (!existsSync(dir)) {
             throw new InactivityConfigError(`The locales folder ${dir} does not exist.`);
         }
@@ -215,6 +228,7 @@ export class Localizer {
                     }
                     resources[lng] ??= {};
                     resources[lng][file.slice(0, -'.json'.length)] = data as object;
+                    paths.set(`${lng}/${file}`, path);
                     this.languages.add(lng);
                 } catch (err) {
                     const problem = new InactivityConfigError(
@@ -228,3 +242,56 @@ export class Localizer {
         }
     }
 }
+
+/**
+ * Applies the `check-locales` rules to the loaded texts: a text of a language whose placeholders differ from
+ * the base language's, or that is empty or not text, is removed, so that users of that language get the base
+ * language's text for that key (never a raw `{{template}}` or an empty button); the file's other texts stay.
+ * Reports each file with such texts once.
+ *
+ * @param resources The loaded texts by language and namespace (modified).
+ * @param paths The file each language's namespace came from, keyed `<lng>/<ns>.json`.
+ * @param base The language the others are compared with (`en`).
+ * @param onProblem Where the report goes.
+ */
+function dropUnusableTexts(resources: Record<string, Record<string, object>>, paths: Map<string, string>, base: string, onProblem?: (err: Error) => void): void {
+    const baseFiles = resources[base] ?? {};
+    for (const [lng, namespaces] of Object.entries(resources)) {
+        for (const [ns, data] of Object.entries(namespaces)) {
+            const file = `${lng}/${ns}.json`;
+            const baseData = baseFiles[ns] as JsonObject | undefined;
+            const found: LocaleProblem[] = [];
+            if (lng === base) {
+                checkValueTypes(data as JsonObject, lng, file, '', found);
+            } else if (baseData) {
+                found.push(...compareWithBase(baseData, data as JsonObject, { base, language: lng, file }));
+            }
+            const unusable = found.filter((p) => p.key !== undefined && UNUSABLE.has(p.kind));
+            if (unusable.length === 0) {
+                continue;
+            }
+            for (const p of unusable) {
+                removeKey(data as JsonObject, p.key as string);
+            }
+            const instead = lng === base ? 'these keys are left out' : `${base} is used for these keys instead`;
+            const problem = new InactivityConfigError(
+                `Some texts of the locale file ${paths.get(file) ?? file} cannot be used (${instead}): ${unusable.map((p) => `${p.key}: ${p.message}`).join('; ')}. Run 'npx botbuilder-inactivity check-locales' for details.`
+            );
+            debug('%s', problem.message);
+            onProblem?.(problem);
+        }
+    }
+}
+
+function removeKey(data: JsonObject, dotted: string): void {
+    const parts = dotted.split('.');
+    let node: JsonObject | undefined = data;
+    for (const part of parts.slice(0, -1)) {
+        const next: unknown = node?.[part];
+        node = next && typeof next === 'object' && !Array.isArray(next) ? (next as JsonObject) : undefined;
+    }
+    if (node) {
+        delete node[parts[parts.length - 1]];
+    }
+}
+

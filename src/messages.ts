@@ -74,7 +74,8 @@ export function reminderActivity(t: Localizer, locale: string | undefined, descr
           ? ['reminder.textWithStep', 'reminder.text']
           : ['reminder.text'];
     const text = t.firstFitting(locale, keys, vars) ?? t.t(locale, 'reminder.textGeneric');
-    const after = durationWords(t, locale, Math.max(0, policy.closeAfter - idleMs));
+    // Rounded up: "I'll close it in 10 minutes" when 9 minutes 40 seconds are left, never a promise of less time.
+    const after = durationWords(t, locale, Math.max(0, policy.closeAfter - idleMs), 'up');
     const warning =
         policy.finalAction === 'handoff' ? t.t(locale, 'reminder.handoffWarning', { after }) : policy.finalAction === 'close' ? t.t(locale, 'reminder.closeWarning', { after }) : '';
     return withButtons([text, warning].filter(Boolean).join(' '), [
@@ -83,25 +84,44 @@ export function reminderActivity(t: Localizer, locale: string | undefined, descr
     ]);
 }
 
+const SECOND_S = 1;
+const MINUTE_S = 60;
+const HOUR_S = 3600;
+const DAY_S = 86_400;
+
 /**
- * A duration in words for texts like "saved for 24 hours".
+ * A duration in words for texts like "saved for 24 hours" or "I'll close it in 10 minutes", said exactly in
+ * its parts: whole days from 2 days up, then hours, minutes and seconds ("1 hour 30 minutes", "36 hours",
+ * "2 days 4 hours"), joined by the `duration.join` / `duration.joinLast` texts. Less than a second is timer
+ * noise and is rounded away; the result is never below 1 second.
  *
  * @param t The localizer.
  * @param locale The user's locale.
  * @param ms The duration.
- * @returns E.g. "24 hours", "2 days", "30 minutes", "45 seconds".
+ * @param rounding `'exact'` (default) says every part down to the second; `'up'` is for time left: from a
+ * minute up it is rounded up to the next whole minute, so the user is never promised less time than they have.
+ * @returns E.g. "24 hours", "2 days", "1 hour 30 minutes", "45 seconds".
  */
-export function durationWords(t: Localizer, locale: string | undefined, ms: number): string {
-    if (ms < 60_000) {
-        return t.t(locale, 'duration.seconds', { count: Math.max(1, Math.round(ms / 1000)) });
+export function durationWords(t: Localizer, locale: string | undefined, ms: number, rounding: 'exact' | 'up' = 'exact'): string {
+    let rest = Math.max(SECOND_S, Math.round(ms / 1000));
+    if (rounding === 'up' && rest >= MINUTE_S) {
+        rest = Math.ceil(rest / MINUTE_S) * MINUTE_S;
     }
-    if (ms >= 2 * 86_400_000 && ms % 86_400_000 === 0) {
-        return t.t(locale, 'duration.days', { count: ms / 86_400_000 });
+    const parts: string[] = [];
+    const take = (key: string, size: number): void => {
+        const count = Math.floor(rest / size);
+        if (count > 0) {
+            parts.push(t.t(locale, key, { count }));
+            rest -= count * size;
+        }
+    };
+    if (rest >= 2 * DAY_S) {
+        take('duration.days', DAY_S);
     }
-    if (ms >= 3_600_000) {
-        return t.t(locale, 'duration.hours', { count: Math.round(ms / 3_600_000) });
-    }
-    return t.t(locale, 'duration.minutes', { count: Math.max(1, Math.round(ms / 60_000)) });
+    take('duration.hours', HOUR_S);
+    take('duration.minutes', MINUTE_S);
+    take('duration.seconds', SECOND_S);
+    return parts.reduce((words, part, i) => t.t(locale, i === parts.length - 1 ? 'duration.joinLast' : 'duration.join', { first: words, second: part }));
 }
 
 /**

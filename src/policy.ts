@@ -24,7 +24,10 @@ export interface InactivityPolicy {
     resumeWindow?: Duration;
     /** Invalid answers to one prompt before the final action is taken (progressive re-prompts). Default `3`; `0` turns re-prompts off. */
     maxInvalidAttempts?: number;
-    /** Hard cap on the whole flow's duration, active or not. Default: none (`null`). */
+    /**
+     * Hard cap on the whole flow's duration, active or not, counted from its first start: Start over and Resume
+     * do not restart it. Default: none (`null`).
+     */
     maxDuration?: Duration | null;
     /** Locale keys that replace the default texts of this flow or step. */
     messages?: PolicyMessages;

@@ -3,6 +3,7 @@ import { ChoicePrompt, ConfirmPrompt, DateTimePrompt, Dialog, NumberPrompt, Text
 import { ActiveFrame, activePath, inspectFlow, resolvePolicy } from './dialogPath';
 import type { InactivityState } from './inactivityState';
 import type { Services } from './services';
+import { TelemetryEvents, track } from './telemetry';
 
 /**
  * Identifies the prompt waiting for an answer: its id, depth and the waterfall step that began it, so that the
@@ -36,8 +37,10 @@ export interface RepromptWatch {
 /**
  * Watches one turn's outgoing messages for a prompt asking its own question again (the answer failed
  * validation). The first refusal gets a gentle line before the prompt's retry, later ones an explicit line
- * with an example of a valid answer, and at `maxInvalidAttempts` the retry is held back so the step's final
- * action can be taken instead.
+ * with an example of a valid answer (the step's `messages.hint`, else the prompt's own retryPrompt, which then
+ * carries the explicit line instead of being repeated, else an example for the prompt's type), and at `maxInvalidAttempts` the retry is held back so the step's final
+ * action can be taken instead. Reaching the explicit line and reaching the final action each send
+ * `InactivityRepromptEscalated` (with `attempt` and `tier`: `explicit` | `final`; never the user's text).
  *
  * @param svc The services.
  * @param context The turn.
@@ -78,10 +81,29 @@ export function watchReprompts(svc: Services, context: TurnContext, state: Inact
         const count = (state.invalid?.prompt === before ? state.invalid.count : 0) + 1;
         state.invalid = { prompt: before, count };
         watch.count = count;
-        if (count >= policy.maxInvalidAttempts) {
+        const final = count >= policy.maxInvalidAttempts;
+        if (final || count === 2) {
+            // Escalated: to the explicit line with an example (once per question), or to the step's final action.
+            track(
+                svc.telemetry,
+                TelemetryEvents.repromptEscalated,
+                { conversationId: ctx.activity.conversation?.id ?? '', dialogId: info.flowId, step: info.stepIndex !== undefined ? info.stepIndex + 1 : undefined, attempt: count, tier: final ? 'final' : 'explicit' },
+                {},
+                (e) => svc.report(e, ctx)
+            );
+        }
+        if (final) {
             // Hold the prompt's retry back: the step's final action follows once the turn's logic is done.
             watch.escalate = true;
             return activities.map(() => ({ id: '' }));
+        }
+        const asked = activities.find((a) => a.type === ActivityTypes.Message && a.inputHint === InputHints.ExpectingInput && !ours.has(a));
+        if (count >= 2 && !policy.messages.hint && hasRetryPrompt(path[path.length - 1]) && typeof asked?.text === 'string' && asked.text) {
+            // The prompt's own retryPrompt says what this question wants (often a rule of the bot's validator that a
+            // per-type example such as "a number, for example 42" would contradict): it is the hint. It goes into
+            // the retry itself, so the user does not read the same sentence twice.
+            asked.text = svc.localizer.t(state.locale, 'reprompt.explicit', { hint: asked.text });
+            return next();
         }
         const line = TurnContext.applyConversationReference(
             { type: ActivityTypes.Message, text: hintText(svc, state.locale, count, policy.messages.hint, info.prompt?.dialog, path[path.length - 1]) },
@@ -92,6 +114,12 @@ export function watchReprompts(svc: Services, context: TurnContext, state: Inact
         return next();
     });
     return watch;
+}
+
+/** Whether the waiting prompt was given a retryPrompt of its own (a text, or an activity with text). */
+function hasRetryPrompt(frame: ActiveFrame): boolean {
+    const retry = (frame.state.options as { retryPrompt?: unknown } | undefined)?.retryPrompt;
+    return typeof retry === 'string' ? retry.trim() !== '' : typeof (retry as { text?: unknown } | undefined)?.text === 'string' && (retry as { text: string }).text.trim() !== '';
 }
 
 function hintText(svc: Services, locale: string | undefined, count: number, hintKey: string | undefined, prompt: Dialog | undefined, frame: ActiveFrame): string {

@@ -6,6 +6,7 @@ import { dialogContextAt, scopeOf } from './flowActions';
 import type { InactivityState, PendingButtons } from './inactivityState';
 import { describeFlow, textActivity, withButtons } from './messages';
 import type { Services } from './services';
+import type { FlowSnapshot } from './snapshots/snapshotStore';
 import { TelemetryEvents, track } from './telemetry';
 
 /**
@@ -53,8 +54,40 @@ export async function offerResume(svc: Services, context: TurnContext, state: In
 }
 
 /**
+ * The user typed instead of clicking a pending Resume / Start fresh offer. The offer says that answering the
+ * question starts fresh, so the saved flow is discarded, as Start fresh would: it is not offered again.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param state The plugin's record.
+ * @param pending The offer the user did not click.
+ */
+export async function discardIgnoredOffer(svc: Services, context: TurnContext, state: InactivityState, pending: PendingButtons): Promise<void> {
+    const scope = scopeOf(state);
+    if (pending.kind !== 'resume' || !pending.snapshotId || !svc.snapshots || !scope) {
+        return;
+    }
+    const now = svc.now();
+    const snapshot = await svc.budget(svc.snapshots.claim(pending.snapshotId, scope, 'discarded', now), 'discard the saved flow').catch((err: unknown) => {
+        svc.report(err, context);
+        return undefined;
+    });
+    if (snapshot) {
+        track(
+            svc.telemetry,
+            TelemetryEvents.startedFresh,
+            { conversationId: context.activity.conversation.id, dialogId: snapshot.flowId, step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined, answeredBy: 'typing' },
+            { ageMs: now - snapshot.createdAt },
+            (e) => svc.report(e, context)
+        );
+    }
+}
+
+/**
  * Answers Resume or Start fresh. The snapshot is claimed atomically for this user, so a replayed, expired or
- * foreign offer restores nothing and reveals nothing.
+ * foreign offer restores nothing and reveals nothing. When the claim cannot be answered within
+ * `schedulerTimeout`, the user is told that nothing changed and the offer stays open; a claim that succeeds
+ * later is undone (the snapshot goes back to `abandoned`), so that stays true.
  *
  * @param svc The services.
  * @param context The turn.
@@ -66,20 +99,40 @@ export async function answerResume(svc: Services, context: TurnContext, state: I
     const t = svc.localizer;
     const scope = scopeOf(state);
     const now = svc.now();
-    const snapshot =
-        svc.snapshots && scope && pending.snapshotId
-            ? await svc.budget(svc.snapshots.claim(pending.snapshotId, scope, resume ? 'resumed' : 'discarded', now), 'claim the saved flow').catch((err: unknown) => {
-                  svc.report(err, context);
-                  return undefined;
-              })
-            : undefined;
+    const store = svc.snapshots;
+    let snapshot: FlowSnapshot | undefined;
+    if (store && scope && pending.snapshotId) {
+        const to = resume ? 'resumed' : 'discarded';
+        const claiming = store.claim(pending.snapshotId, scope, to, now);
+        let answered = false;
+        claiming.then(
+            () => (answered = true),
+            () => (answered = true)
+        );
+        try {
+            snapshot = await svc.budget(claiming, 'claim the saved flow');
+        } catch (err) {
+            svc.report(err, context);
+            if (!answered) {
+                // Still running: the claim may yet succeed, after this turn has told the user nothing changed. Then
+                // it is undone, so that what the user was told stays true and the offer can be clicked again.
+                claiming
+                    .then((late) => (late ? store.release(late, to) : false))
+                    .catch((e: unknown) => svc.report(e, context));
+            }
+            state.pending = pending;
+            await context.sendActivity(textActivity(t.t(state.locale, 'resume.unavailable')));
+            return;
+        }
+    }
     if (!snapshot) {
         await context.sendActivity(textActivity(t.t(state.locale, 'stale.resume')));
         return;
     }
     if (resume) {
         await svc.dialogState.set(context, JSON.parse(snapshot.dialogStateJson) as DialogState);
-        state.flow = { id: snapshot.flowId, startedAt: now, reminded: false, resumedFrom: snapshot.id };
+        // maxDuration counts from the flow's first start, not from the resume (older snapshots lack it).
+        state.flow = { id: snapshot.flowId, startedAt: snapshot.flowStartedAt ?? now, reminded: false, resumedFrom: snapshot.id };
         if (svc.abandonments) {
             await svc.budget(svc.abandonments.markResumed(snapshot.id, new Date(now)), 'mark the abandonment resumed').catch((err: unknown) => svc.report(err, context));
         }

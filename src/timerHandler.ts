@@ -205,7 +205,7 @@ async function finish(
         claim.abandonment.snapshotId = undefined;
     }
     if (action === 'close') {
-        claim.activities = closeActivities(svc, context, state.locale, policy, reason, Boolean(claim.abandonment?.snapshotId));
+        claim.activities = closeActivities(svc, context, state.locale, policy, reason, claim.abandonment?.snapshotId && snapshot ? snapshot.expiresAt - snapshot.createdAt : undefined);
     }
     return deliver(svc, context, record, state, claim, timer);
 }

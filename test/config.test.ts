@@ -217,6 +217,50 @@ describe('config: policy file', () => {
     });
 });
 
+describe('config: special keys and long values', () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = mkdtempSync(join(tmpdir(), 'inactivity-keys-'));
+    });
+    afterEach(() => {
+        rmSync(dir, { recursive: true, force: true });
+    });
+    const file = (text: string): string => {
+        const path = join(dir, 'policy.json');
+        writeFileSync(path, text);
+        return path;
+    };
+    const SPECIAL = /cannot be used as a flow id, step key or any other key/;
+
+    // Regression: JSON.parse makes "__proto__" an own key; merging the flows then set an object's prototype.
+    it("refuses '__proto__', 'constructor' and 'prototype' as keys anywhere in a policy file, naming where", () => {
+        const proto = file('{ "flows": { "__proto__": { "reminderAfter": "1 minute" } } }');
+        const err = configError(() => loadPolicyFile(proto), /flows\.__proto__ uses the key '__proto__'/, SPECIAL, /Rename it/);
+        assert.ok(err.message.includes(proto));
+        configError(() => loadPolicyFile(file('{ "flows": { "addClient": { "steps": { "constructor": { "enabled": false } } } } }')), /flows\.addClient\.steps\.constructor uses the key 'constructor'/);
+        configError(() => loadPolicyFile(file('{ "defaults": { "messages": { "prototype": "x" } } }')), /defaults\.messages\.prototype uses the key 'prototype'/);
+        configError(() => loadPolicyFile(file('{ "__proto__": {} }')), /: __proto__ uses the key '__proto__'/);
+    });
+
+    it("refuses them in code options too: flows, steps and the options' own keys", () => {
+        configError(() => validateOptions(minimal({ flows: JSON.parse('{ "__proto__": { "enabled": false } }') })), /^Invalid options: options\.flows\.__proto__ uses the key '__proto__'/, SPECIAL);
+        configError(() => validateOptions(minimal({ flows: { addClient: { steps: { constructor: { enabled: false } } } } })), /options\.flows\.addClient\.steps\.constructor uses the key 'constructor'/);
+        configError(() => validateOptions({ ...minimal(), ...JSON.parse('{ "__proto__": { "enabled": false } }') }), /options\.__proto__ uses the key '__proto__'/);
+    });
+
+    // Regression: a 1 MB key in a policy file produced a 1 MB error message.
+    it('quotes at most about 100 characters of a long key or value, with an ellipsis and its length', () => {
+        const long = 'x'.repeat(1_048_576);
+        const bounded = (err: Error): void => assert.ok(err.message.length < 1000, `a ${err.message.length}-character message`);
+        bounded(configError(() => loadPolicyFile(file(JSON.stringify({ flows: { addClient: { [long]: 1 } } }))), /flows\.addClient\.x{100}… \(1048576 characters\) is not a known setting/));
+        bounded(configError(() => loadPolicyFile(file(JSON.stringify({ flows: { [long]: { finalAction: 'nope' } } }))), /flows\.x{100}… \(1048576 characters\)\.finalAction is "nope"/));
+        bounded(configError(() => loadPolicyFile(file(JSON.stringify({ defaults: { reminderAfter: long } }))), /defaults\.reminderAfter must be milliseconds/, /got "x{100}…" \(1048576 characters\)/));
+        bounded(configError(() => validateOptions(minimal({ finalAction: long })), /options\.finalAction is "x{100}…" \(1048576 characters\)/));
+        bounded(configError(() => toMilliseconds(long, 'closeAfter'), /^closeAfter must be/, /"x{100}…" \(1048576 characters\)\.$/));
+        bounded(configError(() => toMilliseconds('5'.repeat(1_048_576), 'closeAfter'), /has no unit/, /5{100}… \(1048576 characters\)/));
+    });
+});
+
 describe('config: defaults and merging', () => {
     it('defaultPolicy resolves DEFAULTS to milliseconds', () => {
         assert.deepStrictEqual(defaultPolicy(), {
@@ -344,7 +388,41 @@ describe('toMilliseconds', () => {
         assert.strictEqual(toMilliseconds('500ms', 'f'), 500);
         assert.strictEqual(toMilliseconds(' 2 days ', 'f'), 2 * 24 * 60 * MIN);
         assert.strictEqual(toMilliseconds('1 week', 'f'), 7 * 24 * 60 * MIN);
-        assert.strictEqual(toMilliseconds('250', 'f'), 250, 'a bare number string is milliseconds');
+    });
+
+    // Regression: '5 Minutes' and '24 HOURS' were refused by the policy file's schema (the code took them).
+    it('reads units in any case, in code and in the policy file alike', () => {
+        assert.strictEqual(toMilliseconds('5 Minutes', 'f'), 5 * MIN);
+        assert.strictEqual(toMilliseconds('24 HOURS', 'f'), 24 * 60 * MIN);
+        assert.strictEqual(toMilliseconds('90 Seconds', 'f'), 90_000);
+        validateOptions(minimal({ reminderAfter: '5 Minutes', closeAfter: '24 HOURS' }));
+        const dir = mkdtempSync(join(tmpdir(), 'inactivity-units-'));
+        try {
+            const file = join(dir, 'policy.json');
+            writeFileSync(file, JSON.stringify({ defaults: { reminderAfter: '5 Minutes', closeAfter: '24 HOURS' } }));
+            assert.strictEqual(loadPolicyFile(file).defaults?.closeAfter, '24 HOURS');
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    // Regression: '5' meant 5 ms and passed validation, so `reminderAfter: '5'` reminded users at once.
+    it("refuses a number without a unit ('5') in code and in the policy file, saying to add a unit", () => {
+        const NO_UNIT = /is '5', which has no unit: write '5 seconds' or '5 minutes', or give milliseconds as a number/;
+        configError(() => toMilliseconds('5', 'reminderAfter'), /^reminderAfter /, NO_UNIT);
+        configError(() => toMilliseconds(' 5 ', 'reminderAfter'), NO_UNIT);
+        configError(() => validateOptions(minimal({ reminderAfter: '5' })), /options\.reminderAfter /, NO_UNIT);
+        configError(() => validateOptions(minimal({ flows: { addClient: { maxDuration: '5' } } })), /options\.flows\.addClient\.maxDuration /, NO_UNIT);
+        const dir = mkdtempSync(join(tmpdir(), 'inactivity-units-'));
+        try {
+            const file = join(dir, 'policy.json');
+            writeFileSync(file, JSON.stringify({ flows: { addClient: { steps: { contact: { closeAfter: '5' } } } } }));
+            const err = configError(() => loadPolicyFile(file), /flows\.addClient\.steps\.contact\.closeAfter /, NO_UNIT);
+            assert.ok(err.message.includes(file));
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+        assert.strictEqual(toMilliseconds(5, 'reminderAfter'), 5, 'a number is still milliseconds');
     });
 
     const show = (value: unknown): string => (typeof value === 'number' ? String(value) : String(JSON.stringify(value)));
@@ -360,7 +438,7 @@ describe('toMilliseconds', () => {
         const validate = new Ajv({ strict: false }).compile(manifest.options.definitions.duration);
         const samples = ['5', '5ms', '5 millisecond', '5 milliseconds', '5s', '5 sec', '5 secs', '5 second', '5 seconds', '5m', '5 min', '5 mins',
             '5 minute', '5 minutes', '5h', '5 hr', '5 hrs', '5 hour', '5 hours', '5d', '5 day', '5 days', '5w', '5 week', '5 weeks', '1.5 hours',
-            '5 msec', '5 fortnights', '5 years', 'minutes', '.5 hours'];
+            '5 msec', '5 fortnights', '5 years', 'minutes', '.5 hours', '5 Minutes', '24 HOURS', '5 MS', '5 Days', '5 WEEKS', ' 5 ', '5.5'];
         for (const text of samples) {
             let parsed = true;
             try {

@@ -205,6 +205,23 @@ describe('InactivityMiddleware', () => {
         assert.match(rig.errors[0]?.message ?? '', /Gave up waiting for MongoDB/);
     });
 
+    // Regression: `text: 42` made the transcript bookkeeping throw (text.slice), so the turn was not stamped and
+    // no timer was armed: the user was never reminded.
+    it('a message whose text is not a string (42) still stamps the time and arms the timer', async () => {
+        const rig = await createRig();
+        rig.scheduler.failWith = new Error('connection refused');
+        await rig.say('add client');
+        assert.strictEqual(rig.scheduler.armed.size, 0, 'the first arm failed');
+        rig.scheduler.failWith = undefined;
+        rig.errors.length = 0;
+        rig.clock.now += MIN;
+        await rig.adapter.receiveActivity({ type: 'message', text: 42 as unknown as string });
+        assert.deepStrictEqual(rig.errors, []);
+        assert.strictEqual(rig.scheduler.only().dueAt.getTime(), rig.clock.now + 5 * MIN, 'armed from the 42 message');
+        const [reminder] = await rig.fireAt();
+        assert.match(reminder?.text ?? '', /^Still there\?/);
+    });
+
     it('ignores typing, conversationUpdate and its own proactive event', async () => {
         const rig = await createRig();
         await rig.adapter.receiveActivity({ type: 'typing' });

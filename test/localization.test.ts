@@ -200,6 +200,48 @@ describe('Localizer', () => {
             assert.notStrictEqual(localizer.t('es', 'buttons.continue'), 'Continue', 'other languages still load');
         });
 
+        // Regression: a translation with a broken placeholder ("Toujours là ? {{activity}") was sent as written, and
+        // an empty or non-text value became an empty button; check-locales caught them, the loader did not.
+        it('uses en for a text whose placeholders differ, or that is empty or not text, keeps the good ones, and reports the file once', () => {
+            cpSync(join(LOCALES, 'en'), join(dir, 'en'), { recursive: true });
+            const fr = readTree('en') as Record<string, Record<string, unknown>>;
+            fr.reminder.text = 'Toujours là ? {{activity}';
+            fr.reminder.textWithStep = 'Toujours là ? Vous étiez {{activity}} (étape {{step}} sur {{steps}}).';
+            fr.reminder.closeWarning = 'Je le fermerai dans {{apres}} sans nouvelles de vous.';
+            fr.buttons.continue = 'Continuer';
+            fr.buttons.startOver = ' ';
+            fr.buttons.resumeGeneric = 42;
+            fr.continue = 'Super' as never;
+            mkdirSync(join(dir, 'fr'));
+            const file = join(dir, 'fr', 'inactivity.json');
+            writeFileSync(file, JSON.stringify(fr));
+            const problems: Error[] = [];
+            const localizer = new Localizer({ localesPath: dir, onProblem: (err) => problems.push(err) });
+
+            assert.strictEqual(problems.length, 1, problems.map((p) => p.message).join('\n'));
+            assert.ok(problems[0] instanceof InactivityConfigError);
+            assert.ok(problems[0].message.includes(file), problems[0].message);
+            for (const key of ['reminder.text', 'reminder.closeWarning', 'buttons.startOver', 'buttons.resumeGeneric', 'continue']) {
+                assert.ok(problems[0].message.includes(`${key}: `), `${key} is named: ${problems[0].message}`);
+            }
+            assert.ok(!problems[0].message.includes('reminder.textWithStep'), 'a good text is not reported');
+
+            assert.strictEqual(localizer.t('fr', 'reminder.text', { activity: 'adding Ann' }), 'Still there? You were adding Ann.');
+            assert.strictEqual(localizer.firstFitting('fr', ['reminder.text'], { activity: 'adding Ann' }), 'Still there? You were adding Ann.');
+            assert.strictEqual(localizer.t('fr', 'reminder.closeWarning', { after: '10 minutes' }), "I'll close it in 10 minutes if I don't hear from you.");
+            assert.strictEqual(localizer.t('fr', 'buttons.startOver'), 'Start over');
+            assert.strictEqual(localizer.t('fr', 'buttons.resumeGeneric'), 'Resume');
+            assert.strictEqual(localizer.t('fr', 'continue.text'), "Great, let's pick up where we left off.");
+            assert.strictEqual(localizer.t('fr', 'buttons.continue'), 'Continuer', 'the good texts of the file still apply');
+            assert.strictEqual(localizer.t('fr', 'reminder.textWithStep', { activity: 'Ann', step: 2, steps: 3 }), 'Toujours là ? Vous étiez Ann (étape 2 sur 3).');
+        });
+
+        it('loads the shipped and the sample texts without a problem', () => {
+            const problems: Error[] = [];
+            new Localizer({ extraPaths: [SAMPLE_LOCALES], onProblem: (err) => problems.push(err) });
+            assert.deepStrictEqual(problems, []);
+        });
+
         it('reports a locale file that holds no object', () => {
             mkdirSync(join(dir, 'en'));
             cpSync(join(LOCALES, 'en', 'inactivity.json'), join(dir, 'en', 'inactivity.json'));

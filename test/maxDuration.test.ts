@@ -4,15 +4,18 @@ import type { Db } from 'mongodb';
 import { join } from 'path';
 import { FlowDefinition } from '../src';
 import { mongoRigs } from './support/mongoRig';
-import { texts } from './support/testBot';
+import { buttons, texts } from './support/testBot';
 
 const MIN = 60_000;
-const TOO_LONG = /^This has been open for too long, so I closed it\. Your answers are saved for 24 hours/;
+// A flow closed for its maxDuration cannot be continued (the cap counts from its first start): nothing is saved.
+const TOO_LONG = /^This has been open for too long, so I closed it\. Start again whenever you're ready\.$/;
 const HELP = 'I can add a client for you: just say "add client".';
 const GENTLE = "Sorry, I didn't get that. Could you try again?";
 const CONTACT_RETRY = "That doesn't look like an email address or a phone number.";
 const HANDOFF = "I'm passing you to a person who can help. They can see what we talked about.";
 const TYPE_RETRY = 'What kind of client is Maria Silva? (1) Personal training, (2) Group classes, or (3) Online coaching';
+const ASK_NAME = "What's the client's name?";
+const ASK_CONTACT = 'How can we reach Maria Silva? Send an email address or a phone number.';
 
 /** The sample's addClient definition from its policy file, to give in the `flows` option instead. */
 const ADD_CLIENT: FlowDefinition = (
@@ -42,9 +45,9 @@ describe('maxDuration: a cap on the whole flow', () => {
         assert.match(lines[lines.length - 1], TOO_LONG);
         assert.ok(sent.some((a) => a.type === 'endOfConversation'));
         assert.deepStrictEqual(await abandonments(db), [{ reason: 'maxDuration', reminderSent: false }]);
-        const snap = await db.collection('inactivitySnapshots').findOne();
-        assert.strictEqual(snap?.reason, 'maxDuration');
+        assert.strictEqual(await db.collection('inactivitySnapshots').countDocuments(), 0, 'nothing saved that could not be resumed');
         assert.deepStrictEqual(texts(await rig.say('Group classes')), [HELP], 'the flow is over');
+        assert.deepStrictEqual(texts(await rig.say('add client')), [ASK_NAME], 'and not offered for resuming');
     });
 
     // Regression: the handoff line sent after the bot's turn, while the same prompt still waited, was counted as
@@ -149,5 +152,58 @@ describe('maxDuration: a cap on the whole flow', () => {
         none.rig.clock.now = none.t0 + 12 * MIN;
         assert.deepStrictEqual(texts(await none.rig.say('maria@example.com')), ['Done! Maria Silva (Group classes) is added. Contact: maria@example.com.']);
         assert.deepStrictEqual(await abandonments(none.db), []);
+    });
+
+    // Regression: Start over set the flow's start to now, so clicking it before the cap restarted the cap.
+    it('Start over does not restart the cap: it counts from the flow\'s first start', async () => {
+        const { rig, t0 } = await setup({ maxDuration: '20 minutes' });
+        await rig.say('add client');
+        await rig.say('Maria Silva');
+        const [reminder] = await rig.fireAt();
+        assert.strictEqual(rig.clock.now, t0 + 5 * MIN);
+        rig.clock.now = t0 + 7 * MIN;
+        const restart = buttons(reminder)[1];
+        assert.deepStrictEqual(texts(await rig.say(restart.title, restart.value)), ["No problem, let's start over.", ASK_NAME]);
+        rig.clock.now = t0 + 12 * MIN;
+        assert.match(texts(await rig.say('Maria Silva'))[0], /^What kind of client is Maria Silva\?/);
+        rig.clock.now = t0 + 20 * MIN;
+        const lines = texts(await rig.say('Group classes'));
+        assert.match(lines[lines.length - 1], TOO_LONG, 'closed 20 minutes after the first start, not after the Start over');
+    });
+
+    // Regression: Resume set the flow's start to now, so closing a flow and resuming it restarted the cap.
+    it('Resume does not restart the cap; the close says how long the answers can be resumed, and not past the cap', async () => {
+        const { rig, db, t0 } = await setup({ maxDuration: '30 minutes' });
+        await rig.say('add client');
+        await rig.say('Maria Silva');
+        await rig.fireAt();
+        const closed = texts(await rig.fireAt());
+        assert.strictEqual(rig.clock.now, t0 + 15 * MIN);
+        assert.match(closed[0], /^I closed this because it was quiet for a while\. Your answers are saved for 15 minutes:/, 'until the cap, not 24 hours');
+        const snap = await db.collection('inactivitySnapshots').findOne();
+        assert.strictEqual(snap?.flowStartedAt, t0);
+        assert.strictEqual(snap?.expiresAt, t0 + 30 * MIN);
+
+        rig.clock.now = t0 + 20 * MIN;
+        const offer = (await rig.say('add client'))[1];
+        assert.match(offer.text ?? '', /^Welcome back!/);
+        const resume = buttons(offer)[0];
+        assert.match(texts(await rig.say(resume.title, resume.value))[1], /^What kind of client is Maria Silva\?/);
+        rig.clock.now = t0 + 25 * MIN;
+        assert.deepStrictEqual(texts(await rig.say('Group classes')), [ASK_CONTACT]);
+        rig.clock.now = t0 + 30 * MIN;
+        const lines = texts(await rig.say('maria@example'));
+        assert.deepStrictEqual(lines, [HANDOFF], "closed at 30 minutes from the first start (the contact step's final action is a handoff)");
+        assert.deepStrictEqual((await abandonments(db)).map((e) => e.reason), ['timeout', 'maxDuration']);
+    });
+
+    it('a flow closed for silence is not offered once its cap has passed', async () => {
+        const { rig, t0 } = await setup({ maxDuration: '30 minutes' });
+        await rig.say('add client');
+        await rig.say('Maria Silva');
+        await rig.fireAt();
+        await rig.fireAt();
+        rig.clock.now = t0 + 31 * MIN;
+        assert.deepStrictEqual(texts(await rig.say('add client')), [ASK_NAME], 'not after it');
     });
 });

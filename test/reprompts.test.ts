@@ -100,6 +100,24 @@ class TallyDialog extends ComponentDialog {
     }
 }
 
+/** A flow whose number prompt has a validator (1 to 120) and a retryPrompt saying so. */
+class AgeDialog extends ComponentDialog {
+    constructor() {
+        super('ages');
+        this.addDialog(new NumberPrompt('agePrompt', async (p: PromptValidatorContext<number>) => p.recognized.succeeded && (p.recognized.value as number) >= 1 && (p.recognized.value as number) <= 120));
+        this.addDialog(
+            new WaterfallDialog('agesSteps', [
+                (s) => s.prompt('agePrompt', { prompt: 'How old are you?', retryPrompt: 'Please give an age between 1 and 120.' }),
+                async (s) => {
+                    await s.context.sendActivity(`Age ${String(s.result)} noted.`);
+                    return s.endDialog();
+                },
+            ])
+        );
+        this.initialDialogId = 'agesSteps';
+    }
+}
+
 /** Runs one flow: "start" begins it; outside it the bot answers with a one-line help. */
 class FormBot extends ActivityHandler {
     private readonly dialogs: DialogSet;
@@ -227,11 +245,12 @@ describe('progressive re-prompts', () => {
                 assert.deepStrictEqual(message(await rig.say(step.invalid)), [GENTLE, step.retry]);
             });
 
-            it("2nd invalid answer: the explicit line with this prompt type's hint, then the retry", async () => {
+            it(`2nd invalid answer: ${step.name === 'age' ? 'the explicit line with the prompt\'s own retryPrompt as the hint, said once' : "the explicit line with this prompt type's hint, then the retry"}`, async () => {
                 const rig = await formRig();
                 await rig.reach(step.name);
                 await rig.say(step.invalid);
-                assert.deepStrictEqual(message(await rig.say(step.invalid)), [EXPLICIT + step.hint, step.retry]);
+                const expected = step.name === 'age' ? [EXPLICIT + step.retry] : [EXPLICIT + step.hint, step.retry];
+                assert.deepStrictEqual(message(await rig.say(step.invalid)), expected);
             });
 
             it('3rd invalid answer: no retry; the flow is closed and the user is out of it', async () => {
@@ -320,7 +339,7 @@ describe('progressive re-prompts', () => {
         await rig.reach('age');
         // The age step keeps the default of 3.
         await rig.say('old enough');
-        assert.deepStrictEqual(message(await rig.say('old enough')), [EXPLICIT + STEPS[1].hint, STEPS[1].retry]);
+        assert.deepStrictEqual(message(await rig.say('old enough')), [EXPLICIT + STEPS[1].retry]);
         await rig.say('30');
         assert.deepStrictEqual(message(await rig.say('purple')), [GENTLE, STEPS[2].retry]);
         const sent = await rig.say('purple');
@@ -362,6 +381,37 @@ describe('progressive re-prompts', () => {
         await rig.reach('name');
         assert.deepStrictEqual(message(await rig.say('x')), [GENTLE, STEPS[0].retry]);
         assert.deepStrictEqual(message(await rig.say('x')), [`${EXPLICIT}Your name needs at least three letters, for example Ann.`, STEPS[0].retry]);
+    });
+
+    // Regression: InactivityRepromptEscalated was declared in manifest.json but never sent.
+    it('sends InactivityRepromptEscalated at the explicit line and at the final action, without the user\'s text', async () => {
+        const events: Array<{ name: string; properties?: Record<string, string> }> = [];
+        const telemetryClient = { trackEvent: (e: (typeof events)[number]) => events.push(e), trackDependency() {}, trackException() {}, trackTrace() {}, flush() {} };
+        const escalations = () => events.filter((e) => e.name === 'InactivityRepromptEscalated').map((e) => e.properties);
+        const rig = await formRig({ steps: { color: { maxInvalidAttempts: 4 } } }, { telemetryClient: telemetryClient as never });
+        await rig.reach('color');
+        await rig.say('mauve');
+        assert.deepStrictEqual(escalations(), [], 'the gentle line is no escalation');
+        await rig.say('magenta');
+        assert.deepStrictEqual(escalations(), [{ conversationId: 'Convo1', dialogId: 'form', step: '3', attempt: '2', tier: 'explicit' }]);
+        await rig.say('vermilion');
+        assert.strictEqual(escalations().length, 1, 'a second explicit line is not a new escalation');
+        await rig.say('taupe');
+        assert.deepStrictEqual(escalations()[1], { conversationId: 'Convo1', dialogId: 'form', step: '3', attempt: '4', tier: 'final' });
+        for (const word of ['mauve', 'magenta', 'vermilion', 'taupe']) {
+            assert.ok(!JSON.stringify(events).includes(word), `no user text in telemetry (${word})`);
+        }
+    });
+
+    // Regression: 200 as an age, refused by the bot's validator, got "Please answer with a number, for example 42."
+    it("a validator's refusal of a well-typed answer gets the prompt's own retryPrompt as the hint, not the type's example", async () => {
+        const rig = await formRig({}, { flows: { ages: {} } }, new AgeDialog());
+        assert.deepStrictEqual(message(await rig.say('start')), ['How old are you?']);
+        assert.deepStrictEqual(message(await rig.say('200')), [GENTLE, 'Please give an age between 1 and 120.']);
+        const second = message(await rig.say('200'));
+        assert.deepStrictEqual(second, [`${EXPLICIT}Please give an age between 1 and 120.`]);
+        assert.ok(!second.join(' ').includes('for example 42'));
+        assert.deepStrictEqual(message(await rig.say('35')), ['Age 35 noted.']);
     });
 
     it('the whole form still completes after some corrections', async () => {

@@ -2,6 +2,7 @@ import assert from 'assert';
 import { Activity, TurnContext } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import type { Db } from 'mongodb';
+import type { SnapshotStore } from '../src';
 import { mongoRigs } from './support/mongoRig';
 import { buttons, Rig, texts } from './support/testBot';
 
@@ -13,6 +14,7 @@ const OFFER = 'Welcome back! You were adding Maria Silva (step 2 of 3). Would yo
 const RESUMED = 'Here we go, picking up where you left off.';
 const STALE_OFFER = "That offer is no longer available, so I didn't change anything.";
 const DONE = 'Done! Maria Silva (Group classes) is added. Contact: maria@example.com.';
+const UNAVAILABLE = "I couldn't reach your saved answers just now, so I didn't change anything. Please try the button again in a moment.";
 
 const rigs = mongoRigs();
 const setup = rigs.setup;
@@ -44,6 +46,31 @@ async function dialogStateOf(rig: Rig, conversationId?: string): Promise<DialogS
     const ref = rig.adapter.conversation;
     const ctx = new TurnContext(rig.adapter, { ...ref, type: 'message', conversation: { ...ref.conversation, id: conversationId ?? ref.conversation.id } } as Partial<Activity> as Activity);
     return structuredClone((await rig.dialogState.get(ctx, { dialogStack: [] })) as DialogState);
+}
+
+/**
+ * Makes the rig's snapshot store answer claims late: the claim is written at once, but its answer waits until
+ * the returned `answer()` is called. Returns `answer` and `restore`.
+ */
+function delayClaims(rig: Rig): { answer(): void; restore(): void } {
+    const store = (rig.inactivity as unknown as { svc: { snapshots: SnapshotStore } }).svc.snapshots;
+    const claim = store.claim.bind(store);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    store.claim = (...args) => claim(...args).then(async (s) => (await gate, s));
+    return { answer: () => open(), restore: () => void (store.claim = claim) };
+}
+
+/** Waits (polling the database) until the only snapshot has a status. */
+async function statusBecomes(db: Db, status: string): Promise<Record<string, unknown>> {
+    for (let i = 0; i < 100; i++) {
+        const snap = await snapshots(db).findOne();
+        if (snap?.status === status) {
+            return snap;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`the snapshot never became ${status}: ${JSON.stringify(await snapshots(db).findOne())}`);
 }
 
 /** The add-client waterfall's frame: `{ stepIndex, values }`. */
@@ -132,6 +159,60 @@ describe('resume of abandoned flows (TestAdapter + MongoDB stores)', () => {
         // The Resume button of the discarded offer restores nothing either.
         assert.deepStrictEqual(texts(await rig.say('Resume Maria Silva', resumeButton(offer).value)), [STALE_OFFER]);
         assert.strictEqual(waterfall(await dialogStateOf(rig))?.values?.name, undefined);
+    });
+
+    // Regression: answering the question at the offer (which says that starts fresh) left the old flow abandoned,
+    // and it was offered again the next time.
+    it('discarded: typing an answer at the offer starts fresh, and the old flow is never offered again', async () => {
+        const { rig, db } = await setup();
+        await abandonAtStep2(rig);
+        const offer = await getOffer(rig);
+        assert.match(texts(await rig.say('Ann Lee'))[0], /^What kind of client is Ann Lee\?/);
+        const snap = await snapshots(db).findOne();
+        assert.strictEqual(snap?.status, 'discarded');
+        assert.strictEqual(snap?.dialogStateJson, undefined, 'its data is dropped');
+        await rig.say('Online coaching');
+        assert.deepStrictEqual(texts(await rig.say('ann@example.com')), ['Done! Ann Lee (Online coaching) is added. Contact: ann@example.com.']);
+        assert.deepStrictEqual(texts(await rig.say('add client')), [ASK_NAME], 'no offer');
+        assert.deepStrictEqual(texts(await rig.say('Resume Maria Silva', resumeButton(offer).value)), [STALE_OFFER]);
+    });
+
+    // Regression: a Resume whose claim outlived schedulerTimeout told the user "no longer available... nothing
+    // changed", and the claim then completed anyway: the saved flow was marked resumed and its data dropped.
+    it('a Resume click whose claim answers after schedulerTimeout: the user is told nothing changed, and nothing did', async () => {
+        const { rig, db } = await setup({ schedulerTimeout: 200 });
+        await abandonAtStep2(rig);
+        const offer = await getOffer(rig);
+        const slow = delayClaims(rig);
+        const resume = resumeButton(offer);
+        assert.deepStrictEqual(texts(await rig.say(resume.title, resume.value)), [UNAVAILABLE]);
+        assert.strictEqual(waterfall(await dialogStateOf(rig))?.values?.name, undefined, 'nothing restored');
+        await statusBecomes(db, 'resumed'); // the claim itself went through; only its answer is late
+        slow.answer();
+        const snap = await statusBecomes(db, 'abandoned');
+        assert.ok(typeof snap.dialogStateJson === 'string' && snap.dialogStateJson.includes('Maria Silva'), 'the saved answers are back');
+        assert.strictEqual((await events(db).findOne())?.resumed, false);
+        assert.match(rig.errors[0]?.message ?? '', /Gave up waiting for MongoDB to claim the saved flow/);
+        rig.errors.length = 0;
+        slow.restore();
+        // The button still works, as the user was told.
+        const answer = texts(await rig.say(resume.title, resume.value));
+        assert.strictEqual(answer[0], RESUMED);
+        assert.match(answer[1], /^What kind of client is Maria Silva\?/);
+        assert.strictEqual((await snapshots(db).findOne())?.status, 'resumed');
+    });
+
+    it('a Start fresh click whose claim answers late leaves the saved flow as it was', async () => {
+        const { rig, db } = await setup({ schedulerTimeout: 200 });
+        await abandonAtStep2(rig);
+        const offer = await getOffer(rig);
+        const slow = delayClaims(rig);
+        assert.deepStrictEqual(texts(await rig.say('Start fresh', freshButton(offer).value)), [UNAVAILABLE]);
+        await statusBecomes(db, 'discarded');
+        slow.answer();
+        const snap = await statusBecomes(db, 'abandoned');
+        assert.ok(typeof snap.dialogStateJson === 'string' && snap.dialogStateJson.includes('Maria Silva'));
+        rig.errors.length = 0;
     });
 
     it('expired: past the default 24-hour window nothing is offered, and a start-up sweep marks it expired', async () => {

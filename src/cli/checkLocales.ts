@@ -1,69 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import {
+    canonicalTag,
+    checkValueTypes,
+    compareWithBase,
+    describe,
+    isObject,
+    Json,
+    JsonObject,
+    LocaleProblem,
+    LocaleProblemKind,
+    problem,
+} from '../localeRules';
+
+export type { LocaleProblem, LocaleProblemKind, LocaleProblemSeverity } from '../localeRules';
 
 /** The language every other language folder is compared with, unless `baseLanguage` says otherwise. */
 export const DEFAULT_BASE_LANGUAGE = 'en';
-
-/**
- * What kind of problem a {@link LocaleProblem} is.
- *
- * - `missingFolder`: the folder given to the checker does not exist.
- * - `missingBaseLanguage`: there is no `<dir>/en` folder (or no namespace file in it) to compare with.
- * - `badFolderName`: a language folder the plugin skips (not a language tag), reads under another name
- *   (`pt_BR` or `pt-br` is read as `pt-BR`: a warning), or reads as the same language as another folder.
- * - `missingFile` / `extraFile`: a namespace file that en has and the language lacks, or the other way round.
- * - `emptyFile`, `syntaxError`, `notAnObject`: the file cannot be used at all.
- * - `missingKey` / `extraKey`: a key en has and the language lacks, or the other way round.
- * - `missingPluralForm` / `extraPluralForm`: a plural category the language needs (per `Intl.PluralRules`) but
- *   lacks, or one it never uses.
- * - `placeholderMismatch`: the `{{name}}` and `$t(key)` names differ from en's.
- * - `notAString`: a value that is neither a string nor a nested object of keys.
- * - `typeMismatch`: en has a group of keys where the language has a text, or the other way round.
- * - `emptyValue`: an empty translation of a non-empty en text (i18next would send an empty message).
- */
-export type LocaleProblemKind =
-    | 'missingFolder'
-    | 'missingBaseLanguage'
-    | 'badFolderName'
-    | 'missingFile'
-    | 'extraFile'
-    | 'emptyFile'
-    | 'syntaxError'
-    | 'notAnObject'
-    | 'missingKey'
-    | 'extraKey'
-    | 'missingPluralForm'
-    | 'extraPluralForm'
-    | 'placeholderMismatch'
-    | 'notAString'
-    | 'typeMismatch'
-    | 'emptyValue';
-
-/**
- * `error`: a user would see wrong, missing or English text. `warning`: harmless at run time but a sign the
- * files have drifted (a key or plural form nobody reads). Both make the command exit with status 1.
- */
-export type LocaleProblemSeverity = 'error' | 'warning';
-
-/** One problem found by {@link checkLocales}. */
-export interface LocaleProblem {
-    /** How bad it is; see {@link LocaleProblemSeverity}. */
-    severity: LocaleProblemSeverity;
-    /** What kind of problem it is; see {@link LocaleProblemKind}. */
-    kind: LocaleProblemKind;
-    /** The language folder name (`pt-BR`), or `''` for a problem with the folder as a whole. */
-    language: string;
-    /** The file relative to the checked folder with `/` separators (`pt-BR/inactivity.json`), or the folder. */
-    file: string;
-    /** The dotted key path (`reminder.text`), absent for problems with a whole file or folder. */
-    key?: string;
-    /** 1-based line of a JSON syntax error. */
-    line?: number;
-    /** 1-based column of a JSON syntax error. */
-    column?: number;
-    /** A sentence for a person: what is wrong and, where useful, en's text. */
-    message: string;
-}
 
 /** The result of {@link checkLocales}. */
 export interface LocaleReport {
@@ -94,15 +47,6 @@ export interface CheckLocalesOptions {
      */
     baseLanguage?: string;
 }
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-const PLURAL_CATEGORIES = ['zero', 'one', 'two', 'few', 'many', 'other'] as const;
-const PLURAL_KEY = /^(.+?)_(ordinal_)?(zero|one|two|few|many|other)$/;
-const INTERPOLATION = /\{\{(.+?)\}\}/g;
-const NESTING = /\$t\(\s*([^,)]+?)\s*[,)]/g;
-const QUOTE_LENGTH = 50;
 
 /**
  * Compares every language folder in `dir` with the base language (`en`), namespace file by namespace file.
@@ -178,7 +122,6 @@ export function checkLocales(dir: string, options: CheckLocalesOptions = {}): Lo
         if (folderProblem) {
             problems.push(folderProblem);
         }
-        const plurals = pluralCategoriesFor(language);
         const present = namespaceFiles(path.join(root, language));
         for (const ns of namespaces) {
             const file = relative(language, ns);
@@ -194,7 +137,7 @@ export function checkLocales(dir: string, options: CheckLocalesOptions = {}): Lo
             }
             const baseData = baseFiles.get(ns);
             if (baseData) {
-                compareObjects(baseData, loaded.data, { base, language, file, plurals, problems }, '');
+                problems.push(...compareWithBase(baseData, loaded.data, { base, language, file }));
             } else {
                 // en's own file is broken (already reported): the most we can do is flag non-strings here.
                 checkValueTypes(loaded.data, language, file, '', problems);
@@ -270,29 +213,6 @@ export function formatReport(report: LocaleReport): string {
     return `${lines.join('\n')}\n`;
 }
 
-interface CompareContext {
-    base: string;
-    language: string;
-    file: string;
-    plurals: PluralCategories;
-    problems: LocaleProblem[];
-}
-
-interface PluralCategories {
-    cardinal: readonly string[];
-    ordinal: readonly string[];
-}
-
-interface PluralFamily {
-    ordinal: boolean;
-    forms: Map<string, Json>;
-}
-
-interface Level {
-    plain: Map<string, Json>;
-    families: Map<string, PluralFamily>;
-}
-
 function finish(
     dir: string,
     baseLanguage: string,
@@ -316,19 +236,6 @@ function finish(
         warningCount: sorted.length - errorCount,
         ok: sorted.length === 0,
     };
-}
-
-function problem(
-    severity: LocaleProblemSeverity,
-    kind: LocaleProblemKind,
-    language: string,
-    file: string,
-    message: string,
-    key?: string
-): LocaleProblem {
-    return key === undefined
-        ? { severity, kind, language, file, message }
-        : { severity, kind, language, file, key, message };
 }
 
 function isDirectory(dir: string): boolean {
@@ -539,39 +446,6 @@ class ScanError {
     constructor(readonly index: number) {}
 }
 
-function isObject(value: Json | undefined): value is JsonObject {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: Json | undefined): string {
-    if (value === null) return 'null';
-    if (Array.isArray(value)) return 'an array';
-    if (isObject(value)) return 'a group of keys';
-    return `a ${typeof value}`;
-}
-
-function join(prefix: string, key: string): string {
-    return prefix ? `${prefix}.${key}` : key;
-}
-
-function quote(text: Json | undefined): string {
-    if (typeof text !== 'string') {
-        return describe(text);
-    }
-    const cut = text.slice(0, QUOTE_LENGTH - 3).trimEnd().replace(/[.,;:!?]+$/, '');
-    const short = text.length > QUOTE_LENGTH ? `${cut}...` : text;
-    return JSON.stringify(short);
-}
-
-/** The tag the plugin reads a folder name as (it accepts `pt_BR` and `pt-br`), or undefined when it skips it. */
-function canonicalTag(name: string): string | undefined {
-    try {
-        return Intl.getCanonicalLocales(name.trim().replace(/_/g, '-'))[0];
-    } catch {
-        return undefined;
-    }
-}
-
 function checkFolderName(language: string, readAs: Map<string, string[]>): LocaleProblem | undefined {
     const folder = `${language}/`;
     const canonical = canonicalTag(language);
@@ -591,198 +465,4 @@ function checkFolderName(language: string, readAs: Map<string, string[]>): Local
         return problem('warning', 'badFolderName', language, folder, message);
     }
     return undefined;
-}
-
-function pluralCategoriesFor(language: string): PluralCategories {
-    const tag = canonicalTag(language);
-    if (tag === undefined) {
-        return { cardinal: ['other'], ordinal: ['other'] }; // badFolderName reports it; the plugin skips it.
-    }
-    return {
-        cardinal: new Intl.PluralRules(tag).resolvedOptions().pluralCategories,
-        ordinal: new Intl.PluralRules(tag, { type: 'ordinal' }).resolvedOptions().pluralCategories,
-    };
-}
-
-/** Splits one level of keys into plain keys and plural families (`x_one`, `x_other` -> family `x`). */
-function splitLevel(object: JsonObject): Level {
-    const plain = new Map<string, Json>();
-    const families = new Map<string, PluralFamily>();
-    for (const [key, value] of Object.entries(object)) {
-        const match = isObject(value) ? null : PLURAL_KEY.exec(key);
-        if (!match) {
-            plain.set(key, value);
-            continue;
-        }
-        const ordinal = match[2] !== undefined;
-        const id = `${match[1]}${ordinal ? '_ordinal' : ''}`;
-        const family = families.get(id) ?? { ordinal, forms: new Map<string, Json>() };
-        family.forms.set(match[3], value);
-        families.set(id, family);
-    }
-    return { plain, families };
-}
-
-function compareObjects(base: JsonObject, target: JsonObject, ctx: CompareContext, prefix: string): void {
-    const baseLevel = splitLevel(base);
-    const targetLevel = splitLevel(target);
-    const { language } = ctx;
-    const add = (severity: LocaleProblemSeverity, kind: LocaleProblemKind, message: string, key: string): void => {
-        ctx.problems.push(problem(severity, kind, language, ctx.file, message, key));
-    };
-
-    for (const [key, baseValue] of baseLevel.plain) {
-        const keyPath = join(prefix, key);
-        if (!targetLevel.plain.has(key)) {
-            const what = isObject(baseValue)
-                ? `missing group of keys (${ctx.base} has ${Object.keys(baseValue).join(', ')})`
-                : `missing key (${ctx.base}: ${quote(baseValue)})`;
-            add('error', 'missingKey', what, keyPath);
-            continue;
-        }
-        const targetValue = targetLevel.plain.get(key) as Json;
-        if (isObject(baseValue)) {
-            if (isObject(targetValue)) {
-                compareObjects(baseValue, targetValue, ctx, keyPath);
-            } else {
-                const message = `${ctx.base} has a group of keys here, found ${describe(targetValue)}`;
-                add('error', 'typeMismatch', message, keyPath);
-            }
-            continue;
-        }
-        compareLeaf(baseValue, placeholders(baseValue), targetValue, ctx, keyPath);
-    }
-
-    for (const [id, baseFamily] of baseLevel.families) {
-        const name = id.replace(/_ordinal$/, '');
-        const separator = baseFamily.ordinal ? '_ordinal_' : '_';
-        const targetFamily = targetLevel.families.get(id);
-        const needed = orderCategories(baseFamily.ordinal ? ctx.plurals.ordinal : ctx.plurals.cardinal);
-        const uses = `${language} uses ${needed.join(', ')}`;
-        const baseText = baseFamily.forms.get('other') ?? [...baseFamily.forms.values()][0];
-        const allBasePlaceholders = new Set([...baseFamily.forms.values()].flatMap((v) => [...placeholders(v)]));
-        if (!targetFamily) {
-            const keys = needed.map((c) => `${name}${separator}${c}`).join(', ');
-            const message = `missing plural key: ${language} needs ${keys} (${ctx.base}: ${quote(baseText)})`;
-            add('error', 'missingKey', message, join(prefix, name));
-            continue;
-        }
-        for (const category of needed) {
-            if (!targetFamily.forms.has(category)) {
-                const message = `missing plural form "${category}": ${uses} (${ctx.base}: ${quote(baseText)})`;
-                add('error', 'missingPluralForm', message, join(prefix, `${name}${separator}${category}`));
-            }
-        }
-        for (const [category, value] of targetFamily.forms) {
-            const keyPath = join(prefix, `${name}${separator}${category}`);
-            // i18next looks up key_zero for a count of 0 in every language, so _zero is never extra.
-            const allowed = needed.includes(category) || (category === 'zero' && !baseFamily.ordinal);
-            if (!allowed) {
-                const message = `extra key: plural form "${category}" is never used (${uses})`;
-                add('warning', 'extraPluralForm', message, keyPath);
-            }
-            // A form en also has is compared with en's form; others (es _many) with everything en's forms use.
-            const baseForm = baseFamily.forms.get(category);
-            const expected = baseForm !== undefined ? placeholders(baseForm) : allBasePlaceholders;
-            // A _zero form says "no minutes" in words: leaving {{count}} out is the point of it.
-            const optional = category === 'zero' ? ['{{count}}'] : [];
-            compareLeaf(baseForm ?? baseText, expected, value, ctx, keyPath, optional);
-        }
-    }
-
-    for (const [key, value] of targetLevel.plain) {
-        if (!baseLevel.plain.has(key)) {
-            add('warning', 'extraKey', `extra key: ${ctx.base} has no such key (${quote(value)})`, join(prefix, key));
-        }
-    }
-    for (const [id, family] of targetLevel.families) {
-        if (!baseLevel.families.has(id)) {
-            const name = id.replace(/_ordinal$/, '');
-            const separator = family.ordinal ? '_ordinal_' : '_';
-            for (const [category, value] of family.forms) {
-                const keyPath = join(prefix, `${name}${separator}${category}`);
-                add('warning', 'extraKey', `extra key: ${ctx.base} has no such key (${quote(value)})`, keyPath);
-            }
-        }
-    }
-}
-
-function compareLeaf(
-    baseValue: Json,
-    expected: Set<string>,
-    targetValue: Json,
-    ctx: CompareContext,
-    keyPath: string,
-    optional: readonly string[] = []
-): void {
-    const add = (kind: LocaleProblemKind, message: string): void => {
-        ctx.problems.push(problem('error', kind, ctx.language, ctx.file, message, keyPath));
-    };
-    if (isObject(targetValue)) {
-        add('typeMismatch', `${ctx.base} has a text here, found a group of keys (${ctx.base}: ${quote(baseValue)})`);
-        return;
-    }
-    if (typeof targetValue !== 'string') {
-        add('notAString', `value is ${describe(targetValue)}; translations must be strings`);
-        return;
-    }
-    if (typeof baseValue !== 'string') {
-        return; // en's own value is reported by checkValueTypes; there is nothing to compare with.
-    }
-    if (targetValue.trim() === '' && baseValue.trim() !== '') {
-        add('emptyValue', `empty translation (${ctx.base}: ${quote(baseValue)})`);
-        return;
-    }
-    const found = placeholders(targetValue);
-    const missing = [...expected].filter((name) => !found.has(name) && !optional.includes(name));
-    const unexpected = [...found].filter((name) => !expected.has(name) && !optional.includes(name));
-    if (missing.length > 0 || unexpected.length > 0) {
-        const parts = [
-            missing.length > 0 ? `missing ${missing.join(', ')}` : '',
-            unexpected.length > 0 ? `unexpected ${unexpected.join(', ')}` : '',
-        ].filter(Boolean);
-        add('placeholderMismatch', `placeholders differ: ${parts.join('; ')} (${ctx.base}: ${quote(baseValue)})`);
-    }
-}
-
-/** Flags every value that is neither a string nor a nested object of keys. */
-function checkValueTypes(
-    object: JsonObject,
-    language: string,
-    file: string,
-    prefix: string,
-    problems: LocaleProblem[]
-): void {
-    for (const [key, value] of Object.entries(object)) {
-        const keyPath = join(prefix, key);
-        if (isObject(value)) {
-            checkValueTypes(value, language, file, keyPath, problems);
-        } else if (typeof value !== 'string') {
-            const message = `value is ${describe(value)}; translations must be strings`;
-            problems.push(problem('error', 'notAString', language, file, message, keyPath));
-        }
-    }
-}
-
-/**
- * The interpolation and nesting names a text uses, written as `{{name}}` and `$t(key)`.
- * `{{- name}}` (unescaped) and `{{name, format}}` both count as `{{name}}`.
- */
-function placeholders(value: Json): Set<string> {
-    const names = new Set<string>();
-    if (typeof value !== 'string') {
-        return names;
-    }
-    for (const match of value.matchAll(INTERPOLATION)) {
-        const name = match[1].replace(/^\s*-\s*/, '').split(',')[0].trim();
-        names.add(`{{${name}}}`);
-    }
-    for (const match of value.matchAll(NESTING)) {
-        names.add(`$t(${match[1].trim()})`);
-    }
-    return names;
-}
-
-function orderCategories(categories: readonly string[]): string[] {
-    return PLURAL_CATEGORIES.filter((c) => categories.includes(c));
 }

@@ -109,6 +109,19 @@ export class MongoSnapshotStore implements SnapshotStore {
     }
 
     /** @inheritdoc */
+    async release(snapshot: FlowSnapshot, from: 'resumed' | 'discarded'): Promise<boolean> {
+        requireString('id', snapshot.id);
+        if (from !== 'resumed' && from !== 'discarded') {
+            throw new TypeError(`MongoSnapshotStore.release: 'from' must be 'resumed' or 'discarded', got ${JSON.stringify(from)}.`);
+        }
+        const result = await this.collection.updateOne(
+            { snapshotId: snapshot.id, status: from },
+            { $set: { status: 'abandoned', updatedAt: snapshot.updatedAt, dialogStateJson: snapshot.dialogStateJson } }
+        );
+        return result.modifiedCount === 1;
+    }
+
+    /** @inheritdoc */
     async expire(now: number): Promise<number> {
         const result = await this.collection.updateMany(
             { status: 'abandoned', expiresAt: { $lte: now } },
@@ -175,6 +188,9 @@ function toDocument(s: FlowSnapshot): SnapshotDocument {
     if (s.stepName !== undefined) {
         doc.stepName = s.stepName;
     }
+    if (s.flowStartedAt !== undefined) {
+        doc.flowStartedAt = s.flowStartedAt;
+    }
     return doc;
 }
 
@@ -204,6 +220,9 @@ function fromDocument(d: SnapshotDocument): FlowSnapshot {
     }
     if (d.stepName != null) {
         s.stepName = d.stepName;
+    }
+    if (d.flowStartedAt != null) {
+        s.flowStartedAt = d.flowStartedAt;
     }
     return s;
 }

@@ -45,7 +45,13 @@ export interface FlowSnapshot {
     status: SnapshotStatus;
     /** When it was saved (epoch ms). */
     createdAt: number;
-    /** When it can no longer be resumed (epoch ms). */
+    /**
+     * When the flow first began (epoch ms), across Start over: a resumed flow keeps it, so `maxDuration` is not
+     * restarted by resuming. Absent in snapshots saved by versions before it existed; such a flow counts from its
+     * resume.
+     */
+    flowStartedAt?: number;
+    /** When it can no longer be resumed (epoch ms): the end of the resume window, or of `maxDuration` if sooner. */
     expiresAt: number;
     /** When its status last changed (epoch ms). */
     updatedAt: number;
@@ -67,6 +73,16 @@ export interface SnapshotStore {
      * @returns The snapshot as it was before the change, or `undefined` when nothing matched.
      */
     claim(id: string, scope: SnapshotScope, to: 'resumed' | 'discarded', now: number): Promise<FlowSnapshot | undefined>;
+    /**
+     * Undoes a claim whose answer came too late to be used (the turn had gone on and told the user nothing
+     * changed): puts the snapshot back to `abandoned` with its dialog state, if it still has the status the claim
+     * gave it.
+     *
+     * @param snapshot The snapshot as {@link SnapshotStore.claim} returned it (as it was before the claim).
+     * @param from The status the claim gave it.
+     * @returns True when it was put back.
+     */
+    release(snapshot: FlowSnapshot, from: 'resumed' | 'discarded'): Promise<boolean>;
     /** Marks abandoned snapshots past their window `expired` and drops their dialog state. Returns how many. */
     expire(now: number): Promise<number>;
 }

@@ -66,6 +66,18 @@ describe('MongoSnapshotStore', function () {
         assert.deepStrictEqual(found, newest);
     });
 
+    it("keeps the flow's first start, and still reads snapshots saved without it", async function () {
+        const withStart = snapshot({ flowStartedAt: NOW - 2 * HOUR });
+        await store.save(withStart);
+        assert.deepStrictEqual(await store.findResumable(ALICE, 'orderPizza', NOW), withStart);
+        assert.strictEqual((await store.claim(withStart.id, ALICE, 'resumed', NOW))?.flowStartedAt, NOW - 2 * HOUR);
+        const legacy = snapshot();
+        await store.save(legacy);
+        const found = await store.findResumable(ALICE, 'orderPizza', NOW);
+        assert.deepStrictEqual(found, legacy);
+        assert.ok(found && !('flowStartedAt' in found));
+    });
+
     it('stores the id as snapshotId and a purgeAt Date a week after expiry for the TTL index', async function () {
         const s = snapshot();
         await store.save(s);
@@ -184,6 +196,28 @@ describe('MongoSnapshotStore', function () {
                 TypeError
             );
             assert.strictEqual((await store.collection.findOne({ snapshotId: s.id }))?.status, 'abandoned');
+        });
+    });
+
+    describe('release', function () {
+        it('puts a late claim back: abandoned again, with its dialog state, and claimable once more', async function () {
+            const s = snapshot();
+            await store.save(s);
+            const claimed = await store.claim(s.id, ALICE, 'resumed', NOW);
+            assert.ok(claimed);
+            assert.strictEqual(await store.release(claimed, 'resumed'), true);
+            assert.deepStrictEqual(await store.findResumable(ALICE, 'orderPizza', NOW), s);
+            assert.strictEqual(await store.release(claimed, 'resumed'), false, 'a second release changes nothing');
+            assert.ok(await store.claim(s.id, ALICE, 'discarded', NOW + 1));
+        });
+
+        it('leaves a snapshot alone whose status is not the one the claim gave', async function () {
+            const s = snapshot();
+            await store.save(s);
+            const claimed = await store.claim(s.id, ALICE, 'discarded', NOW);
+            assert.ok(claimed);
+            assert.strictEqual(await store.release(claimed, 'resumed'), false);
+            assert.strictEqual((await store.collection.findOne({ snapshotId: s.id }))?.status, 'discarded');
         });
     });
 

@@ -1,0 +1,22 @@
+import assert from 'assert';
+import { readSampleConfig } from '../../samples/sampleConfig';
+import { toMilliseconds } from '../../src';
+
+describe("the sample's environment settings", () => {
+    // Regression: digits alone became the string "N ms", the form the plugin now refuses without a unit; they
+    // are passed on as a number of milliseconds, which the plugin takes as such.
+    it('reads digits alone as milliseconds, and passes durations with a unit on as written', () => {
+        const config = readSampleConfig({ INACTIVITY_REMINDER_AFTER: '2000', INACTIVITY_CLOSE_AFTER: ' 10 Seconds ', INACTIVITY_RESUME_WINDOW: '0' });
+        assert.strictEqual(config.reminderAfter, 2000);
+        assert.strictEqual(config.closeAfter, '10 Seconds');
+        assert.strictEqual(config.resumeWindow, 0, '0 turns resuming off, as the option does');
+        assert.strictEqual(toMilliseconds(config.reminderAfter, 'INACTIVITY_REMINDER_AFTER'), 2000);
+        assert.strictEqual(toMilliseconds(config.closeAfter, 'INACTIVITY_CLOSE_AFTER'), 10_000);
+    });
+
+    it('leaves unset and blank durations to the plugin defaults', () => {
+        const config = readSampleConfig({ INACTIVITY_REMINDER_AFTER: '  ' });
+        assert.strictEqual(config.reminderAfter, undefined);
+        assert.strictEqual(config.closeAfter, undefined);
+    });
+});
