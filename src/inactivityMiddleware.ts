@@ -278,6 +278,8 @@ export class InactivityMiddleware implements Middleware {
             stagesDone: [],
             // The user is back: whatever a timer was delivering (or retrying) is settled.
             delivery: undefined,
+            // Until this turn's reply is stored, a timer must not count the silence from the message's arrival.
+            replyingSince: now,
         };
         const payload = readPayload(context.activity);
         const turn: Turn = { state, payload, pendingBefore: previous?.pending };
@@ -339,6 +341,7 @@ export class InactivityMiddleware implements Middleware {
         const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
         // Silence counts from the end of the bot's answer: a slow turn does not shorten the user's time to reply.
         state.lastUserActivityAt = now;
+        state.replyingSince = undefined;
         let began = false;
         if (!info) {
             state.flow = undefined;
@@ -412,7 +415,8 @@ export class InactivityMiddleware implements Middleware {
         if (previous.delivery?.status === 'retry') {
             return true;
         }
-        return previous.flow !== undefined && previous.armedFor !== undefined && now >= previous.armedFor - TURN_GUARD_MS - EARLY_TOLERANCE_MS;
+        // Not known to be armed (an arm failed or waits for the end of an outage): a timer may still come due.
+        return previous.flow !== undefined && (previous.armedFor === undefined || now >= previous.armedFor - TURN_GUARD_MS - EARLY_TOLERANCE_MS);
     }
 
     /**
@@ -424,7 +428,7 @@ export class InactivityMiddleware implements Middleware {
         const svc = this.svc;
         try {
             const record = await loadRecord(svc.conversationState, context, false);
-            await svc.state.set(context, { ...previous, lastUserActivityAt: now, stagesDone: [], delivery: undefined });
+            await svc.state.set(context, { ...previous, lastUserActivityAt: now, replyingSince: now, stagesDone: [], delivery: undefined });
             if (await svc.budget(claimRecord(svc.conversationState, context, record), 'store that the user spoke')) {
                 return previous;
             }

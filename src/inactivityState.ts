@@ -99,6 +99,11 @@ export interface InactivityState {
     invalid?: { prompt: string; count: number };
     /** The stage a timer's turn claimed and is delivering, until the user writes again. */
     delivery?: DeliveryClaim;
+    /**
+     * Set while a user turn is being answered (epoch ms of its message): a timer firing then does not count the
+     * silence from the message's arrival, however slow the bot's reply. Cleared when the reply is stored.
+     */
+    replyingSince?: number;
 }
 
 /**

@@ -40,6 +40,12 @@ interface Outcome {
     undecided?: boolean;
 }
 
+/**
+ * A user turn still marked as being answered after this long is taken to have died without storing its reply:
+ * the silence then counts from its message.
+ */
+const MAX_REPLY_MS = 2 * 60_000;
+
 /** After the last retry of a timer that could not even read its state, it tries again this much later. */
 const UNDECIDED_RETRY_MS = 10 * 60_000;
 
@@ -125,7 +131,12 @@ async function onDue(svc: Services, context: TurnContext, timer: DueTimer, repor
         return {};
     }
     const policy = resolvePolicy(svc.settings.policy, info, svc.settings.flows);
-    const due = dueStage(state, policy, svc.now());
+    const now = svc.now();
+    if (state.replyingSince !== undefined && now - state.replyingSince < MAX_REPLY_MS) {
+        // The bot is still answering the user's last message: the silence has not begun. Come back a stage later.
+        return { next: nextDue({ ...state, lastUserActivityAt: now }, policy) };
+    }
+    const due = dueStage(state, policy, now);
     if (!due) {
         return { next: nextDue(state, policy) };
     }

@@ -144,6 +144,30 @@ describe('Timer turns claim before they speak', () => {
         assert.strictEqual(rig.scheduler.only().dueAt.getTime(), ended + 5 * 60_000, 'five minutes from the end of the reply');
     });
 
+    it('a timer firing while the bot is still answering the user (a slow turn) sends nothing and keeps the flow', async () => {
+        const rig = await createRig({ remind: false, closeAfter: '1 minute' });
+        await rig.say('add client');
+        await rig.say('John Doe');
+        const timer = rig.scheduler.only();
+        rig.clock.now = timer.dueAt.getTime() - 10;
+        let fired: Array<Partial<Activity>> | undefined;
+        rig.adapter.sendHook = async (activities) => {
+            if (!fired && texts(activities as Array<Partial<Activity>>).some((t) => /reach/.test(t))) {
+                // The bot's reply takes 90 s to go out (longer than closeAfter); another instance fires the timer meanwhile.
+                rig.clock.now += 90_000;
+                rig.scheduler.armed.set(timer.data.key, timer);
+                const before = rig.adapter.activeQueue.length;
+                await rig.scheduler.fire(timer.data.key);
+                fired = rig.adapter.activeQueue.slice(before);
+            }
+        };
+        const answer = await rig.say('Personal training');
+        rig.adapter.sendHook = undefined;
+        assert.match(texts(answer).join(' '), /reach/);
+        assert.deepStrictEqual(goodbyes(fired ?? []), [], 'no close while the reply was on its way');
+        assert.match(texts(await rig.say('ann@example.com')).join(' '), /John Doe/, 'the flow went on');
+    });
+
     it('cancels the timer when the flow completes', async () => {
         const rig = await createRig();
         await rig.say('add client');

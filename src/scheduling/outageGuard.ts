@@ -81,6 +81,11 @@ export class OutageGuard {
         } catch (err) {
             if (isOutage(err)) {
                 this.begin(err as Error);
+                // A call that answers after all shows MongoDB is back, sooner than the next probe would.
+                work.then(
+                    () => void this.recover(),
+                    () => undefined
+                );
                 throw new OutageSkipError((err as Error).message, { cause: err });
             }
             throw err;
@@ -165,27 +170,36 @@ export class OutageGuard {
             const first = this.pending.values().next().value as { data: TimerData; dueAt: Date } | undefined;
             const probe = scheduler.ping ? scheduler.ping() : first ? scheduler.arm(first.data, first.dueAt) : Promise.resolve();
             await withTimeout(probe, this.options.timeout);
-            const downFor = Date.now() - (this.since as number);
-            this.since = undefined;
-            clearInterval(this.probe);
-            this.probe = undefined;
-            const waiting = [...this.pending.values()];
-            let armed = 0;
-            for (const { data, dueAt } of waiting) {
-                try {
-                    await this.call(scheduler.arm(data, dueAt), 'arm the timer');
-                    this.pending.delete(data.key);
-                    armed++;
-                } catch {
-                    break;
-                }
-            }
-            debug('outage over after %d ms: %d timers armed, %d calls skipped', downFor, armed, this.skipped);
         } catch (err) {
             debug('still down: %s', (err as Error).message);
+            return;
         } finally {
             this.probing = false;
         }
+        await this.recover();
+    }
+
+    /** MongoDB answers again: the outage ends and the timers kept in memory are armed. */
+    private async recover(): Promise<void> {
+        const scheduler = this.options.scheduler();
+        if (!this.isDown || !scheduler) {
+            return;
+        }
+        const downFor = Date.now() - (this.since as number);
+        this.since = undefined;
+        clearInterval(this.probe);
+        this.probe = undefined;
+        let armed = 0;
+        for (const { data, dueAt } of [...this.pending.values()]) {
+            try {
+                await this.call(scheduler.arm(data, dueAt), 'arm the timer');
+                this.pending.delete(data.key);
+                armed++;
+            } catch {
+                break;
+            }
+        }
+        debug('outage over after %d ms: %d timers armed, %d calls skipped', downFor, armed, this.skipped);
     }
 }
 
