@@ -15,6 +15,8 @@ export { STATE_PROPERTY, STATE_VERSION } from './inactivityState';
 export type { InactivityState } from './inactivityState';
 export { AgendaScheduler, TIMER_JOB_NAME, DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS } from './scheduling/agendaScheduler';
 export type { AgendaSchedulerOptions } from './scheduling/agendaScheduler';
+export { MemoryScheduler, MEMORY_SCHEDULER_WARNING_CODE } from './scheduling/memoryScheduler';
+export type { MemorySchedulerOptions } from './scheduling/memoryScheduler';
 export { TIMER_DATA_VERSION } from './scheduling/timerScheduler';
 export type { DueTimer, DueTimerHandler, TimerData, TimerScheduler } from './scheduling/timerScheduler';
 export { MongoSnapshotStore } from './snapshots/mongoSnapshotStore';
