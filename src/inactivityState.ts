@@ -1,6 +1,6 @@
 import type { ConversationReference, TurnContext } from 'botbuilder';
 
-/** Version of {@link InactivityState}; bump it and upgrade old records in {@link readState} when the shape changes. */
+/** Version of {@link InactivityState}; bump it and upgrade old records (in `readState`) when the shape changes. */
 export const STATE_VERSION = 1;
 
 /** The property of the bot's conversation state the plugin owns. */
@@ -63,7 +63,12 @@ export interface InactivityState {
     /** Recent messages for a handoff transcript. */
     transcript: TranscriptLine[];
     /** Invalid answers in a row to the prompt waiting now (progressive re-prompts). */
-    invalid?: { prompt: string; count: number };
+    invalid?: {
+        /** The prompt's identity (its dialog id and place on the stack). */
+        prompt: string;
+        /** Invalid answers so far. */
+        count: number;
+    };
 }
 
 /**

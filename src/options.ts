@@ -3,7 +3,7 @@ import type { Dialog, DialogState } from 'botbuilder-dialogs';
 import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
 import type { Duration } from './duration';
 import type { MongoSource } from './mongoConnection';
-import type { FinalAction, FlowDefinition, InactivityPolicy } from './policy';
+import type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } from './policy';
 import type { TimerScheduler } from './scheduling/timerScheduler';
 
 /** The part of a bot adapter the plugin needs to write to a conversation later (CloudAdapter has it). */
@@ -75,34 +75,60 @@ export interface InactivityOptions extends InactivityPolicy {
 
 /** The settings every flow starts from; merged from {@link DEFAULTS} and the options. Durations in ms. */
 export interface ResolvedPolicy {
+    /** Whether the flow or step is watched. */
     enabled: boolean;
+    /** Whether a reminder goes out before the final action. */
     remind: boolean;
+    /** Idle time before the reminder (ms). */
     reminderAfter: number;
+    /** Idle time before the final action (ms). */
     closeAfter: number;
+    /** What happens after `closeAfter`. */
     finalAction: FinalAction;
+    /** The dialog begun by the final action `'dialog'`. */
     fallbackDialog?: string;
+    /** How long a closed flow can be resumed (ms); 0 = never. */
     resumeWindow: number;
+    /** Invalid answers to one prompt before the final action; 0 = off. */
     maxInvalidAttempts: number;
+    /** Cap on a whole flow's duration (ms), or `null` for none. */
     maxDuration: number | null;
-    messages: { reminder?: string; close?: string; handoff?: string; hint?: string };
+    /** Locale keys replacing the default texts. */
+    messages: PolicyMessages;
 }
 
 /** The plugin's defaults: the single source for code, README and manifest.json (a test keeps them equal). */
 export const DEFAULTS = {
+    /** {@link InactivityPolicy.enabled} */
     enabled: true,
+    /** {@link InactivityPolicy.remind} */
     remind: true,
+    /** {@link InactivityPolicy.reminderAfter} */
     reminderAfter: '5 minutes',
+    /** {@link InactivityPolicy.closeAfter} */
     closeAfter: '15 minutes',
+    /** {@link InactivityPolicy.finalAction} */
     finalAction: 'close',
+    /** {@link InactivityPolicy.resumeWindow} */
     resumeWindow: '24 hours',
+    /** {@link InactivityPolicy.maxInvalidAttempts} */
     maxInvalidAttempts: 3,
+    /** {@link InactivityPolicy.maxDuration} */
     maxDuration: null,
+    /** {@link InactivityOptions.botAppId} */
     botAppId: '',
+    /** {@link InactivityOptions.flows} */
     flows: {},
+    /** {@link InactivityOptions.defaultLocale} */
     defaultLocale: 'en',
+    /** {@link InactivityOptions.processEvery} (ms) */
     processEvery: 500,
+    /** {@link InactivityOptions.schedulerTimeout} */
     schedulerTimeout: '2 seconds',
+    /** {@link InactivityOptions.transcriptSize} */
     transcriptSize: 10,
+    /** {@link InactivityOptions.endOfConversation} */
     endOfConversation: true,
+    /** {@link InactivityOptions.collectionPrefix} */
     collectionPrefix: 'inactivity',
 } as const;

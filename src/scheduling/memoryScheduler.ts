@@ -21,6 +21,14 @@ export interface MemorySchedulerOptions {
     warn?: boolean;
 }
 
+/** A conversation's timer as an in-memory scheduler lists it. */
+export interface ArmedTimer {
+    /** The conversation: `<channelId>/<conversationId>`. */
+    key: string;
+    /** When it fires. */
+    dueAt: Date;
+}
+
 /** One armed timer. */
 interface Armed {
     data: TimerData;
@@ -74,7 +82,7 @@ export class MemoryScheduler implements TimerScheduler {
     constructor(private readonly options: MemorySchedulerOptions = {}) {}
 
     /** The timers armed now, soonest first: what a test or a status page may want to see. */
-    get timers(): Array<{ key: string; dueAt: Date }> {
+    get timers(): ArmedTimer[] {
         return [...this.armed.entries()].map(([key, a]) => ({ key, dueAt: a.dueAt })).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
     }
 

@@ -2,7 +2,7 @@
  * Helpers to unit-test a bot that uses botbuilder-inactivity, on botbuilder's `TestAdapter`:
  * `require('botbuilder-inactivity/testing')` or `import ... from 'botbuilder-inactivity/testing'`.
  *
- * @packageDocumentation
+ * @module botbuilder-inactivity/testing
  */
 export { TestScheduler } from './testScheduler';
 export type { TestSchedulerOptions } from './testScheduler';
@@ -10,3 +10,4 @@ export { InactivityTestAdapter } from './inactivityTestAdapter';
 export { click, clickContinue, clickResume, clickStartFresh, clickStartOver, findButton } from './buttons';
 export type { FoundButton } from './buttons';
 export type { ButtonAction } from '../buttonPayload';
+export type { ArmedTimer } from '../scheduling/memoryScheduler';

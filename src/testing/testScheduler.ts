@@ -1,4 +1,5 @@
 import { Duration, toMilliseconds } from '../duration';
+import type { ArmedTimer } from '../scheduling/memoryScheduler';
 import type { DueTimer, DueTimerHandler, TimerData, TimerScheduler } from '../scheduling/timerScheduler';
 
 /** Options of {@link TestScheduler}. */
@@ -63,7 +64,7 @@ export class TestScheduler implements TimerScheduler {
     }
 
     /** The conversation timers armed now, soonest first: `key` is `<channelId>/<conversationId>`. */
-    get timers(): Array<{ key: string; dueAt: Date }> {
+    get timers(): ArmedTimer[] {
         return this.sorted()
             .filter((w) => w.kind === 'timer')
             .map((w) => ({ key: w.key, dueAt: new Date(w.dueAt) }));
