@@ -122,7 +122,7 @@ describe('botbuilder-inactivity/testing', () => {
             await scheduler.advance('4 minutes');
             await adapter.assertNoReply();
             await scheduler.advance('1 minute');
-            await adapter.assertReply(startsWith('Still there?')).assertNoReply();
+            await adapter.assertReply(startsWith('Still there?')).assertNoReply('one reminder only', 10);
             await clickContinue(adapter).assertReply("Great, let's pick up where we left off.").assertReply('How old are you, Ada?');
             await adapter.send('36').assertReply('Thanks!');
             // The flow ended: a timer still armed from before finds nothing to do.
