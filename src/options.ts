@@ -36,7 +36,12 @@ export interface InactivityOptions extends InactivityPolicy {
     mongo?: MongoSource;
     /** A running Agenda instance to put timers on instead of the plugin's own (its `processEvery` then applies). */
     agenda?: Agenda;
-    /** Any other scheduler implementing the port (tests use an in-memory one). Takes precedence over `mongo`/`agenda`. */
+    /**
+     * A scheduler of your choice: `new MemoryScheduler()` for a first look without MongoDB (not durable),
+     * `TestScheduler` from `botbuilder-inactivity/testing` in unit tests, or your own implementation of
+     * {@link TimerScheduler}. Takes precedence over `mongo` / `agenda` for timers (`mongo` still keeps saved flows
+     * and abandonment records).
+     */
     scheduler?: TimerScheduler;
     /** The bot's app id for proactive messages. Default `''`, as the Emulator and credential-less bots need. */
     botAppId?: string;
