@@ -65,7 +65,7 @@ export function validateOptions(options: InactivityOptions): void {
     }
     if (!options.scheduler && !options.mongo && !options.agenda) {
         throw new InactivityConfigError(
-            "Give one of options.mongo (a MongoDB connection string, MongoClient or Db), options.agenda or options.scheduler: timers must be durable."
+            "Give one of options.mongo (a MongoDB connection string, MongoClient or Db), options.agenda or options.scheduler: timers must be durable. For a first look without MongoDB, `scheduler: new MemoryScheduler()` keeps them in memory (lost on restart)."
         );
     }
     checkPolicy(options, 'options');

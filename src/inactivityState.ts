@@ -1,7 +1,7 @@
 import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
 import type { AbandonmentEvent } from './analytics/abandonmentLog';
 
-/** Version of {@link InactivityState}; bump it and upgrade old records in {@link readState} when the shape changes. */
+/** Version of {@link InactivityState}; bump it and upgrade old records (in `readState`) when the shape changes. */
 export const STATE_VERSION = 1;
 
 /** The property of the bot's conversation state the plugin owns. */
@@ -96,7 +96,12 @@ export interface InactivityState {
     /** Recent messages for a handoff transcript. */
     transcript: TranscriptLine[];
     /** Invalid answers in a row to the prompt waiting now (progressive re-prompts). */
-    invalid?: { prompt: string; count: number };
+    invalid?: {
+        /** The prompt's identity (its dialog id and place on the stack). */
+        prompt: string;
+        /** Invalid answers so far. */
+        count: number;
+    };
     /** The stage a timer's turn claimed and is delivering, until the user writes again. */
     delivery?: DeliveryClaim;
     /**

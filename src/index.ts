@@ -1,3 +1,10 @@
+/**
+ * Inactivity and abandonment handling for Bot Framework SDK v4 bots: `require('botbuilder-inactivity')` or
+ * `import { InactivityMiddleware } from 'botbuilder-inactivity'`. Start with {@link InactivityMiddleware} and
+ * its {@link InactivityOptions}.
+ *
+ * @module botbuilder-inactivity
+ */
 export { InactivityMiddleware } from './inactivityMiddleware';
 export { DEFAULTS } from './options';
 export type { InactivityOptions, ProactiveAdapter, ResolvedPolicy } from './options';
@@ -8,19 +15,24 @@ export { InactivityConfigError, InactivityDeliveryError, InactivitySchedulerErro
 export { loadPolicyFile } from './config';
 export type { PolicyFile } from './config';
 export { Localizer, normalizeLocale, NAMESPACE } from './localization';
+export type { LocalizerOptions } from './localization';
 export { TelemetryEvents } from './telemetry';
 export { PAYLOAD_KEY } from './buttonPayload';
 export type { ButtonAction, ButtonPayload } from './buttonPayload';
 export { STATE_PROPERTY, STATE_VERSION } from './inactivityState';
-export type { InactivityState } from './inactivityState';
+export type { DeliveryClaim, FlowProgress, InactivityState, PendingButtons, TranscriptLine } from './inactivityState';
 export { AgendaScheduler, TIMER_JOB_NAME, DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, DEFAULT_TIMER_RETRY } from './scheduling/agendaScheduler';
 export type { AgendaSchedulerOptions, TimerRetryPolicy } from './scheduling/agendaScheduler';
+export { MemoryScheduler, MEMORY_SCHEDULER_WARNING_CODE } from './scheduling/memoryScheduler';
+export type { ArmedTimer, MemorySchedulerOptions } from './scheduling/memoryScheduler';
 export { TIMER_DATA_VERSION } from './scheduling/timerScheduler';
 export type { DueTimer, DueTimerHandler, TimerData, TimerScheduler } from './scheduling/timerScheduler';
 export { MongoSnapshotStore } from './snapshots/mongoSnapshotStore';
+export type { MongoSnapshotStoreOptions, SnapshotDocument } from './snapshots/mongoSnapshotStore';
+export { SNAPSHOT_VERSION } from './snapshots/snapshotStore';
 export type { FlowSnapshot, SnapshotScope, SnapshotStatus, SnapshotStore } from './snapshots/snapshotStore';
 export { MongoAbandonmentLog, dropOffCounts } from './analytics/mongoAbandonmentLog';
-export type { DropOffCount, DropOffQuery } from './analytics/mongoAbandonmentLog';
+export type { AbandonmentDocument, DropOffCount, DropOffQuery, MongoAbandonmentLogOptions } from './analytics/mongoAbandonmentLog';
 export type { AbandonmentEvent, AbandonmentLog, AbandonReason } from './analytics/abandonmentLog';
 export type { MongoSource } from './mongoConnection';
 export { MongoStorage, DEFAULT_STATE_COLLECTION } from './storage/mongoStorage';

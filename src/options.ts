@@ -3,7 +3,7 @@ import type { Dialog, DialogState } from 'botbuilder-dialogs';
 import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
 import type { Duration } from './duration';
 import type { MongoSource } from './mongoConnection';
-import type { FinalAction, FlowDefinition, InactivityPolicy } from './policy';
+import type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } from './policy';
 import type { TimerScheduler } from './scheduling/timerScheduler';
 
 /** The part of a bot adapter the plugin needs to write to a conversation later (CloudAdapter has it). */
@@ -36,7 +36,12 @@ export interface InactivityOptions extends InactivityPolicy {
     mongo?: MongoSource;
     /** A running Agenda instance to put timers on instead of the plugin's own (its `processEvery` then applies). */
     agenda?: Agenda;
-    /** Any other scheduler implementing the port (tests use an in-memory one). Takes precedence over `mongo`/`agenda`. */
+    /**
+     * A scheduler of your choice: `new MemoryScheduler()` for a first look without MongoDB (not durable),
+     * `TestScheduler` from `botbuilder-inactivity/testing` in unit tests, or your own implementation of
+     * {@link TimerScheduler}. Takes precedence over `mongo` / `agenda` for timers (`mongo` still keeps saved flows
+     * and abandonment records).
+     */
     scheduler?: TimerScheduler;
     /** The bot's app id for proactive messages. Default `''`, as the Emulator and credential-less bots need. */
     botAppId?: string;
@@ -86,36 +91,64 @@ export interface InactivityOptions extends InactivityPolicy {
 
 /** The settings every flow starts from; merged from {@link DEFAULTS} and the options. Durations in ms. */
 export interface ResolvedPolicy {
+    /** Whether the flow or step is watched. */
     enabled: boolean;
+    /** Whether a reminder goes out before the final action. */
     remind: boolean;
+    /** Idle time before the reminder (ms). */
     reminderAfter: number;
+    /** Idle time before the final action (ms). */
     closeAfter: number;
+    /** What happens after `closeAfter`. */
     finalAction: FinalAction;
+    /** The dialog begun by the final action `'dialog'`. */
     fallbackDialog?: string;
+    /** How long a closed flow can be resumed (ms); 0 = never. */
     resumeWindow: number;
+    /** Invalid answers to one prompt before the final action; 0 = off. */
     maxInvalidAttempts: number;
+    /** Cap on a whole flow's duration (ms), or `null` for none. */
     maxDuration: number | null;
-    messages: { reminder?: string; close?: string; handoff?: string; hint?: string };
+    /** Locale keys replacing the default texts. */
+    messages: PolicyMessages;
 }
 
 /** The plugin's defaults: the single source for code, README and manifest.json (a test keeps them equal). */
 export const DEFAULTS = {
+    /** {@link InactivityPolicy.enabled} */
     enabled: true,
+    /** {@link InactivityPolicy.remind} */
     remind: true,
+    /** {@link InactivityPolicy.reminderAfter} */
     reminderAfter: '5 minutes',
+    /** {@link InactivityPolicy.closeAfter} */
     closeAfter: '15 minutes',
+    /** {@link InactivityPolicy.finalAction} */
     finalAction: 'close',
+    /** {@link InactivityPolicy.resumeWindow} */
     resumeWindow: '24 hours',
+    /** {@link InactivityPolicy.maxInvalidAttempts} */
     maxInvalidAttempts: 3,
+    /** {@link InactivityPolicy.maxDuration} */
     maxDuration: null,
+    /** {@link InactivityOptions.botAppId} */
     botAppId: '',
+    /** {@link InactivityOptions.flows} */
     flows: {},
+    /** {@link InactivityOptions.defaultLocale} */
     defaultLocale: 'en',
+    /** {@link InactivityOptions.processEvery} (ms) */
     processEvery: 500,
+    /** {@link InactivityOptions.schedulerTimeout} */
     schedulerTimeout: '2 seconds',
+    /** {@link InactivityOptions.sendTimeout} */
     sendTimeout: '10 seconds',
+    /** {@link InactivityOptions.sendRetries} */
     sendRetries: 5,
+    /** {@link InactivityOptions.transcriptSize} */
     transcriptSize: 10,
+    /** {@link InactivityOptions.endOfConversation} */
     endOfConversation: true,
+    /** {@link InactivityOptions.collectionPrefix} */
     collectionPrefix: 'inactivity',
 } as const;

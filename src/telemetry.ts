@@ -2,16 +2,27 @@ import type { BotTelemetryClient } from 'botbuilder';
 
 /** Names of the events the plugin sends to a `BotTelemetryClient` (also listed in manifest.json). */
 export const TelemetryEvents = {
+    /** A reminder with Continue / Start over was sent. */
     reminderSent: 'InactivityReminderSent',
+    /** A flow was closed (final action `close`, for silence, `maxDuration` or invalid answers). */
     closed: 'InactivityClosed',
+    /** A flow was handed off to a person (final action `handoff`). */
     handedOff: 'InactivityHandedOff',
+    /** The fallback dialog was begun (final action `dialog`). */
     fallbackStarted: 'InactivityFallbackStarted',
+    /** The user clicked Continue. */
     continued: 'InactivityContinued',
+    /** The user clicked Start over. */
     startedOver: 'InactivityStartedOver',
+    /** A "Welcome back" offer to resume a saved flow was sent. */
     resumeOffered: 'InactivityResumeOffered',
+    /** The user resumed a saved flow. */
     resumed: 'InactivityResumed',
+    /** The user chose Start fresh on a resume offer. */
     startedFresh: 'InactivityStartedFresh',
+    /** Reserved for invalid answers escalating to a step's final action; not sent yet (the final action's own event is). */
     repromptEscalated: 'InactivityRepromptEscalated',
+    /** A flow was abandoned (every close, handoff or fallback), with the fields of the abandonment event. */
     flowAbandoned: 'InactivityFlowAbandoned',
     sendFailed: 'InactivitySendFailed',
 } as const;

@@ -10,6 +10,7 @@ import ts from 'typescript';
 const ROOT = join(__dirname, '..', '..');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const ESM_ENTRY = join(ROOT, 'dist', 'esm', 'index.mjs');
+const ESM_TESTING_ENTRY = join(ROOT, 'dist', 'esm', 'testing.mjs');
 
 /** Runs `node <args>` from the package root, where Node resolves the package's own name through "exports". */
 function node(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -26,6 +27,7 @@ function childJson(run: { status: number | null; stdout: string; stderr: string 
 function assertBuilt(): void {
     assert.ok(existsSync(join(ROOT, 'dist', 'src', 'index.js')), 'dist/src/index.js is missing: run `npm run build`');
     assert.ok(existsSync(ESM_ENTRY), 'dist/esm/index.mjs is missing: run `npm run build` (tsc alone does not write it)');
+    assert.ok(existsSync(ESM_TESTING_ENTRY), 'dist/esm/testing.mjs is missing: run `npm run build` (tsc alone does not write it)');
 }
 
 describe('the published package', function () {
@@ -66,6 +68,35 @@ describe('the published package', function () {
         assert.deepStrictEqual(out.esm, out.cjs, 'dist/esm/index.mjs re-exports every name (a stale one means: run `npm run build`)');
     });
 
+    it("'botbuilder-inactivity/testing' gives the test helpers to require() and import, one instance for both", () => {
+        const out = childJson(
+            node([
+                '--input-type=module',
+                '-e',
+                [
+                    "import { TestScheduler, InactivityTestAdapter, clickContinue } from 'botbuilder-inactivity/testing';",
+                    "import * as all from 'botbuilder-inactivity/testing';",
+                    "import { createRequire } from 'module';",
+                    "const cjs = createRequire(process.cwd() + '/')('botbuilder-inactivity/testing');",
+                    'console.log(JSON.stringify({ scheduler: typeof TestScheduler, adapter: typeof InactivityTestAdapter, click: typeof clickContinue, same: TestScheduler === cjs.TestScheduler,',
+                    "  esm: Object.keys(all).filter((k) => k !== 'default').sort(), cjs: Object.keys(cjs).filter((k) => k !== '__esModule').sort() }));",
+                ].join('\n'),
+            ])
+        );
+        assert.strictEqual(out.scheduler, 'function');
+        assert.strictEqual(out.adapter, 'function');
+        assert.strictEqual(out.click, 'function');
+        assert.strictEqual(out.same, true);
+        assert.deepStrictEqual(out.esm, out.cjs, 'dist/esm/testing.mjs re-exports every name');
+    });
+
+    it('loads neither the test helpers nor mocha or sinon from the main entry', () => {
+        const out = childJson(
+            node(['-e', "require('botbuilder-inactivity'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /[\\/](testing|mocha|sinon)[\\/]/.test(f))))"])
+        );
+        assert.deepStrictEqual(out, []);
+    });
+
     describe('for a TypeScript consumer', () => {
         let dir: string;
         before(() => {
@@ -81,6 +112,8 @@ describe('the published package', function () {
             const source = [
                 "import { InactivityMiddleware, DEFAULTS, InactivityConfigError, toMilliseconds } from 'botbuilder-inactivity';",
                 "import type { InactivityOptions, FinalAction } from 'botbuilder-inactivity';",
+                "import { TestScheduler } from 'botbuilder-inactivity/testing';",
+                "export const later: Promise<number> = new TestScheduler().advance('5 minutes');",
                 "export const ms: number = toMilliseconds(DEFAULTS.reminderAfter, 'reminderAfter');",
                 "export const ok: Pick<InactivityOptions, 'finalAction' | 'closeAfter'> = { finalAction: 'handoff', closeAfter: '10 minutes' };",
                 'export type Ctor = typeof InactivityMiddleware;',
@@ -119,7 +152,7 @@ describe('the published package', function () {
         });
 
         it('ships the code, the texts, the manifest and the CLI', () => {
-            for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/esm/index.mjs', 'locales/en/inactivity.json', 'manifest.json', 'bin/botbuilder-inactivity.js', 'package.json']) {
+            for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/esm/index.mjs', 'dist/src/testing/index.js', 'dist/esm/testing.mjs', 'LICENSE', 'CHANGELOG.md', 'locales/en/inactivity.json', 'manifest.json', 'bin/botbuilder-inactivity.js', 'package.json']) {
                 assert.ok(files.includes(file), `${file} is in the tarball`);
             }
         });

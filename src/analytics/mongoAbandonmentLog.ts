@@ -14,7 +14,10 @@ export interface MongoAbandonmentLogOptions {
  * An abandonment event as stored: {@link AbandonmentEvent} with its id as `eventId` (unique index); `_id` is a
  * server-made ObjectId; absent fields are left out.
  */
-export type AbandonmentDocument = Omit<AbandonmentEvent, 'id'> & { eventId: string };
+export type AbandonmentDocument = Omit<AbandonmentEvent, 'id'> & {
+    /** The event id ({@link AbandonmentEvent.id}). */
+    eventId: string;
+};
 
 /**
  * An {@link AbandonmentLog} in a MongoDB collection, indexed for the drop-off report

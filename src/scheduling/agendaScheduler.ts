@@ -6,7 +6,10 @@ import type { Collection, Db } from 'mongodb';
 import { InactivityDeliveryError, InactivitySchedulerError } from '../errors';
 import { guardJobState, markEnded, wasMovedSinceLoaded } from './jobStateGuard';
 import { MongoHandle, MongoSource, openMongo } from '../mongoConnection';
-import { DueTimerHandler, TimerData, TimerScheduler } from './timerScheduler';
+import { DEFAULT_TIMER_RETRY, DueTimerHandler, TimerData, TimerRetryPolicy, TimerScheduler } from './timerScheduler';
+
+export { DEFAULT_TIMER_RETRY } from './timerScheduler';
+export type { TimerRetryPolicy } from './timerScheduler';
 
 const debug = createDebug('botbuilder-inactivity:scheduler');
 
@@ -33,25 +36,6 @@ const MAX_HELD_ROUNDS = 3;
 /** The default polling interval of an Agenda the plugin creates: keeps a timer within ~0.5 s of its due time. */
 export const DEFAULT_PROCESS_EVERY_MS = 500;
 
-/** How a timer whose handler threw (a send the channel refused) is retried, through Agenda's own backoff. */
-export interface TimerRetryPolicy {
-    /** Retries after the first attempt. */
-    retries: number;
-    /** The first retry's delay, ms; each next one is `factor` times longer. */
-    delay: number;
-    /** Growth per retry. */
-    factor: number;
-    /** The longest delay between two attempts, ms. */
-    maxDelay: number;
-    /** Randomness (0-1) so that timers failing together do not retry together. */
-    jitter: number;
-}
-
-/**
- * Default retries: 5 after the first attempt, about 2, 4, 8, 16 and 32 s later (±20 %): six attempts over about
- * a minute. A 429's `Retry-After` lengthens a wait, never shortens it.
- */
-export const DEFAULT_TIMER_RETRY: TimerRetryPolicy = { retries: 5, delay: 2000, factor: 2, maxDelay: 60_000, jitter: 0.2 };
 
 /** Options of {@link AgendaScheduler}. */
 export interface AgendaSchedulerOptions {

@@ -58,3 +58,37 @@ export interface TimerScheduler {
      */
     repeat?(name: string, intervalMs: number, task: () => Promise<void>): Promise<void>;
 }
+
+/** How a timer whose handler threw (a send the channel refused) is retried, by the scheduler (AgendaScheduler: through Agenda's own backoff). */
+export interface TimerRetryPolicy {
+    /** Retries after the first attempt. */
+    retries: number;
+    /** The first retry's delay, ms; each next one is `factor` times longer. */
+    delay: number;
+    /** Growth per retry. */
+    factor: number;
+    /** The longest delay between two attempts, ms. */
+    maxDelay: number;
+    /** Randomness (0-1) so that timers failing together do not retry together. */
+    jitter: number;
+}
+
+/**
+ * Default retries: 5 after the first attempt, about 2, 4, 8, 16 and 32 s later (±20 %): six attempts over about
+ * a minute. A 429's `Retry-After` lengthens a wait, never shortens it.
+ */
+export const DEFAULT_TIMER_RETRY: TimerRetryPolicy = { retries: 5, delay: 2000, factor: 2, maxDelay: 60_000, jitter: 0.2 };
+
+/**
+ * The wait before retry `attempt` (1-based) under `policy`, at least `retryAfterMs`: for schedulers that have no
+ * backoff of their own (the in-memory ones). Without jitter, so tests can rely on it.
+ *
+ * @param policy The retry policy.
+ * @param attempt The attempt that failed.
+ * @param retryAfterMs The wait the channel asked for, if any.
+ * @returns Milliseconds.
+ */
+export function retryDelay(policy: TimerRetryPolicy, attempt: number, retryAfterMs?: number): number {
+    const delay = Math.min(policy.maxDelay, policy.delay * policy.factor ** Math.max(0, attempt - 1));
+    return Math.max(delay, retryAfterMs ?? 0);
+}

@@ -23,7 +23,7 @@ export const STATE_DOCUMENT_VERSION = 1;
  *   queries treat specially, need no escaping scheme of our own.
  */
 export interface StateDocument {
-    /** Derived from the key: see {@link storageId}. */
+    /** Derived from the key: the first 12 bytes of its SHA-256, so one key can only ever make one document. */
     _id: ObjectId;
     /** The storage key. */
     key: string;

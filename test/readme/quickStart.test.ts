@@ -1,0 +1,178 @@
+import assert from 'assert';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import ts from 'typescript';
+import { freePort } from '../../samples/embeddedMongo';
+import { EmulatorClient, EmulatorConversation } from '../support/emulator';
+import { mongoUri } from '../support/mongo';
+import { consumerFolder, FIXTURES, readmeBlock, replaceOnce, ROOT } from './readmeBlocks';
+
+/** The quick starts' durations, shortened so the test sees a reminder: the only change made to the README's code. */
+function shortened(code: string): string {
+    return replaceOnce(replaceOnce(code, "reminderAfter: '5 minutes'", "reminderAfter: '2 seconds'"), "closeAfter: '15 minutes'", "closeAfter: '1 minute'");
+}
+
+/** A connection string to a database of its own on the test MongoDB (the embedded server unless MONGODB_URI is set). */
+async function databaseUri(name: string): Promise<string> {
+    const url = new URL(await mongoUri());
+    url.pathname = `/${name}_${process.pid}_${Date.now()}`;
+    return url.toString();
+}
+
+/** A bot started as its user would start it, with the output kept for failure messages. */
+class BotProcess {
+    output = '';
+    readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    private readonly child: ChildProcess;
+
+    constructor(entry: string, cwd: string, env: NodeJS.ProcessEnv) {
+        this.child = spawn(process.execPath, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+        this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+        this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    }
+
+    /** Resolves once the bot printed that it listens; fails if it exits or takes longer than `timeoutMs`. */
+    async listening(timeoutMs = 30_000): Promise<void> {
+        const deadline = Date.now() + timeoutMs;
+        let exited = false;
+        void this.exited.then(() => (exited = true));
+        while (!/listening to/.test(this.output)) {
+            if (exited || Date.now() > deadline) {
+                throw new Error(`the bot did not start listening:\n${this.output}`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+    }
+
+    signal(name: NodeJS.Signals): void {
+        this.child.kill(name);
+    }
+
+    kill(): void {
+        if (this.child.exitCode === null && this.child.signalCode === null) {
+            this.child.kill('SIGKILL');
+        }
+    }
+}
+
+/**
+ * Talks to the bot over HTTP as the Emulator does: a turn, the reminder after 2 quiet seconds, a click on its
+ * Continue button (the question is asked again), the flow's end; then SIGTERM must end the process, with exit
+ * code 0, within a few seconds.
+ */
+async function converse(bot: BotProcess, port: number): Promise<void> {
+    await bot.listening();
+    const emulator = new EmulatorClient(`http://127.0.0.1:${port}/api/messages`);
+    await emulator.start();
+    try {
+        const conversation = emulator.conversation();
+        let from = await conversation.say('hi');
+        await conversation.waitFor((a) => a.text === 'Please enter your name.', { from });
+        from = await conversation.say('Ada');
+        await conversation.waitFor((a) => a.text === 'Please enter your age.', { from });
+        const reminder = await conversation.waitFor((a) => /^Still there\?/.test(a.text ?? ''), { from, timeoutMs: 10_000 });
+        const button = EmulatorConversation.buttons(reminder.activity).find((b) => b.title === 'Continue');
+        assert.ok(button, `the reminder has a Continue button: ${JSON.stringify(reminder.activity)}`);
+        from = await conversation.say(button.title, button.value);
+        await conversation.waitFor((a) => a.text === "Great, let's pick up where we left off.", { from });
+        await conversation.waitFor((a) => a.text === 'Please enter your age.', { from });
+        from = await conversation.say('36');
+        await conversation.waitFor((a) => a.text === 'Thanks, Ada.', { from });
+    } finally {
+        await emulator.stop();
+    }
+    const signalled = Date.now();
+    bot.signal('SIGTERM');
+    const exit = await Promise.race([bot.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000))]);
+    assert.notStrictEqual(exit, 'hung', `the process was still up 10 s after SIGTERM:\n${bot.output}`);
+    assert.deepStrictEqual(exit, { code: 0, signal: null }, `exit after SIGTERM:\n${bot.output}`);
+    assert.ok(Date.now() - signalled < 5000, `ended ${Date.now() - signalled} ms after SIGTERM`);
+}
+
+function botEnv(port: number, mongo?: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+    delete env.port;
+    delete env.MONGODB_URI;
+    delete env.DEBUG;
+    return mongo ? { ...env, MONGODB_URI: mongo } : env;
+}
+
+describe("the README's quick starts, run as pasted", function () {
+    this.timeout(90_000);
+
+    let dir: string;
+    let bot: BotProcess | undefined;
+
+    before(() => {
+        dir = consumerFolder();
+    });
+    afterEach(() => {
+        bot?.kill();
+        bot = undefined;
+    });
+    after(() => {
+        rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('CommonJS (index.js of a bot shaped like Microsoft\'s 05.multi-turn-prompt): MongoStorage, a reminder over HTTP, SIGTERM ends it', async () => {
+        const project = join(dir, 'commonjs');
+        cpSync(join(FIXTURES, 'commonjs'), project, { recursive: true });
+        writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'multiturn-prompts-bot', version: '1.0.0', private: true, main: 'index.js' }));
+        writeFileSync(join(project, 'index.js'), shortened(readmeBlock('quick-start: commonjs')));
+        const port = await freePort();
+        bot = new BotProcess('index.js', project, botEnv(port, await databaseUri('quickstart_cjs')));
+        await converse(bot, port);
+    });
+
+    it('TypeScript, ES modules: type-checks with tsc, then the same conversation and shutdown', async () => {
+        const project = join(dir, 'typescript');
+        cpSync(join(FIXTURES, 'typescript'), project, { recursive: true });
+        writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'multiturn-prompts-bot-ts', version: '1.0.0', private: true, type: 'module' }));
+        writeFileSync(
+            join(project, 'tsconfig.json'),
+            JSON.stringify({
+                compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] },
+                include: ['src'],
+            })
+        );
+        const source = readmeBlock('quick-start: typescript');
+        writeFileSync(join(project, 'src', 'index.ts'), source);
+        const check = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+        assert.strictEqual(check.status, 0, `tsc reported:\n${check.stdout}${check.stderr}`);
+        // Emitted as tsc would (the check above already passed on the README's exact code).
+        writeFileSync(join(project, 'src', 'index.ts'), shortened(source));
+        const out = join(project, 'lib');
+        for (const file of listTs(join(project, 'src'))) {
+            const js = ts.transpileModule(readText(join(project, 'src', file)), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: file }).outputText;
+            mkdirSync(join(out, file, '..'), { recursive: true });
+            writeFileSync(join(out, file.replace(/\.ts$/, '.js')), js);
+        }
+        const port = await freePort();
+        bot = new BotProcess(join('lib', 'index.js'), project, botEnv(port, await databaseUri('quickstart_ts')));
+        await converse(bot, port);
+    });
+
+    it('a first look without MongoDB: MemoryScheduler and MemoryStorage, nothing else', async () => {
+        const project = join(dir, 'memory');
+        cpSync(join(FIXTURES, 'commonjs'), project, { recursive: true });
+        writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'multiturn-prompts-bot', version: '1.0.0', private: true, main: 'index.js' }));
+        writeFileSync(join(project, 'index.js'), shortened(readmeBlock('quick-start: memory')));
+        const port = await freePort();
+        bot = new BotProcess('index.js', project, botEnv(port));
+        await converse(bot, port);
+        assert.match(bot.output, /BotbuilderInactivityWarning: .*MemoryScheduler.*lost on restart/, 'it said its timers are not durable');
+    });
+});
+
+function listTs(dir: string, prefix = ''): string[] {
+    return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
+        const rel = prefix ? `${prefix}/${e.name}` : e.name;
+        return e.isDirectory() ? listTs(dir, rel) : e.name.endsWith('.ts') ? [rel] : [];
+    });
+}
+
+function readText(path: string): string {
+    return ts.sys.readFile(path) ?? '';
+}
