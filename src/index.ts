@@ -20,7 +20,7 @@ export { TelemetryEvents } from './telemetry';
 export { PAYLOAD_KEY } from './buttonPayload';
 export type { ButtonAction, ButtonPayload } from './buttonPayload';
 export { STATE_PROPERTY, STATE_VERSION } from './inactivityState';
-export type { DeliveryClaim, FlowProgress, InactivityState, PendingButtons, TranscriptLine } from './inactivityState';
+export type { AbandonmentDraft, DeliveryClaim, FlowProgress, InactivityState, PendingButtons, TranscriptLine } from './inactivityState';
 export { AgendaScheduler, TIMER_JOB_NAME, DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, DEFAULT_TIMER_RETRY } from './scheduling/agendaScheduler';
 export type { AgendaSchedulerOptions, TimerRetryPolicy } from './scheduling/agendaScheduler';
 export { MemoryScheduler, MEMORY_SCHEDULER_WARNING_CODE } from './scheduling/memoryScheduler';

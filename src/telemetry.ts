@@ -24,6 +24,7 @@ export const TelemetryEvents = {
     repromptEscalated: 'InactivityRepromptEscalated',
     /** A flow was abandoned (every close, handoff or fallback), with the fields of the abandonment event. */
     flowAbandoned: 'InactivityFlowAbandoned',
+    /** A proactive send failed (one event per failed attempt), with `status`, `attempt` and `permanent`. */
     sendFailed: 'InactivitySendFailed',
 } as const;
 
