@@ -1,5 +1,5 @@
 import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
-import type { AbandonReason } from './analytics/abandonmentLog';
+import type { AbandonmentEvent } from './analytics/abandonmentLog';
 
 /** Version of {@link InactivityState}; bump it and upgrade old records in {@link readState} when the shape changes. */
 export const STATE_VERSION = 1;
@@ -64,27 +64,11 @@ export interface DeliveryClaim {
     abandonment?: AbandonmentDraft;
 }
 
-/** An abandonment event before it is recorded: what the flow was when its final stage was claimed. */
-export interface AbandonmentDraft {
-    /** Why the flow ends. */
-    reason: AbandonReason;
-    /** The flow's dialog id. */
-    flowId: string;
-    /** The step's name, or its 1-based number as a string. */
-    stepId?: string;
-    /** Zero-based step index. */
-    stepIndex?: number;
-    /** Names of the values collected. */
-    fieldsCollected: string[];
-    /** Whether a reminder went out. */
-    reminderSent: boolean;
-    /** Time spent in the flow, ms. */
-    timeSpentMs: number;
-    /** Idle time at the claim, ms. */
-    idleMs: number;
-    /** The snapshot saved for resuming, if any. */
-    snapshotId?: string;
-}
+/**
+ * An abandonment event before it is recorded: what the flow was when its final stage was claimed. The id, the
+ * time and the conversation are added when it is recorded.
+ */
+export type AbandonmentDraft = Omit<AbandonmentEvent, 'id' | 'v' | 'at' | 'channelId' | 'conversationId' | 'resumed' | 'resumedAt'>;
 
 /**
  * The plugin's record in a conversation's state. Only serialisable data: it is saved by the bot's storage.

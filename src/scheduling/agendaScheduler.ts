@@ -300,6 +300,8 @@ export class AgendaScheduler implements TimerScheduler {
             backend: new MongoBackend({ mongo: db, collection }),
             processEvery: this.options.processEvery ?? DEFAULT_PROCESS_EVERY_MS,
             removeOnComplete: false,
+            // Agenda's own cap (20 by default) would silently cap the timers' concurrency below.
+            maxConcurrency: TIMER_CONCURRENCY,
         });
         agenda.on('error', (err: Error) => {
             debug('agenda error: %O', err);

@@ -57,6 +57,12 @@ async function storedState(storage: Storage, conversationId: string) {
     return { plugin: readState(item?.[STATE_PROPERTY]), dialog: item?.DialogState as DialogState | undefined };
 }
 
+function percentiles(values: number[]): string {
+    const v = [...values].sort((a, b) => a - b);
+    const at = (q: number) => v[Math.min(v.length - 1, Math.floor(q * v.length))] ?? NaN;
+    return `median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${v[v.length - 1] ?? NaN} ms`;
+}
+
 const isReminder = (s: Sent) => s.text.startsWith('Still there?');
 /** The final action: a close's goodbye, or the handoff the sample's policy gives the contact step. */
 const isGoodbye = (s: Sent) => s.text.startsWith('I closed this') || s.text.startsWith("I'm passing you to a person");
@@ -76,6 +82,7 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
             const pick = () => bots[Math.floor(Math.random() * 2)];
             const stats = { stageFirst: 0, messageFirst: 0, staleAfterAccept: 0, crossed: 0, lostAnswers: 0, silencesWithout: 0, resurrected: 0 };
             const problems: string[] = [];
+            const lateness: number[] = [];
             try {
                 await Promise.all(
                     Array.from({ length: TRIALS }, async (_, i) => {
@@ -88,8 +95,15 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
                         const offset = Math.round(Math.random() * 100) - 50;
                         await sleep(Math.max(0, due + offset - Date.now()));
                         const turn = await pick().say(c, 'Personal training');
-                        // Long enough for the next silence's stage (due STAGE_MS after the answer) to come.
-                        await sleep(turn.end + STAGE_MS + 1800 - Date.now());
+                        // Wait for the next silence's stage (due STAGE_MS after the reply; late when the server is busy).
+                        const writesNow = () => storage.writes(`test/conversations/${c}/`);
+                        const startOfSilence = () => writesNow().filter((w) => (w.plugin?.lastUserActivityAt ?? 0) >= turn.start).map((w) => w.plugin?.lastUserActivityAt ?? 0).pop() ?? turn.end;
+                        const isFinalStage = scenario === 'reminder' ? isReminder : isGoodbye;
+                        const waitUntil = Date.now() + 30_000;
+                        while (Date.now() < waitUntil && !sent.some((x) => x.conversationId === c && isFinalStage(x) && x.at >= startOfSilence() + STAGE_MS - 50)) {
+                            await sleep(100);
+                        }
+                        await sleep(300);
                         const mine = sent.filter((s) => s.conversationId === c);
                         const problemsBefore = problems.length;
                         const writes = storage.writes(`test/conversations/${c}/`);
@@ -103,6 +117,7 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
                         const silenceStart = writes.filter((w) => (w.plugin?.lastUserActivityAt ?? 0) >= turn.start).map((w) => w.plugin?.lastUserActivityAt ?? 0).pop() ?? turn.end;
                         const newStage = stage.filter((s) => s.at >= silenceStart + STAGE_MS - 50);
                         const oldStage = stage.filter((s) => s.at < silenceStart + STAGE_MS - 50);
+                        if (newStage[0]) lateness.push(newStage[0].at - (silenceStart + STAGE_MS));
                         const replyAt = turn.replies.find(isNextQuestion)?.at;
                         const accepted = replyAt !== undefined;
                         if (oldStage.length > 0) stats.stageFirst++;
@@ -140,6 +155,9 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
                             }
                         }
                         if (problems.length > problemsBefore && process.env.RACE_DEBUG) {
+                            const job = await mongo.db.collection('inactivityJobs').findOne({ 'data.key': `test/${c}` });
+                            const st = (await storedState(storage.storage, c)).plugin;
+                            console.log(c, 'job', job && { next: job.nextRunAt?.getTime() - due, dueAt: new Date(job.data.dueAt).getTime() - due, locked: job.lockedAt, failCount: job.failCount, lastRun: job.lastRunAt?.getTime() - due, fin: job.lastFinishedAt?.getTime() - due }, 'state', st && { last: st.lastUserActivityAt - due, armedFor: (st.armedFor ?? 0) - due, stages: st.stagesDone, delivery: st.delivery?.status }, 'writes', writes.map((w) => `${w.at - due}:${(w.plugin?.lastUserActivityAt ?? 0) - due}:${w.plugin?.delivery?.status ?? '-'}:${(w.plugin?.armedFor ?? 0) - due}`).join(' '));
                             console.log(c, 'offset', offset, 'turn', turn.start - due, turn.end - due, mine.map((m) => `${m.at - due}:${m.type}:${m.text.slice(0, 20)}`).join(' | '));
                         }
                     })
@@ -150,11 +168,12 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
                     `  [stale race] ${isRealMongo() ? 'MongoDB' : 'CongoDB'}, ${scenario}, ${TRIALS} trials: stage first ${stats.stageFirst}, message first ${stats.messageFirst}; ` +
                         `sent after the answer was taken ${stats.staleAfterAccept}; lost answers ${stats.lostAnswers}; silences without their ${scenario} ${stats.silencesWithout}; ` +
                         `flows going on after a goodbye ${stats.resurrected}; crossed in flight (claimed before the answer, arrived after its reply) ${stats.crossed}; ` +
-                        `storage conflicts seen ${storage.conflicts()}`
+                        `storage conflicts seen ${storage.conflicts()}; lateness of the next ${scenario} ${percentiles(lateness)}`
                 );
                 if (scenario === 'close') {
                     assert.strictEqual(events, goodbyes, 'one abandonment event per goodbye');
                 }
+
                 assert.deepStrictEqual(problems, []);
                 assert.deepStrictEqual(errors.map((e) => e.message), []);
             } finally {

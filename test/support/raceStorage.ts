@@ -1,5 +1,6 @@
-import { MemoryStorage, Storage, StoreItems } from 'botbuilder';
+import { Storage, StoreItems } from 'botbuilder';
 import type { Db } from 'mongodb';
+import { MongoStorage } from '../../src';
 import { isETagConflict } from '../../src/conversationRecord';
 import { InactivityState, readState, STATE_PROPERTY } from '../../src/inactivityState';
 
@@ -12,13 +13,14 @@ export interface StoredWrite {
 }
 
 /**
- * The bot state storage the race tests share between bot instances, counting the eTag conflicts it refuses.
+ * The bot state storage the race tests share between bot instances: `MongoStorage` on the test's database,
+ * counting the eTag conflicts it refuses and logging what it stored.
  *
- * @param _db The test's database.
+ * @param db The test's database.
  * @returns The storage, its conflict count, the writes it stored per key and a close function.
  */
-export async function raceStorage(_db: Db): Promise<{ storage: Storage; conflicts(): number; writes(key: string): StoredWrite[]; close(): Promise<void> }> {
-    const inner: Storage = new MemoryStorage();
+export async function raceStorage(db: Db): Promise<{ storage: Storage; conflicts(): number; writes(key: string): StoredWrite[]; close(): Promise<void> }> {
+    const inner = new MongoStorage({ mongo: db });
     let conflicts = 0;
     const log = new Map<string, StoredWrite[]>();
     const storage: Storage = {
@@ -37,5 +39,5 @@ export async function raceStorage(_db: Db): Promise<{ storage: Storage; conflict
             }
         },
     };
-    return { storage, conflicts: () => conflicts, writes: (key) => log.get(key) ?? [], close: async () => undefined };
+    return { storage, conflicts: () => conflicts, writes: (key) => log.get(key) ?? [], close: () => inner.close() };
 }
