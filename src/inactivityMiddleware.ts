@@ -404,13 +404,14 @@ export class InactivityMiddleware implements Middleware {
 
     /**
      * Whether a timer may claim a stage while this turn runs: the next stage is due within {@link TURN_GUARD_MS},
-     * or overdue, or a failed send is waiting for its retry.
+     * or overdue, or a failed send is waiting for its retry, or the last arm failed (a timer armed before it, or
+     * the failed arm landing late, may fire at any time).
      */
     private atRisk(previous: InactivityState, now: number): boolean {
         if (previous.delivery?.status === 'retry') {
             return true;
         }
-        return previous.flow !== undefined && previous.armedFor !== undefined && now >= previous.armedFor - TURN_GUARD_MS - EARLY_TOLERANCE_MS;
+        return previous.flow !== undefined && (previous.armedFor === undefined || now >= previous.armedFor - TURN_GUARD_MS - EARLY_TOLERANCE_MS);
     }
 
     /**

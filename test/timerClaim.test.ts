@@ -341,3 +341,44 @@ describe('User turns near a stage while the plugin believes MongoDB is down', ()
         assert.deepStrictEqual(dialog?.dialogStack, [], 'the dialog is not resurrected');
     });
 });
+
+describe('User turns near a stage after an arm failed', () => {
+    it('a timer armed earlier claims the close while the user answers, after the last arm timed out: the answer does not resurrect the flow', async () => {
+        // Found by the stale race under load: an arm that timed out leaves the turn not knowing when the timer
+        // fires, and the next answer skipped its conditional write, answered and saved over the close.
+        const rig = await createRig({ remind: false, schedulerTimeout: 100 });
+        await rig.say('add client');
+        const [key] = [...rig.scheduler.armed.keys()];
+        const firstDue = rig.scheduler.only().dueAt.getTime();
+        // The timer is due but has not run yet when the user answers; re-arming it hangs.
+        rig.clock.now = firstDue + 1;
+        rig.scheduler.failWith = 'hang';
+        await rig.say('John Doe');
+        rig.errors.splice(0);
+        const sent: Array<Partial<Activity>> = [];
+        rig.adapter.sendHook = (activities) => void sent.push(...activities);
+        // The old timer runs while the next answer is being handled: after the plugin's part, before the bot's.
+        let fired = false;
+        rig.adapter.use({
+            onTurn: async (context, next) => {
+                if (context.activity.type === 'message' && !fired) {
+                    fired = true;
+                    await rig.scheduler.fire(key);
+                }
+                await next();
+            },
+        });
+        rig.clock.now += 15 * 60_000;
+        await rig.say('Personal training');
+        rig.adapter.sendHook = undefined;
+        const answered = texts(sent).some((t) => /reach/i.test(t));
+        assert.ok(!(answered && goodbyes(sent).length > 0), `the goodbye and the next question are not both sent (${texts(sent).join(' | ')})`);
+        const { plugin, dialog } = await pluginState(rig);
+        if (goodbyes(sent).length > 0) {
+            assert.strictEqual(plugin?.flow, undefined, 'the stored state keeps the close');
+            assert.deepStrictEqual(dialog?.dialogStack, [], 'the dialog is not resurrected');
+        } else {
+            assert.ok(answered, 'the answer was taken');
+        }
+    });
+});
