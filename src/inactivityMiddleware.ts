@@ -2,6 +2,7 @@ import { Activity, ActivityTypes, Middleware, TurnContext } from 'botbuilder';
 import { DialogSet } from 'botbuilder-dialogs';
 import createDebug from 'debug';
 import { MongoAbandonmentLog } from './analytics/mongoAbandonmentLog';
+import { withinBudget } from './budget';
 import { ButtonPayload, readPayload } from './buttonPayload';
 import { checkResolvedPolicies, checkTextKeys, defaultPolicy, loadPolicyFile, mergeFlows, mergePolicy, validateOptions } from './config';
 import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
@@ -409,7 +410,8 @@ export class InactivityMiddleware implements Middleware {
 
     /**
      * Whether a timer may claim a stage while this turn runs: the next stage is due within {@link TURN_GUARD_MS},
-     * or overdue, or a failed send is waiting for its retry.
+     * or overdue, or a failed send is waiting for its retry, or the last arm failed (a timer armed before it, or
+     * the failed arm landing late, may fire at any time).
      */
     private atRisk(previous: InactivityState, now: number): boolean {
         if (previous.delivery?.status === 'retry') {
@@ -429,11 +431,14 @@ export class InactivityMiddleware implements Middleware {
         try {
             const record = await loadRecord(svc.conversationState, context, false);
             await svc.state.set(context, { ...previous, lastUserActivityAt: now, replyingSince: now, stagesDone: [], delivery: undefined });
-            if (await svc.budget(claimRecord(svc.conversationState, context, record), 'store that the user spoke')) {
+            // The bot's storage, bounded but not skipped during a scheduler outage: a turn that went on without
+            // knowing whether a timer claimed first would answer from the state it read and save over a close.
+            const limit = svc.settings.schedulerTimeout;
+            if (await withinBudget(claimRecord(svc.conversationState, context, record), limit, 'store that the user spoke')) {
                 return previous;
             }
             debug('a timer claimed a stage in %s just before this message', context.activity.conversation?.id);
-            await svc.budget(svc.conversationState.load(context, true), 'read the conversation state');
+            await withinBudget(svc.conversationState.load(context, true), limit, 'read the conversation state');
         } catch (err) {
             this.report(err, context);
         }

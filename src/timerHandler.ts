@@ -5,7 +5,7 @@ import { randomUUID } from 'crypto';
 import createDebug from 'debug';
 import { newNonce } from './buttonPayload';
 import { claimRecord, ConversationRecord, loadRecord, rewriteIf } from './conversationRecord';
-import { sendOnce } from './delivery/connectorRetries';
+import { turnOffConnectorRetries } from './delivery/connectorRetries';
 import { classifySendFailure } from './delivery/sendFailure';
 import { sendWithin } from './delivery/sendWithin';
 import { activePath, FlowInfo, inspectFlow, resolvePolicy } from './dialogPath';
@@ -115,7 +115,7 @@ async function onDue(svc: Services, context: TurnContext, timer: DueTimer, repor
         return nextSend();
     });
     // The plugin retries failed sends itself (durably, honouring Retry-After): one attempt, one HTTP call.
-    sendOnce(context);
+    turnOffConnectorRetries(context);
     const claimed = state.delivery;
     if (claimed && claimed.status === 'retry' && state.lastUserActivityAt <= claimed.claimedAt) {
         return resend(svc, context, record, state, claimed, timer);

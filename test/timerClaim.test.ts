@@ -329,3 +329,80 @@ describe('Proactive sends that fail', () => {
         assert.deepStrictEqual(reminders(rig.take()), [], 'the stale reminder is not retried');
     });
 });
+
+describe('User turns near a stage while the plugin believes MongoDB is down', () => {
+    it('a close claimed while the user answers during a scheduler outage: the answer does not go on from the state read before the close, nor save over it', async () => {
+        // Found by the stale race under load: a slow MongoDB call started an outage, and for its duration user
+        // turns skipped their conditional write, answered from the state they had read and saved over the close.
+        const storage = new RacingStorage();
+        const rig = await createRig({ remind: false, schedulerTimeout: 100 }, { storage });
+        await rig.say('add client');
+        await rig.say('John Doe');
+        const [key] = [...rig.scheduler.armed.keys()];
+        const due = rig.scheduler.only().dueAt.getTime();
+        // Another conversation's arm hangs: the plugin declares an outage, which lasts while arms hang.
+        rig.scheduler.failWith = 'hang';
+        await rig.say('add client', undefined, { conversationId: 'other', userId: 'other-user' });
+        assert.ok(rig.errors.some((e) => /MongoDB did not answer/.test(e.message)), 'the outage began');
+        const sent: Array<Partial<Activity>> = [];
+        rig.adapter.sendHook = (activities) => void sent.push(...activities);
+        // The timer claims the close between the user turn's read and its write (the turn's first write).
+        let timerTurn: Promise<unknown> = Promise.resolve();
+        storage.beforeNextWrite = async () => {
+            timerTurn = rig.scheduler.fire(key);
+            await timerTurn;
+        };
+        // The bot's own logic runs after the timer's turn, whatever the plugin waited for.
+        rig.adapter.use({ onTurn: async (context, next) => ((context.activity.type === 'message' ? await timerTurn : undefined, await next())) });
+        rig.clock.now = due;
+        await rig.say('Personal training');
+        rig.adapter.sendHook = undefined;
+        const answered = texts(sent).some((t) => /reach/i.test(t));
+        assert.strictEqual(goodbyes(sent).length, 1, 'the close was claimed first and sent');
+        assert.ok(!answered, `no next question after the goodbye (${texts(sent).join(' | ')})`);
+        const { plugin, dialog } = await pluginState(rig);
+        assert.strictEqual(plugin?.flow, undefined, 'the stored state keeps the close');
+        assert.deepStrictEqual(dialog?.dialogStack, [], 'the dialog is not resurrected');
+    });
+});
+
+describe('User turns near a stage after an arm failed', () => {
+    it('a timer armed earlier claims the close while the user answers, after the last arm timed out: the answer does not resurrect the flow', async () => {
+        // Found by the stale race under load: an arm that timed out leaves the turn not knowing when the timer
+        // fires, and the next answer skipped its conditional write, answered and saved over the close.
+        const rig = await createRig({ remind: false, schedulerTimeout: 100 });
+        await rig.say('add client');
+        const [key] = [...rig.scheduler.armed.keys()];
+        const firstDue = rig.scheduler.only().dueAt.getTime();
+        // The timer is due but has not run yet when the user answers; re-arming it hangs.
+        rig.clock.now = firstDue + 1;
+        rig.scheduler.failWith = 'hang';
+        await rig.say('John Doe');
+        rig.errors.splice(0);
+        const sent: Array<Partial<Activity>> = [];
+        rig.adapter.sendHook = (activities) => void sent.push(...activities);
+        // The old timer runs while the next answer is being handled: after the plugin's part, before the bot's.
+        let fired = false;
+        rig.adapter.use({
+            onTurn: async (context, next) => {
+                if (context.activity.type === 'message' && !fired) {
+                    fired = true;
+                    await rig.scheduler.fire(key);
+                }
+                await next();
+            },
+        });
+        rig.clock.now += 15 * 60_000;
+        await rig.say('Personal training');
+        rig.adapter.sendHook = undefined;
+        const answered = texts(sent).some((t) => /reach/i.test(t));
+        assert.ok(!(answered && goodbyes(sent).length > 0), `the goodbye and the next question are not both sent (${texts(sent).join(' | ')})`);
+        const { plugin, dialog } = await pluginState(rig);
+        if (goodbyes(sent).length > 0) {
+            assert.strictEqual(plugin?.flow, undefined, 'the stored state keeps the close');
+            assert.deepStrictEqual(dialog?.dialogStack, [], 'the dialog is not resurrected');
+        } else {
+            assert.ok(answered, 'the answer was taken');
+        }
+    });
+});

@@ -23,7 +23,7 @@ interface PipelineLike {
  * @param context The timer's proactive turn.
  * @returns True when the connector's retries were turned off.
  */
-export function sendOnce(context: TurnContext): boolean {
+export function turnOffConnectorRetries(context: TurnContext): boolean {
     const key = (context.adapter as { ConnectorClientKey?: symbol } | undefined)?.ConnectorClientKey;
     const connector = key ? (context.turnState.get(key) as { client?: { pipeline?: Partial<PipelineLike> } } | undefined) : undefined;
     const pipeline = connector?.client?.pipeline;
