@@ -37,6 +37,8 @@ export interface FlowProgress {
     startedAt: number;
     /** Whether a reminder went out while it ran. */
     reminded: boolean;
+    /** When the last reminder was claimed (epoch ms): the final action keeps its announced distance from it. */
+    remindedAt?: number;
     /** The snapshot it was resumed from, if any. */
     resumedFrom?: string;
 }

@@ -1,7 +1,7 @@
 import type { ConversationReference } from 'botbuilder';
 
 /** The version of {@link TimerData}; a handler reading an older version upgrades it. */
-export const TIMER_DATA_VERSION = 1;
+export const TIMER_DATA_VERSION = 2;
 
 /**
  * What a durable timer carries: enough to reach the conversation again. Only serialisable data, never a
