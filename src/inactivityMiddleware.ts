@@ -40,6 +40,9 @@ const EXPIRE_EVERY_MS = 3_600_000;
  */
 export const TURN_GUARD_MS = 30_000;
 
+/** A bot reply this fast leaves the silence counted from the user's message (see endTurn). */
+const STAMP_SLACK_MS = 1000;
+
 /** The longest `sendTimeout`: a timer's turn (a few sends) must end well inside its one-minute lock. */
 const MAX_SEND_TIMEOUT_MS = 15_000;
 
@@ -337,7 +340,11 @@ export class InactivityMiddleware implements Middleware {
         const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
         const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
         // Silence counts from the end of the bot's answer: a slow turn does not shorten the user's time to reply.
-        state.lastUserActivityAt = now;
+        // A turn answered within STAMP_SLACK_MS keeps the stamp of the message's arrival: stamping again would make
+        // the bot's own save of this turn (most bots save in their handler) stale, and cost a second write.
+        if (now - state.lastUserActivityAt > STAMP_SLACK_MS) {
+            state.lastUserActivityAt = now;
+        }
         let began = false;
         if (!info) {
             state.flow = undefined;

@@ -9,6 +9,7 @@ import { guardLockQueries, LOCK_INDEX, LockQueryState } from './lockQueries';
 import { MongoHandle, MongoSource, openMongo } from '../mongoConnection';
 import { LEGACY_TIMER_JOB_NAME, readTimerData, storedTimerData, TIMER_JOB_NAME, timerId } from './timerDocument';
 import { DueTimerHandler, TimerData, TimerScheduler } from './timerScheduler';
+import { WriteBatcher } from './writeBatcher';
 
 export { LEGACY_TIMER_JOB_NAME, TIMER_JOB_NAME } from './timerDocument';
 
@@ -128,6 +129,7 @@ export class AgendaScheduler implements TimerScheduler {
     private listeningTo?: Agenda;
     private started?: Promise<void>;
     private channel?: NotificationChannel;
+    private batcher?: WriteBatcher;
     private lockState?: LockQueryState;
     private legacy = false;
     private processEvery = DEFAULT_PROCESS_EVERY_MS;
@@ -308,7 +310,7 @@ export class AgendaScheduler implements TimerScheduler {
             try {
                 this.jobCollection = this.mongo.db.collection(this.options.collection ?? DEFAULT_JOBS_COLLECTION);
                 await ensureTimerIndexes(this.jobCollection);
-                agenda = await this.createAgenda(this.mongo.db, new agendaModule.InMemoryNotificationChannel());
+                agenda = await this.createAgenda(this.mongo.db, jobNotificationsOnly(new agendaModule.InMemoryNotificationChannel()));
             } catch (err) {
                 this.jobCollection = undefined;
                 await this.mongo.close();
@@ -343,7 +345,9 @@ export class AgendaScheduler implements TimerScheduler {
         const retry = { ...DEFAULT_TIMER_RETRY, ...this.options.retry };
         const backoff = withRetryAfter(agendaModule.exponential({ delay: retry.delay, factor: retry.factor, maxDelay: retry.maxDelay, maxRetries: retry.retries, jitter: retry.jitter }));
         // A run's completion write must not undo an arm() made while it ran, and is all a timer writes per run.
-        guardJobState(agenda, names, { rearmed: (name, at) => this.notify(name, at) });
+        const batcher = this.jobCollection ? new WriteBatcher(this.jobCollection) : undefined;
+        this.batcher = batcher;
+        guardJobState(agenda, names, { rearmed: (name, at) => this.notify(name, at), write: batcher && ((op) => batcher.write(op)) });
         this.lockState = guardLockQueries(agenda, names, agendaModule.toJobId as (id: string) => unknown, TIMER_LOCK_LIFETIME_MS / 2, () => this.noteLocking());
         this.lockState?.resume();
         this.lockOwner = agenda.attrs.name || null;
@@ -436,7 +440,8 @@ export class AgendaScheduler implements TimerScheduler {
             attrs.nextRunAt = null;
             return;
         }
-        await jobs.deleteOne({ _id: timerObjectId(String(attrs._id)), lockedAt, lastModifiedBy: this.lockOwner });
+        const filter = { _id: timerObjectId(String(attrs._id)), lockedAt, lastModifiedBy: this.lockOwner };
+        await (this.batcher ? this.batcher.write({ deleteOne: { filter } }) : jobs.deleteOne(filter));
         // Deleted, or taken by an arm() or a cancel(): either way the completion write has nothing to do.
         settleRun(attrs, 'ended');
     }
@@ -560,6 +565,15 @@ export class AgendaScheduler implements TimerScheduler {
             debug('onError threw: %O', thrown);
         }
     }
+}
+
+/**
+ * The channel without Agenda's job state notifications (start, success, complete, ... of every run), which carry
+ * events to other processes: in memory they reach only this process, which ignores its own, at a cost per run.
+ */
+function jobNotificationsOnly(channel: NotificationChannel): NotificationChannel {
+    Object.assign(channel, { publishState: undefined, subscribeState: undefined });
+    return channel;
 }
 
 /** A fixed `_id` no timer has, read by `ping()` (one `_id` lookup). */

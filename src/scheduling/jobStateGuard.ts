@@ -1,5 +1,5 @@
 import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
-import { Collection, Document, ObjectId } from 'mongodb';
+import { AnyBulkWriteOperation, Collection, Document, ObjectId } from 'mongodb';
 
 /** Job attributes Agenda passes to its repository's `saveJobState`. */
 interface JobAttrs {
@@ -24,8 +24,10 @@ const GUARDED = Symbol.for('botbuilder-inactivity.jobStateGuard');
 
 /** Hooks of {@link guardJobState}. */
 export interface JobStateGuardHooks {
-    /** Called after a completion write moved a timer to `nextRunAt` (a re-arm or a retry). */
+    /** Called after a completion write that may have moved a timer to `nextRunAt` (a re-arm or a retry). */
     rearmed?(name: string, nextRunAt: Date): void;
+    /** Sends a completion write (default: at once, one command each; the scheduler batches them). */
+    write?(op: AnyBulkWriteOperation<Document>): Promise<void>;
 }
 
 /**
@@ -63,6 +65,7 @@ export function guardJobState(agenda: Agenda, names: readonly string[], hooks: J
     }
     const guarded = new Set(names);
     const original = repository.saveJobState.bind(repository);
+    const write = hooks.write ?? ((op: AnyBulkWriteOperation<Document>) => collection.bulkWrite([op]).then(() => undefined));
     repository.saveJobState = async (job, options) => {
         if (!guarded.has(job.name) || job._id === undefined) {
             return original(job, options);
@@ -88,14 +91,14 @@ export function guardJobState(agenda: Agenda, names: readonly string[], hooks: J
             return;
         }
         // Agenda keeps ids as strings; the backend stores ObjectIds.
-        const mine = { _id: new ObjectId(String(job._id)), lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null };
+        const mine: Document = { _id: new ObjectId(String(job._id)), lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null };
         if (outcome === 'handBack') {
             // Not run: the job goes back to the queue as it was, due now, for a fresh lock.
-            await collection.updateOne(mine as Document, { $unset: { lockedAt: '', lastModifiedBy: '' } });
+            await write({ updateOne: { filter: mine, update: { $unset: { lockedAt: '', lastModifiedBy: '' } } } });
             return;
         }
         if (!job.nextRunAt) {
-            await collection.deleteOne(mine as Document);
+            await write({ deleteOne: { filter: mine } });
             return;
         }
         const nextRunAt = new Date(job.nextRunAt);
@@ -107,10 +110,8 @@ export function guardJobState(agenda: Agenda, names: readonly string[], hooks: J
         } else {
             Object.assign($unset, { failCount: '', failReason: '', failedAt: '' });
         }
-        const result = await collection.updateOne(mine as Document, { $set, $unset });
-        if (result.matchedCount === 1) {
-            hooks.rearmed?.(job.name, nextRunAt);
-        }
+        await write({ updateOne: { filter: mine, update: { $set, $unset } } });
+        hooks.rearmed?.(job.name, nextRunAt);
     };
     repository[GUARDED] = guarded;
     return true;
