@@ -136,6 +136,7 @@ export class AgendaScheduler implements TimerScheduler {
     private refilling = false;
     private refillAgain = false;
     private readonly repeats: NodeJS.Timeout[] = [];
+    private readonly counts = { runs: 0, handedBack: 0 };
     /** Ids of timers running on this instance (their locks must outlive `stop()`'s release). */
     private readonly running = new Set<string>();
     /**
@@ -295,6 +296,14 @@ export class AgendaScheduler implements TimerScheduler {
     }
 
     /**
+     * What this instance did since it was created: timers run (handler calls), and timers handed back unrun
+     * because they waited in memory too long for their lock to cover a run (a sign the instance cannot keep up).
+     */
+    get stats(): { runs: number; handedBack: number } {
+        return { ...this.counts };
+    }
+
+    /**
      * The jobs collection, for operators' tools and tests. Undefined before `start()`, and with an `agenda` whose
      * backend is not MongoDB.
      */
@@ -389,7 +398,6 @@ export class AgendaScheduler implements TimerScheduler {
             // Released only if the lock is still this copy's (the arm was in fact written before the lock).
             debug('timer %s was moved before it ran', data.key);
             settleRun(attrs, 'handBack');
-            setImmediate(() => this.notify(attrs.name, new Date()));
             return;
         }
         const deadline = this.options.runDeadline ?? DEFAULT_RUN_DEADLINE_MS;
@@ -398,8 +406,8 @@ export class AgendaScheduler implements TimerScheduler {
             // It waited in memory too long (the queue could not keep up): run past its lock, it could run twice.
             // Handed back, it is locked afresh and sent late, never twice.
             debug('timer %s waited %d ms for a free slot: handed back', data.key, Date.now() - lockedAt);
+            this.counts.handedBack++;
             settleRun(attrs, 'handBack');
-            setImmediate(() => this.refill(attrs.name));
             return;
         }
         const attempt = (attrs.failCount ?? 0) + 1;
@@ -408,6 +416,7 @@ export class AgendaScheduler implements TimerScheduler {
         try {
             for (let round = 0; ; round++) {
                 // A throw goes to Agenda, which records the failure and schedules the retry with its backoff.
+                this.counts.runs++;
                 const next = await onDue({ data, firedAt, attempt, lastAttempt: attempt > retry.retries });
                 if (!next) {
                     break;

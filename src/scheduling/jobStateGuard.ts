@@ -95,6 +95,8 @@ export function guardJobState(agenda: Agenda, names: readonly string[], hooks: J
         if (outcome === 'handBack') {
             // Not run: the job goes back to the queue as it was, due now, for a fresh lock.
             await write({ updateOne: { filter: mine, update: { $unset: { lockedAt: '', lastModifiedBy: '' } } } });
+            // Due now (or overdue): the scheduler has it locked again at once rather than at the next poll.
+            hooks.rearmed?.(job.name, new Date());
             return;
         }
         if (!job.nextRunAt) {
