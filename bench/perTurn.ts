@@ -10,6 +10,8 @@ import { CommandCounter } from './support/commandCounter';
 import { BenchServer, benchDbName } from './support/server';
 import { cpuMs, median, percentile, round } from './support/stats';
 
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
 /** One variant's figures, ms. */
 export interface TurnFigures {
     medianMs: number;
@@ -33,6 +35,10 @@ export interface PerTurnResult {
     addedCpuMs: number;
     /** Plugin: first turn of a flow minus later turns (medians). */
     firstTurnExtraMs: number;
+    /** Plugin: this process's CPU on a first turn minus a later turn (means): the plugin's own part of the extra. */
+    firstTurnExtraCpuMs: number;
+    /** The server's answer to one small command (a find on an empty collection), median of 20: one round trip. */
+    roundTripMs: number;
     /** Plugin over naive (whole turn). */
     ratioVsNaive: { median: number; cpu: number };
 }
@@ -58,6 +64,7 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
         naive: await benchBot({ naive: { agenda: naiveAgenda, delayMs: 5 * 60_000 } }),
     };
     const samples: Record<string, Array<{ first: boolean; ms: number; cpu: number; commands: number }>> = { bare: [], plugin: [], naive: [] };
+    const roundTrips: number[] = [];
     try {
         const warmup = Math.min(20, flows);
         for (let i = 0; i < warmup + flows; i++) {
@@ -76,6 +83,11 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
                     }
                 }
             }
+        }
+        for (let i = 0; i < 20; i++) {
+            const t0 = performance.now();
+            await db.collection('roundTrip').findOne({ _id: i as never });
+            roundTrips.push(performance.now() - t0);
         }
     } finally {
         counter.close();
@@ -107,6 +119,8 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
         addedMedianMs: round(plugin.medianMs - bare.medianMs, 3),
         addedCpuMs: round(plugin.cpuPerTurnMs - bare.cpuPerTurnMs, 3),
         firstTurnExtraMs: round(plugin.firstTurnMedianMs - plugin.laterTurnsMedianMs, 3),
+        firstTurnExtraCpuMs: round(mean(samples.plugin.filter((x) => x.first).map((x) => x.cpu)) - mean(samples.plugin.filter((x) => !x.first).map((x) => x.cpu)), 3),
+        roundTripMs: round(median(roundTrips), 3),
         ratioVsNaive: { median: round(plugin.medianMs / naive.medianMs, 2), cpu: round(plugin.cpuPerTurnMs / naive.cpuPerTurnMs, 2) },
     };
 }

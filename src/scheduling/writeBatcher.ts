@@ -2,14 +2,17 @@ import type { AnyBulkWriteOperation, Collection, Document } from 'mongodb';
 
 /**
  * Gathers the single-document writes that runs finishing at about the same time make (completion writes, deletes)
- * and sends them as one `bulkWrite`: in a burst, one command per fifty timers instead of one per timer. A write
- * waits at most `delayMs` for company. Each caller learns when its batch is written (or why it failed); results
- * are not per write (a bulk write reports totals), so callers must not need them.
+ * and sends them as one `bulkWrite`: in a burst, one command per many timers instead of one per timer. A write
+ * waits at most `delayMs` for company when nothing is being written; while a batch is being written, the next one
+ * gathers until it returns (a slow server gets bigger batches, not more of them). Each caller learns when its
+ * batch is written (or why it failed); results are not per write (a bulk write reports totals), so callers must
+ * not need them.
  */
 export class WriteBatcher {
     private ops: Array<AnyBulkWriteOperation<Document>> = [];
     private waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
     private timer?: NodeJS.Timeout;
+    private writing = 0;
 
     /**
      * @param collection Where the writes go.
@@ -30,7 +33,7 @@ export class WriteBatcher {
             this.waiters.push({ resolve, reject });
             if (this.ops.length >= this.max) {
                 this.flush();
-            } else {
+            } else if (this.writing === 0) {
                 this.timer ??= setTimeout(() => this.flush(), this.delayMs);
             }
         });
@@ -46,9 +49,18 @@ export class WriteBatcher {
         if (ops.length === 0) {
             return;
         }
-        this.collection.bulkWrite(ops, { ordered: false }).then(
-            () => waiters.forEach((w) => w.resolve()),
-            (err: unknown) => waiters.forEach((w) => w.reject(err))
-        );
+        this.writing++;
+        this.collection
+            .bulkWrite(ops, { ordered: false })
+            .then(
+                () => waiters.forEach((w) => w.resolve()),
+                (err: unknown) => waiters.forEach((w) => w.reject(err))
+            )
+            .finally(() => {
+                this.writing--;
+                if (this.writing === 0 && this.ops.length > 0) {
+                    this.flush();
+                }
+            });
     }
 }
