@@ -148,8 +148,14 @@ export function goals(r: BenchReport): Goal[] {
     const congo = r.server.kind === 'CongoDB';
     if (r.perTurn) {
         const p = r.perTurn;
-        out.push({ area: 'Per turn', goal: 'added median ≤ 0.3 ms', measured: `${ms(p.addedMedianMs)} (bare ${ms(p.bare.medianMs)}, plugin ${ms(p.plugin.medianMs)})`, holds: p.addedMedianMs <= 0.3 });
-        out.push({ area: 'Per turn', goal: 'added CPU ≤ 0.5 ms', measured: `${ms(p.addedCpuMs)} (bare ${ms(p.bare.cpuPerTurnMs)}, plugin ${ms(p.plugin.cpuPerTurnMs)})`, holds: p.addedCpuMs <= 0.5 });
+        out.push({ area: 'Per turn', goal: 'added median ≤ 0.3 ms', measured: `${ms(p.addedMedianMs)} (bare ${ms(p.bare.medianMs)}, plugin ${ms(p.plugin.medianMs)}); the plugin's own logic, no database: ${ms(p.ownAddedMedianMs)}`, holds: p.addedMedianMs <= 0.3 });
+        out.push({
+            area: 'Per turn',
+            goal: 'added CPU ≤ 0.5 ms',
+            measured: `${ms(p.addedCpuMs)} (bare ${ms(p.bare.cpuPerTurnMs)}, plugin ${ms(p.plugin.cpuPerTurnMs)}): the plugin's own logic ${ms(p.ownAddedCpuMs)}, ${p.plugin.commandsPerTurn} commands per turn at ${ms(p.cpuPerCommandMs)} of driver CPU each`,
+            holds: p.addedCpuMs <= 0.5,
+            note: p.addedCpuMs > 0.5 ? "the driver's CPU per command on this machine dominates: the first turn of a flow sends two (the arm and the resume lookup), later turns none" : undefined,
+        });
         out.push({
             area: 'Per turn',
             goal: 'first turn of a flow ≤ 1 ms above later turns',

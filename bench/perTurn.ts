@@ -1,11 +1,12 @@
 /**
  * What the plugin adds to a user turn: the sample's add-client flow (4 turns) on a bare bot, with the plugin
- * (Agenda on the server) and with the naive per-turn upsert (`agenda.create().unique().schedule().save()`),
- * interleaved flow by flow so that all three see the same load. Wall time per turn (median, first turn of a
+ * (Agenda on the server), with the plugin on a scheduler that stores nothing (its own logic alone), and with the
+ * naive per-turn upsert (`agenda.create().unique().schedule().save()`), interleaved flow by flow so that all see
+ * the same load. Wall time per turn (median, first turn of a
  * flow and later turns) and this process's CPU per turn (the server runs in another process).
  */
 import { MongoClient } from 'mongodb';
-import { benchBot, BenchBot, conversationId, flowTurns, NAIVE_JOB } from './support/bot';
+import { benchBot, BenchBot, conversationId, flowTurns, NAIVE_JOB, NullScheduler } from './support/bot';
 import { CommandCounter } from './support/commandCounter';
 import { BenchServer, benchDbName } from './support/server';
 import { cpuMs, median, percentile, round } from './support/stats';
@@ -29,7 +30,14 @@ export interface PerTurnResult {
     turns: number;
     bare: TurnFigures;
     plugin: TurnFigures;
+    /** The plugin with a scheduler that stores nothing and no database: its own logic only. */
+    pluginOnly: TurnFigures;
     naive: TurnFigures;
+    /** The plugin's own part (no database) over the bare bot. */
+    ownAddedMedianMs: number;
+    ownAddedCpuMs: number;
+    /** This process's CPU per database command the plugin sends (driver and network), ms. */
+    cpuPerCommandMs: number;
     /** Plugin minus bare. */
     addedMedianMs: number;
     addedCpuMs: number;
@@ -58,18 +66,19 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
     const naiveAgenda = new Agenda({ backend: new MongoBackend({ mongo: db, collection: 'naiveJobs' }) });
     naiveAgenda.define(NAIVE_JOB, async () => undefined);
     await naiveAgenda.start();
-    const bots: Record<'bare' | 'plugin' | 'naive', BenchBot> = {
+    const bots: Record<'bare' | 'plugin' | 'pluginOnly' | 'naive', BenchBot> = {
         bare: await benchBot(),
         plugin: await benchBot({ plugin: { mongo: db } }),
+        pluginOnly: await benchBot({ plugin: { scheduler: new NullScheduler() } }),
         naive: await benchBot({ naive: { agenda: naiveAgenda, delayMs: 5 * 60_000 } }),
     };
-    const samples: Record<string, Array<{ first: boolean; ms: number; cpu: number; commands: number }>> = { bare: [], plugin: [], naive: [] };
+    const samples: Record<string, Array<{ first: boolean; ms: number; cpu: number; commands: number }>> = { bare: [], plugin: [], pluginOnly: [], naive: [] };
     const roundTrips: number[] = [];
     try {
         const warmup = Math.min(20, flows);
         for (let i = 0; i < warmup + flows; i++) {
-            for (const variant of ['bare', 'plugin', 'naive'] as const) {
-                const id = conversationId(variant.slice(0, 4), i);
+            for (const variant of ['bare', 'plugin', 'pluginOnly', 'naive'] as const) {
+                const id = conversationId(variant === 'pluginOnly' ? 'pono' : variant.slice(0, 4), i);
                 const turns = flowTurns(i);
                 for (let t = 0; t < turns.length; t++) {
                     const commandsBefore = counter.commands.length;
@@ -110,12 +119,18 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
     const bare = figures('bare');
     const plugin = figures('plugin');
     const naive = figures('naive');
+    const pluginOnly = figures('pluginOnly');
+    const commands = samples.plugin.reduce((sum, x) => sum + x.commands, 0);
     return {
         flows,
         turns: samples.plugin.length,
         bare,
         plugin,
+        pluginOnly,
         naive,
+        ownAddedMedianMs: round(pluginOnly.medianMs - bare.medianMs, 3),
+        ownAddedCpuMs: round(pluginOnly.cpuPerTurnMs - bare.cpuPerTurnMs, 3),
+        cpuPerCommandMs: round(((plugin.cpuPerTurnMs - pluginOnly.cpuPerTurnMs) * samples.plugin.length) / Math.max(1, commands), 3),
         addedMedianMs: round(plugin.medianMs - bare.medianMs, 3),
         addedCpuMs: round(plugin.cpuPerTurnMs - bare.cpuPerTurnMs, 3),
         firstTurnExtraMs: round(plugin.firstTurnMedianMs - plugin.laterTurnsMedianMs, 3),
