@@ -79,7 +79,7 @@ export async function measureBurst(server: BenchServer, options: BurstOptions): 
                 env: { ...process.env, BURST_WORKER: JSON.stringify({ uri, count: timers, reminderAfterMs: REMINDER_AFTER_MS, profile: Boolean(options.profile) && processes === 1 }) },
                 stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
                 // E.g. BENCH_WORKER_ARGV='--cpu-prof --cpu-prof-dir=/tmp/prof' to look inside a worker.
-                execArgv: process.env.BENCH_WORKER_ARGV ? process.env.BENCH_WORKER_ARGV.split(' ') : [],
+                execArgv: ['--expose-gc', ...(process.env.BENCH_WORKER_ARGV ? process.env.BENCH_WORKER_ARGV.split(' ') : [])],
             });
             workers.push(worker);
         }
