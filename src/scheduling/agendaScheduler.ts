@@ -446,7 +446,9 @@ export class AgendaScheduler implements TimerScheduler {
         const jobs = this.jobCollection;
         const lockedAt = lockOf(attrs);
         if (!jobs || !lockedAt) {
-            attrs.nextRunAt = null;
+            // Another backend (not guarded): Agenda's own delete, by id.
+            await this.agenda?.cancel({ id: attrs._id });
+            settleRun(attrs, 'ended');
             return;
         }
         const filter = { _id: timerObjectId(String(attrs._id)), lockedAt, lastModifiedBy: this.lockOwner };
