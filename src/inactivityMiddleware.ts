@@ -20,6 +20,7 @@ import { promptIdentity, RepromptWatch, watchReprompts } from './reprompts';
 import { answerResume, discardIgnoredOffer, offerResume } from './resume';
 import { AgendaScheduler } from './scheduling/agendaScheduler';
 import { OutageGuard, OutageSkipError } from './scheduling/outageGuard';
+import { timerReference } from './scheduling/timerDocument';
 import { TIMER_DATA_VERSION, TimerScheduler } from './scheduling/timerScheduler';
 import type { Services, Settings } from './services';
 import { MongoSnapshotStore } from './snapshots/mongoSnapshotStore';
@@ -39,6 +40,9 @@ const EXPIRE_EVERY_MS = 3_600_000;
  * instance. Further from the stage no timer can fire during the turn, and no extra write is made.
  */
 export const TURN_GUARD_MS = 30_000;
+
+/** A bot reply this fast leaves the silence counted from the user's message (see endTurn). */
+const STAMP_SLACK_MS = 1000;
 
 /** The longest `sendTimeout`: a timer's turn (a few sends) must end well inside its one-minute lock. */
 const MAX_SEND_TIMEOUT_MS = 15_000;
@@ -118,7 +122,7 @@ export class InactivityMiddleware implements Middleware {
             settings,
             localizer,
             // Without a scheduler or an Agenda, the plugin creates its own in start(), once MongoDB is open.
-            scheduler: options.scheduler ?? (options.agenda ? new AgendaScheduler({ agenda: options.agenda, onError: report, retry }) : undefined),
+            scheduler: options.scheduler ?? (options.agenda ? new AgendaScheduler({ agenda: options.agenda, onError: report, retry, runDeadline: settings.timerDeadline }) : undefined),
             state: options.conversationState.createProperty<InactivityState | undefined>(STATE_PROPERTY),
             conversationState: options.conversationState,
             dialogState: options.dialogState,
@@ -230,6 +234,7 @@ export class InactivityMiddleware implements Middleware {
                         processEvery: toMilliseconds(options.processEvery ?? DEFAULTS.processEvery, 'processEvery'),
                         onError: (err) => this.report(err),
                         retry: { retries: options.sendRetries ?? DEFAULTS.sendRetries },
+                        runDeadline: this.svc.settings.timerDeadline,
                     });
                     this.createdScheduler = true;
                 }
@@ -341,8 +346,12 @@ export class InactivityMiddleware implements Middleware {
         const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
         const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
         // Silence counts from the end of the bot's answer: a slow turn does not shorten the user's time to reply.
-        state.lastUserActivityAt = now;
         state.replyingSince = undefined;
+        // A turn answered within STAMP_SLACK_MS keeps the stamp of the message's arrival: stamping again would make
+        // the bot's own save of this turn (most bots save in their handler) stale, and cost a second write.
+        if (now - state.lastUserActivityAt > STAMP_SLACK_MS) {
+            state.lastUserActivityAt = now;
+        }
         let began = false;
         if (!info) {
             state.flow = undefined;
@@ -361,16 +370,14 @@ export class InactivityMiddleware implements Middleware {
             } else if (policy.enabled && policy.maxDuration !== null && now - state.flow.startedAt >= policy.maxDuration) {
                 await endFlow(svc, context, state, info, policy, 'maxDuration');
             } else {
-                if (began && !turn.payload) {
-                    await this.svc.budget(offerResume(svc, context, state, info), 'look up a saved flow').catch((err: unknown) => this.report(err, context));
-                }
-                await this.arm(context, state, policy.enabled ? nextDue(state, policy) : undefined);
+                // The first turn of a flow looks for a saved flow to offer and arms the timer: both at once, one
+                // round trip of waiting instead of two.
+                const offer = began && !turn.payload ? this.svc.budget(offerResume(svc, context, state, info), 'look up a saved flow').catch((err: unknown) => this.report(err, context)) : undefined;
+                await Promise.all([offer, this.arm(context, state, policy.enabled ? nextDue(state, policy) : undefined)]);
             }
         }
-        if (!state.flow && state.armedFor !== undefined) {
-            // The flow completed or was ended: its timer would only run a useless proactive turn.
-            await this.disarm(context, state);
-        }
+        // A flow that completed or was ended keeps its timer: a flow begun before it fires uses it without a write;
+        // otherwise it fires once, finds no flow and is deleted. Cancelling it here would cost a write per flow.
         await svc.state.set(context, state);
         if (!botFailed) {
             // After a failure in the bot's logic its dialog state is half-way: saving it would skip a step.
@@ -388,22 +395,11 @@ export class InactivityMiddleware implements Middleware {
             if (!this.starting) {
                 throw new InactivitySchedulerError('InactivityMiddleware received a turn before start() was called: call `await inactivity.start()` at start-up.');
             }
-            await this.guard.arm({ v: TIMER_DATA_VERSION, key: conversationKey(state.reference), reference: state.reference }, new Date(due));
+            await this.guard.arm({ v: TIMER_DATA_VERSION, key: conversationKey(state.reference), reference: timerReference(state.reference) }, new Date(due));
             state.armedFor = due;
         } catch (err) {
             // Not known to be armed: the next turn tries again (and after an outage, the guard does).
             state.armedFor = undefined;
-            this.report(err, context);
-        }
-    }
-
-    /** Cancels the conversation's timer once its flow has ended. */
-    private async disarm(context: TurnContext, state: InactivityState): Promise<void> {
-        try {
-            await this.guard.cancel(conversationKey(state.reference));
-            state.armedFor = undefined;
-        } catch (err) {
-            // Left armed, it fires, finds no flow and ends.
             this.report(err, context);
         }
     }

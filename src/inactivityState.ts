@@ -40,6 +40,8 @@ export interface FlowProgress {
     startedAt: number;
     /** Whether a reminder went out while it ran. */
     reminded: boolean;
+    /** When the last reminder was claimed (epoch ms): the final action keeps its announced distance from it. */
+    remindedAt?: number;
     /** The snapshot it was resumed from, if any. */
     resumedFrom?: string;
 }
@@ -126,8 +128,18 @@ export function readState(raw: unknown): InactivityState | undefined {
     if (s.v !== STATE_VERSION || typeof s.lastUserActivityAt !== 'number' || !s.reference) {
         return undefined;
     }
-    const copy = structuredClone(s) as Partial<InactivityState>;
-    return { ...copy, stagesDone: Array.isArray(copy.stagesDone) ? copy.stagesDone : [], transcript: Array.isArray(copy.transcript) ? copy.transcript : [] } as InactivityState;
+    // A copy of every level (the fields are known: cheaper than structuredClone on every turn).
+    const ref = s.reference;
+    return {
+        ...s,
+        reference: { ...ref, conversation: ref.conversation && { ...ref.conversation }, user: ref.user && { ...ref.user }, bot: ref.bot && { ...ref.bot } },
+        stagesDone: Array.isArray(s.stagesDone) ? [...s.stagesDone] : [],
+        transcript: Array.isArray(s.transcript) ? s.transcript.map((line) => ({ ...line })) : [],
+        flow: s.flow && { ...s.flow },
+        pending: s.pending && { ...s.pending },
+        invalid: s.invalid && { ...s.invalid },
+        delivery: s.delivery && structuredClone(s.delivery),
+    } as InactivityState;
 }
 
 /**

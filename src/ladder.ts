@@ -31,10 +31,18 @@ export function pendingStages(state: InactivityState, policy: ResolvedPolicy): S
         return [];
     }
     const stages: Stage[] = [];
-    if (policy.remind && policy.reminderAfter < policy.closeAfter) {
+    const reminding = policy.remind && policy.reminderAfter < policy.closeAfter;
+    if (reminding) {
         stages.push({ name: 'reminder', at: state.lastUserActivityAt + policy.reminderAfter });
     }
-    stages.push({ name: 'final', at: state.lastUserActivityAt + policy.closeAfter });
+    let final = state.lastUserActivityAt + policy.closeAfter;
+    const remindedAt = state.flow?.remindedAt;
+    if (reminding && remindedAt !== undefined && state.stagesDone.includes('reminder')) {
+        // A reminder that went out late (a queue that could not keep up, a bot that was down) still gives the
+        // user the time it announced before the final action.
+        final = Math.max(final, remindedAt + policy.closeAfter - policy.reminderAfter);
+    }
+    stages.push({ name: 'final', at: final });
     if (policy.maxDuration !== null && state.flow) {
         stages.push({ name: 'maxDuration', at: state.flow.startedAt + policy.maxDuration });
     }
@@ -53,8 +61,10 @@ export function nextDue(state: InactivityState, policy: ResolvedPolicy): number 
 }
 
 /**
- * Which stage to take now. When several are due (the bot was down for a while), the most final wins and the
- * others are skipped: a user never gets a reminder and a goodbye at once.
+ * Which stage to take now. A due reminder is always taken first, however late (a burst the bot could not keep
+ * up with, a bot that was down): the final action then comes `closeAfter - reminderAfter` after it, as the
+ * reminder announces, so a user never gets a reminder and a goodbye at once and never a goodbye unwarned. Only a
+ * flow past its `maxDuration` ends at once, settling every stage due.
  *
  * @param state The plugin's record.
  * @param policy The policy in force.
@@ -66,6 +76,13 @@ export function dueStage(state: InactivityState, policy: ResolvedPolicy, now: nu
     if (due.length === 0) {
         return undefined;
     }
-    const stage = due.find((s) => s.name === 'maxDuration') ?? due.find((s) => s.name === 'final') ?? due[0];
-    return { stage, settled: due.map((s) => s.name) };
+    const cap = due.find((s) => s.name === 'maxDuration');
+    if (cap) {
+        return { stage: cap, settled: due.map((s) => s.name) };
+    }
+    const reminder = due.find((s) => s.name === 'reminder');
+    if (reminder) {
+        return { stage: reminder, settled: ['reminder'] };
+    }
+    return { stage: due[0], settled: due.map((s) => s.name) };
 }

@@ -43,12 +43,38 @@ export function normalizeLocale(raw: string | undefined | null): string | undefi
     if (typeof raw !== 'string' || !raw.trim()) {
         return undefined;
     }
-    try {
-        return Intl.getCanonicalLocales(raw.trim().replace(/_/g, '-'))[0];
-    } catch {
-        return undefined;
+    // Once per turn: Intl.getCanonicalLocales is slow enough to show in a turn's profile, and few locales exist.
+    if (canonical.has(raw)) {
+        return canonical.get(raw);
     }
+    let tag: string | undefined;
+    try {
+        tag = Intl.getCanonicalLocales(raw.trim().replace(/_/g, '-'))[0];
+    } catch {
+        tag = undefined;
+    }
+    if (canonical.size >= 1000) {
+        canonical.clear();
+    }
+    canonical.set(raw, tag);
+    return tag;
 }
+
+/** A key for a rendered text when every value is a string, number or boolean (else none: not kept). */
+function memoKey(lng: string, key: string, vars: Record<string, unknown>): string | undefined {
+    let out = `${lng}\u0000${key}`;
+    for (const name of Object.keys(vars).sort()) {
+        const value = vars[name];
+        if (value !== undefined && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+            return undefined;
+        }
+        out += `\u0000${name}\u0001${String(value)}`;
+    }
+    return out;
+}
+
+/** Locales seen and their canonical tags (pure function of the input, so shared by every instance). */
+const canonical = new Map<string, string | undefined>();
 
 /**
  * The plugin's private i18next instance: loads `<lng>/<ns>.json` files once, and translates with a fallback
@@ -58,6 +84,10 @@ export class Localizer {
     private readonly i18n: i18n;
     private readonly defaultLocale: string;
     private readonly languages = new Set<string>();
+    private readonly chains = new Map<string, string[]>();
+    private readonly texts = new Map<string, boolean>();
+    private readonly names = new Map<string, string[]>();
+    private readonly rendered = new Map<string, string>();
 
     /**
      * @param options Where the texts are and what to do with broken files.
@@ -97,6 +127,20 @@ export class Localizer {
      * @returns E.g. `['pt-BR', 'pt', 'en']`.
      */
     chain(locale: string | undefined): string[] {
+        // Several times per text: the resources never change after construction, so the chains are kept.
+        const cached = this.chains.get(locale ?? '');
+        if (cached) {
+            return cached;
+        }
+        const chain = this.computeChain(locale);
+        if (this.chains.size >= 1000) {
+            this.chains.clear();
+        }
+        this.chains.set(locale ?? '', chain);
+        return chain;
+    }
+
+    private computeChain(locale: string | undefined): string[] {
         const out: string[] = [];
         const tag = normalizeLocale(locale);
         if (tag) {
@@ -155,7 +199,21 @@ export class Localizer {
     t(locale: string | undefined, key: string, vars: Record<string, unknown> = {}): string {
         for (const lng of this.chain(locale)) {
             if (this.isText(key, lng, vars)) {
-                return this.i18n.getFixedT(lng)(key, { ...vars, lng } as TOptions) as string;
+                // A reminder renders about ten texts, most of them the same for every conversation (buttons,
+                // warnings, durations): rendered texts are kept (bounded), keyed by language, key and values.
+                const memo = memoKey(lng, key, vars);
+                const rendered = memo === undefined ? undefined : this.rendered.get(memo);
+                if (rendered !== undefined) {
+                    return rendered;
+                }
+                const text = this.i18n.t(key, { ...vars, lng } as TOptions) as string;
+                if (memo !== undefined) {
+                    if (this.rendered.size >= 2000) {
+                        this.rendered.clear();
+                    }
+                    this.rendered.set(memo, text);
+                }
+                return text;
             }
         }
         debug('missing key %s for %s', key, locale);
@@ -175,7 +233,7 @@ export class Localizer {
             if (!this.has(key, locale)) {
                 continue;
             }
-            const names = [...(this.rawText(key, locale) ?? '').matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]);
+            const names = this.placeholders(key, locale);
             if (names.every((n) => vars[n] !== undefined && vars[n] !== null && vars[n] !== '')) {
                 return this.t(locale, key, vars);
             }
@@ -186,12 +244,39 @@ export class Localizer {
     // i18next "has" a key that names a group of texts (`reminder` for `reminder.text`) and would return
     // "key '...' returned an object instead of string." to the user: such a key counts as missing.
     private isText(key: string, lng: string, vars: Record<string, unknown> = {}): boolean {
-        if (!this.i18n.exists(key, { lng, fallbackLng: false, ...vars } as TOptions)) {
-            return false;
+        // Plural forms depend on `count`; everything else depends only on the (fixed) resources.
+        const memo = vars.count === undefined ? `${lng}\u0000${key}` : undefined;
+        const known = memo === undefined ? undefined : this.texts.get(memo);
+        if (known !== undefined) {
+            return known;
         }
-        const [ns, path] = key.includes(':') ? (key.split(':', 2) as [string, string]) : [NAMESPACE, key];
-        const node = this.i18n.getResource(lng, ns, path) as unknown;
-        return !(node && typeof node === 'object');
+        let text = this.i18n.exists(key, { lng, fallbackLng: false, ...vars } as TOptions);
+        if (text) {
+            const [ns, path] = key.includes(':') ? (key.split(':', 2) as [string, string]) : [NAMESPACE, key];
+            const node = this.i18n.getResource(lng, ns, path) as unknown;
+            text = !(node && typeof node === 'object');
+        }
+        if (memo !== undefined) {
+            if (this.texts.size >= 10_000) {
+                this.texts.clear();
+            }
+            this.texts.set(memo, text);
+        }
+        return text;
+    }
+
+    /** The `{{names}}` a key's text uses in a locale's chain. */
+    private placeholders(key: string, locale: string | undefined): string[] {
+        const memo = `${this.chain(locale)[0] ?? ''}\u0000${key}`;
+        let names = this.names.get(memo);
+        if (!names) {
+            names = [...(this.rawText(key, locale) ?? '').matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]);
+            if (this.names.size >= 10_000) {
+                this.names.clear();
+            }
+            this.names.set(memo, names);
+        }
+        return names;
     }
 
     private rawText(key: string, locale: string | undefined): string | undefined {

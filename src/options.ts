@@ -55,7 +55,11 @@ export interface InactivityOptions extends InactivityPolicy {
     localesPath?: string;
     /** Picks the user's locale; default: the activity's `locale`. */
     localeNegotiator?: (context: TurnContext) => string | undefined | Promise<string | undefined>;
-    /** Polling interval of the Agenda the plugin creates. Default `500` ms, which keeps timers within 1 s of due. */
+    /**
+     * Polling interval of the Agenda the plugin creates. Default `5000` ms: timers armed on an instance are locked
+     * by its notification channel the moment they are due before the next poll, so the poll only picks up timers
+     * armed elsewhere ahead of time (one database command per poll).
+     */
     processEvery?: Duration;
     /** How long a turn waits for the scheduler before it carries on (the timer is re-armed on a later turn). Default `'2 seconds'`. */
     schedulerTimeout?: Duration;
@@ -138,7 +142,7 @@ export const DEFAULTS = {
     /** {@link InactivityOptions.defaultLocale} */
     defaultLocale: 'en',
     /** {@link InactivityOptions.processEvery} (ms) */
-    processEvery: 500,
+    processEvery: 5000,
     /** {@link InactivityOptions.schedulerTimeout} */
     schedulerTimeout: '2 seconds',
     /** {@link InactivityOptions.sendTimeout} */

@@ -150,13 +150,15 @@ async function remind(svc: Services, context: TurnContext, record: ConversationR
     const idleMs = now - state.lastUserActivityAt;
     const nonce = newNonce();
     const description = describeFlow(svc.localizer, state.locale, info);
-    const activity = reminderActivity(svc.localizer, state.locale, description, policy, idleMs, nonce);
+    // A late reminder announces the time it really leaves: the final action keeps its distance from it (ladder).
+    const activity = reminderActivity(svc.localizer, state.locale, description, policy, Math.min(idleMs, policy.reminderAfter), nonce);
     state.stagesDone.push(...settled);
     // Stored with the claim: a handoff later shows the agent the reminder the user got.
     addTranscriptLine(state, 'bot', activity.text ?? '', now, svc.settings.transcriptSize);
     state.pending = { nonce, kind: 'reminder', issuedAt: now };
     if (state.flow) {
         state.flow.reminded = true;
+        state.flow.remindedAt = now;
     }
     const next = nextDue(state, policy);
     state.armedFor = next;

@@ -71,8 +71,9 @@ describe('Durable timers across bot processes (real Agenda on MongoDB)', functio
                 await a.adapter.send(`Client ${i}`).startTest();
             }
             await settle(() => a.reminders().length + b.reminders().length >= 4);
-            const sweeps = await mongo.db.collection('inactivityJobs').find({ name: EXPIRE_JOB_NAME }).toArray();
+            const sweeps = await mongo.db.collection('inactivityJobs').find({ task: EXPIRE_JOB_NAME }).toArray();
             assert.strictEqual(sweeps.length, 1, 'one hourly expiry sweep shared by both instances');
+            assert.strictEqual(await mongo.db.collection('inactivityJobs').countDocuments({ name: EXPIRE_JOB_NAME }), 0, 'not an Agenda job: Agenda does not poll it');
             assert.ok(sweeps[0].nextRunAt > new Date(Date.now() + 59 * 60_000), 'first run an hour from start');
             const all = [...a.reminders(), ...b.reminders()];
             assert.strictEqual(all.length, 4, all.join('\n'));

@@ -168,15 +168,26 @@ describe('Timer turns claim before they speak', () => {
         assert.match(texts(await rig.say('ann@example.com')).join(' '), /John Doe/, 'the flow went on');
     });
 
-    it('cancels the timer when the flow completes', async () => {
+    it('keeps the timer of a completed flow for the next flow (no write), and lets it end silently when none began', async () => {
         const rig = await createRig();
         await rig.say('add client');
         await rig.say('John Doe');
         await rig.say('Personal training');
-        assert.strictEqual(rig.scheduler.armed.size, 1);
+        assert.strictEqual(rig.scheduler.writes, 1);
         const done = await rig.say('john@example.com');
         assert.match(texts(done).join(' '), /John Doe/);
-        assert.strictEqual(rig.scheduler.armed.size, 0, 'no useless proactive turn later');
+        // A second flow inside the first timer's period: no scheduler write, the same timer serves it.
+        await rig.say('add client');
+        await rig.say('Jane Roe');
+        assert.strictEqual(rig.scheduler.writes, 1, 'no write for the second flow');
+        await rig.say('Personal training');
+        await rig.say('jane@example.com');
+        // The timer fires after both flows completed: it finds no flow, sends nothing and ends.
+        assert.deepStrictEqual(await rig.fireAt(), []);
+        assert.strictEqual(rig.scheduler.armed.size, 0, 'ended');
+        // A later flow arms again.
+        await rig.say('add client');
+        assert.strictEqual(rig.scheduler.writes, 2);
     });
 
     it('reports a timer that finds no conversation state once per conversation, naming the likely causes', async () => {

@@ -1,40 +1,68 @@
 import { randomUUID } from 'crypto';
 import createDebug from 'debug';
 import { hostname } from 'os';
-import type { Agenda, BackoffStrategy, Job } from 'agenda' with { 'resolution-mode': 'import' };
-import type { Collection, Db } from 'mongodb';
+import type { Agenda, BackoffStrategy, Job, NotificationChannel } from 'agenda' with { 'resolution-mode': 'import' };
+import { Collection, Db, ObjectId } from 'mongodb';
 import { InactivityDeliveryError, InactivitySchedulerError } from '../errors';
-import { guardJobState, markEnded, wasMovedSinceLoaded } from './jobStateGuard';
+import { guardJobState, lockOf, settleRun } from './jobStateGuard';
+import { guardLockQueries, LOCK_INDEX, LockQueryState } from './lockQueries';
 import { MongoHandle, MongoSource, openMongo } from '../mongoConnection';
+import { LEGACY_TIMER_JOB_NAME, readTimerData, storedTimerData, TIMER_JOB_NAME, timerId } from './timerDocument';
 import { DEFAULT_TIMER_RETRY, DueTimerHandler, TimerData, TimerRetryPolicy, TimerScheduler } from './timerScheduler';
+import { WriteBatcher } from './writeBatcher';
 
 export { DEFAULT_TIMER_RETRY } from './timerScheduler';
 export type { TimerRetryPolicy } from './timerScheduler';
+export { LEGACY_TIMER_JOB_NAME, TIMER_JOB_NAME } from './timerDocument';
 
 const debug = createDebug('botbuilder-inactivity:scheduler');
-
-/** The Agenda job name of the per-conversation inactivity timer. */
-export const TIMER_JOB_NAME = 'botbuilder-inactivity:timer';
 
 /** The default collection for jobs when the plugin creates its own Agenda. */
 export const DEFAULT_JOBS_COLLECTION = 'inactivityJobs';
 
 /**
- * How long a running timer stays locked to its instance. A run takes a proactive turn (one channel call, or a
- * re-arm held for under one polling interval), far below this; an instance that dies mid-run hands the timer
- * to another within a minute instead of Agenda's default ten. Agenda also keeps a check timer of half this
- * per run, which is how long a process may linger after `stop()`.
+ * How long a running timer stays locked to its instance. A run takes a proactive turn (a few channel calls,
+ * bounded by the middleware's timer deadline of at most 45 s), below this; an instance that dies mid-run hands
+ * the timer to another within a minute instead of Agenda's default ten. Agenda also keeps a check timer of half
+ * this per run, which is how long a process may linger after `stop()`.
  */
 export const TIMER_LOCK_LIFETIME_MS = 60_000;
 
-/** How many timers one process runs at once. */
+/**
+ * How many timers one process runs at once. Agenda's own `maxConcurrency` (20 by default) caps every job's
+ * concurrency: the Agenda the scheduler creates is given this as its `maxConcurrency`.
+ */
 export const TIMER_CONCURRENCY = 50;
 
-/** How many times a run may wait in place for a re-arm due within one polling interval before handing it back to Agenda. */
+/**
+ * How many timers one process holds locked at once (running, or waiting in memory for their time or for a free
+ * slot). Agenda's default (0, no limit) locks every due timer, one command each, before it runs any, and its
+ * queue costs grow with the square of what it holds. When a run completes while more were due, the scheduler
+ * locks more at once instead of waiting for the next poll.
+ */
+export const TIMER_LOCK_LIMIT = 4 * TIMER_CONCURRENCY;
+
+/**
+ * The default polling interval of an Agenda the plugin creates. Timers armed or re-armed on this instance do not
+ * wait for a poll (Agenda's in-memory notification channel locks them at once when they are due before the next
+ * one), so the poll only finds timers armed elsewhere ahead of time: one command per poll, 0.2 per second.
+ */
+export const DEFAULT_PROCESS_EVERY_MS = 5000;
+
+/** A run whose handler asks to fire again within this waits in place (still locked) rather than going back to the queue. */
+const HOLD_MAX_MS = 1000;
+
+/** How many times a run may wait in place for a re-arm before handing it back to Agenda. */
 const MAX_HELD_ROUNDS = 3;
 
-/** The default polling interval of an Agenda the plugin creates: keeps a timer within ~0.5 s of its due time. */
-export const DEFAULT_PROCESS_EVERY_MS = 500;
+/** Room kept between the end of a run and the expiry of its lock (clock differences between instances). */
+const LOCK_MARGIN_MS = 5000;
+
+/** The default bound of one run (the middleware passes its timer deadline). */
+const DEFAULT_RUN_DEADLINE_MS = 45_000;
+
+/** How often an instance checks whether a recurring task (`repeat()`) is due, at most. */
+const REPEAT_CHECK_MS = 60_000;
 
 
 /** Options of {@link AgendaScheduler}. */
@@ -43,36 +71,38 @@ export interface AgendaSchedulerOptions {
     mongo?: MongoSource;
     /**
      * A ready Agenda instance the bot already runs. The scheduler defines its job on it and never stops it:
-     * after `stop()` the job stays defined, so stop that Agenda too to stop the timers. Its own `processEvery`
-     * applies (Agenda's default of 5 s makes short timers up to 5 s late). On the MongoDB backend the scheduler
-     * adds its unique index to that Agenda's collection.
+     * after `stop()` the job stays defined, so stop that Agenda too to stop the timers. Its own `processEvery`,
+     * `maxConcurrency` and notification channel apply: without a channel, a timer armed less than one poll
+     * ahead fires up to `processEvery` late (Agenda's default of 5 s), and Agenda's default `maxConcurrency` of
+     * 20 caps the timers' concurrency. On the MongoDB backend the scheduler adds its lock index to that Agenda's
+     * collection.
      */
     agenda?: Agenda;
     /** Jobs collection when the scheduler creates Agenda. Default `'inactivityJobs'`. */
     collection?: string;
-    /** Agenda's polling interval in ms when the scheduler creates Agenda. Default 500. */
+    /** Agenda's polling interval in ms when the scheduler creates Agenda. Default 5000. */
     processEvery?: number;
     /** Called with errors Agenda reports outside of any call (lost connection, failed job). */
     onError?: (err: Error) => void;
     /** How a handler that threw is retried. Default {@link DEFAULT_TIMER_RETRY}. */
     retry?: Partial<TimerRetryPolicy>;
+    /**
+     * The longest one run of the handler may take, in ms (the middleware's timer deadline). A timer whose lock is
+     * too old for a run of this length to end inside it is not run but handed back to the queue, so that a timer
+     * that waited in memory never runs past its lock (another instance would run it too). Default 45000.
+     */
+    runDeadline?: number;
 }
 
 /**
- * What the job stores: the timer's data plus the due time `arm()` asked for. Agenda's own writes while it runs a
- * job never touch `data`, so `dueAt` tells the handler whether the job was armed again since it was loaded.
- */
-type StoredTimerData = TimerData & { dueAt?: Date };
-
-/**
  * A {@link TimerScheduler} on Agenda 6 and MongoDB: one job per conversation, stored durably, locked so that
- * with several bot instances on one database each timer fires exactly once.
+ * with several bot instances on one database each timer runs on one instance at a time.
  *
- * A unique index on `{ name, data.key }` stops two instances from inserting twin jobs for one conversation.
- *
- * Agenda loads a job up to one polling interval before it is due and waits for it in memory. A timer moved or
- * cancelled in that window is checked against the database when the wait ends, so it neither fires at its
- * old time nor loses its new one.
+ * A timer is one small document whose `_id` is derived from the conversation's key ({@link timerId}): arming is
+ * a single upsert by `_id`, and the `_id` index keeps one timer per conversation on any MongoDB. Agenda loads a
+ * timer up to one polling interval before it is due and waits for it in memory; an `arm()` or `cancel()` made
+ * meanwhile takes the timer from that run (see {@link guardJobState}), so it neither fires at its old time with
+ * effect nor loses its new one.
  */
 export class AgendaScheduler implements TimerScheduler {
     private agenda?: Agenda;
@@ -81,8 +111,29 @@ export class AgendaScheduler implements TimerScheduler {
     private jobCollection?: Collection;
     private listeningTo?: Agenda;
     private started?: Promise<void>;
+    private channel?: NotificationChannel;
+    private batcher?: WriteBatcher;
+    private lockState?: LockQueryState;
+    private legacy = false;
+    private processEvery = DEFAULT_PROCESS_EVERY_MS;
+    private refilling = false;
+    private refillAgain = false;
+    private readonly repeats: NodeJS.Timeout[] = [];
+    private readonly counts = { runs: 0, handedBack: 0 };
+    /** Ids of timers running on this instance (their locks must outlive `stop()`'s release). */
+    private readonly running = new Set<string>();
+    /**
+     * Arms and cancels made by this process, numbered: the number of the last one per timer (by `_id`), and the
+     * number current when each copy was locked (by `_id` and lock time). A copy locked before this process armed
+     * or cancelled its timer again is not run.
+     */
+    private sequence = 0;
+    private readonly armedSeq = new Map<string, number>();
+    private readonly lockedSeq = new Map<string, number>();
+    /** The `lastModifiedBy` Agenda writes with its locks (its name). */
+    private lockOwner: string | null = null;
     /** Agenda records this as `lastModifiedBy` on the jobs it locks, so `stop()` can hand back only its own locks. */
-    private readonly instanceName = `botbuilder-inactivity@${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    private readonly instanceName = `bbi@${hostname().slice(0, 24)}:${process.pid}:${randomUUID().slice(0, 4)}`;
 
     /**
      * @param options Where to keep jobs; see {@link AgendaSchedulerOptions}.
@@ -105,17 +156,34 @@ export class AgendaScheduler implements TimerScheduler {
     /** @inheritdoc */
     async arm(data: TimerData, dueAt: Date): Promise<void> {
         const agenda = await this.ready();
-        const stored: StoredTimerData = { ...data, dueAt };
-        const save = () => agenda.create(TIMER_JOB_NAME, stored).unique({ 'data.key': data.key }).schedule(dueAt).save();
+        const jobs = this.jobCollection;
         try {
-            await save().catch((err: unknown) => {
+            if (!jobs) {
+                // Another backend: Agenda's own upsert on the key, stored in the data.
+                await agenda.create(TIMER_JOB_NAME, { ...storedTimerData(data), k: data.key }).unique({ 'data.k': data.key }).schedule(dueAt).save();
+                return;
+            }
+            const _id = timerId(data.key);
+            this.noteArmed(_id.toHexString());
+            // One upsert by _id. Clearing the lock takes the timer from a run that has it (waiting in memory or
+            // under way): that run's completion then writes nothing, and the new time stands.
+            const write = () =>
+                jobs.updateOne(
+                    { _id },
+                    {
+                        $set: { name: TIMER_JOB_NAME, data: storedTimerData(data), nextRunAt: dueAt },
+                        $unset: { lockedAt: '', lastModifiedBy: '', failCount: '', failReason: '', failedAt: '' },
+                    },
+                    { upsert: true }
+                );
+            await write().catch((err: unknown) => {
                 if (!isDuplicateKey(err)) {
                     throw err;
                 }
-                // Another instance inserted the same conversation's job between our find and insert: the unique
-                // index refused the twin, and the upsert now finds that job and moves it.
-                return save();
+                // Two instances upserted the same new timer at once: the other inserted it; this one now updates it.
+                return write();
             });
+            this.notify(TIMER_JOB_NAME, dueAt);
         } catch (err) {
             throw new InactivitySchedulerError(`Could not arm the timer for ${data.key}.`, { cause: err });
         }
@@ -124,10 +192,29 @@ export class AgendaScheduler implements TimerScheduler {
     /** @inheritdoc */
     async repeat(name: string, intervalMs: number, task: () => Promise<void>): Promise<void> {
         const agenda = await this.ready();
+        const jobs = this.jobCollection;
         try {
-            agenda.define(name, async () => task(), { lockLifetime: TIMER_LOCK_LIFETIME_MS });
-            // every() saves one job per name, so several instances share a single schedule.
-            await agenda.every(intervalMs, name, undefined, { skipImmediate: true });
+            if (!jobs) {
+                agenda.define(name, async () => task(), { lockLifetime: TIMER_LOCK_LIFETIME_MS });
+                await agenda.every(intervalMs, name, undefined, { skipImmediate: true });
+                return;
+            }
+            // A lease document instead of an Agenda job: Agenda would poll it on every processEvery, doubling the
+            // idle commands for a task that runs once an hour. The instance that moves the lease runs the task.
+            const _id = timerId(`repeat:${name}`);
+            await jobs.updateOne({ _id }, { $setOnInsert: { name: 'bbi:repeat', task: name, nextRunAt: new Date(Date.now() + intervalMs) } }, { upsert: true });
+            // The Agenda job earlier versions used for it, if any, would otherwise be polled by them forever.
+            await jobs.deleteMany({ name, type: 'single' });
+            const check = async () => {
+                const now = Date.now();
+                const won = await jobs.findOneAndUpdate({ _id, nextRunAt: { $lte: new Date(now) } }, { $set: { nextRunAt: new Date(now + intervalMs), lastRunAt: new Date(now) } });
+                if (won) {
+                    await task();
+                }
+            };
+            const timer = setInterval(() => void check().catch((err: unknown) => this.report(new InactivitySchedulerError(`The recurring task ${name} failed.`, { cause: err }))), Math.min(intervalMs, REPEAT_CHECK_MS));
+            timer.unref();
+            this.repeats.push(timer);
         } catch (err) {
             throw new InactivitySchedulerError(`Could not schedule the recurring job ${name}.`, { cause: err });
         }
@@ -136,8 +223,19 @@ export class AgendaScheduler implements TimerScheduler {
     /** @inheritdoc */
     async cancel(key: string): Promise<void> {
         const agenda = await this.ready();
+        const jobs = this.jobCollection;
         try {
-            await agenda.cancel({ name: TIMER_JOB_NAME, data: { key } });
+            if (!jobs) {
+                await agenda.cancel({ name: TIMER_JOB_NAME, data: { k: key } });
+                return;
+            }
+            const _id = timerId(key);
+            // A copy this process already locked must not fire either.
+            this.noteArmed(_id.toHexString());
+            await jobs.deleteOne({ _id });
+            if (this.legacy) {
+                await jobs.deleteMany({ name: LEGACY_TIMER_JOB_NAME, 'data.key': key });
+            }
         } catch (err) {
             throw new InactivitySchedulerError(`Could not cancel the timer for ${key}.`, { cause: err });
         }
@@ -152,15 +250,20 @@ export class AgendaScheduler implements TimerScheduler {
         this.agenda = undefined;
         this.jobCollection = undefined;
         this.started = undefined;
+        this.repeats.splice(0).forEach((t) => clearInterval(t));
+        const lockState = this.lockState;
         if (agenda && this.ownsAgenda) {
             await agenda.drain({ timeout: 30_000, closeConnection: false });
-            // drain() waits for running handlers but keeps the locks on jobs loaded for their due time, which
-            // would keep every other instance off them for Agenda's 10-minute lock lifetime. A running job has
-            // a null nextRunAt, so this never frees one still running after the drain timeout.
+            // Agenda's queue filling outlives drain(): no lock may be taken after the release below.
+            await lockState?.pause();
+            // drain() waits for running handlers but keeps the locks of timers waiting in memory, which would keep
+            // every other instance off them for the lock's lifetime. A run still going after the drain timeout
+            // keeps its lock.
+            const running = [...this.running];
             await jobs
                 ?.updateMany(
-                    { name: TIMER_JOB_NAME, lastModifiedBy: this.instanceName, lockedAt: { $ne: null }, nextRunAt: { $ne: null } },
-                    { $unset: { lockedAt: true } }
+                    { name: { $in: [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME] }, lastModifiedBy: this.instanceName, lockedAt: { $ne: null }, _id: { $nin: running.map((id) => timerObjectId(id)) } },
+                    { $unset: { lockedAt: '', lastModifiedBy: '' } }
                 )
                 .catch((err: unknown) => this.report(new InactivitySchedulerError('Could not release the timers this instance had locked.', { cause: err })));
         }
@@ -172,7 +275,15 @@ export class AgendaScheduler implements TimerScheduler {
     async ping(): Promise<void> {
         const agenda = await this.ready();
         const collection = this.jobCollection ?? (agenda.db as { collection?: Collection }).collection;
-        await collection?.findOne({ name: TIMER_JOB_NAME }, { projection: { _id: 1 } });
+        await collection?.findOne({ _id: PING_ID }, { projection: { _id: 1 } });
+    }
+
+    /**
+     * What this instance did since it was created: timers run (handler calls), and timers handed back unrun
+     * because they waited in memory too long for their lock to cover a run (a sign the instance cannot keep up).
+     */
+    get stats(): { runs: number; handedBack: number } {
+        return { ...this.counts };
     }
 
     /**
@@ -184,13 +295,14 @@ export class AgendaScheduler implements TimerScheduler {
     }
 
     private async open(onDue: DueTimerHandler): Promise<void> {
+        const agendaModule = await import('agenda');
         let agenda = this.options.agenda;
         if (!agenda) {
             this.mongo = await openMongo(this.options.mongo as MongoSource);
             try {
                 this.jobCollection = this.mongo.db.collection(this.options.collection ?? DEFAULT_JOBS_COLLECTION);
-                await ensureTimerIndex(this.jobCollection);
-                agenda = await this.createAgenda(this.mongo.db);
+                await ensureTimerIndexes(this.jobCollection);
+                agenda = await this.createAgenda(this.mongo.db, jobNotificationsOnly(new agendaModule.InMemoryNotificationChannel()));
             } catch (err) {
                 this.jobCollection = undefined;
                 await this.mongo.close();
@@ -203,99 +315,222 @@ export class AgendaScheduler implements TimerScheduler {
             // The MongoDB backend's repository exposes its collection; other backends keep no such index.
             const collection = (agenda.db as { collection?: Collection }).collection;
             if (typeof collection?.createIndex === 'function') {
-                await ensureTimerIndex(collection);
+                await ensureTimerIndexes(collection);
                 this.jobCollection = collection;
             }
             if (this.listeningTo !== agenda) {
                 // Once per Agenda: a start() after stop() must not report each failure twice.
                 agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
+                agenda.on(`fail:${LEGACY_TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
+                agenda.on(`complete:${TIMER_JOB_NAME}`, () => this.refill(TIMER_JOB_NAME));
                 this.listeningTo = agenda;
             }
+            this.channel = agenda.hasNotificationChannel() ? (agenda as unknown as { notificationChannel?: NotificationChannel }).notificationChannel : undefined;
+            if (agenda.attrs.maxConcurrency < TIMER_CONCURRENCY) {
+                debug('the given Agenda runs at most %d jobs at once (maxConcurrency); timers are meant to run %d', agenda.attrs.maxConcurrency, TIMER_CONCURRENCY);
+            }
         }
-        const definedOn = agenda;
+        this.processEvery = agenda.attrs.processEvery;
+        // Timers of 0.1.x (another job name and data shape) still fire; they are polled only while some exist.
+        this.legacy = Boolean(await this.jobCollection?.findOne({ name: LEGACY_TIMER_JOB_NAME }, { projection: { _id: 1 } }));
+        const names = this.legacy ? [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME] : [TIMER_JOB_NAME];
         const retry = { ...DEFAULT_TIMER_RETRY, ...this.options.retry };
-        const { exponential } = await import('agenda');
-        const backoff = withRetryAfter(exponential({ delay: retry.delay, factor: retry.factor, maxDelay: retry.maxDelay, maxRetries: retry.retries, jitter: retry.jitter }));
-        // A run's completion write must not undo an arm() made while it ran.
-        guardJobState(agenda, TIMER_JOB_NAME);
-        // removeOnComplete stays off: runDue() deletes a finished timer itself.
-        // A run mostly waits on the channel's HTTP call; Agenda's default of 5 at a time per process would queue
-        // reminders that come due together.
-        agenda.define(TIMER_JOB_NAME, (job: Job<StoredTimerData>) => this.runDue(definedOn, job, onDue, retry), {
-            removeOnComplete: false,
-            concurrency: TIMER_CONCURRENCY,
-            lockLifetime: TIMER_LOCK_LIFETIME_MS,
-            backoff,
-        });
+        const backoff = withRetryAfter(agendaModule.exponential({ delay: retry.delay, factor: retry.factor, maxDelay: retry.maxDelay, maxRetries: retry.retries, jitter: retry.jitter }));
+        // A run's completion write must not undo an arm() made while it ran, and is all a timer writes per run.
+        const batcher = this.jobCollection ? new WriteBatcher(this.jobCollection) : undefined;
+        this.batcher = batcher;
+        guardJobState(agenda, names, { rearmed: (name, at) => this.notify(name, at), write: batcher && ((op) => batcher.write(op)) });
+        this.lockState = guardLockQueries(agenda, names, agendaModule.toJobId as (id: string) => unknown, TIMER_LOCK_LIFETIME_MS / 2, () => this.noteLocking());
+        this.lockState?.resume();
+        this.lockOwner = agenda.attrs.name || null;
+        for (const name of names) {
+            // removeOnComplete stays off: runDue() deletes a finished timer itself, only if it still holds it.
+            agenda.define(name, (job: Job) => this.runDue(job, onDue, retry), {
+                removeOnComplete: false,
+                concurrency: TIMER_CONCURRENCY,
+                lockLimit: TIMER_LOCK_LIMIT,
+                lockLifetime: TIMER_LOCK_LIFETIME_MS,
+                backoff,
+            });
+        }
         if (this.ownsAgenda) {
             await agenda.start();
         }
         this.agenda = agenda;
-        debug('started (own Agenda: %s)', this.ownsAgenda);
+        debug('started (own Agenda: %s, legacy timers: %s)', this.ownsAgenda, this.legacy);
     }
 
     /**
-     * Runs one due job. Agenda has already written `nextRunAt: null` for this run; whatever `job.attrs.nextRunAt`
-     * holds when this returns is written when the run completes, unless an `arm()` moved the timer meanwhile
-     * (see {@link guardJobState}): the newest arm always wins.
+     * Runs one due job. Whatever `job.attrs.nextRunAt` holds when this returns is written when the run completes,
+     * unless an `arm()` or `cancel()` took the timer meanwhile (see {@link guardJobState}): the newest arm wins.
      */
-    private async runDue(agenda: Agenda, job: Job<StoredTimerData>, onDue: DueTimerHandler, retry: TimerRetryPolicy): Promise<void> {
-        const { dueAt, ...data } = job.attrs.data;
-        if (wasMovedSinceLoaded(job.attrs)) {
-            // arm() moved the timer after Agenda loaded it for its old time: its new time stays, nothing fires.
-            debug('timer %s was moved before it ran', data.key);
+    private async runDue(job: Job, onDue: DueTimerHandler, retry: TimerRetryPolicy): Promise<void> {
+        const attrs = job.attrs;
+        const id = String(attrs._id);
+        const lockedAt = lockOf(attrs)?.getTime() ?? Date.now();
+        const data = readTimerData(attrs.data);
+        if (!data) {
+            this.report(new InactivitySchedulerError(`A timer job (${id}) holds data this version cannot read; it was deleted.`));
+            await this.endRun(attrs);
             return;
         }
-        const attempt = (job.attrs.failCount ?? 0) + 1;
-        let firedAt = job.attrs.lastRunAt ?? new Date();
-        let next: Date | undefined;
-        for (let round = 0; ; round++) {
-            // A throw goes to Agenda, which records the failure and schedules the retry with its backoff.
-            next = await onDue({ data, firedAt, attempt, lastAttempt: attempt > retry.retries });
-            if (!next) {
-                break;
-            }
-            const wait = next.getTime() - Date.now();
-            if (wait > agenda.attrs.processEvery || round >= MAX_HELD_ROUNDS) {
-                job.attrs.nextRunAt = next;
-                return;
-            }
-            // Due within one polling interval: handed back to Agenda it would fire up to that interval late
-            // (the next poll finds it overdue). The job is still locked here, so wait for it instead.
-            await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
-            firedAt = new Date();
+        const lockSeq = this.lockedSeq.get(`${id}:${lockedAt}`);
+        this.lockedSeq.delete(`${id}:${lockedAt}`);
+        if (lockSeq !== undefined && (this.armedSeq.get(id) ?? 0) > lockSeq) {
+            // This process armed the timer again after it locked this copy: the new time stands, nothing fires.
+            // Released only if the lock is still this copy's (the arm was in fact written before the lock).
+            debug('timer %s was moved before it ran', data.key);
+            settleRun(attrs, 'handBack');
+            return;
         }
-        // The timer ends. Deleting it only if no arm() moved it is one atomic write. Agenda's removeOnComplete
-        // would delete it by id after the run, taking an arm() made meanwhile with it, and its drain() misses a job
-        // still deleting, so stop() would wait out the whole drain timeout. When an arm() moved it, the guarded
-        // completion write keeps the arm's time.
-        const removed = await agenda.cancel({ id: job.attrs._id, ...(dueAt === undefined ? {} : { data: { dueAt } }) });
-        if (removed > 0) {
-            markEnded(job.attrs);
+        const deadline = this.options.runDeadline ?? DEFAULT_RUN_DEADLINE_MS;
+        const fitsInLock = (extraMs: number) => Date.now() + extraMs + deadline + LOCK_MARGIN_MS <= lockedAt + TIMER_LOCK_LIFETIME_MS;
+        if (!fitsInLock(0)) {
+            // It waited in memory too long (the queue could not keep up): run past its lock, it could run twice.
+            // Handed back, it is locked afresh and sent late, never twice.
+            debug('timer %s waited %d ms for a free slot: handed back', data.key, Date.now() - lockedAt);
+            this.counts.handedBack++;
+            settleRun(attrs, 'handBack');
+            return;
+        }
+        const attempt = (attrs.failCount ?? 0) + 1;
+        let firedAt = new Date();
+        this.running.add(id);
+        try {
+            for (let round = 0; ; round++) {
+                // A throw goes to Agenda, which records the failure and schedules the retry with its backoff.
+                this.counts.runs++;
+                const next = await onDue({ data, firedAt, attempt, lastAttempt: attempt > retry.retries });
+                if (!next) {
+                    break;
+                }
+                const wait = next.getTime() - Date.now();
+                if (wait > HOLD_MAX_MS || round >= MAX_HELD_ROUNDS || !fitsInLock(Math.max(0, wait))) {
+                    if (attrs.name === LEGACY_TIMER_JOB_NAME) {
+                        await this.replaceLegacy(attrs, data, next);
+                        return;
+                    }
+                    attrs.nextRunAt = next;
+                    return;
+                }
+                // Due within a moment: handed back to Agenda it would cost a lock and a write; the job is still
+                // locked here, so wait for it instead.
+                await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+                firedAt = new Date();
+            }
+            await this.endRun(attrs);
+        } finally {
+            this.running.delete(id);
         }
     }
 
-    private async createAgenda(db: Db): Promise<Agenda> {
+    /** The timer ends: deleted only while this run still holds it (an arm() made meanwhile keeps it). */
+    private async endRun(attrs: Job['attrs']): Promise<void> {
+        const jobs = this.jobCollection;
+        const lockedAt = lockOf(attrs);
+        if (!jobs || !lockedAt) {
+            // Another backend (not guarded): Agenda's own delete, by id.
+            await this.agenda?.cancel({ id: attrs._id });
+            settleRun(attrs, 'ended');
+            return;
+        }
+        const filter = { _id: timerObjectId(String(attrs._id)), lockedAt, lastModifiedBy: this.lockOwner };
+        await (this.batcher ? this.batcher.write({ deleteOne: { filter } }) : jobs.deleteOne(filter));
+        // Deleted, or taken by an arm() or a cancel(): either way the completion write has nothing to do.
+        settleRun(attrs, 'ended');
+    }
+
+    /** A 0.1.x timer that fires again becomes a version 2 timer. */
+    private async replaceLegacy(attrs: Job['attrs'], data: TimerData, next: Date): Promise<void> {
+        await this.arm({ ...data }, next);
+        await this.endRun(attrs);
+        if (this.legacy && !(await this.jobCollection?.findOne({ name: LEGACY_TIMER_JOB_NAME }, { projection: { _id: 1 } }))) {
+            // The last one: stop polling that name.
+            this.legacy = false;
+            if (this.agenda) {
+                delete this.agenda.definitions[LEGACY_TIMER_JOB_NAME];
+            }
+        }
+    }
+
+    private noteArmed(id: string): void {
+        if (this.armedSeq.size >= 50_000) {
+            // Only arms newer than a lock held in memory matter; at most TIMER_LOCK_LIMIT copies are held.
+            this.armedSeq.clear();
+            this.lockedSeq.clear();
+        }
+        this.armedSeq.set(id, ++this.sequence);
+    }
+
+    /** As a lock query is sent: the arms made so far are older than whatever it locks. */
+    private noteLocking(): (id: string, lockedAt: Date) => void {
+        const seq = this.sequence;
+        return (id, lockedAt) => {
+            if (this.lockedSeq.size >= 10_000) {
+                this.lockedSeq.clear();
+            }
+            this.lockedSeq.set(`${id}:${new Date(lockedAt).getTime()}`, seq);
+        };
+    }
+
+    /** Tells this instance's Agenda about a timer due before its next poll, so it is locked now, not late. */
+    private notify(name: string, nextRunAt: Date): void {
+        const channel = this.channel;
+        if (!channel || nextRunAt.getTime() - Date.now() > this.processEvery || channel.state !== 'connected') {
+            return;
+        }
+        channel.publish({ jobId: '' as never, jobName: name, nextRunAt, priority: 0, timestamp: new Date(), source: this.instanceName }).catch((err: unknown) => debug('notification failed: %O', err));
+    }
+
+    /**
+     * After a run, locks more timers at once when the last lock query stopped on the lock limit (more were due):
+     * a burst is worked through at the pace of the runs, not of the polls.
+     */
+    private refill(name: string): void {
+        if (!this.channel || !this.lockState?.saturated(name)) {
+            return;
+        }
+        if (this.refilling) {
+            this.refillAgain = true;
+            return;
+        }
+        this.refilling = true;
+        this.refillAgain = false;
+        this.channel
+            .publish({ jobId: '' as never, jobName: name, nextRunAt: new Date(), priority: 0, timestamp: new Date(), source: this.instanceName })
+            .catch((err: unknown) => debug('refill failed: %O', err))
+            .finally(() => {
+                this.refilling = false;
+                if (this.refillAgain) {
+                    this.refill(name);
+                }
+            });
+    }
+
+    private async createAgenda(db: Db, channel: NotificationChannel): Promise<Agenda> {
         const collection = this.options.collection ?? DEFAULT_JOBS_COLLECTION;
         const { Agenda } = await import('agenda');
         const { MongoBackend } = await import('@agendajs/mongo-backend');
+        this.channel = channel;
         const agenda = new Agenda({
             name: this.instanceName,
-            backend: new MongoBackend({ mongo: db, collection }),
+            // Agenda's own index ({ name, nextRunAt, priority, lockedAt, disabled }) serves none of the timers'
+            // queries (see LOCK_INDEX): not created.
+            backend: new MongoBackend({ mongo: db, collection, ensureIndex: false }),
             processEvery: this.options.processEvery ?? DEFAULT_PROCESS_EVERY_MS,
+            notificationChannel: channel,
             removeOnComplete: false,
             // Agenda's own cap (20 by default) would silently cap the timers' concurrency below.
             maxConcurrency: TIMER_CONCURRENCY,
         });
         agenda.on('error', (err: Error) => {
             debug('agenda error: %O', err);
-            if (isCancelledWhileLoaded(err)) {
-                // The job was cancelled after Agenda loaded it for its due time: cancel() did its job.
-                return;
-            }
             this.report(new InactivitySchedulerError('The scheduler reported an error.', { cause: err }));
         });
         agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
+        agenda.on(`fail:${LEGACY_TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
+        agenda.on(`complete:${TIMER_JOB_NAME}`, () => this.refill(TIMER_JOB_NAME));
+        agenda.on(`complete:${LEGACY_TIMER_JOB_NAME}`, () => this.refill(LEGACY_TIMER_JOB_NAME));
         await agenda.ready;
         return agenda;
     }
@@ -327,25 +562,34 @@ export class AgendaScheduler implements TimerScheduler {
     }
 }
 
-/** Creates the index that refuses a second job for one conversation (a no-op when it exists). */
-async function ensureTimerIndex(collection: Collection): Promise<void> {
+/**
+ * The channel without Agenda's job state notifications (start, success, complete, ... of every run), which carry
+ * events to other processes: in memory they reach only this process, which ignores its own, at a cost per run.
+ */
+function jobNotificationsOnly(channel: NotificationChannel): NotificationChannel {
+    Object.assign(channel, { publishState: undefined, subscribeState: undefined });
+    return channel;
+}
+
+/** A fixed `_id` no timer has, read by `ping()` (one `_id` lookup). */
+const PING_ID = timerId('botbuilder-inactivity:ping');
+
+/** Creates the index the timers' lock queries walk (a no-op when it exists). */
+async function ensureTimerIndexes(collection: Collection): Promise<void> {
     try {
-        await collection.createIndex(
-            { name: 1, 'data.key': 1 },
-            { name: 'inactivityTimerKey', unique: true, partialFilterExpression: { name: TIMER_JOB_NAME } }
-        );
+        await collection.createIndex(LOCK_INDEX.key, { name: LOCK_INDEX.name });
     } catch (err) {
-        throw new InactivitySchedulerError(`Could not create the unique timer index on ${collection.collectionName}.`, { cause: err });
+        throw new InactivitySchedulerError(`Could not create the timer index on ${collection.collectionName}.`, { cause: err });
     }
+}
+
+/** Agenda hands ids over as hex strings; the collection stores ObjectIds. */
+function timerObjectId(id: string): ObjectId {
+    return new ObjectId(id);
 }
 
 function isDuplicateKey(err: unknown): boolean {
     return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
-}
-
-/** Agenda's error when a job it loaded was deleted before its run could start. */
-function isCancelledWhileLoaded(err: Error): boolean {
-    return /cannot be updated in the database, maybe it does not exist anymore/.test(err.message);
 }
 
 /** Agenda's backoff, waiting at least as long as the channel asked (a 429's `Retry-After`, on the error). */

@@ -1,105 +1,141 @@
 import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
-import { Collection, Document, ObjectId } from 'mongodb';
+import { AnyBulkWriteOperation, Collection, Document, ObjectId } from 'mongodb';
 
 /** Job attributes Agenda passes to its repository's `saveJobState`. */
 interface JobAttrs {
     _id?: unknown;
     name: string;
-    data?: { dueAt?: Date | string };
     lockedAt?: Date | null;
     nextRunAt?: Date | null;
-    lastRunAt?: Date | null;
-    progress?: number | null;
     failReason?: string | null;
     failCount?: number | null;
     failedAt?: Date | null;
-    lastFinishedAt?: Date | null;
 }
 
 type SaveJobState = (job: JobAttrs, options?: { lastModifiedBy?: string }) => Promise<void>;
 
-/** Runs whose timer an `arm()` moved after Agenda loaded them, and runs that deleted their own timer. */
-const moved = new WeakSet<object>();
-const ended = new WeakSet<object>();
+/** What a run decided about its own completion write, set by the scheduler before Agenda makes that write. */
+type Outcome = 'ended' | 'void' | 'handBack';
+
+const outcomes = new WeakMap<object, Outcome>();
+/** The lock each run holds, keyed by its `job.attrs` (Agenda clears `lockedAt` before the completion write). */
+const locks = new WeakMap<object, Date>();
 const GUARDED = Symbol.for('botbuilder-inactivity.jobStateGuard');
 
+/** Hooks of {@link guardJobState}. */
+export interface JobStateGuardHooks {
+    /** Called after a completion write that may have moved a timer to `nextRunAt` (a re-arm or a retry). */
+    rearmed?(name: string, nextRunAt: Date): void;
+    /** Sends a completion write (default: at once, one command each; the scheduler batches them). */
+    write?(op: AnyBulkWriteOperation<Document>): Promise<void>;
+}
+
 /**
- * Makes Agenda's state writes for `jobName` conditional on the timer's `data.dueAt`, which only `arm()` changes.
+ * Makes Agenda's state writes for the timer jobs conditional on the run's own lock, and as small as a timer needs.
  *
- * Agenda writes a job's state twice per run (before: `nextRunAt: null`; after: the next run time, the failure
- * count) with a plain update by id. An `arm()` landing in between (the user wrote while a reminder was being
- * sent) would be overwritten, and the next reminder would come at the old time. Guarded, a write whose
- * `data.dueAt` no longer matches keeps the arm's `nextRunAt` and failure count and only releases the lock: one
- * command in the usual case, like Agenda's own, and two when an arm moved the timer. Only the MongoDB backend
- * (`@agendajs/mongo-backend`, whose repository exposes its `collection`) is guarded; others are left as they are.
+ * Agenda writes a job's state twice per run with a plain update by id: before the handler (`lastRunAt`,
+ * `nextRunAt: null`) and after it (the next run time, the failure count). Guarded:
+ *
+ * - the write before the run is skipped: the lock taken by the poll already keeps other instances off the job,
+ *   and the scheduler checks the lock's age itself before running (one database command less per firing);
+ * - the write after the run applies only while the job still carries **this run's lock** (`lockedAt` and
+ *   `lastModifiedBy` as locked). `arm()` clears the lock when it moves a timer, and `cancel()` deletes it, so an
+ *   arm made while a run was under way (the user wrote while a reminder was being sent) always wins over the
+ *   run's result, and a run whose lock expired and was taken by another instance never overwrites that
+ *   instance's lock. It sets `nextRunAt` and the failure fields and removes the lock; it writes none of
+ *   Agenda's bookkeeping (`lastRunAt`, `lastFinishedAt`, `progress`, nulls), so a timer at rest stays small.
+ *   A run that ends without a next time deletes its timer (one-off jobs would otherwise pile up).
+ *
+ * Only the MongoDB backend (`@agendajs/mongo-backend`, whose repository exposes its `collection`) is guarded.
  *
  * @param agenda The Agenda running the timers.
- * @param jobName The timers' job name.
+ * @param names The timers' job names.
+ * @param hooks Called after writes the scheduler reacts to.
  * @returns True when guarded (or already guarded).
  */
-export function guardJobState(agenda: Agenda, jobName: string): boolean {
-    const repository = agenda.db as unknown as { collection?: Collection<Document>; saveJobState?: SaveJobState; [GUARDED]?: true };
+export function guardJobState(agenda: Agenda, names: readonly string[], hooks: JobStateGuardHooks = {}): boolean {
+    const repository = agenda.db as unknown as { collection?: Collection<Document>; saveJobState?: SaveJobState; [GUARDED]?: Set<string> };
     const collection = repository.collection;
     if (repository[GUARDED]) {
+        names.forEach((name) => repository[GUARDED]?.add(name));
         return true;
     }
     if (typeof repository.saveJobState !== 'function' || typeof collection?.updateOne !== 'function') {
         return false;
     }
+    const guarded = new Set(names);
     const original = repository.saveJobState.bind(repository);
+    const write = hooks.write ?? ((op: AnyBulkWriteOperation<Document>) => collection.bulkWrite([op]).then(() => undefined));
     repository.saveJobState = async (job, options) => {
-        if (job.name !== jobName || job.data?.dueAt === undefined || job._id === undefined) {
+        if (!guarded.has(job.name) || job._id === undefined) {
             return original(job, options);
         }
-        if (ended.has(job)) {
-            // runDue() deleted the timer: there is nothing left to write.
+        if (job.lockedAt) {
+            const held = locks.get(job);
+            const lockedAt = new Date(job.lockedAt);
+            if (held && held.getTime() !== lockedAt.getTime()) {
+                // `job.touch()`: extend this run's own lock, nothing else.
+                const touched = await collection.updateOne({ _id: new ObjectId(String(job._id)), lockedAt: held, lastModifiedBy: options?.lastModifiedBy ?? null } as Document, { $set: { lockedAt } });
+                if (touched.matchedCount !== 1) {
+                    throw new Error(`job ${String(job._id)} (name: ${job.name}) is no longer locked by this run`);
+                }
+            }
+            // Before the run (Agenda's `run()`): remember the lock, write nothing.
+            locks.set(job, lockedAt);
             return;
         }
-        // The same fields, in the same form, as MongoJobRepository.saveJobState of @agendajs/mongo-backend 4.0.3.
-        const $set: Document = {
-            lockedAt: job.lockedAt ? new Date(job.lockedAt) : null,
-            nextRunAt: job.nextRunAt ? new Date(job.nextRunAt) : null,
-            lastRunAt: job.lastRunAt ? new Date(job.lastRunAt) : null,
-            progress: job.progress ?? null,
-            failReason: job.failReason ?? null,
-            failCount: job.failCount ?? null,
-            failedAt: job.failedAt ? new Date(job.failedAt) : null,
-            lastFinishedAt: job.lastFinishedAt ? new Date(job.lastFinishedAt) : null,
-            lastModifiedBy: options?.lastModifiedBy ?? null,
-        };
+        const outcome = outcomes.get(job);
+        const lockedAt = locks.get(job);
+        if (outcome === 'ended' || outcome === 'void' || !lockedAt) {
+            // Deleted by the run itself, or moved / cancelled meanwhile: nothing of this run is left to write.
+            return;
+        }
         // Agenda keeps ids as strings; the backend stores ObjectIds.
-        const id = new ObjectId(String(job._id));
-        const same = await collection.updateOne({ _id: id, name: job.name, 'data.dueAt': new Date(job.data.dueAt) } as Document, { $set });
-        if (same.matchedCount === 1) {
+        const mine: Document = { _id: new ObjectId(String(job._id)), lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null };
+        if (outcome === 'handBack') {
+            // Not run: the job goes back to the queue as it was, due now, for a fresh lock.
+            await write({ updateOne: { filter: mine, update: { $unset: { lockedAt: '', lastModifiedBy: '' } } } });
+            // Due now (or overdue): the scheduler has it locked again at once rather than at the next poll.
+            hooks.rearmed?.(job.name, new Date());
             return;
         }
-        moved.add(job);
-        const { nextRunAt: _next, failReason: _reason, failCount: _count, failedAt: _failed, ...rest } = $set;
-        const other = await collection.updateOne({ _id: id, name: job.name } as Document, { $set: rest });
-        if (other.matchedCount !== 1) {
-            // Agenda's own wording: the scheduler treats it as "cancelled while loaded".
-            throw new Error(`job ${String(id)} (name: ${job.name}) cannot be updated in the database, maybe it does not exist anymore?`);
+        if (!job.nextRunAt) {
+            await write({ deleteOne: { filter: mine } });
+            return;
         }
+        const nextRunAt = new Date(job.nextRunAt);
+        const failed = (job.failCount ?? 0) > 0;
+        const $unset: Document = { lockedAt: '', lastModifiedBy: '' };
+        const $set: Document = { nextRunAt };
+        if (failed) {
+            Object.assign($set, { failCount: job.failCount, failReason: job.failReason ?? null, failedAt: job.failedAt ? new Date(job.failedAt) : null });
+        } else {
+            Object.assign($unset, { failCount: '', failReason: '', failedAt: '' });
+        }
+        await write({ updateOne: { filter: mine, update: { $set, $unset } } });
+        hooks.rearmed?.(job.name, nextRunAt);
     };
-    repository[GUARDED] = true;
+    repository[GUARDED] = guarded;
     return true;
 }
 
 /**
- * Whether an `arm()` moved this run's timer after Agenda loaded it (seen by the guarded write made before the run).
+ * The lock a run holds, as Agenda loaded it.
  *
  * @param attrs The run's `job.attrs`.
- * @returns True when the run must not fire.
+ * @returns Its `lockedAt`, or undefined outside a guarded run.
  */
-export function wasMovedSinceLoaded(attrs: object): boolean {
-    return moved.has(attrs);
+export function lockOf(attrs: object): Date | undefined {
+    return locks.get(attrs);
 }
 
 /**
- * Records that a run deleted its own timer, so its completion write is skipped.
+ * Records what a run decided about its completion write: `ended` (it deleted its timer), `void` (an arm or a
+ * cancel took the timer from it: write nothing), `handBack` (not run: release the lock, keep the due time).
  *
  * @param attrs The run's `job.attrs`.
+ * @param outcome What to write when the run completes.
  */
-export function markEnded(attrs: object): void {
-    ended.add(attrs);
+export function settleRun(attrs: object, outcome: Outcome): void {
+    outcomes.set(attrs, outcome);
 }

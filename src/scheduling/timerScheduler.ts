@@ -1,7 +1,10 @@
 import type { ConversationReference } from 'botbuilder';
 
-/** The version of {@link TimerData}; a handler reading an older version upgrades it. */
-export const TIMER_DATA_VERSION = 1;
+/**
+ * The version of the timers' stored data: 2 since the compact documents (`scheduling/timerDocument.ts`), whose
+ * reader still reads version 1 (0.1.x).
+ */
+export const TIMER_DATA_VERSION = 2;
 
 /**
  * What a durable timer carries: enough to reach the conversation again. Only serialisable data, never a
@@ -12,7 +15,10 @@ export interface TimerData {
     v: number;
     /** One timer per key: `<channelId>/<conversationId>`. */
     key: string;
-    /** The reference used to continue the conversation proactively. */
+    /**
+     * The reference used to continue the conversation proactively. The middleware arms with the part
+     * `continueConversationAsync` needs (see `timerReference`); timers stored by 0.1.x hand over the whole one.
+     */
     reference: Partial<ConversationReference>;
 }
 

@@ -5,6 +5,8 @@ import sinon from 'sinon';
 import { freePort } from '../../samples/embeddedMongo';
 import { InactivitySchedulerError } from '../../src/errors';
 import { AgendaScheduler, TIMER_JOB_NAME } from '../../src/scheduling/agendaScheduler';
+import { LOCK_INDEX } from '../../src/scheduling/lockQueries';
+import { timerId } from '../../src/scheduling/timerDocument';
 import { DueTimerHandler, TIMER_DATA_VERSION, TimerData } from '../../src/scheduling/timerScheduler';
 import { freshDb, isRealMongo } from '../support/mongo';
 
@@ -66,7 +68,7 @@ function jobsOf(db: TestDb, collection = 'inactivityJobs'): Collection {
 }
 
 function countJobs(db: TestDb, key: string): Promise<number> {
-    return jobsOf(db).countDocuments({ name: TIMER_JOB_NAME, 'data.key': key });
+    return jobsOf(db).countDocuments({ _id: timerId(key) });
 }
 
 /**
@@ -96,7 +98,7 @@ function dueLoadedAhead(startedAt: number): number {
 /** Waits until the process has locked the job for its run: from then on it sits in a timer in memory. */
 function waitUntilLocked(db: TestDb, key: string): Promise<void> {
     return waitFor(`the job ${key} to be locked`, async () => {
-        const doc = await jobsOf(db).findOne({ name: TIMER_JOB_NAME, 'data.key': key });
+        const doc = await jobsOf(db).findOne({ _id: timerId(key) });
         return Boolean(doc?.lockedAt);
     });
 }
@@ -261,19 +263,16 @@ describe('AgendaScheduler', function () {
             await s.start(
                 recorder(fires, 'a', () => {
                     if (fires.length > 1) return undefined;
-                    again = Date.now() + 600;
+                    // Beyond the moment a run waits in place for: handed back to Agenda through its completion write.
+                    again = Date.now() + 1500;
                     return new Date(again);
                 })
             );
 
             await s.arm(timer('test/rearm'), new Date(Date.now() + 300));
             await waitFor('the first fire', () => fires.length === 1);
-            await waitFor('the job to be re-armed', async () => {
-                const doc = await jobsOf(mongo).findOne({ 'data.key': 'test/rearm' });
-                return doc?.nextRunAt instanceof Date && doc.lockedAt === null;
-            });
-            const doc = await jobsOf(mongo).findOne({ 'data.key': 'test/rearm' });
-            assert.strictEqual(doc?.nextRunAt.getTime(), again);
+            // The completion write moves it (and, due before the next poll, this instance locks it again at once).
+            await waitFor('the job to be re-armed', async () => (await jobsOf(mongo).findOne({ _id: timerId('test/rearm') }))?.nextRunAt?.getTime() === again);
 
             await waitFor('the second fire', () => fires.length === 2);
             await waitFor('the job to be removed', async () => (await countJobs(mongo, 'test/rearm')) === 0);
@@ -356,12 +355,12 @@ describe('AgendaScheduler', function () {
         });
 
         it('keeps one job per key when two instances arm the same key at the same instant', async () => {
-            // On CongoDB this holds because it runs one command at a time (its unique index is not enforced);
-            // on a real MongoDB the unique index refuses the twin and arm() retries as an update.
+            // One upsert by _id: the _id index refuses a twin on any server, and arm() retries as an update.
+            // Due after the next poll (a short one here), so that only the poll locks them, after both arms.
             const mongo = await db();
             const fires: Fire[] = [];
-            const a = scheduler({ mongo: mongo.uri });
-            const b = scheduler({ mongo: mongo.uri });
+            const a = scheduler({ mongo: mongo.uri, processEvery: 300 });
+            const b = scheduler({ mongo: mongo.uri, processEvery: 300 });
             await Promise.all([a.start(recorder(fires, 'a')), b.start(recorder(fires, 'b'))]);
 
             const keys = Array.from({ length: 10 }, (_, i) => `test/twin-${i}`);
@@ -376,31 +375,27 @@ describe('AgendaScheduler', function () {
             assert.strictEqual(fires.length, keys.length);
         });
 
-        it('creates the unique index on {name, data.key} that stops twins', async () => {
+        it('keeps one timer per conversation by its _id, and creates the lock index', async () => {
             const mongo = await db();
-            await scheduler({ mongo: mongo.db }).start(async () => undefined);
+            const s = scheduler({ mongo: mongo.db });
+            await s.start(async () => undefined);
+            await s.arm(timer('test/index'), new Date(Date.now() + 60_000));
 
-            const index = (await jobsOf(mongo).listIndexes().toArray()).find((i) => i.name === 'inactivityTimerKey');
-            assert.ok(index, 'no inactivityTimerKey index');
-            assert.deepStrictEqual(index.key, { name: 1, 'data.key': 1 });
-            assert.strictEqual(index.unique, true);
-            if (isRealMongo()) {
-                // CongoDB accepts the option but does not list it.
-                assert.deepStrictEqual(index.partialFilterExpression, { name: TIMER_JOB_NAME });
-            }
+            const doc = await jobsOf(mongo).findOne({ name: TIMER_JOB_NAME });
+            assert.deepStrictEqual(doc?._id, timerId('test/index'), 'the _id is derived from the key');
+            const index = (await jobsOf(mongo).listIndexes().toArray()).find((i) => i.name === LOCK_INDEX.name);
+            assert.ok(index, `no ${LOCK_INDEX.name} index`);
+            assert.deepStrictEqual(index.key, LOCK_INDEX.key);
         });
 
         it('has the database refuse a twin job inserted behind the scheduler', async function () {
-            if (!isRealMongo()) {
-                this.skip(); // CongoDB does not enforce unique indexes: set MONGODB_URI to run this.
-            }
             const mongo = await db();
             const s = scheduler({ mongo: mongo.db });
             await s.start(async () => undefined);
             await s.arm(timer('test/twin-insert'), new Date(Date.now() + 60_000));
 
             await assert.rejects(
-                jobsOf(mongo).insertOne({ name: TIMER_JOB_NAME, data: timer('test/twin-insert'), nextRunAt: new Date() }),
+                jobsOf(mongo).insertOne({ _id: timerId('test/twin-insert'), name: TIMER_JOB_NAME, data: {}, nextRunAt: new Date() }),
                 (err: { code?: number }) => err.code === 11000
             );
         });
@@ -446,8 +441,8 @@ describe('AgendaScheduler', function () {
                 assert.ok(fires[0].at >= due && fires[0].at - due <= MAX_LATENESS_MS, `fired ${fires[0].at - due} ms after due`);
                 const indexes = await mongo.db.collection('botJobs').listIndexes().toArray();
                 assert.ok(
-                    indexes.some((i) => i.name === 'inactivityTimerKey' && i.unique),
-                    'the unique timer index on the bot Agenda collection'
+                    indexes.some((i) => i.name === LOCK_INDEX.name),
+                    'the lock index on the bot Agenda collection'
                 );
 
                 await s.stop();
@@ -496,7 +491,7 @@ describe('AgendaScheduler', function () {
 
                 await s.stop();
 
-                assert.strictEqual(await client.db().collection('inactivityJobs').countDocuments({ 'data.key': 'test/own-client' }), 1);
+                assert.strictEqual(await client.db().collection('inactivityJobs').countDocuments({ _id: timerId('test/own-client') }), 1);
             } finally {
                 await client.close();
             }

@@ -1,7 +1,9 @@
 import assert from 'assert';
 import type { ConversationAccount } from 'botbuilder';
+import type { Document } from 'mongodb';
 import { InactivityDeliveryError } from '../../src/errors';
 import { AgendaScheduler, TIMER_JOB_NAME } from '../../src/scheduling/agendaScheduler';
+import { readTimerData, timerId } from '../../src/scheduling/timerDocument';
 import { DueTimer, TIMER_DATA_VERSION, TimerData } from '../../src/scheduling/timerScheduler';
 import { freshDb } from '../support/mongo';
 
@@ -54,10 +56,11 @@ describe('AgendaScheduler: an arm() made while a timer runs always wins (real Ag
             await until('every run to complete', async () => (await jobs.countDocuments({ name: TIMER_JOB_NAME, lockedAt: { $ne: null } })) === 0);
             const docs = await jobs.find({ name: TIMER_JOB_NAME }).toArray();
             assert.strictEqual(docs.length, N, 'one job per conversation');
-            const lost = docs.filter((d) => new Date(d.nextRunAt).getTime() !== armedTo.get(d.data.key));
+            const keyOf = (d: Document) => readTimerData(d.data)?.key ?? '?';
+            const lost = docs.filter((d) => new Date(d.nextRunAt).getTime() !== armedTo.get(keyOf(d)));
             console.log(`  [race] ${N} runs collided with an arm(): ${N - lost.length} kept the newest arm, ${lost.length} lost it`);
             assert.deepStrictEqual(
-                lost.map((d) => `${d.data.key}: ${d.nextRunAt?.toISOString?.()} instead of ${new Date(armedTo.get(d.data.key) ?? 0).toISOString()}`),
+                lost.map((d) => `${keyOf(d)}: ${d.nextRunAt?.toISOString?.()} instead of ${new Date(armedTo.get(keyOf(d)) ?? 0).toISOString()}`),
                 []
             );
             assert.deepStrictEqual(errors, []);
@@ -92,7 +95,7 @@ describe('AgendaScheduler: an arm() made while a timer runs always wins (real Ag
             assert.ok(recovers[1].at - recovers[0].at >= 590 && recovers[2].at - recovers[1].at >= 590, 'Retry-After waited for');
             assert.deepStrictEqual(always.map((r) => [r.attempt, r.last]), [[1, false], [2, false], [3, true]], 'no attempt after the last: no endless loop');
             const jobs = mongo.db.collection('inactivityJobs');
-            assert.strictEqual(await jobs.countDocuments({ 'data.key': 'recovers', nextRunAt: { $ne: null } }), 0, 'a recovered timer that ends leaves nothing armed');
+            assert.strictEqual(await jobs.countDocuments({ _id: timerId('recovers') }), 0, 'a recovered timer that ends leaves nothing armed');
         } finally {
             await scheduler.stop();
             await mongo.close();

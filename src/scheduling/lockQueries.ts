@@ -1,0 +1,187 @@
+import type { Agenda, JobParameters } from 'agenda' with { 'resolution-mode': 'import' };
+import type { Collection, Document, IndexSpecification } from 'mongodb';
+
+/** How many due timers one batch locks at once while a burst lasts. */
+export const LOCK_BATCH = 50;
+
+/** A lock query within this of one that found a job is part of the same queue filling: a burst. */
+const BURST_GAP_MS = 1000;
+
+/** The index the timers' lock queries use: `{ name, lockedAt, nextRunAt }`. */
+export const LOCK_INDEX: { key: IndexSpecification; name: string } = { key: { name: 1, lockedAt: 1, nextRunAt: 1 }, name: 'inactivityTimerLock' };
+
+type GetNextJobToRun = (jobName: string, nextScanAt: Date, lockDeadline: Date, now?: Date, options?: { lastModifiedBy?: string }) => Promise<JobParameters | undefined>;
+
+const GUARDED = Symbol.for('botbuilder-inactivity.lockQueries');
+
+/** What {@link guardLockQueries} reports about the last lock attempts of a job name. */
+export interface LockQueryState {
+    /**
+     * True when the last lock query of `name` found a job: Agenda then stopped locking because of its lock limit,
+     * not because nothing else was due, so more jobs may be waiting.
+     */
+    saturated(name: string): boolean;
+    /** Stops locking (every lock query finds nothing) and resolves once no lock query is in flight. */
+    pause(): Promise<void>;
+    /** Locks again after {@link LockQueryState.pause}. */
+    resume(): void;
+}
+
+/**
+ * Replaces Agenda's lock query for the timer jobs by two queries that each walk {@link LOCK_INDEX} from its first
+ * matching key, whatever the number of timers:
+ *
+ * - the due query, on every poll: `{ name, lockedAt: null, nextRunAt <= nextScanAt }` sorted by `nextRunAt`;
+ * - the expired-lock query (jobs of an instance that died mid-run), at most every `expiredEvery` ms and only
+ *   when nothing is due: `{ name, lockedAt <= lockDeadline }` sorted by `lockedAt`.
+ *
+ * Agenda's own query ORs both conditions and sorts by `{ nextRunAt, priority }`, which no single index serves
+ * for both branches: with many timers its idle poll examines every timer of the name. A poll that finds nothing
+ * is one command, as before.
+ *
+ * Agenda locks one job per command and asks again until it holds its lock limit. When the previous query of a
+ * queue filling found a job (a burst), the next one locks up to {@link LOCK_BATCH} due timers with three commands
+ * (their ids, one `updateMany` that locks those still free, and a read of the ones this lock took) and hands them
+ * to Agenda one by one: a burst costs three commands per fifty timers instead of one per timer. Each batch has a
+ * lock time of its own (strictly increasing in this process), so a batch reads back only what it locked.
+ *
+ * @param agenda The Agenda running the timers (MongoDB backend).
+ * @param names The timers' job names.
+ * @param toJobId Agenda's `toJobId`, to hand Agenda the ids it expects.
+ * @param expiredEvery How often to look for expired locks, ms.
+ * @param onLock Called as each lock query is sent; what it returns is called with the job it locked, if any.
+ * @returns What the queries saw, or undefined when the backend is not MongoDB.
+ */
+export function guardLockQueries(
+    agenda: Agenda,
+    names: readonly string[],
+    toJobId: (id: string) => unknown,
+    expiredEvery: number,
+    onLock?: () => (id: string, lockedAt: Date) => void
+): LockQueryState | undefined {
+    const repository = agenda.db as unknown as { collection?: Collection<Document>; getNextJobToRun?: GetNextJobToRun; [GUARDED]?: { names: Set<string>; state: LockQueryState } };
+    const collection = repository.collection;
+    const existing = repository[GUARDED];
+    if (existing) {
+        names.forEach((name) => existing.names.add(name));
+        return existing.state;
+    }
+    if (typeof repository.getNextJobToRun !== 'function' || typeof collection?.findOneAndUpdate !== 'function') {
+        return undefined;
+    }
+    const guarded = new Set(names);
+    const found = new Map<string, boolean>();
+    const foundAt = new Map<string, number>();
+    const expiredCheckedAt = new Map<string, number>();
+    const buffers = new Map<string, Document[]>();
+    let lastLockTime = 0;
+    const nextLockTime = (now?: Date): Date => {
+        lastLockTime = Math.max((now ?? new Date()).getTime(), lastLockTime + 1);
+        return new Date(lastLockTime);
+    };
+    const original = repository.getNextJobToRun.bind(repository);
+    let paused = false;
+    let inFlight = 0;
+    const idle: Array<() => void> = [];
+    const lock = async (jobName: string, nextScanAt: Date, lockDeadline: Date, now?: Date, options?: { lastModifiedBy?: string }): Promise<JobParameters | undefined> => {
+        const buffered = buffers.get(jobName)?.shift();
+        if (buffered) {
+            found.set(jobName, true);
+            foundAt.set(jobName, Date.now());
+            return toJobParameters(buffered, toJobId);
+        }
+        const lastModifiedBy = options?.lastModifiedBy ?? null;
+        const locked = onLock?.();
+        const due = { name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } };
+        let doc: Document | null = null;
+        if (found.get(jobName) && Date.now() - (foundAt.get(jobName) ?? 0) < BURST_GAP_MS) {
+            const batch = await lockBatch(jobName, due, lastModifiedBy, nextLockTime(now));
+            batch.forEach((d) => locked?.(d._id.toHexString(), d.lockedAt));
+            doc = batch.shift() ?? null;
+            if (batch.length > 0) {
+                buffers.set(jobName, batch);
+            }
+        } else {
+            doc = await collection.findOneAndUpdate(due, { $set: { lockedAt: nextLockTime(now), lastModifiedBy } }, { sort: { nextRunAt: 1 }, returnDocument: 'after' });
+            if (doc) {
+                locked?.(doc._id.toHexString(), doc.lockedAt);
+            }
+        }
+        if (!doc && Date.now() - (expiredCheckedAt.get(jobName) ?? 0) >= expiredEvery) {
+            const update = { $set: { lockedAt: nextLockTime(now), lastModifiedBy } };
+            doc = await collection.findOneAndUpdate({ name: jobName, lockedAt: { $lte: lockDeadline }, disabled: { $ne: true } }, update, {
+                sort: { lockedAt: 1 },
+                returnDocument: 'after',
+            });
+            if (!doc) {
+                expiredCheckedAt.set(jobName, Date.now());
+            } else {
+                locked?.(doc._id.toHexString(), doc.lockedAt);
+            }
+        }
+        found.set(jobName, Boolean(doc));
+        foundAt.set(jobName, Date.now());
+        return doc ? toJobParameters(doc, toJobId) : undefined;
+    };
+    /** Locks up to LOCK_BATCH due timers; returns those this call locked, soonest first. */
+    const lockBatch = async (jobName: string, due: Document, lastModifiedBy: string | null, lockedAt: Date): Promise<Document[]> => {
+        const ids = (await collection.find(due, { projection: { _id: 1 }, sort: { nextRunAt: 1 }, limit: LOCK_BATCH }).toArray()).map((d) => d._id);
+        if (ids.length <= 1) {
+            const one = ids.length === 1 ? await collection.findOneAndUpdate({ ...due, _id: ids[0] }, { $set: { lockedAt, lastModifiedBy } }, { returnDocument: 'after' }) : null;
+            return one ? [one] : [];
+        }
+        await collection.updateMany({ ...due, _id: { $in: ids } }, { $set: { lockedAt, lastModifiedBy } });
+        return collection.find({ _id: { $in: ids }, lockedAt, lastModifiedBy }, { sort: { nextRunAt: 1 } }).toArray();
+    };
+    repository.getNextJobToRun = async (jobName, nextScanAt, lockDeadline, now, options) => {
+        if (!guarded.has(jobName)) {
+            return original(jobName, nextScanAt, lockDeadline, now, options);
+        }
+        if (paused) {
+            // Stopping: Agenda's queue filling goes on after drain(); a lock taken now would never be released.
+            return undefined;
+        }
+        inFlight++;
+        try {
+            return await lock(jobName, nextScanAt, lockDeadline, now, options);
+        } finally {
+            if (--inFlight === 0) {
+                idle.splice(0).forEach((resolve) => resolve());
+            }
+        }
+    };
+    const state: LockQueryState = {
+        saturated: (name) => found.get(name) === true || (buffers.get(name)?.length ?? 0) > 0,
+        pause: () => {
+            paused = true;
+            // Timers locked but not handed to Agenda: stop() releases every lock of this instance not running.
+            buffers.clear();
+            return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+        },
+        resume: () => {
+            paused = false;
+        },
+    };
+    repository[GUARDED] = { names: guarded, state };
+    return state;
+}
+
+/** The job as Agenda's MongoDB repository hands it over (its `computeJobObj`, for the fields a timer has). */
+function toJobParameters(doc: Document, toJobId: (id: string) => unknown): JobParameters {
+    return {
+        _id: toJobId(doc._id.toHexString()),
+        name: doc.name,
+        priority: doc.priority ?? 0,
+        nextRunAt: doc.nextRunAt ?? null,
+        type: doc.type ?? 'normal',
+        data: doc.data,
+        lockedAt: doc.lockedAt ?? undefined,
+        lastFinishedAt: doc.lastFinishedAt ?? undefined,
+        failedAt: doc.failedAt ?? undefined,
+        failCount: doc.failCount ?? undefined,
+        failReason: doc.failReason ?? undefined,
+        lastRunAt: doc.lastRunAt ?? undefined,
+        disabled: doc.disabled ?? undefined,
+        lastModifiedBy: doc.lastModifiedBy ?? undefined,
+    } as JobParameters;
+}
