@@ -124,12 +124,12 @@ export async function endFlow(svc: Services, context: TurnContext, state: Inacti
         await context.sendActivities(handoffActivities(svc, context, state, info, policy, reason));
         await cancelAll(svc, context);
         await recordAbandonment(svc, context, draft, id);
-        trackFinal(svc, context, 'handoff', draft, reason);
+        await trackFinal(svc, context, 'handoff', draft, reason);
     } else if (policy.finalAction === 'dialog' && policy.fallbackDialog && (await findFallback(svc, context, info, policy.fallbackDialog)) !== undefined) {
         const draft = abandonmentDraft(svc, state, info, reason);
         await beginFallback(svc, context, info, policy.fallbackDialog, state.locale);
         await recordAbandonment(svc, context, draft, id);
-        trackFinal(svc, context, 'dialog', draft, reason, policy.fallbackDialog);
+        await trackFinal(svc, context, 'dialog', draft, reason, policy.fallbackDialog);
     } else {
         const snapshot = snapshotOf(svc, context, state, info, policy, reason, id, await svc.dialogState.get(context, { dialogStack: [] }));
         const saved = snapshot ? await saveSnapshot(svc, context, snapshot) : false;
@@ -137,7 +137,7 @@ export async function endFlow(svc: Services, context: TurnContext, state: Inacti
         await cancelAll(svc, context);
         await context.sendActivities(closeActivities(svc, context, state.locale, policy, reason, saved && snapshot ? snapshot.expiresAt - snapshot.createdAt : undefined));
         await recordAbandonment(svc, context, draft, id);
-        trackFinal(svc, context, 'close', draft, reason);
+        await trackFinal(svc, context, 'close', draft, reason);
     }
     state.flow = undefined;
     state.pending = undefined;
@@ -199,10 +199,12 @@ export async function recordAbandonment(svc: Services, context: TurnContext, dra
     if (svc.abandonments) {
         await svc.budget(svc.abandonments.record(event), 'record an abandonment').catch((err: unknown) => svc.report(err, context));
     }
+    await svc.lifecycle.emit(context, 'abandoned', { flowId: draft.flowId, stepIndex: draft.stepIndex, stepId: draft.stepId, reason: draft.reason });
 }
 
 /**
- * Sends the telemetry event of a final action.
+ * Sends the telemetry event of a final action, and raises its flow event (`closed`, `handedOff`; a fallback
+ * dialog has none of its own: its `abandoned` says it).
  *
  * @param svc The services.
  * @param context The turn.
@@ -211,11 +213,14 @@ export async function recordAbandonment(svc: Services, context: TurnContext, dra
  * @param reason Why the flow ended.
  * @param fallbackDialog The fallback begun, for `dialog`.
  */
-export function trackFinal(svc: Services, context: TurnContext, action: 'close' | 'handoff' | 'dialog', draft: AbandonmentDraft, reason: AbandonReason, fallbackDialog?: string): void {
+export async function trackFinal(svc: Services, context: TurnContext, action: 'close' | 'handoff' | 'dialog', draft: AbandonmentDraft, reason: AbandonReason, fallbackDialog?: string): Promise<void> {
     const name = action === 'handoff' ? TelemetryEvents.handedOff : action === 'dialog' ? TelemetryEvents.fallbackStarted : TelemetryEvents.closed;
     const step = draft.stepIndex !== undefined ? draft.stepIndex + 1 : undefined;
     const props = { conversationId: convId(context), dialogId: draft.flowId, step, reason, ...(action === 'close' ? { resumable: Boolean(draft.snapshotId) } : {}), ...(fallbackDialog ? { fallbackDialog } : {}) };
     track(svc.telemetry, name, props, { idleMs: draft.idleMs, timeSpentMs: draft.timeSpentMs }, (e) => svc.report(e, context));
+    if (action !== 'dialog') {
+        await svc.lifecycle.emit(context, action === 'handoff' ? 'handedOff' : 'closed', { flowId: draft.flowId, stepIndex: draft.stepIndex, stepId: draft.stepId, reason });
+    }
 }
 
 /**

@@ -25,6 +25,12 @@ import { TIMER_DATA_VERSION, TimerScheduler } from './scheduling/timerScheduler'
 import type { Services, Settings } from './services';
 import { MongoSnapshotStore } from './snapshots/mongoSnapshotStore';
 import { createTimerHandler } from './timerHandler';
+import { abandonFlow } from './lifecycle/abandon';
+import { extendFlow } from './lifecycle/extend';
+import { ACTIVE_GRACE_MS } from './lifecycle/activeFlows';
+import type { FlowEventHandler } from './lifecycle/flowEvent';
+import { FlowLifecycle } from './lifecycle/flowLifecycle';
+import type { Duration } from './duration';
 
 const debug = createDebug('botbuilder-inactivity:turn');
 
@@ -46,6 +52,9 @@ const STAMP_SLACK_MS = 1000;
 
 /** The longest `sendTimeout`: a timer's turn (a few sends) must end well inside its one-minute lock. */
 const MAX_SEND_TIMEOUT_MS = 15_000;
+
+/** The longest `flowEventTimeout`: hooks run inside a timer's turn, which must end well inside its lock. */
+const MAX_FLOW_EVENT_TIMEOUT_MS = 10_000;
 
 /** Per-turn data; lives in locals of one `onTurn` call, never on the middleware. */
 interface Turn {
@@ -84,6 +93,8 @@ export class InactivityMiddleware implements Middleware {
     private createdScheduler = false;
     private starting?: Promise<void>;
     private readonly guard: OutageGuard;
+    /** Where a user turn running through this middleware keeps its {@link Turn}, for `abandon` and `extend`. */
+    private readonly turnKey = Symbol('botbuilder-inactivity turn');
 
     /**
      * @param options See {@link InactivityOptions}; every default is listed in the README and manifest.json.
@@ -109,6 +120,13 @@ export class InactivityMiddleware implements Middleware {
             sendTimeout,
             timerDeadline: Math.min(45_000, 3 * sendTimeout + 5000),
         };
+        const flowEventTimeout = toMilliseconds(options.flowEventTimeout ?? DEFAULTS.flowEventTimeout, 'flowEventTimeout');
+        if (flowEventTimeout <= 0 || flowEventTimeout > MAX_FLOW_EVENT_TIMEOUT_MS) {
+            throw new InactivityConfigError(`flowEventTimeout is ${flowEventTimeout} ms; it must be more than 0 and at most ${MAX_FLOW_EVENT_TIMEOUT_MS} ms, so that hooks cannot hold a timer's turn past its lock.`);
+        }
+        if (options.onFlowEvent !== undefined && typeof options.onFlowEvent !== 'function') {
+            throw new InactivityConfigError(`options.onFlowEvent must be a function (event) => void | Promise<void>; got ${options.onFlowEvent === null ? 'null' : typeof options.onFlowEvent}.`);
+        }
         const retry = { retries: options.sendRetries ?? DEFAULTS.sendRetries };
         const report = (err: unknown, context?: TurnContext): void => this.report(err, context);
         const localizer = new Localizer({
@@ -117,6 +135,11 @@ export class InactivityMiddleware implements Middleware {
             onProblem: (err) => report(err),
         });
         checkTextKeys(policy, flows, (key) => localizer.has(key, options.defaultLocale ?? DEFAULTS.defaultLocale));
+        const now = options.now ?? Date.now;
+        const lifecycle = new FlowLifecycle(flowEventTimeout, now, report);
+        if (options.onFlowEvent) {
+            lifecycle.hooks.add(options.onFlowEvent);
+        }
         this.svc = {
             options,
             settings,
@@ -128,7 +151,8 @@ export class InactivityMiddleware implements Middleware {
             dialogState: options.dialogState,
             dialogs: options.dialog ? new DialogSet(options.dialogState).add(options.dialog) : undefined,
             telemetry: options.telemetryClient,
-            now: options.now ?? Date.now,
+            lifecycle,
+            now,
             report,
             budget: (work, what) => this.guard.call(work, what),
         };
@@ -168,6 +192,88 @@ export class InactivityMiddleware implements Middleware {
     }
 
     /**
+     * Marks the flow in progress abandoned for a reason of the bot's own (the user said "never mind", a payment
+     * failed): saves it for resuming as a close does (the user is offered Resume when they begin it again, within
+     * `resumeWindow`), ends the bot's dialogs, cancels the conversation's timer and records the abandonment with
+     * `reason` (MongoDB, telemetry `InactivityFlowAbandoned`, the `abandoned` flow event), where the report shows
+     * it beside the built-in reasons. Sends nothing to the user: what to say is the bot's.
+     *
+     * Call it in the user's turn (from the bot's logic or a dialog), or in a turn of the bot's own
+     * (`adapter.continueConversationAsync`, for a payment webhook): there the stored state is changed
+     * conditionally, so a timer firing at the same moment either comes first or finds the flow gone.
+     *
+     * @example
+     * ```ts
+     * if (/^cancel$/i.test(context.activity.text ?? '')) {
+     *     await inactivity.abandon(context, 'userCancelled');
+     *     await context.sendActivity('OK, cancelled.');
+     * }
+     * ```
+     * @param context The turn.
+     * @param reason A name of 1 to 40 characters, starting with a lower-case letter, then letters, digits, `_`
+     *   or `-` (`/^[a-z][a-zA-Z0-9_-]{0,39}$/`). `userCancelled` is accepted; the other built-in reasons
+     *   (`timeout`, `maxDuration`, `invalidInput`, `handoff`, `undeliverable`) are the plugin's own and refused.
+     * @returns True when a flow was in progress and is now abandoned; false when there was none.
+     * @throws RangeError for a reason that is not valid; an error when the conversation's state cannot be
+     *   read or written (outside a user turn).
+     */
+    abandon(context: TurnContext, reason: string): Promise<boolean> {
+        return abandonFlow(this.svc, context, reason, this.turnOf(context)?.state);
+    }
+
+    /**
+     * Gives the user more time in the flow in progress ("give me a minute"): the reminder and the final action
+     * still to come move later by `duration` (after a reminder, the close it announced moves). `maxDuration` does
+     * not move. It lasts until the user's next message, from which the usual times count again. The flow's
+     * progress counts it (`extensions`) and the `extended` flow event is raised. Makes no scheduler write.
+     *
+     * @example
+     * ```ts
+     * await inactivity.extend(context, '10 minutes');
+     * ```
+     * @param context The turn (the user's, or one of the bot's own, as for {@link InactivityMiddleware.abandon}).
+     * @param duration Milliseconds or a string such as `'10 minutes'`; more than 0 and at most 7 days.
+     * @returns True when a flow was in progress and was extended; false when there was none.
+     * @throws InactivityConfigError or RangeError for a duration that is not valid.
+     */
+    extend(context: TurnContext, duration: Duration): Promise<boolean> {
+        return extendFlow(this.svc, context, duration, this.turnOf(context)?.state);
+    }
+
+    /**
+     * Adds a hook on flow events, beside the `onFlowEvent` option. Hooks are awaited at most `flowEventTimeout`
+     * together; a hook that throws or runs longer is reported through `onError` and never breaks the turn or the
+     * timer.
+     *
+     * @example
+     * ```ts
+     * inactivity.onFlowEvent(async (event) => {
+     *     if (event.type === 'escalated') {
+     *         await crm.note(event.userId, `struggling at ${event.flowId} step ${event.step}`);
+     *     }
+     * });
+     * ```
+     * @param handler The hook.
+     * @returns A function that removes the hook.
+     */
+    onFlowEvent(handler: FlowEventHandler): () => void {
+        return this.svc.lifecycle.hooks.add(handler);
+    }
+
+    /**
+     * Flows in progress by flow id, for a dashboard: the conversations whose last turn on THIS instance left
+     * them in a flow that has not ended since (in memory, no database call). A flow that went on or ended on
+     * another instance stops counting here after its close time (plus a minute); add the counts of every
+     * instance for the total, knowing that a conversation whose turns moved between instances is counted on
+     * each for that long.
+     *
+     * @returns A count per flow id, e.g. `{ addClient: 12 }`; flows with none are absent.
+     */
+    activeFlows(): Record<string, number> {
+        return this.svc.lifecycle.active.counts(this.svc.now());
+    }
+
+    /**
      * Handles a turn. The bot's own logic always runs (or, for a click on one of the plugin's buttons, the
      * plugin answers it); no plugin failure stops the reply.
      *
@@ -182,6 +288,7 @@ export class InactivityMiddleware implements Middleware {
         let turn: Turn | undefined;
         try {
             turn = await this.beginTurn(context);
+            context.turnState.set(this.turnKey, turn);
         } catch (err) {
             this.report(err, context);
         }
@@ -284,6 +391,8 @@ export class InactivityMiddleware implements Middleware {
             stagesDone: [],
             // The user is back: whatever a timer was delivering (or retrying) is settled.
             delivery: undefined,
+            // Time given with extend() was for the silence that has just ended.
+            extension: undefined,
             // Until this turn's reply is stored, a timer must not count the silence from the message's arrival.
             replyingSince: now,
         };
@@ -353,6 +462,8 @@ export class InactivityMiddleware implements Middleware {
             state.lastUserActivityAt = now;
         }
         let began = false;
+        // In progress until this turn, and now off the stack without the plugin or abandon() ending it.
+        const completed = !info && state.flow ? state.flow : undefined;
         if (!info) {
             state.flow = undefined;
         } else if (!state.flow || state.flow.id !== info.flowId) {
@@ -383,6 +494,30 @@ export class InactivityMiddleware implements Middleware {
             // After a failure in the bot's logic its dialog state is half-way: saving it would skip a step.
             await svc.conversationState.saveChanges(context);
         }
+        await this.afterTurn(context, state, info, began, completed);
+    }
+
+    /** Counts the flow in progress and raises `started` / `completed` once the turn is stored. */
+    private async afterTurn(context: TurnContext, state: InactivityState, info: FlowInfo | undefined, began: boolean, completed: InactivityState['flow']): Promise<void> {
+        const svc = this.svc;
+        const key = conversationKey(state.reference);
+        if (state.flow && info) {
+            const policy = resolvePolicy(svc.settings.policy, info, svc.settings.flows);
+            const last = Math.max(state.lastUserActivityAt + (state.extension?.ms ?? 0) + policy.closeAfter, state.armedFor ?? 0);
+            svc.lifecycle.active.set(key, state.flow.id, last + ACTIVE_GRACE_MS, svc.now());
+        } else {
+            svc.lifecycle.active.end(key);
+        }
+        if (completed) {
+            await svc.lifecycle.emit(context, 'completed', { flowId: completed.id });
+        }
+        if (began && info && state.flow) {
+            await svc.lifecycle.emit(context, 'started', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName });
+        }
+    }
+
+    private turnOf(context: TurnContext): Turn | undefined {
+        return context.turnState.get(this.turnKey) as Turn | undefined;
     }
 
     /** Arms the conversation's timer unless the one already armed fires at or before `due` (then it re-arms itself). */

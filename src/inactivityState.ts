@@ -44,6 +44,8 @@ export interface FlowProgress {
     remindedAt?: number;
     /** The snapshot it was resumed from, if any. */
     resumedFrom?: string;
+    /** How many times the bot gave the user more time in this run with `extend()`; absent until the first. */
+    extensions?: number;
 }
 
 /** What a timer's turn is delivering: the stage it claimed before sending anything. */
@@ -106,6 +108,17 @@ export interface InactivityState {
     };
     /** The stage a timer's turn claimed and is delivering, until the user writes again. */
     delivery?: DeliveryClaim;
+    /**
+     * More time the bot gave with `extend()` since the user's last message (cleared by the next one): the ladder's
+     * idle stages move by `ms`; `afterReminderMs`, the part given after the reminder went out, moves the final
+     * action announced by that reminder.
+     */
+    extension?: {
+        /** All of it, in ms. */
+        ms: number;
+        /** The part given after the reminder was claimed, in ms. */
+        afterReminderMs: number;
+    };
     /**
      * Set while a user turn is being answered (epoch ms of its message): a timer firing then does not count the
      * silence from the message's arrival, however slow the bot's reply. Cleared when the reply is stored.

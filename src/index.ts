@@ -40,3 +40,8 @@ export type { MongoStorageOptions } from './storage/mongoStorage';
 export { ETagConflictError, MongoStorageError } from './storage/storageErrors';
 export { STATE_DOCUMENT_VERSION } from './storage/storageDocument';
 export type { StateDocument } from './storage/storageDocument';
+export type { BuiltInAbandonReason } from './analytics/abandonmentLog';
+export { FLOW_EVENT_TYPES } from './lifecycle/flowEvent';
+export type { FlowEvent, FlowEventHandler, FlowEventType } from './lifecycle/flowEvent';
+export { InactivityHookError } from './lifecycle/hookError';
+export { ABANDON_REASON_PATTERN, RESERVED_ABANDON_REASONS } from './lifecycle/abandonReason';

@@ -32,15 +32,17 @@ export function pendingStages(state: InactivityState, policy: ResolvedPolicy): S
     }
     const stages: Stage[] = [];
     const reminding = policy.remind && policy.reminderAfter < policy.closeAfter;
+    // More time given with extend() moves the idle stages still to come (maxDuration is a cap: it does not move).
+    const origin = state.lastUserActivityAt + (state.extension?.ms ?? 0);
     if (reminding) {
-        stages.push({ name: 'reminder', at: state.lastUserActivityAt + policy.reminderAfter });
+        stages.push({ name: 'reminder', at: origin + policy.reminderAfter });
     }
-    let final = state.lastUserActivityAt + policy.closeAfter;
+    let final = origin + policy.closeAfter;
     const remindedAt = state.flow?.remindedAt;
     if (reminding && remindedAt !== undefined && state.stagesDone.includes('reminder')) {
         // A reminder that went out late (a queue that could not keep up, a bot that was down) still gives the
         // user the time it announced before the final action.
-        final = Math.max(final, remindedAt + policy.closeAfter - policy.reminderAfter);
+        final = Math.max(final, remindedAt + policy.closeAfter - policy.reminderAfter + (state.extension?.afterReminderMs ?? 0));
     }
     stages.push({ name: 'final', at: final });
     if (policy.maxDuration !== null && state.flow) {

@@ -5,6 +5,7 @@ import type { Duration } from './duration';
 import type { MongoSource } from './mongoConnection';
 import type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } from './policy';
 import type { TimerScheduler } from './scheduling/timerScheduler';
+import type { FlowEventHandler } from './lifecycle/flowEvent';
 
 /** The part of a bot adapter the plugin needs to write to a conversation later (CloudAdapter has it). */
 export interface ProactiveAdapter {
@@ -91,6 +92,17 @@ export interface InactivityOptions extends InactivityPolicy {
     onError?: (error: Error, context?: TurnContext) => void | Promise<void>;
     /** The clock, in epoch milliseconds. Default `Date.now`. */
     now?: () => number;
+    /**
+     * A hook on flow events (started, reminded, escalated, closed, handedOff, abandoned, resumed, completed,
+     * extended): the bot's own code for a flow's life. More can be added with `onFlowEvent()`. A hook is awaited
+     * at most `flowEventTimeout`; what it throws is reported through `onError`, never to the user.
+     */
+    onFlowEvent?: FlowEventHandler;
+    /**
+     * How long the flow event hooks are waited for, together, before the turn or timer goes on without them
+     * (they keep running in the background); more than 0 and at most 10 seconds. Default `'2 seconds'`.
+     */
+    flowEventTimeout?: Duration;
 }
 
 /** The settings every flow starts from; merged from {@link DEFAULTS} and the options. Durations in ms. */
@@ -155,4 +167,6 @@ export const DEFAULTS = {
     endOfConversation: true,
     /** {@link InactivityOptions.collectionPrefix} */
     collectionPrefix: 'inactivity',
+    /** {@link InactivityOptions.flowEventTimeout} */
+    flowEventTimeout: '2 seconds',
 } as const;

@@ -92,6 +92,10 @@ export function watchReprompts(svc: Services, context: TurnContext, state: Inact
                 (e) => svc.report(e, ctx)
             );
         }
+        if (count === Math.min(2, policy.maxInvalidAttempts)) {
+            // The second tier (the explicit line), or the final one when the limit comes sooner: once per question.
+            await svc.lifecycle.emit(ctx, 'escalated', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName, reason: 'invalidInput' });
+        }
         if (final) {
             // Hold the prompt's retry back: the step's final action follows once the turn's logic is done.
             watch.escalate = true;

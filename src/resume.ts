@@ -147,4 +147,7 @@ export async function answerResume(svc: Services, context: TurnContext, state: I
         { ageMs: now - snapshot.createdAt },
         (e) => svc.report(e, context)
     );
+    if (resume) {
+        await svc.lifecycle.emit(context, 'resumed', { flowId: snapshot.flowId, stepIndex: snapshot.stepIndex, stepId: snapshot.stepName });
+    }
 }

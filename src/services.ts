@@ -8,6 +8,7 @@ import type { FlowDefinition } from './policy';
 import type { SnapshotStore } from './snapshots/snapshotStore';
 import type { TimerScheduler } from './scheduling/timerScheduler';
 import type { withinBudget } from './budget';
+import type { FlowLifecycle } from './lifecycle/flowLifecycle';
 
 /** Settings resolved once at construction, durations in ms. */
 export interface Settings {
@@ -56,6 +57,8 @@ export interface Services {
     dialogs?: DialogSet;
     /** The telemetry client, if any. */
     telemetry?: BotTelemetryClient;
+    /** Flow event hooks and the count of flows in progress. */
+    lifecycle: FlowLifecycle;
     /** The clock. */
     now(): number;
     /** Reports an error the plugin recovered from. Never throws. */

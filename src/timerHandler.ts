@@ -173,6 +173,7 @@ async function remind(svc: Services, context: TurnContext, record: ConversationR
         return sendFailed(svc, context, record, claim, timer, err);
     }
     track(svc.telemetry, TelemetryEvents.reminderSent, { conversationId: convId(context), dialogId: info.flowId, step: description.step }, { idleMs }, (e) => svc.report(e, context));
+    await svc.lifecycle.emit(context, 'reminded', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName });
     return { next };
 }
 
@@ -232,11 +233,15 @@ async function deliver(svc: Services, context: TurnContext, record: Conversation
     }
     if (claim.action === 'reminder') {
         track(svc.telemetry, TelemetryEvents.reminderSent, { conversationId: convId(context) }, { attempt: timer.attempt }, (e) => svc.report(e, context));
+        if (state.flow) {
+            const info = inspectFlow(activePath(await svc.dialogState.get(context, { dialogStack: [] })), svc.settings.flows, svc.options.dialog);
+            await svc.lifecycle.emit(context, 'reminded', { flowId: state.flow.id, stepIndex: info?.stepIndex, stepId: info?.stepName });
+        }
         return { next: state.armedFor };
     }
     if (claim.abandonment) {
         await recordAbandonment(svc, context, claim.abandonment, claim.id);
-        trackFinal(svc, context, claim.action === 'handoff' ? 'handoff' : 'close', claim.abandonment, claim.abandonment.reason);
+        await trackFinal(svc, context, claim.action === 'handoff' ? 'handoff' : 'close', claim.abandonment, claim.abandonment.reason);
     }
     return {};
 }
@@ -267,7 +272,7 @@ async function runFallback(
     }
     if (claim.abandonment) {
         await recordAbandonment(svc, context, claim.abandonment, claim.id);
-        trackFinal(svc, context, 'dialog', claim.abandonment, claim.abandonment.reason, fallbackDialog);
+        await trackFinal(svc, context, 'dialog', claim.abandonment, claim.abandonment.reason, fallbackDialog);
     }
     return {};
 }
@@ -348,7 +353,7 @@ async function settle(svc: Services, context: TurnContext, record: ConversationR
     if (stored && claim.abandonment) {
         const draft = { ...claim.abandonment, reason };
         await recordAbandonment(svc, context, draft, claim.id);
-        trackFinal(svc, context, claim.action === 'handoff' ? 'handoff' : claim.action === 'dialog' ? 'dialog' : 'close', draft, reason);
+        await trackFinal(svc, context, claim.action === 'handoff' ? 'handoff' : claim.action === 'dialog' ? 'dialog' : 'close', draft, reason);
     }
 }
 

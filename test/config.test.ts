@@ -323,6 +323,7 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         transcriptSize: 'json',
         endOfConversation: 'json',
         collectionPrefix: 'json',
+        flowEventTimeout: 'json',
         adapter: 'code',
         conversationState: 'code',
         dialogState: 'code',
@@ -334,6 +335,7 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         telemetryClient: 'code',
         onError: 'code',
         now: 'code',
+        onFlowEvent: 'code',
     };
     const keysOf = (kind: 'json' | 'code'): string[] => Object.keys(KEYS).filter((k) => KEYS[k as keyof InactivityOptions] === kind);
     const manifest = readJson('manifest.json');

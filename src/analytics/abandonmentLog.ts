@@ -1,8 +1,15 @@
 /**
- * Why a flow was abandoned. `undeliverable`: the channel refused the plugin's messages (the bot was blocked or
- * removed, the conversation is gone) or kept failing after every retry; the flow was closed without a message.
+ * The reasons the plugin records itself. `undeliverable`: the channel refused the plugin's messages (the bot was
+ * blocked or removed, the conversation is gone) or kept failing after every retry; the flow was closed without a
+ * message. `userCancelled`: Start over, or a bot's `abandon(context, 'userCancelled')`.
  */
-export type AbandonReason = 'timeout' | 'invalidInput' | 'maxDuration' | 'handoff' | 'userCancelled' | 'undeliverable';
+export type BuiltInAbandonReason = 'timeout' | 'invalidInput' | 'maxDuration' | 'handoff' | 'userCancelled' | 'undeliverable';
+
+/**
+ * Why a flow was abandoned: a {@link BuiltInAbandonReason}, or a bot's own name given to
+ * `InactivityMiddleware.abandon()` (such as `paymentFailed`), recorded and reported beside them.
+ */
+export type AbandonReason = BuiltInAbandonReason | (string & Record<never, never>);
 
 /** The current version of {@link AbandonmentEvent}. */
 export const ABANDONMENT_EVENT_VERSION = 1;
