@@ -83,10 +83,16 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
         ...(config.finalAction ? { finalAction: config.finalAction } : {}),
         ...(config.resumeWindow !== undefined ? { resumeWindow: config.resumeWindow } : {}),
         onError: (err) => console.error(`[sample] inactivity: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`),
+        // A flow event hook: a real bot would tell a person; the sample logs the user struggling with a step.
+        onFlowEvent: (event) => {
+            if (event.type === 'escalated') {
+                log(`[sample] ${event.userId ?? 'a user'} is struggling with step ${event.stepId ?? '?'} of ${event.flowId} (conversation ${event.conversationId})`);
+            }
+        },
     });
     adapter.use(inactivity);
     await inactivity.start();
-    const bot = new SampleBot(conversationState, dialogState, dialog, texts);
+    const bot = new SampleBot(conversationState, dialogState, dialog, texts, inactivity);
     const run = (context: TurnContext) => bot.run(context);
 
     const app = express();

@@ -66,7 +66,11 @@ export async function createRig(options: Partial<InactivityOptions> = {}, extra:
     const conversationState = new ConversationState(storage);
     const dialogState = conversationState.createProperty<DialogState>('DialogState');
     const dialog = new AddClientDialog(texts);
-    const bot = new SampleBot(conversationState, dialogState, dialog, texts);
+    // The sample's "cancel" and "give me a minute" call the middleware made below.
+    const bot = new SampleBot(conversationState, dialogState, dialog, texts, {
+        abandon: (c, r): Promise<boolean> => inactivity.abandon(c, r),
+        extend: (c, d): Promise<boolean> => inactivity.extend(c, d),
+    });
     const adapter = new ProactiveTestAdapter((ctx) => bot.run(ctx));
     if (extra.locale) {
         adapter.locale = extra.locale;
@@ -74,7 +78,7 @@ export async function createRig(options: Partial<InactivityOptions> = {}, extra:
     const scheduler = new FakeScheduler();
     const errors: Error[] = [];
     const clock = { now: Date.UTC(2026, 10, 21, 12, 0, 0) };
-    const inactivity = new InactivityMiddleware({
+    const inactivity: InactivityMiddleware = new InactivityMiddleware({
         adapter,
         conversationState,
         dialogState,
