@@ -177,6 +177,7 @@ describe('lifecycle: flow events (onFlowEvent)', () => {
         assert.match(reminder.text ?? '', /^Still there\?/);
         assert.ok(timerMs < bound + 400, `the timer turn took ${timerMs} ms`);
         assert.deepStrictEqual(rig.scheduler.thrown, []);
+        console.log(`      hanging hook, flowEventTimeout ${bound} ms: user turn ${turnMs} ms, timer turn ${timerMs} ms`);
         const errors = rig.errors as InactivityHookError[];
         assert.deepStrictEqual(errors.map((e) => [e.name, e.eventType, e.timedOut]), [
             ['InactivityHookError', 'started', true],
