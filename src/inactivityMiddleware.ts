@@ -110,6 +110,10 @@ export class InactivityMiddleware implements Middleware {
         if (sendTimeout <= 0 || sendTimeout > MAX_SEND_TIMEOUT_MS) {
             throw new InactivityConfigError(`sendTimeout is ${sendTimeout} ms; it must be more than 0 and at most ${MAX_SEND_TIMEOUT_MS} ms, so that a timer's turn ends well inside its one-minute lock.`);
         }
+        const flowEventTimeout = toMilliseconds(options.flowEventTimeout ?? DEFAULTS.flowEventTimeout, 'flowEventTimeout');
+        if (flowEventTimeout <= 0 || flowEventTimeout > MAX_FLOW_EVENT_TIMEOUT_MS) {
+            throw new InactivityConfigError(`flowEventTimeout is ${flowEventTimeout} ms; it must be more than 0 and at most ${MAX_FLOW_EVENT_TIMEOUT_MS} ms, so that hooks cannot hold a timer's turn past its lock.`);
+        }
         const settings: Settings = {
             policy,
             flows,
@@ -118,12 +122,9 @@ export class InactivityMiddleware implements Middleware {
             transcriptSize: options.transcriptSize ?? DEFAULTS.transcriptSize,
             endOfConversation: options.endOfConversation ?? DEFAULTS.endOfConversation,
             sendTimeout,
-            timerDeadline: Math.min(45_000, 3 * sendTimeout + 5000),
+            // Besides its sends, a timer's turn raises at most 2 flow events (abandoned, then closed), each bounded.
+            timerDeadline: Math.min(45_000, 3 * sendTimeout + 2 * flowEventTimeout + 5000),
         };
-        const flowEventTimeout = toMilliseconds(options.flowEventTimeout ?? DEFAULTS.flowEventTimeout, 'flowEventTimeout');
-        if (flowEventTimeout <= 0 || flowEventTimeout > MAX_FLOW_EVENT_TIMEOUT_MS) {
-            throw new InactivityConfigError(`flowEventTimeout is ${flowEventTimeout} ms; it must be more than 0 and at most ${MAX_FLOW_EVENT_TIMEOUT_MS} ms, so that hooks cannot hold a timer's turn past its lock.`);
-        }
         if (options.onFlowEvent !== undefined && typeof options.onFlowEvent !== 'function') {
             throw new InactivityConfigError(`options.onFlowEvent must be a function (event) => void | Promise<void>; got ${options.onFlowEvent === null ? 'null' : typeof options.onFlowEvent}.`);
         }
