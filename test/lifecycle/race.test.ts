@@ -37,9 +37,9 @@ class JitterStorage extends MemoryStorage {
 }
 
 /** A rig in a flow at step 2, its clock at the reminder's due time, reminders logged in the global order. */
-async function atReminderDue(): Promise<{ rig: Rig; storage: JitterStorage; reminders: number[]; spokeAt: number }> {
+async function atReminderDue(options: Parameters<typeof createRig>[0] = {}): Promise<{ rig: Rig; storage: JitterStorage; reminders: number[]; spokeAt: number }> {
     const storage = new JitterStorage();
-    const rig = await createRig({}, { storage });
+    const rig = await createRig(options, { storage });
     await rig.say('add client');
     await rig.say('Maria Silva');
     const spokeAt = rig.clock.now;
@@ -98,6 +98,39 @@ describe('lifecycle: abandon() and extend() colliding with a due timer', functio
         }
         console.log(`      abandon vs timer, ${ROUNDS} rounds: ${JSON.stringify(outcomes)}`);
         assert.ok(outcomes.reminderThenAbandoned > 0 && outcomes.abandonedFirst > 0, `both orders happened: ${JSON.stringify(outcomes)}`);
+    });
+
+    it(`the user's "cancel" (abandon() in the user's turn) arriving as the reminder's timer fires, ${ROUNDS} times: one abandonment each, never a reminder claimed after it`, async () => {
+        const outcomes = { reminderThenCancelled: 0, cancelledFirst: 0 };
+        for (let round = 0; round < ROUNDS; round++) {
+            const abandonments: string[] = [];
+            const { rig, storage, reminders } = await atReminderDue({ onFlowEvent: (e) => void (e.type === 'abandoned' && abandonments.push(String(e.reason))) });
+            const written = storage.stored.length;
+            const before = rig.adapter.activeQueue.length;
+            await Promise.all([
+                (async () => (await jitter(8), rig.scheduler.armed.size > 0 ? rig.scheduler.fire() : undefined))(),
+                (async () => (await jitter(8), rig.adapter.receiveActivity({ type: 'message', text: 'cancel' })))(),
+            ]);
+            const sent = texts(rig.adapter.activeQueue.slice(before));
+            assert.ok(sent.some((t) => /^No problem, I've cancelled that/.test(t)), `round ${round}: the user is answered`);
+            assert.deepStrictEqual(abandonments, ['saidCancel'], `round ${round}: one abandonment`);
+            const writes = storage.stored.slice(written);
+            const abandonAt = writes.find((w) => w.plugin && !w.plugin.flow)?.seq;
+            assert.ok(abandonAt, `round ${round}: the abandonment was stored`);
+            const claimedReminder = writes.find((w) => w.plugin?.delivery?.action === 'reminder' && w.plugin.delivery.status === 'sending');
+            if (reminders.length > 0) {
+                assert.ok(claimedReminder && claimedReminder.seq < abandonAt, `round ${round}: the reminder was claimed before the abandonment`);
+                outcomes.reminderThenCancelled++;
+            } else {
+                assert.strictEqual(claimedReminder, undefined, `round ${round}`);
+                outcomes.cancelledFirst++;
+            }
+            assert.deepStrictEqual(await runOut(rig), [], `round ${round}: nothing is sent afterwards`);
+            assert.deepStrictEqual(rig.errors, [], `round ${round}`);
+            await rig.inactivity.stop();
+        }
+        console.log(`      user's cancel vs timer, ${ROUNDS} rounds: ${JSON.stringify(outcomes)}`);
+        assert.ok(outcomes.reminderThenCancelled > 0 && outcomes.cancelledFirst > 0, `both orders happened: ${JSON.stringify(outcomes)}`);
     });
 
     it(`extend() in a turn of the bot's own while the reminder's timer fires, ${ROUNDS} times: the extension is never lost`, async () => {
