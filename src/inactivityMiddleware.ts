@@ -378,7 +378,8 @@ export class InactivityMiddleware implements Middleware {
         const svc = this.svc;
         const now = svc.now();
         let previous = readState(await svc.state.get(context));
-        if (previous && this.atRisk(previous, now)) {
+        const atRisk = previous !== undefined && this.atRisk(previous, now);
+        if (previous && atRisk) {
             previous = await this.claimSilenceEnd(context, previous, now);
         }
         const negotiated = svc.options.localeNegotiator ? await svc.options.localeNegotiator(context) : undefined;
@@ -395,7 +396,9 @@ export class InactivityMiddleware implements Middleware {
             // Time given with extend() was for the silence that has just ended.
             extension: undefined,
             // Until this turn's reply is stored, a timer must not count the silence from the message's arrival.
-            replyingSince: now,
+            // Only needed where a timer may fire during the turn (the claim above stored it); elsewhere it would
+            // make the bot's own save in its handler stale, and cost a second write to clear it.
+            replyingSince: atRisk ? now : undefined,
         };
         const payload = readPayload(context.activity);
         const turn: Turn = { state, payload, pendingBefore: previous?.pending };

@@ -22,7 +22,7 @@ export type { ButtonAction, ButtonPayload } from './buttonPayload';
 export { STATE_PROPERTY, STATE_VERSION } from './inactivityState';
 export type { AbandonmentDraft, DeliveryClaim, FlowProgress, InactivityState, PendingButtons, TranscriptLine } from './inactivityState';
 export { AgendaScheduler, TIMER_JOB_NAME, DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, DEFAULT_TIMER_RETRY } from './scheduling/agendaScheduler';
-export type { AgendaSchedulerOptions, TimerRetryPolicy } from './scheduling/agendaScheduler';
+export type { AgendaSchedulerOptions, SchedulerStats, TimerRetryPolicy } from './scheduling/agendaScheduler';
 export { MemoryScheduler, MEMORY_SCHEDULER_WARNING_CODE } from './scheduling/memoryScheduler';
 export type { ArmedTimer, MemorySchedulerOptions } from './scheduling/memoryScheduler';
 export { TIMER_DATA_VERSION } from './scheduling/timerScheduler';

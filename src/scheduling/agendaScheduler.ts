@@ -94,14 +94,25 @@ export interface AgendaSchedulerOptions {
     runDeadline?: number;
 }
 
+/** What an {@link AgendaScheduler} did since it was created (see {@link AgendaScheduler.stats}). */
+export interface SchedulerStats {
+    /** Timers run on this instance (calls of the due-timer handler). */
+    runs: number;
+    /**
+     * Timers handed back unrun because they waited in memory too long for their lock to cover a run (another
+     * instance, or this one on its next poll, runs them): a sign the instance cannot keep up.
+     */
+    handedBack: number;
+}
+
 /**
  * A {@link TimerScheduler} on Agenda 6 and MongoDB: one job per conversation, stored durably, locked so that
  * with several bot instances on one database each timer runs on one instance at a time.
  *
- * A timer is one small document whose `_id` is derived from the conversation's key ({@link timerId}): arming is
+ * A timer is one small document whose `_id` is derived from the conversation's key (a hash of it): arming is
  * a single upsert by `_id`, and the `_id` index keeps one timer per conversation on any MongoDB. Agenda loads a
  * timer up to one polling interval before it is due and waits for it in memory; an `arm()` or `cancel()` made
- * meanwhile takes the timer from that run (see {@link guardJobState}), so it neither fires at its old time with
+ * meanwhile takes the timer from that run, so it neither fires at its old time with
  * effect nor loses its new one.
  */
 export class AgendaScheduler implements TimerScheduler {
@@ -282,7 +293,7 @@ export class AgendaScheduler implements TimerScheduler {
      * What this instance did since it was created: timers run (handler calls), and timers handed back unrun
      * because they waited in memory too long for their lock to cover a run (a sign the instance cannot keep up).
      */
-    get stats(): { runs: number; handedBack: number } {
+    get stats(): SchedulerStats {
         return { ...this.counts };
     }
 

@@ -2,6 +2,7 @@ import assert from 'assert';
 import type { Activity, BotTelemetryClient } from 'botbuilder';
 import { InactivityDeliveryError, MongoStorage, TelemetryEvents } from '../../src';
 import { readState, STATE_PROPERTY } from '../../src/inactivityState';
+import { timerId } from '../../src/scheduling/timerDocument';
 import { Attempt, ChannelFault, EmulatorClient, EmulatorConversation } from '../support/emulator';
 import { HttpBot, startHttpBot } from '../support/httpBot';
 import { freshDb } from '../support/mongo';
@@ -233,7 +234,11 @@ describe('Channel faults on proactive sends: the sample bot over HTTP, its chann
                 const plugin = readState(stored?.[STATE_PROPERTY]);
                 const dialogStack = (stored?.DialogState as { dialogStack?: unknown[] } | undefined)?.dialogStack ?? [];
                 const events = await rig.bot.client.db().collection('inactivityEvents').find({ conversationId: conversation.id }).toArray();
-                const jobs = await rig.bot.client.db().collection('inactivityJobs').countDocuments({ 'data.key': `emulator/${conversation.id}` });
+                // Armed: the conversation's timer document with a run time (a timer that ended is deleted or has none).
+                const jobs = await rig.bot.client
+                    .db()
+                    .collection('inactivityJobs')
+                    .countDocuments({ _id: timerId(`emulator/${conversation.id}`), nextRunAt: { $ne: null } });
                 if (c.expected.outcome === 'undeliverable') {
                     assert.deepStrictEqual(events.map((e) => e.reason), ['undeliverable'], `${label}: one abandonment event, undeliverable`);
                     assert.strictEqual(plugin?.flow, undefined, `${label}: the stored state has no flow`);
