@@ -2,7 +2,7 @@ import { Activity, ActivityTypes, EndOfConversationCodes, EventFactory, TurnCont
 import { DialogContext, DialogState } from 'botbuilder-dialogs';
 import { randomUUID } from 'crypto';
 import { AbandonmentEvent, AbandonReason } from './analytics/abandonmentLog';
-import { FlowInfo } from './dialogPath';
+import { activePath, FlowInfo, inspectFlow } from './dialogPath';
 import { AbandonmentDraft, InactivityState } from './inactivityState';
 import { durationWords, textActivity } from './messages';
 import type { ResolvedPolicy } from './options';
@@ -95,6 +95,9 @@ export async function startOver(svc: Services, context: TurnContext, state: Inac
     // maxDuration counts from the flow's first start: starting over does not restart it.
     state.flow = { id: info.flowId, startedAt: state.flow?.id === info.flowId ? state.flow.startedAt : svc.now(), reminded: false };
     track(svc.telemetry, TelemetryEvents.startedOver, { conversationId: convId(context), dialogId: info.flowId, step: stepOf(info) }, { idleMs: idleMs(svc, state) }, (e) => svc.report(e, context));
+    // A new run of the flow: its `started` follows the old run's `abandoned` (userCancelled).
+    const restarted = inspectFlow(activePath(await svc.dialogState.get(context, { dialogStack: [] })), svc.settings.flows, svc.options.dialog);
+    await svc.lifecycle.emit(context, 'started', { flowId: info.flowId, stepIndex: restarted?.stepIndex, stepId: restarted?.stepName });
 }
 
 /** The `endOfConversation` code for each way a flow ends; none is sent when the channel refused our messages. */

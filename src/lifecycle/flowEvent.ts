@@ -2,7 +2,8 @@ import type { ConversationReference } from 'botbuilder';
 
 /**
  * What happened to a flow:
- * - `started`: a turn ended inside a flow that was not in progress before (the plugin began watching it);
+ * - `started`: a turn ended inside a flow that was not in progress before (the plugin began watching it), or
+ *   the user clicked Start over (after the old run's `abandoned` with `userCancelled`);
  * - `reminded`: the inactivity reminder was delivered;
  * - `escalated`: a prompt of the flow refused the user's answer a second time in a row (the explicit re-prompt
  *   tier; with `maxInvalidAttempts` below 2, the final tier) — once per question;

@@ -122,6 +122,24 @@ describe('lifecycle: flow events (onFlowEvent)', () => {
         await rig.inactivity.stop();
     });
 
+    it('Start over: the old run is abandoned (userCancelled), then a new run is started at step 1', async () => {
+        const { rig, events, types, clear } = await recording();
+        await rig.say('add client');
+        await rig.say('Maria Silva');
+        const [reminder] = await rig.fireAt();
+        clear();
+        const startOver = buttons(reminder)[1];
+        assert.strictEqual(startOver.title, 'Start over');
+        await rig.say(startOver.title, startOver.value);
+        assert.deepStrictEqual(types(), ['abandoned', 'started']);
+        assert.strictEqual(events[0].reason, 'userCancelled');
+        assert.strictEqual(events[0].step, 2);
+        assert.strictEqual(events[1].step, 1);
+        assert.strictEqual(events[1].stepId, 'name');
+        assert.deepStrictEqual(rig.inactivity.activeFlows(), { addClient: 1 });
+        await rig.inactivity.stop();
+    });
+
     it('a hook added with onFlowEvent() runs beside the option, and its remover stops it', async () => {
         const { rig, types } = await recording();
         const seen: string[] = [];
