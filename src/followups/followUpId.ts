@@ -14,11 +14,16 @@ export function followUpId(key: string): ObjectId {
 }
 
 /**
- * True for MongoDB's duplicate key error (code 11000).
+ * True for MongoDB's duplicate key error (code 11000; the embedded server answers an upsert's with code 1 and the
+ * same words).
  *
  * @param err What a write threw.
  * @returns Whether it is a duplicate key error.
  */
 export function isDuplicateKey(err: unknown): boolean {
-    return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
+    if (typeof err !== 'object' || err === null) {
+        return false;
+    }
+    const e = err as { code?: number; message?: string };
+    return e.code === 11000 || (e.code === 1 && /duplicate key/i.test(e.message ?? ''));
 }

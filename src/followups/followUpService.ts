@@ -11,7 +11,7 @@ import { retryDelay } from '../scheduling/timerScheduler';
 import { track } from '../telemetry';
 import { ChannelPolicy, DEFAULT_CHANNEL_POLICIES, insideWindow } from './channelPolicy';
 import { deliverFollowUp, DeliveryDeps } from './followUpDelivery';
-import { followUpId } from './followUpId';
+import { followUpId, isDuplicateKey } from './followUpId';
 import {
     CheckInFollowUp,
     CustomFollowUp,
@@ -27,7 +27,7 @@ import { FollowUpPage, FollowUpQuery, FollowUpStore } from './followUpStore';
 import { FollowUpEvents } from './followUpTelemetry';
 import { FollowUpUsers } from './followUpUsers';
 import { DEFAULT_SCORE_THRESHOLDS, ScoreThresholds } from './templateChoice';
-import { atLocalTime, isTimeZone, minutesOfDay, outsideQuietHours, QuietHours, startOfLocalDay } from './userTime';
+import { atLocalTime, isTimeZone, localDate, minutesOfDay, outsideQuietHours, QuietHours, startOfLocalDay } from './userTime';
 
 const debug = createDebug('botbuilder-inactivity:followups');
 
@@ -335,7 +335,7 @@ export class FollowUpService {
             }
         } catch (err) {
             // The upsert met the record in `sending` (the filter did not match, the insert hit its _id): a send is under way.
-            if ((err as { code?: number }).code === 11000) {
+            if (isDuplicateKey(err)) {
                 return false;
             }
             throw err;
@@ -527,17 +527,20 @@ export class FollowUpService {
             this.wake(allowed);
             return;
         }
-        if (this.settings.frequencyCap > 0) {
-            const sent = await store.sentSince(doc.userId, startOfLocalDay(now, doc.timeZone));
-            if (sent >= this.settings.frequencyCap) {
-                return skip('capped');
-            }
-        }
         const policy = this.settings.channels[doc.channelId];
         const inWindow = insideWindow(policy, user?.lastMessageAt ?? undefined, now);
         if (!inWindow && !this.options.outsideWindow) {
             return skip('outsideWindow');
         }
+        const capDay = localDate(now, doc.timeZone);
+        if (this.settings.frequencyCap > 0 && !(await this.users?.reserveSend(doc.userId, capDay, this.settings.frequencyCap))) {
+            return skip('capped');
+        }
+        const unreserve = async () => {
+            if (this.settings.frequencyCap > 0) {
+                await this.users?.releaseSend(doc.userId, capDay);
+            }
+        };
         // Re-engagement speaks to a first-time user and to a past customer differently.
         const toSend = doc.type === 'reengagement' && doc.template === 'followups:reengagement' ? { ...doc, template: `followups:reengagement.${user?.customer ? 'pastCustomer' : 'firstTime'}` } : doc;
         const followUp = toFollowUp(toSend);
@@ -554,6 +557,7 @@ export class FollowUpService {
             track(this.options.telemetryClient, FollowUpEvents.sent, props, { latenessMs, attempt: doc.attempts }, (e) => this.report(e));
             return;
         }
+        await unreserve();
         if (outcome.kind === 'outsideWindowSkipped') {
             return skip('outsideWindow');
         }

@@ -87,6 +87,17 @@ export function atLocalTime(after: Date, zone: string, timeOfDay: string): Date 
 }
 
 /**
+ * The user's local date of `at`, `'YYYY-MM-DD'` (the frequency cap's day).
+ *
+ * @param at A time.
+ * @param zone The user's zone.
+ * @returns The local date.
+ */
+export function localDate(at: Date, zone: string): string {
+    return DateTime.fromJSDate(at, { zone }).toISODate() ?? at.toISOString().slice(0, 10);
+}
+
+/**
  * The start of the user's local day containing `at`, for the frequency cap.
  *
  * @param at A time.

@@ -16,6 +16,7 @@ export class RecordingAdapter {
             activity: { type: 'event', name: 'ContinueConversation', conversation: reference.conversation, channelId: reference.channelId },
             adapter: this,
             turnState: new Map(),
+            sendActivity: async (activity: string | Partial<Activity>) => (await context.sendActivities([typeof activity === 'string' ? { type: 'message', text: activity } : activity]))[0],
             sendActivities: async (activities: Array<Partial<Activity>>) => {
                 for (const activity of activities) {
                     const fault = this.fail?.(activity);
@@ -26,7 +27,7 @@ export class RecordingAdapter {
                 }
                 return activities.map(() => ({ id: 'x' }));
             },
-        } as unknown as TurnContext;
+        } as unknown as TurnContext & { sendActivities(a: Array<Partial<Activity>>): Promise<unknown[]> };
         await logic(context);
     }
 }
