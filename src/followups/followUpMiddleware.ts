@@ -73,7 +73,10 @@ export class FollowUpMiddleware implements Middleware {
             const reference = TurnContext.getConversationReference(activity);
             const timeZone = activity.localTimezone ?? undefined;
             await this.service.noteUserMessage(userId, new Date(now), timeZone);
-            await this.service.armReengagement(reference, { timeZone, locale: activity.locale, userId });
+            if (!(await this.service.armReengagement(reference, { timeZone, locale: activity.locale, userId }))) {
+                // Its send was under way: the next message arms the next one.
+                this.written.delete(userId);
+            }
         }
         const score = await this.service.scoreMessage(activity.text ?? '', context);
         if (score !== undefined && score < this.service.lowScore) {

@@ -1,0 +1,155 @@
+import assert from 'assert';
+import { Activity, TestAdapter, TurnContext } from 'botbuilder';
+import { freshDb, isRealMongo } from '../support/mongo';
+import { referenceOf, serviceOn } from './followUpRig';
+
+function message(userId: string, text: string, channelId = 'msteams'): TurnContext {
+    const reference = referenceOf(userId, channelId);
+    const activity: Partial<Activity> = {
+        type: 'message',
+        text,
+        channelId,
+        serviceUrl: reference.serviceUrl,
+        conversation: reference.conversation as Activity['conversation'],
+        from: { id: userId, name: 'User', role: 'user' },
+        recipient: { id: 'bot', name: 'bot' },
+        locale: 'en-US',
+        localTimezone: 'Europe/Lisbon',
+    };
+    return new TurnContext(new TestAdapter(), activity);
+}
+
+describe('Re-engagement from the middleware', () => {
+    it('arms a re-engagement from the first message, moves it at most once per interval, and writes nothing on the next turns', async () => {
+        const mongo = await freshDb({ monitorCommands: true });
+        const { service } = serviceOn(mongo.db, { reengageAfter: '30 days' });
+        const writes: string[] = [];
+        mongo.client.on('commandStarted', (e) => {
+            if (['insert', 'update', 'delete', 'findAndModify'].includes(e.commandName)) writes.push(e.commandName);
+        });
+        try {
+            await service.start();
+            const middleware = service.middleware();
+            let replied = 0;
+            await middleware.onTurn(message('re1', 'hi'), async () => {
+                replied++;
+            });
+            const armed = (await service.list({ userId: 're1', type: 'reengagement' })).items;
+            assert.strictEqual(armed.length, 1);
+            assert.strictEqual(armed[0].timeZone, 'Europe/Lisbon', "from the activity's localTimezone");
+            assert.ok(Math.abs(armed[0].scheduledAt.getTime() - (Date.now() + 30 * 86400_000)) < 14 * 3600_000, 'about 30 days ahead (out of quiet hours)');
+            const firstTurnWrites = writes.length;
+            for (let i = 0; i < 20; i++) {
+                await middleware.onTurn(message('re1', `message ${i}`), async () => {
+                    replied++;
+                });
+            }
+            assert.strictEqual(replied, 21, 'every turn went on');
+            assert.strictEqual(writes.length, firstTurnWrites, `no write on the next 20 turns (${firstTurnWrites} on the first)`);
+        } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+
+    it('chooses the first-time or the past-customer template', async () => {
+        const mongo = await freshDb();
+        let clock = Date.now();
+        const { service, adapter } = serviceOn(mongo.db, { reengageAfter: 1000, now: () => clock });
+        try {
+            await service.start();
+            await service.armReengagement(referenceOf('new'));
+            await service.schedulePostEvent({ reference: referenceOf('customer'), eventAt: new Date(clock - 86400_000 * 5), template: 'followups:postEvent', variables: { name: 'Ana' } });
+            clock += 86400_000;
+            await service.runDue();
+            await service.armReengagement(referenceOf('customer'));
+            clock += 86400_000;
+            await service.runDue();
+            const texts = Object.fromEntries(adapter.sent.map((s) => [s.conversationId, s.activity.text]));
+            assert.strictEqual(texts['conv-new'], "We haven't heard from you in a while. Anything I can help you with?");
+            assert.strictEqual(texts['conv-customer'], 'We miss you! Ready to book your next session?');
+        } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+
+    it('a re-engagement due while the user writes: 0 sent after the message that moved it (200 collisions)', async function () {
+        this.timeout(60_000);
+        const mongo = await freshDb();
+        let clock = Date.now();
+        const { service, adapter } = serviceOn(mongo.db, { reengageAfter: 60_000, now: () => clock });
+        try {
+            await service.start();
+            const middleware = service.middleware();
+            const trials = 200;
+            let sendsAfterMove = 0;
+            let moved = 0;
+            let sent = 0;
+            for (let batch = 0; batch < trials; batch += 20) {
+                const users = Array.from({ length: 20 }, (_, k) => `race${batch + k}`);
+                for (const u of users) {
+                    await service.armReengagement(referenceOf(u));
+                }
+                clock += 120_000; // this batch's re-engagements are due (and earlier batches' moved ones again)
+                await Promise.all([...users.map((u) => middleware.onTurn(message(u, 'still here'), async () => undefined)), service.runDue(), service.runDue()]);
+                for (const u of users) {
+                    const [record] = (await service.list({ userId: u, type: 'reengagement' })).items;
+                    const sends = adapter.sent.filter((s) => s.conversationId === `conv-${u}`).length;
+                    // The history tells the order: the arm, then the message's move (when it won), then any send.
+                    const events = record.history.map((h) => h.event);
+                    const messageMoved = events.filter((e) => e === 'moved').length === 2;
+                    const executedAfterMove = events.slice(events.lastIndexOf('moved') + 1).filter((e) => e === 'executed').length;
+                    assert.strictEqual(sends, events.filter((e) => e === 'executed').length, 'every send recorded');
+                    if (messageMoved) {
+                        moved++;
+                        sendsAfterMove += executedAfterMove;
+                        assert.strictEqual(record.status, 'pending');
+                        assert.ok(record.scheduledAt.getTime() > clock, 'moved into the future');
+                    } else {
+                        assert.strictEqual(record.status, 'executed');
+                        assert.strictEqual(sends, 1);
+                        sent++;
+                    }
+                }
+            }
+            console.log(`      re-engagement race (${isRealMongo() ? 'MongoDB' : 'embedded server'}): ${moved} moved by the message (sent or not before it), ${sent} sent while the message came, ${sendsAfterMove} sent after a move`);
+            assert.strictEqual(sendsAfterMove, 0);
+            assert.strictEqual(moved + sent, trials);
+            assert.ok(moved > 0, 'the message won some collisions');
+        } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+
+    it('stop words opt out in the user language and start words opt back in', async () => {
+        const mongo = await freshDb();
+        const { service } = serviceOn(mongo.db);
+        try {
+            await service.start();
+            const middleware = service.middleware();
+            await middleware.onTurn(message('s1', 'hola'), async () => undefined);
+            const stop = message('s1', 'Parar');
+            stop.activity.locale = 'es-ES';
+            const sent: string[] = [];
+            stop.onSendActivities(async (_c, activities, next) => {
+                sent.push(...activities.map((a) => a.text ?? ''));
+                return next();
+            });
+            let botRan = false;
+            await middleware.onTurn(stop, async () => {
+                botRan = true;
+            });
+            assert.strictEqual(botRan, false, 'the stop word is answered by the middleware');
+            assert.match(sent[0], /no te enviaré más mensajes/);
+            assert.deepStrictEqual((await service.list({ userId: 's1' })).items.map((f) => f.status), ['cancelled']);
+            await middleware.onTurn(message('s1', 'start'), async () => undefined);
+            const user = await mongo.db.collection('inactivityFollowUpUsers').findOne({ userId: 's1' });
+            assert.strictEqual(user?.optedOutAt, undefined);
+        } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+});
