@@ -47,7 +47,7 @@ export type { CheckInFollowUp, CustomFollowUp, FollowUpHealth, FollowUpOptions, 
 export { FOLLOW_UP_VERSION } from './followups/followUpRecord';
 export type { FollowUp, FollowUpDocument, FollowUpHistoryEntry, FollowUpStatus, FollowUpType, SkipReason } from './followups/followUpRecord';
 export { FOLLOW_UP_INDEXES } from './followups/followUpStore';
-export type { FollowUpPage, FollowUpQuery } from './followups/followUpStore';
+export type { FollowUpIndex, FollowUpPage, FollowUpQuery } from './followups/followUpStore';
 export { FollowUpEvents } from './followups/followUpTelemetry';
 export { DEFAULT_CHANNEL_POLICIES } from './followups/channelPolicy';
 export type { ChannelPolicy } from './followups/channelPolicy';

@@ -6,7 +6,7 @@ import type { ProactiveAdapter } from '../options';
 import type { ChannelPolicy } from './channelPolicy';
 import type { FollowUp } from './followUpRecord';
 import type { ScoreThresholds } from './templateChoice';
-import type { QuietHours } from './userTime';
+import { DEFAULT_QUIET_HOURS, QuietHours } from './userTime';
 
 /** Options of {@link FollowUpService}. Durations accept milliseconds or strings such as `'24 hours'`. */
 export interface FollowUpOptions {
@@ -86,7 +86,7 @@ export const FOLLOW_UP_DEFAULTS = {
     /** {@link FollowUpOptions.defaultTimeZone} */
     defaultTimeZone: 'UTC',
     /** {@link FollowUpOptions.quietHours} */
-    quietHours: { start: '21:00', end: '08:00' },
+    quietHours: DEFAULT_QUIET_HOURS,
     /** {@link FollowUpOptions.followUpAfter} */
     followUpAfter: '24 hours',
     /** {@link FollowUpOptions.reengageAfter} */

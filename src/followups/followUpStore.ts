@@ -2,8 +2,18 @@ import { Collection, Db, Filter, ObjectId } from 'mongodb';
 import { FollowUpDocument, FollowUpStatus, FollowUpType, SkipReason } from './followUpRecord';
 import { followUpId, isDuplicateKey } from './followUpId';
 
+/** An index of `<prefix>FollowUps`. */
+export interface FollowUpIndex {
+    /** Its name, as `listIndexes` shows it. */
+    name: string;
+    /** Its fields: 1 ascending, -1 descending. */
+    key: Record<string, 1 | -1>;
+    /** Unique, on servers that enforce it. */
+    unique?: boolean;
+}
+
 /** The indexes of `<prefix>FollowUps`, one per query the service makes (a test checks they exist). */
-export const FOLLOW_UP_INDEXES = [
+export const FOLLOW_UP_INDEXES: readonly FollowUpIndex[] = [
     /** Claiming due ones and the next wake-up: pending by scheduledAt. */
     { name: 'status_scheduledAt', key: { status: 1, scheduledAt: 1 } },
     /** `list({ userId })`, newest first, and the frequency cap (executed by user and executedAt). */
@@ -16,7 +26,7 @@ export const FOLLOW_UP_INDEXES = [
     { name: 'finishedAt', key: { finishedAt: 1 } },
     /** The deduplication key, unique on servers that enforce it (the `_id`, derived from it, enforces it everywhere). */
     { name: 'key_unique', key: { key: 1 }, unique: true },
-] as const;
+];
 
 /** A filter of `list()`. */
 export interface FollowUpQuery {
@@ -62,7 +72,7 @@ export class FollowUpStore {
     /** Creates the indexes (no-ops when they exist). */
     async ensureIndexes(): Promise<void> {
         for (const index of FOLLOW_UP_INDEXES) {
-            await this.collection.createIndex(index.key, { name: index.name, ...('unique' in index ? { unique: true } : {}) });
+            await this.collection.createIndex(index.key, { name: index.name, ...(index.unique ? { unique: true } : {}) });
         }
     }
 
