@@ -27,7 +27,7 @@ import { FollowUpPage, FollowUpQuery, FollowUpStore } from './followUpStore';
 import { FollowUpEvents } from './followUpTelemetry';
 import { FollowUpUsers } from './followUpUsers';
 import { DEFAULT_SCORE_THRESHOLDS, ScoreThresholds } from './templateChoice';
-import { atLocalTime, isTimeZone, localDate, minutesOfDay, outsideQuietHours, QuietHours, startOfLocalDay } from './userTime';
+import { atLocalTime, isTimeZone, localDate, minutesOfDay, outsideQuietHours, QuietHours } from './userTime';
 
 const debug = createDebug('botbuilder-inactivity:followups');
 
@@ -268,7 +268,7 @@ export class FollowUpService {
         const userId = this.userOf(request);
         const zone = await this.zoneOf(userId, request);
         const at = request.at ?? new Date(this.now() + this.settings.checkInAfter);
-        const day = startOfLocalDay(at, zone).toISOString().slice(0, 10);
+        const day = localDate(at, zone);
         return this.insert('checkIn', request.key ?? `checkIn:${userId}:${day}`, request, at, zone, request.template ?? 'followups:checkIn', {}, request.score);
     }
 

@@ -16,12 +16,10 @@ export interface FollowUpIndex {
 export const FOLLOW_UP_INDEXES: readonly FollowUpIndex[] = [
     /** Claiming due ones and the next wake-up: pending by scheduledAt. */
     { name: 'status_scheduledAt', key: { status: 1, scheduledAt: 1 } },
-    /** `list({ userId })`, newest first, and the frequency cap (executed by user and executedAt). */
+    /** `list({ userId })`, newest first, and the tolerance window's lookup of a user's post-event follow-ups. */
     { name: 'userId_scheduledAt', key: { userId: 1, scheduledAt: -1 } },
     /** `list({ conversationId })`. */
     { name: 'conversationId_scheduledAt', key: { conversationId: 1, scheduledAt: -1 } },
-    /** The frequency cap: sends to a user since a time. */
-    { name: 'userId_executedAt', key: { userId: 1, executedAt: -1 } },
     /** The retention sweep and `executedToday`. */
     { name: 'finishedAt', key: { finishedAt: 1 } },
     /** The deduplication key, unique on servers that enforce it (the `_id`, derived from it, enforces it everywhere). */
@@ -245,11 +243,6 @@ export class FollowUpStore {
         const [leased] = await this.collection.find({ status: 'sending' }, { projection: { leaseUntil: 1 } }).sort({ leaseUntil: 1 }).limit(1).toArray();
         const times = [pending?.scheduledAt, leased?.leaseUntil].filter((d): d is Date => d instanceof Date).map((d) => d.getTime());
         return times.length ? new Date(Math.min(...times)) : undefined;
-    }
-
-    /** @returns How many follow-ups were sent to `userId` since `since`. */
-    async sentSince(userId: string, since: Date): Promise<number> {
-        return this.collection.countDocuments({ userId, executedAt: { $gte: since } });
     }
 
     /** Deletes finished follow-ups older than `before`. @returns How many. */
