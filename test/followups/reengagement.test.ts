@@ -123,6 +123,31 @@ describe('Re-engagement from the middleware', () => {
         }
     });
 
+    it('a message scored low by scoreSentiment schedules one check-in for the next day, chosen by that score', async () => {
+        const mongo = await freshDb();
+        const { service, adapter } = serviceOn(mongo.db, { scoreSentiment: (text) => (/terrible|awful/.test(text) ? 0.1 : 0.8), checkInAfter: 1000 });
+        try {
+            await service.start();
+            const middleware = service.middleware();
+            await middleware.onTurn(message('sad', 'this is fine'), async () => undefined);
+            assert.strictEqual((await service.list({ userId: 'sad', type: 'checkIn' })).items.length, 0, 'no check-in after a good message');
+            await middleware.onTurn(message('sad', 'terrible service'), async () => undefined);
+            await middleware.onTurn(message('sad', 'awful, really'), async () => undefined);
+            const checkIns = (await service.list({ userId: 'sad', type: 'checkIn' })).items;
+            assert.strictEqual(checkIns.length, 1, 'one per user and day');
+            assert.strictEqual(checkIns[0].score, 0.1);
+            await new Promise((r) => setTimeout(r, 1100));
+            await service.runDue();
+            assert.deepStrictEqual(
+                adapter.sent.map((s) => s.activity.text),
+                ["I'm sorry our last conversation didn't go well. Is there anything I can do to help?"]
+            );
+        } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+
     it('stop words opt out in the user language and start words opt back in', async () => {
         const mongo = await freshDb();
         const { service } = serviceOn(mongo.db);
