@@ -7,6 +7,9 @@ const debug = createDebug('botbuilder-inactivity:followups');
 /** How long the middleware waits for its database write after the bot's turn before it lets the turn end. */
 const WRITE_BOUND_MS = 2000;
 
+/** How stale the recorded last message may be on a channel with a window. */
+const WINDOW_NOTE_MS = 60 * 60_000;
+
 /** Users remembered per process for the once-a-day write; the oldest are forgotten first. */
 const MAX_REMEMBERED_USERS = 50_000;
 
@@ -20,6 +23,8 @@ const MAX_REMEMBERED_USERS = 50_000;
 export class FollowUpMiddleware implements Middleware {
     /** userId → when this process last wrote for them (epoch ms). */
     private readonly written = new Map<string, number>();
+    /** userId → when this process last recorded their last message on a channel with a window (epoch ms). */
+    private readonly noted = new Map<string, number>();
 
     /**
      * @param service The follow-up service.
@@ -77,6 +82,15 @@ export class FollowUpMiddleware implements Middleware {
                 // Its send was under way: the next message arms the next one.
                 this.written.delete(userId);
             }
+            this.noted.delete(userId);
+        } else if (this.service.channelWindowMs(activity.channelId) !== undefined && now - (this.noted.get(userId) ?? last) >= WINDOW_NOTE_MS) {
+            // A channel with a window (WhatsApp): the last message is recorded hourly, so the window the service
+            // computes ends at most an hour early, never late.
+            this.noted.set(userId, now);
+            if (this.noted.size > MAX_REMEMBERED_USERS) {
+                this.noted.clear();
+            }
+            await this.service.noteUserMessage(userId, new Date(now), activity.localTimezone ?? undefined);
         }
         const score = await this.service.scoreMessage(activity.text ?? '', context);
         if (score !== undefined && score < this.service.lowScore) {

@@ -196,6 +196,14 @@ export class FollowUpService {
         }
     }
 
+    /**
+     * The channel's window for free-form messages, ms, if its policy has one (the middleware then records the
+     * user's last message hourly instead of daily).
+     */
+    channelWindowMs(channelId: string | undefined): number | undefined {
+        return channelId ? this.settings.channels[channelId]?.windowMs : undefined;
+    }
+
     /** The texts the service renders with. */
     get texts(): Localizer {
         return this.localizer;
@@ -684,14 +692,15 @@ export class FollowUpService {
         await store.ensureIndexes();
         this.users = new FollowUpUsers(db, `${this.settings.prefix}FollowUpUsers`);
         this.store = store;
+        const jobsName = `${this.settings.prefix}FollowUpJobs`;
+        // Also without sending: a follow-up scheduled or rescheduled here moves the senders' wake-up.
+        this.jobs = db.collection(jobsName);
         if (this.options.send === false) {
             debug('started on %s (scheduling only)', this.collectionName);
             return;
         }
         const { Agenda, InMemoryNotificationChannel } = await import('agenda');
         const { MongoBackend } = await import('@agendajs/mongo-backend');
-        const jobsName = `${this.settings.prefix}FollowUpJobs`;
-        this.jobs = db.collection(jobsName);
         const channel = new InMemoryNotificationChannel();
         Object.assign(channel, { publishState: undefined, subscribeState: undefined });
         this.channel = channel;

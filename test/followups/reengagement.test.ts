@@ -1,4 +1,5 @@
 import assert from 'assert';
+import sinon from 'sinon';
 import { Activity, TestAdapter, TurnContext } from 'botbuilder';
 import { freshDb, isRealMongo } from '../support/mongo';
 import { referenceOf, serviceOn } from './followUpRig';
@@ -47,6 +48,36 @@ describe('Re-engagement from the middleware', () => {
             assert.strictEqual(replied, 21, 'every turn went on');
             assert.strictEqual(writes.length, firstTurnWrites, `no write on the next 20 turns (${firstTurnWrites} on the first)`);
         } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+
+    it("on a channel with a window (WhatsApp) records the user's last message hourly, not only daily", async () => {
+        const mongo = await freshDb();
+        const { service } = serviceOn(mongo.db);
+        const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+        try {
+            await service.start();
+            const middleware = service.middleware();
+            const lastMessageAt = async () => ((await mongo.db.collection('inactivityFollowUpUsers').findOne({ userId: 'wa' }))?.lastMessageAt as Date).getTime();
+            const t0 = Date.now();
+            await middleware.onTurn(message('wa', 'hi', 'whatsapp'), async () => undefined);
+            assert.strictEqual(await lastMessageAt(), t0);
+            clock.tick(30 * 60_000);
+            await middleware.onTurn(message('wa', 'still here', 'whatsapp'), async () => undefined);
+            assert.strictEqual(await lastMessageAt(), t0, 'no write within the hour');
+            clock.tick(31 * 60_000);
+            await middleware.onTurn(message('wa', 'and now', 'whatsapp'), async () => undefined);
+            assert.strictEqual(await lastMessageAt(), t0 + 61 * 60_000, 'recorded again after an hour');
+            // On a channel without a window the once-a-day write stands.
+            await middleware.onTurn(message('teams', 'hi'), async () => undefined);
+            clock.tick(2 * 3600_000);
+            await middleware.onTurn(message('teams', 'again'), async () => undefined);
+            const teams = await mongo.db.collection('inactivityFollowUpUsers').findOne({ userId: 'teams' });
+            assert.strictEqual((teams?.lastMessageAt as Date).getTime(), t0 + 61 * 60_000);
+        } finally {
+            clock.restore();
             await service.stop();
             await mongo.close();
         }
