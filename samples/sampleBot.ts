@@ -1,6 +1,6 @@
 import { ActivityHandler, ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { DialogSet, DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
-import type { InactivityMiddleware, Localizer } from '../src';
+import type { FollowUpService, InactivityMiddleware, Localizer } from '../src';
 import { ADD_CLIENT, AddClientDialog } from './addClientDialog';
 
 const START = /^\s*(\/add-client|add (a )?client)\s*[.!]?\s*$/i;
@@ -29,13 +29,15 @@ export class SampleBot extends ActivityHandler {
      * @param t The sample's texts.
      * @param lifecycle The inactivity middleware's flow lifecycle API; without it "cancel" and "give me a minute"
      *   are answers like any other.
+     * @param followUps The follow-up service, when follow-ups are on.
      */
     constructor(
         private readonly conversationState: ConversationState,
         dialogState: StatePropertyAccessor<DialogState>,
         dialog: AddClientDialog,
         private readonly t: Localizer,
-        lifecycle?: Pick<InactivityMiddleware, 'abandon' | 'extend'>
+        lifecycle?: Pick<InactivityMiddleware, 'abandon' | 'extend'>,
+        private readonly followUps?: FollowUpService
     ) {
         super();
         this.dialogs = new DialogSet(dialogState).add(dialog);
@@ -55,8 +57,15 @@ export class SampleBot extends ActivityHandler {
                 return;
             }
             const result = await dc.continueDialog();
+            if (result.status === DialogTurnStatus.complete && this.followUps) {
+                await this.scheduleFirstSession(context, (result.result as { name?: string } | undefined)?.name);
+            }
             if (result.status === DialogTurnStatus.empty) {
-                if (START.test(context.activity.text ?? '')) {
+                const answer = this.followUpAnswer(context);
+                if (answer !== undefined) {
+                    await this.followUps?.recordScore(context.activity.from.id, answer).catch(() => undefined);
+                    await context.sendActivity(this.text(context, answer >= 0.7 ? 'followUp.thanksGreat' : 'followUp.thanksNotGreat'));
+                } else if (START.test(context.activity.text ?? '')) {
                     await dc.beginDialog(ADD_CLIENT);
                 } else {
                     await context.sendActivity(this.text(context, 'help'));
@@ -78,6 +87,38 @@ export class SampleBot extends ActivityHandler {
     override async run(context: TurnContext): Promise<void> {
         await super.run(context);
         await this.conversationState.saveChanges(context);
+    }
+
+    /** "How did the first session with {{name}} go?", after `INACTIVITY_FOLLOWUP_AFTER`, with Great / Not great. */
+    private async scheduleFirstSession(context: TurnContext, name: string | undefined): Promise<void> {
+        try {
+            await this.followUps?.schedulePostEvent({
+                reference: TurnContext.getConversationReference(context.activity),
+                eventAt: new Date(),
+                eventId: `${context.activity.conversation.id}:${name ?? ''}`,
+                template: 'sample:followUp.firstSession',
+                variables: { name: name ?? '' },
+                buttons: ['sample:followUp.great', 'sample:followUp.notGreat'],
+            });
+        } catch (err) {
+            // The client is added either way; the follow-up is a nicety.
+            console.error(`[sample] could not schedule the follow-up: ${(err as Error).message}`);
+        }
+    }
+
+    /** The score of an answer to the follow-up's buttons: Great 1, Not great 0.2; undefined for anything else. */
+    private followUpAnswer(context: TurnContext): number | undefined {
+        const said = (context.activity.text ?? '').trim().toLocaleLowerCase();
+        if (!said) {
+            return undefined;
+        }
+        if (said === this.text(context, 'followUp.great').toLocaleLowerCase()) {
+            return 1;
+        }
+        if (said === this.text(context, 'followUp.notGreat').toLocaleLowerCase()) {
+            return 0.2;
+        }
+        return undefined;
     }
 
     private text(context: TurnContext, key: string): string {

@@ -14,6 +14,14 @@ export interface SampleConfig {
     finalAction?: FinalAction;
     /** `INACTIVITY_RESUME_WINDOW`, default the plugin's ('24 hours'); digits alone are milliseconds. */
     resumeWindow?: Duration;
+    /** `INACTIVITY_FOLLOWUPS`: `off` turns follow-ups and re-engagement off. Default on. */
+    followUps: boolean;
+    /** `INACTIVITY_FOLLOWUP_AFTER`: delay of the follow-up after "add client" completes. Default the service's ('24 hours'). */
+    followUpAfter?: Duration;
+    /** `INACTIVITY_REENGAGE_AFTER`: silence before a re-engagement. Default the service's ('30 days'). */
+    reengageAfter?: Duration;
+    /** `INACTIVITY_QUIET_HOURS`: `'21:00-08:00'` (the default) or `off`. */
+    quietHours?: { start: string; end: string } | null;
     /** `MicrosoftAppId`, empty for the Emulator. */
     appId: string;
     /** `MicrosoftAppPassword`. */
@@ -39,6 +47,18 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
     if (finalAction !== undefined && finalAction !== 'close' && finalAction !== 'handoff') {
         throw new Error(`INACTIVITY_FINAL_ACTION must be 'close' or 'handoff'; got ${JSON.stringify(env.INACTIVITY_FINAL_ACTION)}.`);
     }
+    const followUps = (env.INACTIVITY_FOLLOWUPS?.trim().toLowerCase() || 'on') !== 'off';
+    const quiet = env.INACTIVITY_QUIET_HOURS?.trim().toLowerCase();
+    let quietHours: SampleConfig['quietHours'];
+    if (quiet === 'off') {
+        quietHours = null;
+    } else if (quiet) {
+        const m = /^(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$/.exec(quiet);
+        if (!m) {
+            throw new Error(`INACTIVITY_QUIET_HOURS must be 'HH:mm-HH:mm' (for example '21:00-08:00') or 'off'; got ${JSON.stringify(env.INACTIVITY_QUIET_HOURS)}.`);
+        }
+        quietHours = { start: m[1], end: m[2] };
+    }
     const duration = (v: string | undefined): Duration | undefined => (v?.trim() ? (/^\d+$/.test(v.trim()) ? Number(v.trim()) : v.trim()) : undefined);
     return {
         port,
@@ -47,6 +67,10 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
         closeAfter: duration(env.INACTIVITY_CLOSE_AFTER),
         finalAction: finalAction as FinalAction | undefined,
         resumeWindow: duration(env.INACTIVITY_RESUME_WINDOW),
+        followUps,
+        followUpAfter: duration(env.INACTIVITY_FOLLOWUP_AFTER),
+        reengageAfter: duration(env.INACTIVITY_REENGAGE_AFTER),
+        ...(quietHours !== undefined ? { quietHours } : {}),
         appId: env.MicrosoftAppId ?? '',
         appPassword: env.MicrosoftAppPassword ?? '',
     };

@@ -4,7 +4,7 @@ import express from 'express';
 import { Server } from 'http';
 import { MongoClient } from 'mongodb';
 import { join } from 'path';
-import { InactivityMiddleware, Localizer, MongoStorage } from '../src';
+import { FollowUpService, InactivityMiddleware, Localizer, MongoStorage } from '../src';
 import { AddClientDialog } from './addClientDialog';
 import { EmbeddedMongo, startEmbeddedMongo } from './embeddedMongo';
 import { SampleBot } from './sampleBot';
@@ -22,6 +22,8 @@ export interface RunningSample {
     mongo: { uri: string; embedded: boolean };
     /** The plugin instance. */
     inactivity: InactivityMiddleware;
+    /** The follow-up service, unless `INACTIVITY_FOLLOWUPS=off`. */
+    followUps?: FollowUpService;
     /** The Express app, for more routes (the browser page). */
     app: express.Express;
     /** Stops everything the sample started. */
@@ -92,7 +94,24 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
     });
     adapter.use(inactivity);
     await inactivity.start();
-    const bot = new SampleBot(conversationState, dialogState, dialog, texts, inactivity);
+    // Follow-ups on the same client and adapter: a check-in after "add client", a re-engagement after a silence.
+    const followUps = config.followUps
+        ? new FollowUpService({
+              adapter,
+              mongo: client,
+              botAppId: config.appId,
+              localizer: texts,
+              ...(config.followUpAfter !== undefined ? { followUpAfter: config.followUpAfter } : {}),
+              ...(config.reengageAfter !== undefined ? { reengageAfter: config.reengageAfter } : {}),
+              ...(config.quietHours !== undefined ? { quietHours: config.quietHours } : {}),
+              onError: (err) => console.error(`[sample] follow-ups: ${err.message}`),
+          })
+        : undefined;
+    if (followUps) {
+        await followUps.start();
+        adapter.use(followUps.middleware());
+    }
+    const bot = new SampleBot(conversationState, dialogState, dialog, texts, inactivity, followUps);
     const run = (context: TurnContext) => bot.run(context);
 
     const app = express();
@@ -104,6 +123,16 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
                 res.status(500).end();
             }
         });
+    });
+    app.get('/api/followups/health', (_req, res) => {
+        if (!followUps) {
+            res.status(404).json({ error: 'Follow-ups are off (INACTIVITY_FOLLOWUPS=off).' });
+            return;
+        }
+        followUps.health().then(
+            (health) => res.status(health.status === 'down' ? 503 : 200).json(health),
+            (err: unknown) => res.status(500).json({ error: (err as Error).message })
+        );
     });
     for (const extend of extensions) {
         await extend(app, { port: config.port, adapter, run });
@@ -124,11 +153,13 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
         messagesUrl: `http://localhost:${port}/api/messages`,
         mongo: { uri: mongoUri, embedded: Boolean(embedded) },
         inactivity,
+        ...(followUps ? { followUps } : {}),
         app,
         stop: async () => {
             await new Promise<void>((resolve) => server.close(() => resolve()));
             server.closeAllConnections?.();
             await inactivity.stop();
+            await followUps?.stop();
             await client.close();
             await embedded?.stop();
         },

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { checkLocales, formatReport } from './checkLocales';
+import { followUpsCommand, FOLLOW_UPS_USAGE } from '../followups/cli';
 
 /**
  * The `locales/` folder shipped with this package, used when `--dir` is not given.
@@ -14,7 +15,7 @@ Commands:
   check-locales     Compare every language folder with en: missing or extra keys,
                     {{placeholders}} that differ, missing plural forms, missing files,
                     values that are not text, and JSON syntax errors (with line and column).
-
+${FOLLOW_UPS_USAGE}
 Options for check-locales:
   --dir <folder>    Folder laid out as <folder>/<language>/<namespace>.json
                     (default: the locales/ folder shipped with botbuilder-inactivity)
@@ -46,9 +47,10 @@ const processWriters: CliWriters = {
  * ```
  * @param argv The arguments after the program name (`process.argv.slice(2)`).
  * @param writers Where to write; defaults to the process's stdout and stderr.
- * @returns The exit status: 0 when clean, 1 when problems were found, 2 on a usage error.
+ * @returns The exit status: 0 when clean, 1 when problems were found, 2 on a usage error (a promise of it for
+ *   `followups`, which talks to MongoDB).
  */
-export function main(argv: readonly string[], writers: CliWriters = processWriters): number {
+export function main(argv: readonly string[], writers: CliWriters = processWriters): number | Promise<number> {
     const [command, ...rest] = argv;
     if (command === '--help' || command === '-h' || command === 'help') {
         writers.stdout(USAGE);
@@ -56,6 +58,9 @@ export function main(argv: readonly string[], writers: CliWriters = processWrite
     }
     if (command === undefined) {
         return usageError(writers, 'no command given.');
+    }
+    if (command === 'followups') {
+        return followUpsCommand(rest, writers);
     }
     if (command !== 'check-locales') {
         return usageError(writers, `unknown command "${command}".`);

@@ -24,7 +24,8 @@ function run(argv: string[]): { code: number; stdout: string; stderr: string } {
             stderr += text;
         },
     });
-    return { code, stdout, stderr };
+    // check-locales answers synchronously (only followups, which talks to MongoDB, returns a promise).
+    return { code: code as number, stdout, stderr };
 }
 
 /** The output line for a problem, so a test can check that language, file and key are on the same line. */

@@ -82,6 +82,8 @@ describe('the sample in a real browser (Web Chat, local Direct Line, Chromium)',
                 INACTIVITY_REMINDER_AFTER: String(REMINDER_AFTER_MS),
                 INACTIVITY_CLOSE_AFTER: String(CLOSE_AFTER_MS),
                 INACTIVITY_FINAL_ACTION: 'close',
+                INACTIVITY_FOLLOWUP_AFTER: '4000',
+                INACTIVITY_QUIET_HOURS: 'off',
                 ...(process.env.MONGODB_URI ? { MONGODB_URI: process.env.MONGODB_URI } : {}),
             }),
             [webChat()],
@@ -186,6 +188,12 @@ describe('the sample in a real browser (Web Chat, local Direct Line, Chromium)',
         await waitShown(page, 'the contact question', (t) => count(t, `How can we reach ${NAME}?`) === 1);
         await say(page, 'maria@example.com');
         await waitShown(page, 'the summary', (t) => count(t, `Done! ${NAME} (Group classes) is added. Contact: maria@example.com.`) === 1);
+    });
+
+    it('asks how the first session went, with Great / Not great, and thanks for the answer', async () => {
+        await waitShown(page, 'the follow-up', (t) => count(t, `How did the first session with ${NAME} go?`) === 1);
+        await page.locator('button.webchat__suggested-action', { hasText: /^Great$/ }).click();
+        await waitShown(page, 'the thanks', (t) => count(t, 'Wonderful, thanks for telling me!') === 1);
     });
 
     it("sends the browser's language as the locale and keeps one user id per tab", async () => {

@@ -19,7 +19,7 @@ const SHIPPED = [
     /^manifest\.json$/,
     /^bin\/[\w-]+\.js$/,
     /^locales\/README\.md$/,
-    /^locales\/[\w-]+\/inactivity\.json$/,
+    /^locales\/[\w-]+\/(inactivity|followups)\.json$/,
     /^dist\/src\/[\w/-]+\.(js|d\.ts|js\.map)$/,
     /^dist\/esm\/[\w-]+\.mjs$/,
 ];

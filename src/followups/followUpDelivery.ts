@@ -1,0 +1,102 @@
+import { ActionTypes, Activity, ActivityTypes, TurnContext } from 'botbuilder';
+import { turnOffConnectorRetries } from '../delivery/connectorRetries';
+import { classifySendFailure, SendFailure } from '../delivery/sendFailure';
+import { sendWithin } from '../delivery/sendWithin';
+import type { Localizer } from '../localization';
+import type { ProactiveAdapter } from '../options';
+import { FollowUpDocument } from './followUpRecord';
+import { scoreBand, ScoreThresholds } from './templateChoice';
+
+/** How one delivery ended. */
+export type DeliveryOutcome =
+    | { kind: 'sent'; text: string }
+    | { kind: 'outsideWindowSent'; text: string }
+    | { kind: 'outsideWindowSkipped' }
+    | { kind: 'failed'; error: string; failure: SendFailure };
+
+/** What a delivery needs. */
+export interface DeliveryDeps {
+    /** The adapter. */
+    adapter: ProactiveAdapter;
+    /** The app id. */
+    botAppId: string;
+    /** The texts. */
+    localizer: Localizer;
+    /** Score bands. */
+    thresholds: ScoreThresholds;
+    /** The send bound, ms. */
+    sendTimeout: number;
+}
+
+/**
+ * The template key a follow-up is rendered with: `<template>.<band>` when it has a score and that key exists,
+ * else `<template>` itself, else `<template>.neutral`.
+ *
+ * @param localizer The texts.
+ * @param doc The follow-up.
+ * @param score The score to choose by.
+ * @returns The key.
+ */
+export function templateKey(localizer: Localizer, doc: Pick<FollowUpDocument, 'template' | 'locale'>, score: number | undefined, thresholds: ScoreThresholds): string {
+    if (score !== undefined) {
+        const banded = `${doc.template}.${scoreBand(score, thresholds)}`;
+        if (localizer.has(banded, doc.locale)) {
+            return banded;
+        }
+    }
+    return localizer.has(doc.template, doc.locale) ? doc.template : `${doc.template}.neutral`;
+}
+
+/**
+ * Renders a follow-up in the user's language: its text and its buttons (imBack, the button's text sent back).
+ *
+ * @returns The activity to send and its text.
+ */
+export function renderFollowUp(deps: Pick<DeliveryDeps, 'localizer' | 'thresholds'>, doc: FollowUpDocument, score: number | undefined): { activity: Partial<Activity>; text: string } {
+    const key = templateKey(deps.localizer, doc, score, deps.thresholds);
+    const text = deps.localizer.t(doc.locale, key, doc.variables);
+    const activity: Partial<Activity> = { type: ActivityTypes.Message, text, ...(doc.locale ? { locale: doc.locale } : {}) };
+    if (doc.buttons?.length) {
+        activity.suggestedActions = {
+            to: [],
+            actions: doc.buttons.map((b) => {
+                const title = deps.localizer.t(doc.locale, b);
+                return { type: ActionTypes.ImBack, title, value: title };
+            }),
+        };
+    }
+    return { activity, text };
+}
+
+/**
+ * Sends a claimed follow-up on the inactivity timers' path: a proactive turn on the stored reference, the
+ * connector's own retries off (the service retries durably), the send bounded by `sendTimeout`.
+ *
+ * @param deps The adapter, texts and bounds.
+ * @param doc The claimed follow-up.
+ * @param options `score` to choose the template by; `inWindow` false when the channel's window is closed, with `outsideWindow` to try a template.
+ * @returns How it ended; never throws.
+ */
+export async function deliverFollowUp(
+    deps: DeliveryDeps,
+    doc: FollowUpDocument,
+    options: { score?: number; inWindow: boolean; outsideWindow?: (context: TurnContext) => Promise<boolean> }
+): Promise<DeliveryOutcome> {
+    let outcome: DeliveryOutcome | undefined;
+    try {
+        await deps.adapter.continueConversationAsync(deps.botAppId, doc.reference, async (context) => {
+            turnOffConnectorRetries(context);
+            if (!options.inWindow) {
+                const sent = options.outsideWindow ? await options.outsideWindow(context) : false;
+                outcome = sent ? { kind: 'outsideWindowSent', text: '' } : { kind: 'outsideWindowSkipped' };
+                return;
+            }
+            const { activity, text } = renderFollowUp(deps, doc, options.score);
+            await sendWithin(context, [activity], deps.sendTimeout);
+            outcome = { kind: 'sent', text };
+        });
+    } catch (err) {
+        return { kind: 'failed', error: (err as Error)?.message ?? String(err), failure: classifySendFailure(err) };
+    }
+    return outcome ?? { kind: 'failed', error: 'The proactive turn did not run.', failure: { permanent: false } };
+}

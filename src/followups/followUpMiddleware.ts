@@ -1,0 +1,127 @@
+import { ActivityTypes, Middleware, TurnContext } from 'botbuilder';
+import createDebug from 'debug';
+import type { FollowUpService } from './followUpService';
+
+const debug = createDebug('botbuilder-inactivity:followups');
+
+/** How long the middleware waits for its database write after the bot's turn before it lets the turn end. */
+const WRITE_BOUND_MS = 2000;
+
+/** How stale the recorded last message may be on a channel with a window. */
+const WINDOW_NOTE_MS = 60 * 60_000;
+
+/** Users remembered per process for the once-a-day write; the oldest are forgotten first. */
+const MAX_REMEMBERED_USERS = 50_000;
+
+/**
+ * Arms and moves re-engagements from users' messages (at most one write per user per day, per process), ends a
+ * 403 suppression when the user writes again, honours the localized stop and start words, and schedules a check-in
+ * when `scoreSentiment` finds a message's score low. Get it from {@link FollowUpService.middleware}.
+ *
+ * The bot's reply never waits on it: the write runs beside the turn and is awaited (at most 2 s) only after it.
+ */
+export class FollowUpMiddleware implements Middleware {
+    /** userId → when this process last wrote for them (epoch ms). */
+    private readonly written = new Map<string, number>();
+    /** userId → when this process last recorded their last message on a channel with a window (epoch ms). */
+    private readonly noted = new Map<string, number>();
+
+    /**
+     * @param service The follow-up service.
+     */
+    constructor(private readonly service: FollowUpService) {}
+
+    /** @inheritdoc */
+    async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+        const activity = context.activity;
+        const userId = activity?.from?.id;
+        if (activity?.type !== ActivityTypes.Message || !userId || activity.from.role === 'bot') {
+            // Proactive turns (ContinueConversation events) and the bot's own activities are not the user writing.
+            await next();
+            return;
+        }
+        const words = this.stopWords(activity.locale);
+        const text = (activity.text ?? '').trim().toLocaleLowerCase();
+        if (text && words.stop.has(text)) {
+            await this.bounded(this.service.optOut(userId).then((n) => debug('user opted out; %d cancelled', n)));
+            this.written.delete(userId);
+            await context.sendActivity(this.service.texts.t(activity.locale, 'followups:optOut.confirm'));
+            return;
+        }
+        if (text && words.start.has(text)) {
+            await this.bounded(this.service.optIn(userId));
+            await context.sendActivity(this.service.texts.t(activity.locale, 'followups:optIn.confirm'));
+            return;
+        }
+        const work = this.afterMessage(context, userId).catch((err: unknown) => debug('follow-up bookkeeping failed: %O', err));
+        try {
+            await next();
+        } finally {
+            await this.bounded(work);
+        }
+    }
+
+    /** Forgets when this process last wrote for a user (the service calls it on a 403), so their next message writes. */
+    forget(userId: string): void {
+        this.written.delete(userId);
+    }
+
+    private async afterMessage(context: TurnContext, userId: string): Promise<void> {
+        const activity = context.activity;
+        const now = Date.now();
+        const last = this.written.get(userId);
+        // Once a day, or twice per silence when the silence is shorter than two days, so that a due
+        // re-engagement is always moved by the message that ends its silence.
+        const interval = Math.min(24 * 60 * 60_000, this.service.reengageAfterMs / 2);
+        if (last === undefined || now - last >= interval) {
+            this.remember(userId, now);
+            const reference = TurnContext.getConversationReference(activity);
+            const timeZone = activity.localTimezone ?? undefined;
+            await this.service.noteUserMessage(userId, new Date(now), timeZone);
+            if (!(await this.service.armReengagement(reference, { timeZone, locale: activity.locale, userId }))) {
+                // Its send was under way: the next message arms the next one.
+                this.written.delete(userId);
+            }
+            this.noted.delete(userId);
+        } else if (this.service.channelWindowMs(activity.channelId) !== undefined && now - (this.noted.get(userId) ?? last) >= WINDOW_NOTE_MS) {
+            // A channel with a window (WhatsApp): the last message is recorded hourly, so the window the service
+            // computes ends at most an hour early, never late.
+            this.noted.set(userId, now);
+            if (this.noted.size > MAX_REMEMBERED_USERS) {
+                this.noted.clear();
+            }
+            await this.service.noteUserMessage(userId, new Date(now), activity.localTimezone ?? undefined);
+        }
+        const score = await this.service.scoreMessage(activity.text ?? '', context);
+        if (score !== undefined && score < this.service.lowScore) {
+            await this.service.scheduleCheckIn({ reference: TurnContext.getConversationReference(activity), userId, score, ...(activity.localTimezone ? { timeZone: activity.localTimezone } : {}) });
+        }
+    }
+
+    private remember(userId: string, at: number): void {
+        this.written.delete(userId);
+        this.written.set(userId, at);
+        if (this.written.size > MAX_REMEMBERED_USERS) {
+            const oldest = this.written.keys().next().value;
+            if (oldest !== undefined) this.written.delete(oldest);
+        }
+    }
+
+    private stopWords(locale: string | undefined): { stop: Set<string>; start: Set<string> } {
+        const read = (key: string) =>
+            new Set(
+                this.service.texts
+                    .t(locale, key)
+                    .split(',')
+                    .map((w) => w.trim().toLocaleLowerCase())
+                    .filter(Boolean)
+            );
+        return { stop: read('followups:optOut.words'), start: read('followups:optIn.words') };
+    }
+
+    private async bounded(work: Promise<unknown>): Promise<void> {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([work.catch((err: unknown) => debug('follow-up write failed: %O', err)), new Promise((resolve) => (timer = setTimeout(resolve, WRITE_BOUND_MS)))]);
+        clearTimeout(timer);
+    }
+}

@@ -1,0 +1,192 @@
+import type { BotTelemetryClient, ConversationReference, TurnContext } from 'botbuilder';
+import type { Duration } from '../duration';
+import type { Localizer } from '../localization';
+import type { MongoSource } from '../mongoConnection';
+import type { ProactiveAdapter } from '../options';
+import type { ChannelPolicy } from './channelPolicy';
+import type { FollowUp } from './followUpRecord';
+import type { ScoreThresholds } from './templateChoice';
+import { DEFAULT_QUIET_HOURS, QuietHours } from './userTime';
+
+/** Options of {@link FollowUpService}. Durations accept milliseconds or strings such as `'24 hours'`. */
+export interface FollowUpOptions {
+    /** The adapter follow-ups are sent through (`continueConversationAsync`), as for the inactivity timers. Required. */
+    adapter: ProactiveAdapter;
+    /** Where follow-ups live: a connection string, a `MongoClient` (its default database) or a `Db`. Required. */
+    mongo: MongoSource;
+    /** The bot's app id for proactive turns. Default `''`. */
+    botAppId?: string;
+    /** Prefix of the collections: `<prefix>FollowUps`, `<prefix>FollowUpUsers`, `<prefix>FollowUpJobs`. Default `'inactivity'`. */
+    collectionPrefix?: string;
+    /** The texts; default a `Localizer` on the package's `locales/` (plus `localesPath`). */
+    localizer?: Localizer;
+    /** A folder of the bot's own texts (`<lng>/<namespace>.json`) for its templates, when no `localizer` is given. */
+    localesPath?: string;
+    /** The language used when the user's is unknown. Default `'en'`. */
+    defaultLocale?: string;
+    /** The IANA time zone used when none is known for a user. Default `'UTC'`. */
+    defaultTimeZone?: string;
+    /**
+     * Resolves a user's IANA time zone (from your user profile, say). Otherwise the activity's `localTimezone`
+     * (seen by the middleware), else `defaultTimeZone`.
+     */
+    timeZone?: (userId: string, reference: Partial<ConversationReference>) => string | undefined | Promise<string | undefined>;
+    /** No sends in these local hours; a send due inside them is moved to their end. `null` turns them off. Default 21:00–08:00. */
+    quietHours?: QuietHours | null;
+    /** Delay of a post-event follow-up after its event. Default `'24 hours'`. */
+    followUpAfter?: Duration;
+    /** Silence before a re-engagement. Default `'30 days'`. */
+    reengageAfter?: Duration;
+    /** Post-event follow-ups of one user within this of each other are one (the later returns the first's id, `duplicate: true`). Default `'1 day'`; 0 turns it off. */
+    dedupeWindow?: Duration;
+    /** Follow-ups sent to one user per local day, at most; the others are `skipped` with reason `capped`. Default 1. */
+    frequencyCap?: number;
+    /** Per-channel delivery rules, merged over the built-in ones (WhatsApp: a 24-hour window). */
+    channels?: Record<string, ChannelPolicy>;
+    /**
+     * Called for a follow-up due outside its channel's window: send an approved template on `context` and return
+     * true, or return false to have it recorded `skipped` with reason `outsideWindow` (what happens without it).
+     */
+    outsideWindow?: (followUp: FollowUp, context: TurnContext) => Promise<boolean>;
+    /** Scores a user's message from 0 (bad) to 1 (good); a score below `scoreThresholds.neutral` schedules a check-in. Default: none. */
+    scoreSentiment?: (text: string, context: TurnContext) => number | undefined | Promise<number | undefined>;
+    /** Bands of the score that chooses a template. Default high ≥ 0.7, neutral ≥ 0.4. */
+    scoreThresholds?: ScoreThresholds;
+    /** Delay of an automatic check-in after a low score. Default `'1 day'`. */
+    checkInAfter?: Duration;
+    /** How long finished follow-ups are kept before the sweep deletes them. Default `'30 days'`. */
+    retention?: Duration;
+    /** Retries of a send the channel refused (exponential backoff, about 2, 4, 8, 16, 32 s). Default 5. */
+    retries?: number;
+    /** How long one send may take before it counts as failed. Default `'10 seconds'`. */
+    sendTimeout?: Duration;
+    /** Polling interval of the service's Agenda: how soon a follow-up scheduled by another instance is noticed. Default `'30 seconds'`. */
+    processEvery?: Duration;
+    /**
+     * Whether this instance sends due follow-ups by itself (its Agenda job). `false` for an instance that only
+     * schedules and reads (a web front end, the CLI); `runDue()` still sends on demand. Default `true`.
+     */
+    send?: boolean;
+    /** Follow-ups sent at once per instance. Default 10. */
+    concurrency?: number;
+    /** Receives `InactivityFollowUpSent / Failed / Skipped`. */
+    telemetryClient?: BotTelemetryClient;
+    /** Receives errors the service recovered from. Default: a process warning. */
+    onError?: (error: Error) => void;
+    /** The clock, in epoch milliseconds. Default `Date.now`. */
+    now?: () => number;
+}
+
+/** The defaults of {@link FollowUpOptions}. */
+export const FOLLOW_UP_DEFAULTS = {
+    /** {@link FollowUpOptions.collectionPrefix} */
+    collectionPrefix: 'inactivity',
+    /** {@link FollowUpOptions.defaultLocale} */
+    defaultLocale: 'en',
+    /** {@link FollowUpOptions.defaultTimeZone} */
+    defaultTimeZone: 'UTC',
+    /** {@link FollowUpOptions.quietHours} */
+    quietHours: DEFAULT_QUIET_HOURS,
+    /** {@link FollowUpOptions.followUpAfter} */
+    followUpAfter: '24 hours',
+    /** {@link FollowUpOptions.reengageAfter} */
+    reengageAfter: '30 days',
+    /** {@link FollowUpOptions.dedupeWindow} */
+    dedupeWindow: '1 day',
+    /** {@link FollowUpOptions.frequencyCap} */
+    frequencyCap: 1,
+    /** {@link FollowUpOptions.checkInAfter} */
+    checkInAfter: '1 day',
+    /** {@link FollowUpOptions.retention} */
+    retention: '30 days',
+    /** {@link FollowUpOptions.retries} */
+    retries: 5,
+    /** {@link FollowUpOptions.sendTimeout} */
+    sendTimeout: '10 seconds',
+    /** {@link FollowUpOptions.processEvery} */
+    processEvery: '30 seconds',
+    /** {@link FollowUpOptions.concurrency} */
+    concurrency: 10,
+} as const;
+
+/** What every `schedule…` call accepts. */
+export interface ScheduleCommon {
+    /** The conversation to write into: `TurnContext.getConversationReference(activity)`. Required. */
+    reference: Partial<ConversationReference>;
+    /** The user; default `reference.user.id`. */
+    userId?: string;
+    /** The template's `{{variables}}`. */
+    variables?: Record<string, string | number>;
+    /** Buttons, as locale keys; each is sent as an imBack with its text. */
+    buttons?: string[];
+    /** The user's locale; default the reference's `locale`. */
+    locale?: string;
+    /** The deduplication key; default built from type, user and event. */
+    key?: string;
+    /** The user's IANA time zone, when the bot knows it. */
+    timeZone?: string;
+}
+
+/** A post-event follow-up: `eventAt` + `after`, optionally at a local time of day. */
+export interface PostEventFollowUp extends ScheduleCommon {
+    /** When the event happened (or will). Required. */
+    eventAt: Date;
+    /** The event's id (a booking), part of the default key. */
+    eventId?: string;
+    /** Delay after the event. Default the service's `followUpAfter`. */
+    after?: Duration;
+    /** Send at this local time of day (`'HH:mm'`) on or after `eventAt + after`. */
+    localTime?: string;
+    /** The template (a locale key; `<key>.high|neutral|low` is chosen by the score when it exists). Required. */
+    template: string;
+    /** A score the bot passes (0-1); otherwise the user's latest recorded score. */
+    score?: number;
+}
+
+/** A check-in after a concern. */
+export interface CheckInFollowUp extends ScheduleCommon {
+    /** When to send. Default now + the service's `checkInAfter`. */
+    at?: Date;
+    /** The template. Default `'followups:checkIn'` (chosen by the score). */
+    template?: string;
+    /** The score (0-1). */
+    score?: number;
+}
+
+/** A follow-up at any time with any template. */
+export interface CustomFollowUp extends ScheduleCommon {
+    /** When to send. Required. */
+    at: Date;
+    /** The template (a locale key). Required. */
+    template: string;
+    /** The score (0-1), when the template has variants. */
+    score?: number;
+}
+
+/** What scheduling returns. */
+export interface ScheduleResult {
+    /** The follow-up's id. */
+    id: string;
+    /** True when one with the same key (or within the tolerance window) existed: its id is returned, nothing new. */
+    duplicate: boolean;
+}
+
+/** The service's state, from `health()`. */
+export interface FollowUpHealth {
+    /** `ok`, `degraded` (an overdue one waiting more than 5 minutes, or failures today) or `down` (the database does not answer). */
+    status: 'ok' | 'degraded' | 'down';
+    /** Whether this instance sends due follow-ups by itself (started, with `send` not false). */
+    running: boolean;
+    /** Follow-ups waiting to be sent. */
+    pending: number;
+    /** Sent since midnight UTC. */
+    executedToday: number;
+    /** Failed since midnight UTC. */
+    failed: number;
+    /** Pending ones whose time has passed. */
+    overdue: number;
+    /** How late the oldest overdue one is, ms (0 when none). */
+    oldestOverdueMs: number;
+    /** 95th percentile of how late the last sent ones (up to 1,000) went out after their time, ms. */
+    p95LatenessMs: number;
+}

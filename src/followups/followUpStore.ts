@@ -1,0 +1,272 @@
+import { Collection, Db, Filter, ObjectId } from 'mongodb';
+import { FollowUpDocument, FollowUpStatus, FollowUpType, SkipReason } from './followUpRecord';
+import { followUpId, isDuplicateKey } from './followUpId';
+
+/** An index of `<prefix>FollowUps`. */
+export interface FollowUpIndex {
+    /** Its name, as `listIndexes` shows it. */
+    name: string;
+    /** Its fields: 1 ascending, -1 descending. */
+    key: Record<string, 1 | -1>;
+    /** Unique, on servers that enforce it. */
+    unique?: boolean;
+}
+
+/** The indexes of `<prefix>FollowUps`, one per query the service makes (a test checks they exist). */
+export const FOLLOW_UP_INDEXES: readonly FollowUpIndex[] = [
+    /** Claiming due ones and the next wake-up: pending by scheduledAt. */
+    { name: 'status_scheduledAt', key: { status: 1, scheduledAt: 1 } },
+    /** `list({ userId })`, newest first, and the tolerance window's lookup of a user's post-event follow-ups. */
+    { name: 'userId_scheduledAt', key: { userId: 1, scheduledAt: -1 } },
+    /** `list({ conversationId })`. */
+    { name: 'conversationId_scheduledAt', key: { conversationId: 1, scheduledAt: -1 } },
+    /** The retention sweep and `executedToday`. */
+    { name: 'finishedAt', key: { finishedAt: 1 } },
+    /** The deduplication key, unique on servers that enforce it (the `_id`, derived from it, enforces it everywhere). */
+    { name: 'key_unique', key: { key: 1 }, unique: true },
+];
+
+/** A filter of `list()`. */
+export interface FollowUpQuery {
+    /** Only this user's. */
+    userId?: string;
+    /** Only this conversation's. */
+    conversationId?: string;
+    /** Only in this status. */
+    status?: FollowUpStatus;
+    /** Only of this type. */
+    type?: FollowUpType;
+    /** Only scheduled at or after this time. */
+    from?: Date;
+    /** Only scheduled before this time. */
+    to?: Date;
+    /** At most this many (default 50, at most 1000). */
+    limit?: number;
+    /** The `nextCursor` of the previous page. */
+    cursor?: string;
+}
+
+/** One page of `list()`. */
+export interface FollowUpPage<T> {
+    /** The follow-ups, latest scheduled first. */
+    items: T[];
+    /** Pass as `cursor` for the next page; absent on the last page. */
+    nextCursor?: string;
+}
+
+/** The database side of the follow-ups: every read and write, each one command. */
+export class FollowUpStore {
+    /** The follow-ups collection. */
+    readonly collection: Collection<FollowUpDocument>;
+
+    /**
+     * @param db The database.
+     * @param name The collection's name (`<prefix>FollowUps`).
+     */
+    constructor(db: Db, name: string) {
+        this.collection = db.collection<FollowUpDocument>(name);
+    }
+
+    /** Creates the indexes (no-ops when they exist). */
+    async ensureIndexes(): Promise<void> {
+        for (const index of FOLLOW_UP_INDEXES) {
+            await this.collection.createIndex(index.key, { name: index.name, ...(index.unique ? { unique: true } : {}) });
+        }
+    }
+
+    /**
+     * Inserts a follow-up unless one with its key exists.
+     *
+     * @param doc The new document (its `_id` derived from its key).
+     * @returns Its id, and `duplicate: true` when the key was taken (the existing one's id).
+     */
+    async insert(doc: FollowUpDocument): Promise<{ id: string; duplicate: boolean }> {
+        try {
+            await this.collection.insertOne(doc);
+            return { id: doc._id.toHexString(), duplicate: false };
+        } catch (err) {
+            if (!isDuplicateKey(err)) {
+                throw err;
+            }
+            // Same key, same _id: the existing record answers.
+            return { id: followUpId(doc.key).toHexString(), duplicate: true };
+        }
+    }
+
+    /**
+     * A pending follow-up of `userId` and `type` scheduled within `window` ms of `at`, for the tolerance window.
+     *
+     * @returns Its id, if any.
+     */
+    async findNear(userId: string, type: FollowUpType, at: Date, windowMs: number): Promise<string | undefined> {
+        const doc = await this.collection.findOne(
+            { userId, type, status: { $in: ['pending', 'sending', 'executed'] }, scheduledAt: { $gte: new Date(at.getTime() - windowMs), $lte: new Date(at.getTime() + windowMs) } },
+            { projection: { _id: 1 } }
+        );
+        return doc?._id.toHexString();
+    }
+
+    /** @returns The follow-up with this id, if any. */
+    async get(id: string): Promise<FollowUpDocument | null> {
+        const _id = parseId(id);
+        return _id ? this.collection.findOne({ _id }) : null;
+    }
+
+    /** One page of follow-ups, latest scheduled first. */
+    async list(query: FollowUpQuery): Promise<FollowUpPage<FollowUpDocument>> {
+        const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 50)), 1000);
+        const filter: Filter<FollowUpDocument> = {};
+        if (query.userId !== undefined) filter.userId = query.userId;
+        if (query.conversationId !== undefined) filter.conversationId = query.conversationId;
+        if (query.status !== undefined) filter.status = query.status;
+        if (query.type !== undefined) filter.type = query.type;
+        const range: { $gte?: Date; $lt?: Date } = {};
+        if (query.from) range.$gte = query.from;
+        if (query.to) range.$lt = query.to;
+        const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+        const conditions: Filter<FollowUpDocument>[] = [filter];
+        if (range.$gte || range.$lt) conditions.push({ scheduledAt: range });
+        if (after) {
+            conditions.push({ $or: [{ scheduledAt: { $lt: after.at } }, { scheduledAt: after.at, _id: { $lt: after.id } }] });
+        }
+        const docs = await this.collection
+            .find(conditions.length === 1 ? filter : { $and: conditions })
+            .sort({ scheduledAt: -1, _id: -1 })
+            .limit(limit + 1)
+            .toArray();
+        const items = docs.slice(0, limit);
+        const last = items[items.length - 1];
+        return { items, ...(docs.length > limit && last ? { nextCursor: encodeCursor(last.scheduledAt, last._id) } : {}) };
+    }
+
+    /**
+     * Cancels a pending follow-up.
+     *
+     * @returns True when it was pending and is now cancelled.
+     */
+    async cancel(id: string, now: Date): Promise<boolean> {
+        const _id = parseId(id);
+        if (!_id) return false;
+        const result = await this.collection.updateOne(
+            { _id, status: 'pending' },
+            { $set: { status: 'cancelled', cancelledAt: now, finishedAt: now }, $push: { history: { event: 'cancelled', at: now } } }
+        );
+        return result.modifiedCount === 1;
+    }
+
+    /**
+     * Cancels every pending follow-up of a user (an opt-out).
+     *
+     * @returns How many were cancelled.
+     */
+    async cancelUser(userId: string, now: Date, reason: string): Promise<number> {
+        const result = await this.collection.updateMany(
+            { userId, status: 'pending' },
+            { $set: { status: 'cancelled', cancelledAt: now, finishedAt: now, lastError: reason }, $push: { history: { event: 'cancelled', at: now, error: reason } } }
+        );
+        return result.modifiedCount;
+    }
+
+    /**
+     * Moves a follow-up that is not being sent to `at`, pending again, attempts reset, history kept.
+     *
+     * @returns True when it was found and moved.
+     */
+    async reschedule(id: string, at: Date, now: Date): Promise<boolean> {
+        const _id = parseId(id);
+        if (!_id) return false;
+        const result = await this.collection.updateOne(
+            { _id, status: { $ne: 'sending' } },
+            {
+                $set: { status: 'pending', scheduledAt: at, attempts: 0 },
+                $unset: { lastError: '', skipReason: '', executedAt: '', cancelledAt: '', finishedAt: '', text: '' },
+                $push: { history: { event: 'rescheduled', at: now, scheduledAt: at } },
+            }
+        );
+        return result.modifiedCount === 1;
+    }
+
+    /**
+     * Claims one due follow-up for this instance: pending and due becomes sending with a lease, attempts + 1. A
+     * lease that ran out (an instance died mid-send) is claimed again. Atomic: two instances never claim the same.
+     *
+     * @returns The claimed document, if any was due.
+     */
+    async claimDue(now: Date, leaseMs: number): Promise<FollowUpDocument | null> {
+        return this.collection.findOneAndUpdate(
+            { $or: [{ status: 'pending', scheduledAt: { $lte: now } }, { status: 'sending', leaseUntil: { $lt: now } }] },
+            { $set: { status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
+            { sort: { scheduledAt: 1 }, returnDocument: 'after' }
+        );
+    }
+
+    /** Ends a claimed follow-up: sent. Only while this claim still holds it. */
+    async markExecuted(doc: FollowUpDocument, text: string, now: Date): Promise<void> {
+        await this.collection.updateOne(
+            { _id: doc._id, status: 'sending', attempts: doc.attempts },
+            { $set: { status: 'executed', text, executedAt: now, finishedAt: now }, $unset: { leaseUntil: '', lastError: '' }, $push: { history: { event: 'executed', at: now } } }
+        );
+    }
+
+    /** Ends a claimed follow-up: skipped for `reason`. */
+    async markSkipped(doc: FollowUpDocument, reason: SkipReason, now: Date): Promise<void> {
+        await this.collection.updateOne(
+            { _id: doc._id, status: 'sending', attempts: doc.attempts },
+            { $set: { status: 'skipped', skipReason: reason, finishedAt: now }, $unset: { leaseUntil: '' }, $push: { history: { event: 'skipped', at: now, error: reason } } }
+        );
+    }
+
+    /** Ends a claimed follow-up: failed after its last attempt. */
+    async markFailed(doc: FollowUpDocument, error: string, now: Date): Promise<void> {
+        await this.collection.updateOne(
+            { _id: doc._id, status: 'sending', attempts: doc.attempts },
+            { $set: { status: 'failed', lastError: error, finishedAt: now }, $unset: { leaseUntil: '' }, $push: { history: { event: 'failed', at: now, error } } }
+        );
+    }
+
+    /** Hands a claimed follow-up back, pending at `at` (a retry, or a send deferred by quiet hours). */
+    async release(doc: FollowUpDocument, at: Date, now: Date, event: string, error?: string, keepAttempt = true): Promise<void> {
+        await this.collection.updateOne(
+            { _id: doc._id, status: 'sending', attempts: doc.attempts },
+            {
+                $set: { status: 'pending', scheduledAt: at, ...(error !== undefined ? { lastError: error } : {}) },
+                $unset: { leaseUntil: '' },
+                ...(keepAttempt ? {} : { $inc: { attempts: -1 } }),
+                $push: { history: { event, at: now, scheduledAt: at, ...(error !== undefined ? { error } : {}) } },
+            }
+        );
+    }
+
+    /** @returns The earliest time a follow-up becomes claimable (pending due time or a lease's end), if any. */
+    async nextDue(): Promise<Date | undefined> {
+        const [pending] = await this.collection.find({ status: 'pending' }, { projection: { scheduledAt: 1 } }).sort({ scheduledAt: 1 }).limit(1).toArray();
+        const [leased] = await this.collection.find({ status: 'sending' }, { projection: { leaseUntil: 1 } }).sort({ leaseUntil: 1 }).limit(1).toArray();
+        const times = [pending?.scheduledAt, leased?.leaseUntil].filter((d): d is Date => d instanceof Date).map((d) => d.getTime());
+        return times.length ? new Date(Math.min(...times)) : undefined;
+    }
+
+    /** Deletes finished follow-ups older than `before`. @returns How many. */
+    async purge(before: Date): Promise<number> {
+        const result = await this.collection.deleteMany({ finishedAt: { $lt: before } });
+        return result.deletedCount;
+    }
+}
+
+/**
+ * Reads a follow-up id.
+ *
+ * @returns The ObjectId, or undefined when `id` is not 24 hex digits.
+ */
+export function parseId(id: string): ObjectId | undefined {
+    return /^[0-9a-f]{24}$/i.test(id) ? new ObjectId(id) : undefined;
+}
+
+function encodeCursor(at: Date, id: ObjectId): string {
+    return Buffer.from(`${at.getTime()}:${id.toHexString()}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: ObjectId } | undefined {
+    const [ms, hex] = Buffer.from(cursor, 'base64url').toString().split(':');
+    const id = hex ? parseId(hex) : undefined;
+    return id && /^\d+$/.test(ms ?? '') ? { at: new Date(Number(ms)), id } : undefined;
+}

@@ -1,0 +1,82 @@
+import assert from 'assert';
+import { execFile } from 'child_process';
+import * as path from 'path';
+import { main } from '../../src/cli/main';
+import { freshDb } from '../support/mongo';
+import { referenceOf, serviceOn } from './followUpRig';
+
+const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'botbuilder-inactivity.js');
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr };
+}
+
+describe('CLI: botbuilder-inactivity followups', function () {
+    this.timeout(30_000);
+
+    it('list (table and --json), cancel, reschedule and health against the database', async () => {
+        const mongo = await freshDb();
+        const { service } = serviceOn(mongo.db);
+        try {
+            await service.start();
+            const a = await service.scheduleCustom({ reference: referenceOf('cli-user'), at: new Date('2031-01-01T10:00:00Z'), template: 'followups:checkIn', key: 'a' });
+            const b = await service.scheduleCustom({ reference: referenceOf('cli-user'), at: new Date('2031-01-02T10:00:00Z'), template: 'followups:checkIn', key: 'b' });
+            await service.scheduleCustom({ reference: referenceOf('other'), at: new Date('2031-01-03T10:00:00Z'), template: 'followups:checkIn', key: 'c' });
+
+            const listed = await run(['followups', 'list', '--mongo', mongo.uri, '--user', 'cli-user', '--json']);
+            assert.strictEqual(listed.code, 0, listed.stderr);
+            const rows = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+            assert.deepStrictEqual(rows.map((r) => r.id), [b.id, a.id]);
+            assert.deepStrictEqual(Object.keys(rows[0]), ['id', 'type', 'status', 'userId', 'conversationId', 'scheduledAt', 'executedAt', 'attempts']);
+            assert.deepStrictEqual(rows[1], { id: a.id, type: 'custom', status: 'pending', userId: 'cli-user', conversationId: 'conv-cli-user', scheduledAt: '2031-01-01T10:00:00.000Z', executedAt: null, attempts: 0 });
+
+            const table = await run(['followups', 'list', '--mongo', mongo.uri]);
+            assert.match(table.stdout.split('\n')[0], /^id\s+type\s+status\s+userId\s+conversationId\s+scheduledAt\s+executedAt\s+attempts$/);
+            assert.strictEqual(table.stdout.trim().split('\n').length, 4);
+
+            assert.strictEqual((await run(['followups', 'cancel', a.id, '--mongo', mongo.uri])).code, 0);
+            const again = await run(['followups', 'cancel', a.id, '--mongo', mongo.uri]);
+            assert.strictEqual(again.code, 1);
+            assert.match(again.stdout, /not found, or no longer pending/);
+
+            const moved = await run(['followups', 'reschedule', b.id, '2032-05-05T08:30:00Z', '--mongo', mongo.uri]);
+            assert.strictEqual(moved.code, 0, moved.stderr);
+            assert.strictEqual((await service.get(b.id))?.scheduledAt.toISOString(), '2032-05-05T08:30:00.000Z');
+
+            const health = await run(['followups', 'health', '--mongo', mongo.uri, '--json']);
+            const h = JSON.parse(health.stdout) as Record<string, unknown>;
+            assert.strictEqual(h.pending, 2);
+            assert.deepStrictEqual(Object.keys(h).sort(), ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort());
+        } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+
+    it('says what is wrong with a command line (exit status 2)', async () => {
+        const noMongo = await run(['followups', 'list']);
+        assert.strictEqual(noMongo.code, 2);
+        assert.match(noMongo.stderr, /--mongo <uri> is needed/);
+        const badWhen = await run(['followups', 'reschedule', '0123456789abcdef01234567', 'tomorrow-ish', '--mongo', 'mongodb://127.0.0.1:1/x']);
+        assert.strictEqual(badWhen.code, 2);
+        assert.match(badWhen.stderr, /<when> must be an ISO date/);
+        const badStatus = await run(['followups', 'list', '--status', 'done', '--mongo', 'mongodb://127.0.0.1:1/x']);
+        assert.match(badStatus.stderr, /--status must be one of pending, sending, executed, cancelled, failed, skipped/);
+    });
+
+    it('runs from the installed bin: health --json', async () => {
+        const mongo = await freshDb();
+        try {
+            const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
+                execFile(process.execPath, [BIN, 'followups', 'health', '--mongo', mongo.uri, '--json'], (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }));
+            });
+            assert.strictEqual(out.code, 0);
+            assert.strictEqual(JSON.parse(out.stdout).status, 'ok');
+        } finally {
+            await mongo.close();
+        }
+    });
+});

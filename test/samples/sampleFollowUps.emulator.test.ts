@@ -1,0 +1,93 @@
+import assert from 'assert';
+import type { Activity } from 'botbuilder';
+import { readSampleConfig } from '../../samples/sampleConfig';
+import { RunningSample, startSample } from '../../samples/sampleServer';
+import { EmulatorClient, EmulatorConversation } from '../support/emulator';
+import { freshDb } from '../support/mongo';
+
+const isText = (re: RegExp) => (a: Partial<Activity>) => a.type === 'message' && re.test(a.text ?? '');
+
+describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', function () {
+    this.timeout(60_000);
+    let sample: RunningSample;
+    let emulator: EmulatorClient;
+    let close: () => Promise<void>;
+    let mongo: Awaited<ReturnType<typeof freshDb>>;
+
+    before(async () => {
+        mongo = await freshDb();
+        sample = await startSample(
+            readSampleConfig({ PORT: '0', MONGODB_URI: mongo.uri, INACTIVITY_FOLLOWUP_AFTER: '2000', INACTIVITY_REENGAGE_AFTER: '4000', INACTIVITY_QUIET_HOURS: 'off', INACTIVITY_REMINDER_AFTER: '1 minute' })
+        );
+        emulator = new EmulatorClient(sample.messagesUrl);
+        await emulator.start();
+        close = async () => {
+            await emulator.stop();
+            await sample.stop();
+            await mongo.close();
+        };
+    });
+    after(() => close());
+
+    it('after "add client" completes, asks "How did the first session with Maria Silva go?" with Great / Not great; the answer is recorded as the score', async () => {
+        const c = emulator.conversation();
+        await c.say('add client');
+        await c.waitFor(isText(/^What's the client's name\?/));
+        await c.say('Maria Silva');
+        await c.waitFor(isText(/^What kind of client/));
+        await c.say('Personal training');
+        await c.waitFor(isText(/^How can we reach/));
+        const doneAt = await c.say('maria@example.com');
+        await c.waitFor(isText(/^Done!/), { from: doneAt });
+        const followUp = await c.waitFor(isText(/first session with Maria Silva/), { from: doneAt, timeoutMs: 10_000 });
+        assert.strictEqual(followUp.activity.text, 'How did the first session with Maria Silva go?');
+        assert.ok(followUp.at - doneAt >= 1900, `sent after INACTIVITY_FOLLOWUP_AFTER: ${followUp.at - doneAt} ms`);
+        const buttons = EmulatorConversation.buttons(followUp.activity);
+        assert.deepStrictEqual(buttons.map((b) => b.title), ['Great', 'Not great']);
+        const answeredAt = await c.say('Not great');
+        await c.waitFor(isText(/^Thanks for telling me/), { from: answeredAt });
+        const page = await sample.followUps!.list({ userId: c.userId, type: 'postEvent' });
+        assert.strictEqual(page.items[0].status, 'executed');
+        const user = await mongo.db.collection('inactivityFollowUpUsers').findOne({ userId: c.userId });
+        assert.strictEqual(user?.score, 0.2, 'Not great feeds the next check-in');
+        const health = (await (await fetch(`http://127.0.0.1:${sample.port}/api/followups/health`)).json()) as Record<string, unknown>;
+        assert.deepStrictEqual(Object.keys(health).sort(), ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort());
+        assert.strictEqual(health.running, true);
+        assert.ok((health.executedToday as number) >= 1);
+    });
+
+    it('re-engages a user silent for INACTIVITY_REENGAGE_AFTER, once', async () => {
+        const c = emulator.conversation();
+        const saidAt = await c.say('hello');
+        await c.waitFor(isText(/add client/), { from: saidAt });
+        const reengaged = await c.waitFor(isText(/haven't heard from you/), { from: saidAt, timeoutMs: 12_000 });
+        assert.ok(reengaged.at - saidAt >= 3900, `after the silence: ${reengaged.at - saidAt} ms`);
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.strictEqual(c.received.filter((r) => isText(/haven't heard from you/)(r.activity)).length, 1);
+    });
+
+    it('stop words opt the user out: their pending follow-ups are cancelled', async () => {
+        const c = emulator.conversation();
+        await c.say('hello');
+        const stopAt = await c.say('stop');
+        await c.waitFor(isText(/won't send you follow-up messages/), { from: stopAt });
+        const page = await sample.followUps!.list({ userId: c.userId });
+        assert.deepStrictEqual(page.items.map((f) => f.status), ['cancelled']);
+    });
+});
+
+describe('Sample bot with INACTIVITY_FOLLOWUPS=off', () => {
+    it('schedules nothing and answers 404 on /api/followups/health', async () => {
+        const mongo = await freshDb();
+        const sample = await startSample(readSampleConfig({ PORT: '0', MONGODB_URI: mongo.uri, INACTIVITY_FOLLOWUPS: 'off' }));
+        try {
+            assert.strictEqual(sample.followUps, undefined);
+            const res = await fetch(`http://127.0.0.1:${sample.port}/api/followups/health`);
+            assert.strictEqual(res.status, 404);
+            assert.deepStrictEqual(await mongo.db.listCollections({ name: 'inactivityFollowUps' }).toArray(), []);
+        } finally {
+            await sample.stop();
+            await mongo.close();
+        }
+    });
+});
