@@ -3,7 +3,7 @@ import { DialogState } from 'botbuilder-dialogs';
 import { benchBot, BenchBot, conversationId, flowTurns, NullScheduler } from '../bench/support/bot';
 import { goals, mergeFigures, readmeFigures, BenchReport } from '../bench/index';
 import type { PerTurnResult, TurnFigures } from '../bench/perTurn';
-import { cpuMs } from '../bench/support/stats';
+import { cpuMs, median } from '../bench/support/stats';
 import { defaultPolicy } from '../src/config';
 import { activePath, FlowInfo, resolvePolicy } from '../src/dialogPath';
 import type { FlowDefinition } from '../src/policy';
@@ -51,7 +51,7 @@ describe('Per-turn cost of the plugin (its own logic, no database)', function ()
         assert.strictEqual(resolvePolicy(base, at(1), {}), base);
     });
 
-    it('adds at most 75% to the bare bot\'s CPU per turn, and no more than 1 ms to the first turn of a flow', async () => {
+    it('adds at most 80% to the bare bot\'s median CPU per turn, and no more than 1 ms to the first turn of a flow', async () => {
         const bare = await benchBot();
         const plugin = await benchBot({ plugin: { scheduler: new NullScheduler() } });
         const bots: Array<[string, BenchBot]> = [
@@ -75,11 +75,11 @@ describe('Per-turn cost of the plugin (its own logic, no database)', function ()
                     }
                 }
                 if (round === 0) continue; // warm-up: both bots compiled and their caches filled
-                const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-                const mean = (a: number[]) => sum(a) / a.length;
-                const total = (name: string) => sum(cpu[name].first) + sum(cpu[name].later);
-                const firstExtra = (name: string) => mean(cpu[name].first) - mean(cpu[name].later);
-                rounds.push({ ratio: total('plugin') / total('bare'), firstExtraMs: firstExtra('plugin') - firstExtra('bare') });
+                // Medians: a garbage collection of a few milliseconds lands in one turn of either bot, and in means it
+                // would outweigh the difference measured.
+                const perTurn = (name: string) => median([...cpu[name].first, ...cpu[name].later]);
+                const firstExtra = (name: string) => median(cpu[name].first) - median(cpu[name].later);
+                rounds.push({ ratio: perTurn('plugin') / perTurn('bare'), firstExtraMs: firstExtra('plugin') - firstExtra('bare') });
             }
         } finally {
             await bare.stop();
@@ -88,8 +88,9 @@ describe('Per-turn cost of the plugin (its own logic, no database)', function ()
         // The best of three rounds: a burst of load from elsewhere on the machine hits one round, not all.
         const ratio = Math.min(...rounds.map((r) => r.ratio));
         const firstExtraMs = Math.min(...rounds.map((r) => r.firstExtraMs));
-        // Measured 1.3–1.45 (about 0.35 ms over a bare turn of 1 ms on 2 shared cores).
-        assert.ok(ratio <= 1.75, `the plugin's turns cost ${ratio.toFixed(2)}× the bare bot's CPU (rounds: ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')})`);
+        // Measured 1.38–1.61 per round, 1.4–1.5 the best of three (about 0.35 ms over a bare turn's 0.8 ms of CPU
+        // on 2 shared cores); the first turn's extra within ±0.15 ms of the bare bot's.
+        assert.ok(ratio <= 1.8, `the plugin's turns cost ${ratio.toFixed(2)}× the bare bot's CPU (rounds: ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')})`);
         assert.ok(firstExtraMs <= 1, `the plugin adds ${firstExtraMs.toFixed(2)} ms more CPU to a first turn than to a later one`);
     });
 });
