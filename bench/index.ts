@@ -52,6 +52,14 @@ export interface Goal {
     holds: boolean | undefined;
     /** Why the embedded server cannot reach it, and what the plugin's own part is. */
     note?: string;
+    /** The plugin's own part of the figure (its logic with no database, or its share of the profile), against the same goal. */
+    pluginSide?: { measured: string; holds: boolean };
+}
+
+/** A goal's note and plugin-side figure as one sentence for the table and the README. */
+function remark(g: Goal): string | undefined {
+    const side = g.pluginSide ? `plugin side: ${g.pluginSide.measured} (${g.pluginSide.holds ? 'within goal' : 'NOT within goal'})` : undefined;
+    return [g.note, side].filter(Boolean).join('; ') || undefined;
 }
 
 async function main(): Promise<void> {
@@ -140,8 +148,10 @@ async function main(): Promise<void> {
         const start = '<!-- figures:start -->';
         const end = '<!-- figures:end -->';
         if (text.includes(start) && text.includes(end)) {
-            writeFileSync(path, `${text.slice(0, text.indexOf(start) + start.length)}\n${readmeFigures(report)}\n${text.slice(text.indexOf(end))}`);
-            log('README.md: Figures table rewritten from this run.');
+            const previous = text.slice(text.indexOf(start) + start.length, text.indexOf(end)).trim();
+            const figures = only ? mergeFigures(previous, report, only) : readmeFigures(report);
+            writeFileSync(path, `${text.slice(0, text.indexOf(start) + start.length)}\n${figures}\n${text.slice(text.indexOf(end))}`);
+            log(only ? `README.md: the Figures rows of ${only.join(', ')} rewritten from this run.` : 'README.md: Figures table rewritten from this run.');
         }
     }
 }
@@ -154,20 +164,37 @@ export function goals(r: BenchReport): Goal[] {
     const congo = r.server.kind === 'CongoDB';
     if (r.perTurn) {
         const p = r.perTurn;
-        out.push({ area: 'Per turn', goal: 'added median ≤ 0.3 ms', measured: `${ms(p.addedMedianMs)} (bare ${ms(p.bare.medianMs)}, plugin ${ms(p.plugin.medianMs)}); the plugin's own logic, no database: ${ms(p.ownAddedMedianMs)}`, holds: p.addedMedianMs <= 0.3 });
+        const server = congo ? 'the embedded server (CongoDB, in its own process on the same cores)' : r.server.kind;
+        const commands = `${p.plugin.commandsPerTurn} commands per turn (two on the first turn of a flow, none on later ones), each ${ms(p.roundTripMs)} of waiting for ${server} and ${ms(p.cpuPerCommandMs)} of this process's CPU (the driver and the kernel's socket work on this machine)`;
+        out.push({
+            area: 'Per turn',
+            goal: 'added median ≤ 0.3 ms',
+            measured: `${ms(p.addedMedianMs)} (bare ${ms(p.bare.medianMs)}, plugin ${ms(p.plugin.medianMs)}); the plugin's own logic, no database: ${ms(p.ownAddedMedianMs)}`,
+            holds: p.addedMedianMs <= 0.3,
+            note: p.addedMedianMs > 0.3 ? `limited by the database commands, not the plugin's logic: ${commands}; their garbage and callbacks fall on the turns after them too` : undefined,
+            pluginSide: { measured: `${ms(p.ownAddedMedianMs)} added median with no database`, holds: p.ownAddedMedianMs <= 0.3 },
+        });
         out.push({
             area: 'Per turn',
             goal: 'added CPU ≤ 0.5 ms',
             measured: `${ms(p.addedCpuMs)} (bare ${ms(p.bare.cpuPerTurnMs)}, plugin ${ms(p.plugin.cpuPerTurnMs)}): the plugin's own logic ${ms(p.ownAddedCpuMs)}, ${p.plugin.commandsPerTurn} commands per turn at ${ms(p.cpuPerCommandMs)} of driver CPU each`,
             holds: p.addedCpuMs <= 0.5,
-            note: p.addedCpuMs > 0.5 ? "the driver's CPU per command on this machine dominates: the first turn of a flow sends two (the arm and the resume lookup), later turns none" : undefined,
+            note: p.addedCpuMs > 0.5 ? `limited by the database commands, not the plugin's logic: the driver's CPU per command on this machine dominates (${commands})` : undefined,
+            pluginSide: { measured: `${ms(p.ownAddedCpuMs)} added CPU with no database`, holds: p.ownAddedCpuMs <= 0.5 },
         });
         out.push({
             area: 'Per turn',
             goal: 'first turn of a flow ≤ 1 ms above later turns',
             measured: `${ms(p.firstTurnExtraMs)} (first ${ms(p.plugin.firstTurnMedianMs)}, later ${ms(p.plugin.laterTurnsMedianMs)}): this process's CPU +${ms(p.firstTurnExtraCpuMs)} (two driver commands: the arm and the resume lookup, sent together), one ${r.server.kind} round trip ${ms(p.roundTripMs)}`,
             holds: p.firstTurnExtraMs <= 1,
-            note: p.firstTurnExtraMs > 1 ? `the extra is the driver's CPU for the two commands on this machine and ${congo ? "CongoDB answering them one after the other" : 'their round trip'}; the plugin's own logic adds no more on a first turn than on others` : undefined,
+            note:
+                p.firstTurnExtraMs > 1
+                    ? `limited by the database commands, not the plugin's logic: the extra is the driver's CPU for the two commands on this machine and ${congo ? 'the embedded server (CongoDB) answering them one after the other, each a scan in one JavaScript thread' : 'their round trip'}; the plugin sends them together, so it adds one round trip of waiting`
+                    : undefined,
+            pluginSide: {
+                measured: `its logic adds ${ms(p.ownFirstTurnExtraMs)} (median) and ${ms(p.ownFirstTurnExtraCpuMs)} of CPU to a first turn over a later one, beyond the bare bot's own difference`,
+                holds: p.ownFirstTurnExtraMs <= 1 && p.ownFirstTurnExtraCpuMs <= 1,
+            },
         });
         out.push({ area: 'Per turn', goal: 'ratio against the naive per-turn upsert', measured: `×${p.ratioVsNaive.median} median, ×${p.ratioVsNaive.cpu} CPU (naive ${ms(p.naive.medianMs)}, ${ms(p.naive.cpuPerTurnMs)} CPU)`, holds: undefined });
     }
@@ -211,12 +238,25 @@ export function goals(r: BenchReport): Goal[] {
             goal: '3,000: cost per reminder within 1.5× of 1,000',
             measured: `bot CPU ×${cpuRatio}, round trips ×${tripRatio}, server CPU ×${serverRatio ?? 'n/a'} (first ${ms(b3000.firstMs, 0)}, last ${ms(b3000.lastMs, 0)}, ${b3000.perSecond}/s)`,
             holds: cpuRatio <= 1.5 && tripRatio <= 1.5 && (serverRatio === undefined || serverRatio <= 1.5),
-            note: congo && serverRatio !== undefined && serverRatio > 1.5 ? 'CongoDB scans the whole collection for every statement (O(N)): its CPU per reminder grows with the number of timers; the bot side stays flat' : undefined,
+            note: congo && serverRatio !== undefined && serverRatio > 1.5 ? 'limited by the embedded server: CongoDB scans the whole collection for every statement (O(N)), so its CPU per reminder grows with the number of timers' : undefined,
+            pluginSide: { measured: `the bot's CPU ×${cpuRatio} and round trips ×${tripRatio} per reminder`, holds: cpuRatio <= 1.5 && tripRatio <= 1.5 },
         });
         const maxTrips = Math.max(b1000.roundTripsPerReminder, b3000.roundTripsPerReminder);
         out.push({ area: 'Burst', goal: '≤ 3 database round trips per reminder (besides the bot\'s state)', measured: `${b1000.roundTripsPerReminder} at 1,000, ${b3000.roundTripsPerReminder} at 3,000 (${b1000.writesPerReminder} writes)`, holds: maxTrips <= 3 });
         const maxCpu = Math.max(b1000.botCpuPerReminderMs, b3000.botCpuPerReminderMs);
-        out.push({ area: 'Burst', goal: 'bot CPU ≤ 2 ms per reminder', measured: `${ms(b1000.botCpuPerReminderMs)} at 1,000, ${ms(b3000.botCpuPerReminderMs)} at 3,000`, holds: maxCpu <= 2 });
+        const share = profiled.profile;
+        const own = share ? (share.plugin ?? 0) + (share['bench bot'] ?? 0) : undefined;
+        out.push({
+            area: 'Burst',
+            goal: 'bot CPU ≤ 2 ms per reminder',
+            measured: `${ms(b1000.botCpuPerReminderMs)} at 1,000, ${ms(b3000.botCpuPerReminderMs)} at 3,000`,
+            holds: maxCpu <= 2,
+            note:
+                maxCpu > 2 && share
+                    ? `over by what the plugin does not run: botbuilder's proactive turn and state ${ms(share.botbuilder)}, Agenda ${ms(share.agenda)}, the driver ${ms(share.driver)} (its socket work costs more on this machine), Node and GC ${ms((share.node ?? 0) + (share.gc ?? 0))}, per reminder in the profiled run`
+                    : undefined,
+            pluginSide: own === undefined ? undefined : { measured: `${ms(own)} per reminder (the plugin's code ${ms(share?.plugin)}, rendering its texts ${ms(share?.['bench bot'])}; profiled run)`, holds: own <= 2 },
+        });
         const all = [b1000, b3000, profiled, ...(r.scaleOut ?? [])];
         out.push({ area: 'Burst', goal: '0 duplicates, 0 skipped reminders', measured: all.map((b) => `${b.timers}×${b.processes}p: ${b.duplicates} dup, ${b.skipped} skipped`).join('; '), holds: all.every((b) => b.duplicates === 0 && b.skipped === 0) });
         if (profiled.profile) {
@@ -256,19 +296,48 @@ function table(r: BenchReport): string {
         `Server: ${r.server.kind} ${r.server.version}${r.server.kind === 'CongoDB' ? ' (embedded, own process)' : ''}; ${r.durationS} s`,
         '',
     ];
-    const rows = r.goals.map((g) => [g.area, g.goal, g.measured, g.holds === undefined ? '—' : g.holds ? 'yes' : 'NO']);
+    const rows = r.goals.map((g) => [g.area, g.goal, g.measured, holdsCell(g).replace(/\*\*no\*\*/, 'NO')]);
     const widths = [0, 1, 3].map((i) => Math.max(...rows.map((row) => row[i].length), 4));
     for (const row of rows) {
         lines.push(`${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[3].padEnd(widths[2])}  ${row[2]}`);
     }
-    for (const g of r.goals.filter((x) => x.note)) {
-        lines.push(`  note (${g.goal}): ${g.note}`);
+    for (const g of r.goals) {
+        const text = remark(g);
+        if (text) lines.push(`  note (${g.goal}): ${text}`);
     }
     if (r.indexes?.explained) {
         lines.push('', 'Indexes (explain):');
         for (const e of r.indexes.explained) lines.push(`  ${e.ok ? 'ok ' : 'NO '} ${e.what}: ${e.used}, keys ${e.keysExamined}, docs ${e.docsExamined}`);
     }
     return lines.join('\n');
+}
+
+/**
+ * The README's Figures table after a run of some sections (`--only`): their rows replaced in place (or added at the
+ * end), the other rows kept, and a line under the table saying which rows come from which run.
+ */
+export function mergeFigures(previous: string, r: BenchReport, sections: string[]): string {
+    const fresh = readmeFigures(r).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Area') && !l.startsWith('| ---'));
+    const keyOf = (line: string) => line.split(' | ').slice(0, 2).join(' | ');
+    const lines = previous.split('\n').filter((l) => !l.startsWith(`Rows of ${sections.join(', ')} re-measured`));
+    const used = new Set<string>();
+    const out = lines.map((line) => {
+        const match = line.startsWith('| ') ? fresh.find((f) => keyOf(f) === keyOf(line)) : undefined;
+        if (match) used.add(match);
+        return match ?? line;
+    });
+    const lastRow = out.map((l) => l.startsWith('| ')).lastIndexOf(true);
+    out.splice(lastRow + 1, 0, ...fresh.filter((f) => !used.has(f)));
+    const end = out.map((l) => l.startsWith('| ')).lastIndexOf(true);
+    out.splice(end + 1, 0, '', `Rows of ${sections.join(', ')} re-measured by \`npm run bench -- --only=${sections.join(',')}\` on ${r.machine.cores} × ${r.machine.cpu}, ${r.server.kind} ${r.server.version}, ${r.startedAt.slice(0, 10)}; load average ${r.machine.loadAverage.start}–${r.machine.loadAverage.max}.`);
+    return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+}
+
+/** "yes", "**no**" or "—"; a goal missed as a whole but held by the plugin's own part says so. */
+function holdsCell(g: Goal): string {
+    if (g.holds === undefined) return '—';
+    if (g.holds) return 'yes';
+    return g.pluginSide?.holds ? '**no** (plugin side: yes)' : '**no**';
 }
 
 /** The README's Figures table, from a report. */
@@ -278,7 +347,7 @@ export function readmeFigures(r: BenchReport): string {
         '',
         '| Area | Goal | Measured | Holds |',
         '| --- | --- | --- | --- |',
-        ...r.goals.map((g) => `| ${g.area} | ${g.goal} | ${g.measured}${g.note ? ` — ${g.note}` : ''} | ${g.holds === undefined ? '—' : g.holds ? 'yes' : '**no**'} |`),
+        ...r.goals.map((g) => `| ${g.area} | ${g.goal} | ${g.measured}${remark(g) ? ` — ${remark(g)}` : ''} | ${holdsCell(g)} |`),
     ];
     return lines.join('\n');
 }

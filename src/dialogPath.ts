@@ -149,7 +149,49 @@ export function inspectFlow(path: ActiveFrame[], flows: Record<string, FlowDefin
  * @returns The merged policy.
  */
 export function resolvePolicy(base: ResolvedPolicy, info: FlowInfo, flows: Record<string, FlowDefinition>): ResolvedPolicy {
+    // Every turn resolves the policy once or twice, each time from the same few places in the same few flows:
+    // merged once per place (the durations parsed once), then shared, frozen so that no turn can change another's.
+    let signature = '';
+    let configured = false;
+    for (const frame of info.path) {
+        configured ||= flows[frame.id] !== undefined;
+        signature += `${frame.id}\u0000${typeof frame.state.stepIndex === 'number' ? frame.state.stepIndex : ''}\u0001`;
+    }
+    if (!configured) {
+        return base;
+    }
+    let byBase = resolvedPolicies.get(flows);
+    if (!byBase) {
+        byBase = new WeakMap();
+        resolvedPolicies.set(flows, byBase);
+    }
+    let known = byBase.get(base);
+    if (!known) {
+        known = new Map();
+        byBase.set(base, known);
+    }
+    const cached = known.get(signature);
+    if (cached) {
+        return cached;
+    }
+    const policy = mergeOnPath(base, info.path, flows);
+    Object.freeze(policy.messages);
+    if (known.size >= MAX_RESOLVED_POLICIES) {
+        known.clear();
+    }
+    known.set(signature, Object.freeze(policy));
+    return policy;
+}
+
+/** Policies resolved so far, by the flows and base they came from, then by the path's dialog ids and steps. */
+const resolvedPolicies = new WeakMap<Record<string, FlowDefinition>, WeakMap<ResolvedPolicy, Map<string, ResolvedPolicy>>>();
+
+/** Places kept per configuration at most (a bot has a few dozen; past this the cache starts again). */
+const MAX_RESOLVED_POLICIES = 1000;
+
+function mergeOnPath(base: ResolvedPolicy, path: ActiveFrame[], flows: Record<string, FlowDefinition>): ResolvedPolicy {
     let policy = base;
+    const info = { path };
     info.path.forEach((frame, position) => {
         const def = flows[frame.id];
         if (!def) {

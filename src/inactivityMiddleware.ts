@@ -487,7 +487,7 @@ export class InactivityMiddleware implements Middleware {
             } else {
                 // The first turn of a flow looks for a saved flow to offer and arms the timer: both at once, one
                 // round trip of waiting instead of two.
-                const offer = began && !turn.payload ? this.svc.budget(offerResume(svc, context, state, info), 'look up a saved flow').catch((err: unknown) => this.report(err, context)) : undefined;
+                const offer = began && !turn.payload && svc.snapshots ? this.svc.budget(offerResume(svc, context, state, info), 'look up a saved flow').catch((err: unknown) => this.report(err, context)) : undefined;
                 await Promise.all([offer, this.arm(context, state, policy.enabled ? nextDue(state, policy) : undefined)]);
             }
         }

@@ -91,7 +91,9 @@ export function createTimerHandler(svc: Services): DueTimerHandler {
             }
             throw outcome.retry;
         }
-        debug('%s fired; next %s', timer.data.key, outcome.next ? new Date(outcome.next).toISOString() : 'none');
+        if (debug.enabled) {
+            debug('%s fired; next %s', timer.data.key, outcome.next ? new Date(outcome.next).toISOString() : 'none');
+        }
         return outcome.next !== undefined ? new Date(outcome.next) : undefined;
     };
 }

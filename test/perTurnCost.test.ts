@@ -1,0 +1,152 @@
+import assert from 'assert';
+import { DialogState } from 'botbuilder-dialogs';
+import { benchBot, BenchBot, conversationId, flowTurns, NullScheduler } from '../bench/support/bot';
+import { goals, mergeFigures, readmeFigures, BenchReport } from '../bench/index';
+import type { PerTurnResult, TurnFigures } from '../bench/perTurn';
+import { cpuMs, median } from '../bench/support/stats';
+import { defaultPolicy } from '../src/config';
+import { activePath, FlowInfo, resolvePolicy } from '../src/dialogPath';
+import type { FlowDefinition } from '../src/policy';
+
+const MIN = 60_000;
+
+type Instance = { id: string; state: Record<string, unknown> };
+const stack = (...instances: Instance[]): DialogState => ({ dialogStack: instances });
+const component = (id: string, ...inner: Instance[]): Instance => ({ id, state: { dialogs: stack(...inner) } });
+const waterfall = (id: string, stepIndex: number): Instance => ({ id, state: { options: {}, values: {}, stepIndex } });
+const prompt = (id: string): Instance => ({ id, state: { options: { prompt: '?' }, state: {} } });
+const at = (step: number): FlowInfo => {
+    const path = activePath(stack(component('main', component('addClient', waterfall('addClientSteps', step), prompt('textPrompt')))));
+    return { flowId: 'addClient', flowDepth: 1, flowIndex: 0, values: {}, path };
+};
+
+/**
+ * What the plugin adds to a user turn, kept from growing (issue 9: added CPU ≤ 0.5 ms, the first turn of a flow
+ * ≤ 1 ms above later ones). Not timings against a fixed number: the work done per turn, and the plugin's CPU as a
+ * ratio of the bare bot's in the same process, interleaved, so that a loaded machine slows both alike.
+ */
+describe('Per-turn cost of the plugin (its own logic, no database)', function () {
+    this.timeout(60_000);
+
+    it('resolves the policy of a place in a flow once: later turns there share it, frozen', () => {
+        const flows: Record<string, FlowDefinition> = { addClient: { reminderAfter: '2 minutes', steps: { '2': { closeAfter: '20 minutes' }, contact: { finalAction: 'handoff' } }, stepNames: ['name', 'type', 'contact'] } };
+        const base = defaultPolicy();
+        const first = resolvePolicy(base, at(1), flows);
+        // Another turn at the same step (a new path, equal in ids and steps) gets the very same object.
+        assert.strictEqual(resolvePolicy(base, at(1), flows), first);
+        assert.ok(Object.isFrozen(first) && Object.isFrozen(first.messages), 'shared between turns, so no turn may change it');
+        assert.throws(() => ((first as { closeAfter: number }).closeAfter = 1));
+        assert.strictEqual(first.reminderAfter, 2 * MIN);
+        assert.strictEqual(first.closeAfter, 20 * MIN);
+        // Other places resolve to their own policies, as before the cache.
+        const third = resolvePolicy(base, at(2), flows);
+        assert.notStrictEqual(third, first);
+        assert.strictEqual(third.finalAction, 'handoff');
+        assert.strictEqual(third.closeAfter, base.closeAfter);
+        // Another configuration (here, equal in content) has its own cache: nothing is shared across instances.
+        const copy = resolvePolicy(base, at(1), structuredClone(flows));
+        assert.notStrictEqual(copy, first);
+        assert.deepStrictEqual(copy, first);
+        // A path through no configured flow is the base itself.
+        assert.strictEqual(resolvePolicy(base, at(1), {}), base);
+    });
+
+    it('adds at most 80% to the bare bot\'s median CPU per turn, and no more than 1 ms to the first turn of a flow', async () => {
+        const bare = await benchBot();
+        const plugin = await benchBot({ plugin: { scheduler: new NullScheduler() } });
+        const bots: Array<[string, BenchBot]> = [
+            ['bare', bare],
+            ['plugin', plugin],
+        ];
+        const rounds: Array<{ ratio: number; firstExtraMs: number }> = [];
+        let n = 0;
+        try {
+            for (let round = 0; round < 4; round++) {
+                const cpu: Record<string, { first: number[]; later: number[] }> = { bare: { first: [], later: [] }, plugin: { first: [], later: [] } };
+                for (let flow = 0; flow < 30; flow++, n++) {
+                    // Alternating which goes first: whatever one leaves behind lands on both alike.
+                    for (const [name, bot] of flow % 2 ? bots : [...bots].reverse()) {
+                        const turns = flowTurns(n);
+                        for (let t = 0; t < turns.length; t++) {
+                            const c0 = cpuMs();
+                            await bot.say(conversationId(name, n), turns[t]);
+                            (t === 0 ? cpu[name].first : cpu[name].later).push(cpuMs() - c0);
+                        }
+                    }
+                }
+                if (round === 0) continue; // warm-up: both bots compiled and their caches filled
+                // Medians: a garbage collection of a few milliseconds lands in one turn of either bot, and in means it
+                // would outweigh the difference measured.
+                const perTurn = (name: string) => median([...cpu[name].first, ...cpu[name].later]);
+                const firstExtra = (name: string) => median(cpu[name].first) - median(cpu[name].later);
+                rounds.push({ ratio: perTurn('plugin') / perTurn('bare'), firstExtraMs: firstExtra('plugin') - firstExtra('bare') });
+            }
+        } finally {
+            await bare.stop();
+            await plugin.stop();
+        }
+        // The best of three rounds: a burst of load from elsewhere on the machine hits one round, not all.
+        const ratio = Math.min(...rounds.map((r) => r.ratio));
+        const firstExtraMs = Math.min(...rounds.map((r) => r.firstExtraMs));
+        // Measured 1.38–1.61 per round, 1.4–1.5 the best of three (about 0.35 ms over a bare turn's 0.8 ms of CPU
+        // on 2 shared cores); the first turn's extra within ±0.15 ms of the bare bot's.
+        assert.ok(ratio <= 1.8, `the plugin's turns cost ${ratio.toFixed(2)}× the bare bot's CPU (rounds: ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')})`);
+        assert.ok(firstExtraMs <= 1, `the plugin adds ${firstExtraMs.toFixed(2)} ms more CPU to a first turn than to a later one`);
+    });
+});
+
+describe('The bench\'s Figures: goals the embedded server cannot reach', () => {
+    const turn = (medianMs: number, cpuPerTurnMs: number, first: number, later: number, commandsPerTurn = 0): TurnFigures => ({ medianMs, p95Ms: medianMs * 2, firstTurnMedianMs: first, laterTurnsMedianMs: later, cpuPerTurnMs, commandsPerTurn });
+    const perTurn: PerTurnResult = {
+        flows: 200,
+        turns: 800,
+        bare: turn(1.08, 1.37, 1.0, 1.1),
+        plugin: turn(1.8, 3.39, 5.29, 1.69, 0.5),
+        pluginOnly: turn(1.3, 1.7, 1.2, 1.35),
+        naive: turn(4.04, 4.97, 4, 4, 1),
+        ownAddedMedianMs: 0.22,
+        ownAddedCpuMs: 0.33,
+        cpuPerCommandMs: 2.96,
+        addedMedianMs: 0.72,
+        addedCpuMs: 2.02,
+        firstTurnExtraMs: 3.6,
+        firstTurnExtraCpuMs: 5.03,
+        ownFirstTurnExtraCpuMs: 0.05,
+        ownFirstTurnExtraMs: 0.1,
+        roundTripMs: 0.96,
+        ratioVsNaive: { median: 0.45, cpu: 0.68 },
+    };
+    const report: BenchReport = {
+        machine: { cpu: 'Test CPU', cores: 2, memoryGb: 8, node: 'v20', loadAverage: { start: 1, max: 1, end: 1 } },
+        server: { kind: 'CongoDB', version: '7.0.0' },
+        startedAt: '2026-12-01T00:00:00.000Z',
+        durationS: 60,
+        perTurn,
+        goals: [],
+    };
+    report.goals = goals(report);
+
+    it('says which per-turn goal the embedded server limits, why, and the plugin-side figure', () => {
+        const cpu = report.goals.find((g) => g.goal === 'added CPU ≤ 0.5 ms');
+        assert.ok(cpu);
+        assert.strictEqual(cpu.holds, false);
+        assert.match(cpu.note ?? '', /limited by the database commands, not the plugin's logic: .*waiting for the embedded server/);
+        assert.match(cpu.note ?? '', /2\.96 ms of this process's CPU \(the driver/);
+        assert.deepStrictEqual(cpu.pluginSide, { measured: '0.33 ms added CPU with no database', holds: true });
+        const first = report.goals.find((g) => g.goal.startsWith('first turn of a flow'));
+        assert.strictEqual(first?.pluginSide?.holds, true);
+        const table = readmeFigures(report);
+        assert.match(table, /\| Per turn \| added CPU ≤ 0\.5 ms \| .*limited by the database commands.*plugin side: 0\.33 ms added CPU with no database \(within goal\) \| \*\*no\*\* \(plugin side: yes\) \|/);
+    });
+
+    it('rewrites only the rows of the sections run with --only, keeping the others', () => {
+        const previous = ['Measured by `npm run bench` on an earlier run.', '', '| Area | Goal | Measured | Holds |', '| --- | --- | --- | --- |', '| Per turn | added CPU ≤ 0.5 ms | 9 ms | **no** |', '| Size | ≤ 400 B of BSON per timer | 285 B | yes |'].join('\n');
+        const merged = mergeFigures(previous, report, ['perTurn']).split('\n');
+        assert.strictEqual(merged[0], 'Measured by `npm run bench` on an earlier run.');
+        const rows = merged.filter((l) => l.startsWith('| '));
+        assert.ok(rows[2].startsWith('| Per turn | added CPU ≤ 0.5 ms | 2.02 ms'), rows[2]);
+        assert.ok(rows.includes('| Size | ≤ 400 B of BSON per timer | 285 B | yes |'));
+        assert.strictEqual(rows.filter((l) => l.startsWith('| Per turn')).length, 4);
+        assert.match(merged[merged.length - 1], /^Rows of perTurn re-measured by `npm run bench -- --only=perTurn` .* 2026-12-01/);
+    });
+});
