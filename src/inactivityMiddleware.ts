@@ -24,6 +24,8 @@ import { timerReference } from './scheduling/timerDocument';
 import { TIMER_DATA_VERSION, TimerScheduler } from './scheduling/timerScheduler';
 import type { Services, Settings } from './services';
 import { MongoSnapshotStore } from './snapshots/mongoSnapshotStore';
+import { MongoFlowRunStore } from './report/flowRunStore';
+import { noteAnswer, noteStep, recordRun } from './report/runTracking';
 import { createTimerHandler } from './timerHandler';
 
 const debug = createDebug('botbuilder-inactivity:turn');
@@ -33,6 +35,9 @@ export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
 
 /** How often saved flows are swept. */
 const EXPIRE_EVERY_MS = 3_600_000;
+
+/** The recurring job that deletes flow-run records and abandonment events past their retention. */
+export const PURGE_JOB_NAME = 'botbuilder-inactivity:purge-records';
 
 /**
  * A message arriving this close to its conversation's next stage (or after it) first stores that the user spoke,
@@ -224,9 +229,11 @@ export class InactivityMiddleware implements Middleware {
             try {
                 const snapshots = new MongoSnapshotStore(db, { collection: `${prefix}Snapshots` });
                 const abandonments = new MongoAbandonmentLog(db, { collection: `${prefix}Events` });
-                await Promise.all([snapshots.init(), abandonments.init()]);
+                const flowRuns = new MongoFlowRunStore(db, { collection: `${prefix}Runs`, retention: options.recordRetention ?? DEFAULTS.recordRetention, rawUserIds: options.rawUserIds ?? DEFAULTS.rawUserIds, userHashKey: options.userHashKey });
+                await Promise.all([snapshots.init(), abandonments.init(), flowRuns.init()]);
                 this.svc.snapshots = snapshots;
                 this.svc.abandonments = abandonments;
+                this.svc.flowRuns = flowRuns;
                 if (!this.svc.scheduler) {
                     this.svc.scheduler = new AgendaScheduler({
                         mongo: db,
@@ -263,6 +270,18 @@ export class InactivityMiddleware implements Middleware {
             await sweep().catch((err: unknown) => this.report(err));
             await this.svc.scheduler?.repeat?.(EXPIRE_JOB_NAME, EXPIRE_EVERY_MS, sweep).catch((err: unknown) => this.report(err));
         }
+        // Records past their retention: the TTL index does it where the server has one; this sweep everywhere.
+        const flowRuns = this.svc.flowRuns;
+        if (flowRuns) {
+            const events = this.svc.abandonments instanceof MongoAbandonmentLog ? this.svc.abandonments : undefined;
+            const purge = async () => {
+                const now = this.svc.now();
+                // Abandonment events share the retention of the run records.
+                await Promise.all([flowRuns.purge(now), events?.purge(new Date(now - flowRuns.retentionMs))]);
+            };
+            await purge().catch((err: unknown) => this.report(err));
+            await this.svc.scheduler?.repeat?.(PURGE_JOB_NAME, EXPIRE_EVERY_MS, purge).catch((err: unknown) => this.report(err));
+        }
         debug('started');
     }
 
@@ -287,6 +306,8 @@ export class InactivityMiddleware implements Middleware {
             // Until this turn's reply is stored, a timer must not count the silence from the message's arrival.
             replyingSince: now,
         };
+        // The user is back: the last reminder of the run, if any, was answered.
+        noteAnswer(state.flow, now);
         const payload = readPayload(context.activity);
         const turn: Turn = { state, payload, pendingBefore: previous?.pending };
         if (!payload) {
@@ -298,6 +319,11 @@ export class InactivityMiddleware implements Middleware {
             const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
             const info = state.flow ? inspectFlow(path, svc.settings.flows, svc.options.dialog) : undefined;
             const policy = info && resolvePolicy(svc.settings.policy, info, svc.settings.flows);
+            if (info && previous && state.flow?.id === info.flowId) {
+                // The step the user answers, reached when the bot last asked: noted before the bot saves its state,
+                // so the flow's progress costs no write of its own.
+                noteStep(state.flow, info, previous.lastUserActivityAt);
+            }
             if (info && policy?.enabled && policy.maxDuration !== null && state.flow && now - state.flow.startedAt >= policy.maxDuration) {
                 turn.overCap = { info, policy };
             }
@@ -353,11 +379,19 @@ export class InactivityMiddleware implements Middleware {
             state.lastUserActivityAt = now;
         }
         let began = false;
+        // A run that ended in the bot's own logic (its dialog ended, or another flow took its place) completed.
+        const completed = state.flow && (!info || state.flow.id !== info.flowId) ? state.flow : undefined;
         if (!info) {
             state.flow = undefined;
         } else if (!state.flow || state.flow.id !== info.flowId) {
             state.flow = { id: info.flowId, startedAt: now, reminded: false };
             began = true;
+        }
+        if (began && state.flow && info) {
+            noteStep(state.flow, info, now);
+        }
+        if (completed) {
+            await recordRun(svc, context, state.reference, completed, { outcome: 'completed' });
         }
         if (state.invalid && state.invalid.prompt !== promptIdentity(path)) {
             state.invalid = undefined;
