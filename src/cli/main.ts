@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { checkLocales, formatReport } from './checkLocales';
+import { REPORT_USAGE, reportCommand } from './reportCommand';
 
 /**
  * The `locales/` folder shipped with this package, used when `--dir` is not given.
@@ -15,13 +16,14 @@ Commands:
                     {{placeholders}} that differ, missing plural forms, missing files,
                     values that are not text, and JSON syntax errors (with line and column).
 
+${REPORT_USAGE}
 Options for check-locales:
   --dir <folder>    Folder laid out as <folder>/<language>/<namespace>.json
                     (default: the locales/ folder shipped with botbuilder-inactivity)
   -h, --help        Show this help.
 
-Exit status: 0 when every language matches en, 1 when problems were found,
-2 when the command line is wrong.
+Exit status: 0 when every language matches en (check-locales) or the report was made,
+1 when problems were found or the database could not be read, 2 when the command line is wrong.
 `;
 
 /** Where {@link main} writes; injected so tests can capture the output. */
@@ -46,9 +48,10 @@ const processWriters: CliWriters = {
  * ```
  * @param argv The arguments after the program name (`process.argv.slice(2)`).
  * @param writers Where to write; defaults to the process's stdout and stderr.
- * @returns The exit status: 0 when clean, 1 when problems were found, 2 on a usage error.
+ * @returns The exit status: 0 when clean, 1 when problems were found, 2 on a usage error (a promise of it for
+ *   `report`, which reads MongoDB).
  */
-export function main(argv: readonly string[], writers: CliWriters = processWriters): number {
+export function main(argv: readonly string[], writers: CliWriters = processWriters): number | Promise<number> {
     const [command, ...rest] = argv;
     if (command === '--help' || command === '-h' || command === 'help') {
         writers.stdout(USAGE);
@@ -56,6 +59,9 @@ export function main(argv: readonly string[], writers: CliWriters = processWrite
     }
     if (command === undefined) {
         return usageError(writers, 'no command given.');
+    }
+    if (command === 'report') {
+        return rest.includes('--help') || rest.includes('-h') ? (writers.stdout(USAGE), 0) : reportCommand(rest, writers);
     }
     if (command !== 'check-locales') {
         return usageError(writers, `unknown command "${command}".`);

@@ -23,7 +23,7 @@ function run(argv: string[]): { code: number; stdout: string; stderr: string } {
         stderr: (text) => {
             stderr += text;
         },
-    });
+    }) as number;
     return { code, stdout, stderr };
 }
 
