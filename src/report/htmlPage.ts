@@ -129,7 +129,7 @@ function reasonsChart(f: FlowReport, reasons: string[]): string {
         data: steps.map((step) => f.abandonedByStepAndReason.find((c) => c.step === step && c.reason === reason)?.count ?? 0),
     }));
     return svg(560, 300, {
-        legend: { top: 0, textStyle: { fontSize: 12 } },
+        legend: { top: 0, itemGap: 28, textStyle: { fontSize: 12 } },
         grid: { left: 40, right: 10, top: 40 + Math.floor(used.length / 5) * 20, bottom: 30 },
         xAxis: { type: 'category', data: steps.map((s) => `Step ${s}`) },
         yAxis: { type: 'value', minInterval: 1 },
