@@ -88,7 +88,9 @@ function record(i: number, now: number): FlowRunRecord {
  * @returns The figures.
  */
 export async function measureReport(server: BenchServer, sizes: number[], log: (m: string) => void = () => undefined): Promise<ReportBenchResult> {
-    const client = new MongoClient(server.uriFor(benchDbName('report')), { serverSelectionTimeoutMS: 5000 });
+    // CongoDB answers one command at a time and a pipeline over 100k documents holds it for tens of seconds: the
+    // driver's monitor must not take that for a dead server.
+    const client = new MongoClient(server.uriFor(benchDbName('report')), { serverSelectionTimeoutMS: 600_000, connectTimeoutMS: 600_000, socketTimeoutMS: 0, serverMonitoringMode: 'poll', heartbeatFrequencyMS: 600_000 });
     await client.connect();
     const db = client.db();
     const now = Date.now();
@@ -121,6 +123,7 @@ export async function measureReport(server: BenchServer, sizes: number[], log: (
             if (runs !== size) {
                 throw new Error(`the report counted ${runs} runs of ${size}`);
             }
+            log(`  report: ${size.toLocaleString('en')} records reported in ${Math.round(reportMs)} ms (again ${Math.round(reportAgainMs)} ms)`);
             out.push({
                 records: size,
                 seedS,
