@@ -30,14 +30,12 @@ import { createTimerHandler } from './timerHandler';
 
 const debug = createDebug('botbuilder-inactivity:turn');
 
-/** The recurring job that expires saved flows past their resume window. */
+/** The recurring job that expires saved flows past their resume window and purges records past their retention. */
 export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
 
 /** How often saved flows are swept. */
 const EXPIRE_EVERY_MS = 3_600_000;
 
-/** The recurring job that deletes flow-run records and abandonment events past their retention. */
-export const PURGE_JOB_NAME = 'botbuilder-inactivity:purge-records';
 
 /**
  * A message arriving this close to its conversation's next stage (or after it) first stores that the user spoke,
@@ -263,24 +261,19 @@ export class InactivityMiddleware implements Middleware {
             this.mongo = undefined;
             throw err;
         }
-        // Saved flows past their window are marked expired and their data dropped: now, then hourly on one instance.
+        // Saved flows past their window are marked expired and their data dropped, and flow-run records and
+        // abandonment events past their retention deleted (the TTL index does it too where the server has one):
+        // now, then hourly on one instance. One recurring task for both: each costs every instance a check a minute.
         const snapshots = this.svc.snapshots;
-        if (snapshots) {
-            const sweep = () => snapshots.expire(this.svc.now()).then(() => undefined);
+        const flowRuns = this.svc.flowRuns;
+        const events = this.svc.abandonments instanceof MongoAbandonmentLog ? this.svc.abandonments : undefined;
+        if (snapshots || flowRuns) {
+            const sweep = async () => {
+                const now = this.svc.now();
+                await Promise.all([snapshots?.expire(now), flowRuns?.purge(now), flowRuns && events?.purge(new Date(now - flowRuns.retentionMs))]);
+            };
             await sweep().catch((err: unknown) => this.report(err));
             await this.svc.scheduler?.repeat?.(EXPIRE_JOB_NAME, EXPIRE_EVERY_MS, sweep).catch((err: unknown) => this.report(err));
-        }
-        // Records past their retention: the TTL index does it where the server has one; this sweep everywhere.
-        const flowRuns = this.svc.flowRuns;
-        if (flowRuns) {
-            const events = this.svc.abandonments instanceof MongoAbandonmentLog ? this.svc.abandonments : undefined;
-            const purge = async () => {
-                const now = this.svc.now();
-                // Abandonment events share the retention of the run records.
-                await Promise.all([flowRuns.purge(now), events?.purge(new Date(now - flowRuns.retentionMs))]);
-            };
-            await purge().catch((err: unknown) => this.report(err));
-            await this.svc.scheduler?.repeat?.(PURGE_JOB_NAME, EXPIRE_EVERY_MS, purge).catch((err: unknown) => this.report(err));
         }
         debug('started');
     }

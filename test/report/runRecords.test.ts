@@ -1,8 +1,10 @@
 import assert from 'assert';
 import type { Db } from 'mongodb';
 import { report } from '../../src/report/report';
+import { freshDb } from '../support/mongo';
 import { mongoRigs } from '../support/mongoRig';
-import { buttons, Rig, texts } from '../support/testBot';
+import { buttons, createRig, Rig, texts } from '../support/testBot';
+import { seedRecord } from '../support/flowRunSeed';
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -142,5 +144,29 @@ describe('flow-run records written by the middleware (TestAdapter + MongoDB)', (
         await rig.say('Group classes');
         await rig.say('maria@example.com');
         assert.strictEqual((await records(db))[0].user, 'user1');
+    });
+
+    it('start() purges run records and abandonment events past recordRetention, and keeps the rest', async () => {
+        const mongo = await freshDb();
+        try {
+            // The rig's clock reads 2026-11-21: 2026-08-01 is past the default 90 days, 2026-11-01 is not.
+            const old = new Date(Date.UTC(2026, 7, 1));
+            const recent = new Date(Date.UTC(2026, 10, 1));
+            await runs(mongo.db).insertMany([seedRecord({ endedAt: old }), seedRecord({ endedAt: recent })]);
+            await mongo.db.collection('inactivityEvents').insertMany([{ eventId: 'old', at: old }, { eventId: 'recent', at: recent }]);
+            const rig = await createRig({ mongo: mongo.db });
+            try {
+                assert.deepStrictEqual((await records(mongo.db)).map((r) => r.endedAt.getTime()), [recent.getTime()]);
+                assert.deepStrictEqual((await mongo.db.collection('inactivityEvents').find().toArray()).map((e) => e.eventId), ['recent']);
+            } finally {
+                await rig.inactivity.stop();
+            }
+            const shorter = await createRig({ mongo: mongo.db, recordRetention: '7 days' });
+            await shorter.inactivity.stop();
+            assert.deepStrictEqual(await records(mongo.db), [], 'a shorter retention purges more');
+            assert.deepStrictEqual(shorter.errors, []);
+        } finally {
+            await mongo.close();
+        }
     });
 });
