@@ -117,7 +117,14 @@ export class MongoFlowRunStore {
                 doc[key] = value;
             }
         }
-        await this.collection.updateOne({ _id }, { $setOnInsert: doc as Partial<FlowRunRecord> }, { upsert: true });
+        try {
+            await this.collection.updateOne({ _id }, { $setOnInsert: doc as Partial<FlowRunRecord> }, { upsert: true });
+        } catch (err) {
+            // Two instances recording the same end at once: the other upsert inserted it first, which is the goal.
+            if ((err as { code?: number }).code !== 11000) {
+                throw err;
+            }
+        }
     }
 
     /**

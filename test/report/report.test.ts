@@ -76,6 +76,20 @@ describe('report: the drop-off report from flow-run records', function () {
         assert.strictEqual(stored[0].user, store.userOf('test', 'u1'));
     });
 
+    it('collides 40 runs, each ended by 4 instances at once: 40 records, one per run', async function () {
+        const reference = (i: number) => ({ channelId: 'test', conversation: { id: `race-${i}` } as never, user: { id: `u${i}`, name: 'u' } });
+        const ends = Array.from({ length: 40 }, (_, i) => {
+            const flow = { id: 'race', startedAt: DAY1.getTime(), reminded: false, runId: `race-run-${i}`, steps: [{ step: 'name', index: 0, at: DAY1.getTime() }], reminders: [] };
+            return [0, 1, 2, 3].map((k) => runRecord(flow, reference(i), { outcome: 'abandoned', reason: 'timeout' }, DAY1.getTime() + 1000 * (k + 1), (c, u) => store.userOf(c, u)));
+        });
+        await Promise.all(ends.flat().map((r) => store.record(r)));
+        const stored = await store.collection.find({ flowId: 'race' }).toArray();
+        assert.strictEqual(stored.length, 40);
+        assert.strictEqual(new Set(stored.map((r) => r.runId)).size, 40);
+        const data = await report(db.db, { flowId: 'race', since: SINCE, until: UNTIL });
+        assert.strictEqual(data.flows[0].runs, 40);
+    });
+
     it('purges records past the retention and keeps the rest (and the hash key)', async function () {
         const short = new MongoFlowRunStore(db.db, { retention: '30 days' });
         await short.init();
