@@ -9,6 +9,7 @@ import { AddClientDialog } from './addClientDialog';
 import { EmbeddedMongo, startEmbeddedMongo } from './embeddedMongo';
 import { SampleBot } from './sampleBot';
 import { SampleConfig } from './sampleConfig';
+import { reportRoute } from './reportRoute';
 
 /** A running sample bot. */
 export interface RunningSample {
@@ -134,6 +135,8 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
             (err: unknown) => res.status(500).json({ error: (err as Error).message })
         );
     });
+    // The drop-off report of this bot's flows (the plugin's records live in the client's default database).
+    app.get('/report', reportRoute(client.db()));
     for (const extend of extensions) {
         await extend(app, { port: config.port, adapter, run });
     }
@@ -142,6 +145,7 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
     });
     const port = (server.address() as { port: number }).port;
     log(`Sample bot listening on http://localhost:${port}/api/messages (Bot Framework Emulator: leave App ID and password empty).`);
+    log(`Drop-off report of the flows walked so far: http://localhost:${port}/report`);
     log(
         embedded
             ? `MongoDB: MONGODB_URI is not set, so the sample uses its embedded wire-protocol server at ${mongoUri} (in memory; timers and conversation state last while the sample runs).`

@@ -3,7 +3,9 @@ import { DialogContext, DialogState } from 'botbuilder-dialogs';
 import { randomUUID } from 'crypto';
 import { AbandonmentEvent, AbandonReason } from './analytics/abandonmentLog';
 import { activePath, FlowInfo, inspectFlow } from './dialogPath';
-import { AbandonmentDraft, InactivityState } from './inactivityState';
+import { AbandonmentDraft, FlowProgress, InactivityState } from './inactivityState';
+import type { RunOutcome } from './report/flowRun';
+import { noteStep, recordRun } from './report/runTracking';
 import { durationWords, textActivity } from './messages';
 import type { ResolvedPolicy } from './options';
 import type { Services } from './services';
@@ -83,7 +85,7 @@ export async function startOver(svc: Services, context: TurnContext, state: Inac
         await context.sendActivity(textActivity(svc.localizer.t(state.locale, 'continue.nothingToContinue')));
         return;
     }
-    await recordAbandonment(svc, context, abandonmentDraft(svc, state, info, 'userCancelled'));
+    await recordAbandonment(svc, context, abandonmentDraft(svc, state, info, 'userCancelled'), undefined, runOf(state, 'abandoned'));
     await context.sendActivity(textActivity(svc.localizer.t(state.locale, 'startOver.text')));
     // Dialogs the flow began (its prompt) are dropped quietly: ending them would resume the flow with a result.
     dc.stack.length = info.flowIndex + 1;
@@ -126,12 +128,12 @@ export async function endFlow(svc: Services, context: TurnContext, state: Inacti
         const draft = abandonmentDraft(svc, state, info, reason === 'timeout' ? 'handoff' : reason);
         await context.sendActivities(handoffActivities(svc, context, state, info, policy, reason));
         await cancelAll(svc, context);
-        await recordAbandonment(svc, context, draft, id);
+        await recordAbandonment(svc, context, draft, id, runOf(state, 'handedOff'));
         await trackFinal(svc, context, 'handoff', draft, reason);
     } else if (policy.finalAction === 'dialog' && policy.fallbackDialog && (await findFallback(svc, context, info, policy.fallbackDialog)) !== undefined) {
         const draft = abandonmentDraft(svc, state, info, reason);
         await beginFallback(svc, context, info, policy.fallbackDialog, state.locale);
-        await recordAbandonment(svc, context, draft, id);
+        await recordAbandonment(svc, context, draft, id, runOf(state, 'abandoned'));
         await trackFinal(svc, context, 'dialog', draft, reason, policy.fallbackDialog);
     } else {
         const snapshot = snapshotOf(svc, context, state, info, policy, reason, id, await svc.dialogState.get(context, { dialogStack: [] }));
@@ -139,7 +141,7 @@ export async function endFlow(svc: Services, context: TurnContext, state: Inacti
         const draft = abandonmentDraft(svc, state, info, reason, saved ? id : undefined);
         await cancelAll(svc, context);
         await context.sendActivities(closeActivities(svc, context, state.locale, policy, reason, saved && snapshot ? snapshot.expiresAt - snapshot.createdAt : undefined));
-        await recordAbandonment(svc, context, draft, id);
+        await recordAbandonment(svc, context, draft, id, runOf(state, 'abandoned'));
         await trackFinal(svc, context, 'close', draft, reason);
     }
     state.flow = undefined;
@@ -158,6 +160,10 @@ export async function endFlow(svc: Services, context: TurnContext, state: Inacti
  */
 export function abandonmentDraft(svc: Services, state: InactivityState, info: FlowInfo, reason: AbandonReason, snapshotId?: string): AbandonmentDraft {
     const now = svc.now();
+    if (state.flow) {
+        // The step the run ends at, if the user never answered it (reached when the bot last asked).
+        noteStep(state.flow, info, state.lastUserActivityAt);
+    }
     return {
         reason,
         flowId: info.flowId,
@@ -172,16 +178,39 @@ export function abandonmentDraft(svc: Services, state: InactivityState, info: Fl
     };
 }
 
+/** The flow run an abandonment ends, for its drop-off record. */
+export interface EndedRun {
+    /** The run's progress. */
+    flow: FlowProgress | undefined;
+    /** The conversation (the plugin's stored reference). */
+    reference: InactivityState['reference'];
+    /** How it ended. */
+    outcome: RunOutcome;
+}
+
 /**
- * Records one abandonment event (MongoDB and telemetry). Recording the same `eventId` twice stores one event.
- * A storage failure is reported, never thrown.
+ * The run in progress in a conversation, as ended now.
+ *
+ * @param state The plugin's record, before the flow is cleared.
+ * @param outcome How it ends.
+ * @returns What {@link recordAbandonment} records.
+ */
+export function runOf(state: InactivityState, outcome: RunOutcome): EndedRun {
+    return { flow: state.flow, reference: state.reference, outcome };
+}
+
+/**
+ * Records one abandonment event (MongoDB and telemetry) and, when given, the record of the run it ends.
+ * Recording the same `eventId` (or run) twice stores one. A storage failure is reported, never thrown.
  *
  * @param svc The services.
  * @param context The turn.
  * @param draft What to record.
  * @param eventId The event's id.
+ * @param run The run it ends.
  */
-export async function recordAbandonment(svc: Services, context: TurnContext, draft: AbandonmentDraft, eventId: string = randomUUID()): Promise<void> {
+export async function recordAbandonment(svc: Services, context: TurnContext, draft: AbandonmentDraft, eventId: string = randomUUID(), run?: EndedRun): Promise<void> {
+    const ending = run ? recordRun(svc, context, run.reference, run.flow, { outcome: run.outcome, reason: draft.reason, snapshotId: draft.snapshotId }) : undefined;
     const event: AbandonmentEvent = {
         id: eventId,
         v: 1,
@@ -202,6 +231,7 @@ export async function recordAbandonment(svc: Services, context: TurnContext, dra
     if (svc.abandonments) {
         await svc.budget(svc.abandonments.record(event), 'record an abandonment').catch((err: unknown) => svc.report(err, context));
     }
+    await ending;
     await svc.lifecycle.emit(context, 'abandoned', { flowId: draft.flowId, stepIndex: draft.stepIndex, stepId: draft.stepId, reason: draft.reason });
 }
 

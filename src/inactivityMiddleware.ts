@@ -24,6 +24,8 @@ import { timerReference } from './scheduling/timerDocument';
 import { TIMER_DATA_VERSION, TimerScheduler } from './scheduling/timerScheduler';
 import type { Services, Settings } from './services';
 import { MongoSnapshotStore } from './snapshots/mongoSnapshotStore';
+import { MongoFlowRunStore } from './report/flowRunStore';
+import { noteAnswer, noteStep, recordRun } from './report/runTracking';
 import { createTimerHandler } from './timerHandler';
 import { abandonFlow } from './lifecycle/abandon';
 import { extendFlow } from './lifecycle/extend';
@@ -34,11 +36,12 @@ import type { Duration } from './duration';
 
 const debug = createDebug('botbuilder-inactivity:turn');
 
-/** The recurring job that expires saved flows past their resume window. */
+/** The recurring job that expires saved flows past their resume window and purges records past their retention. */
 export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
 
 /** How often saved flows are swept. */
 const EXPIRE_EVERY_MS = 3_600_000;
+
 
 /**
  * A message arriving this close to its conversation's next stage (or after it) first stores that the user spoke,
@@ -332,9 +335,11 @@ export class InactivityMiddleware implements Middleware {
             try {
                 const snapshots = new MongoSnapshotStore(db, { collection: `${prefix}Snapshots` });
                 const abandonments = new MongoAbandonmentLog(db, { collection: `${prefix}Events` });
-                await Promise.all([snapshots.init(), abandonments.init()]);
+                const flowRuns = new MongoFlowRunStore(db, { collection: `${prefix}Runs`, retention: options.recordRetention ?? DEFAULTS.recordRetention, rawUserIds: options.rawUserIds ?? DEFAULTS.rawUserIds, userHashKey: options.userHashKey });
+                await Promise.all([snapshots.init(), abandonments.init(), flowRuns.init()]);
                 this.svc.snapshots = snapshots;
                 this.svc.abandonments = abandonments;
+                this.svc.flowRuns = flowRuns;
                 if (!this.svc.scheduler) {
                     this.svc.scheduler = new AgendaScheduler({
                         mongo: db,
@@ -364,10 +369,17 @@ export class InactivityMiddleware implements Middleware {
             this.mongo = undefined;
             throw err;
         }
-        // Saved flows past their window are marked expired and their data dropped: now, then hourly on one instance.
+        // Saved flows past their window are marked expired and their data dropped, and flow-run records and
+        // abandonment events past their retention deleted (the TTL index does it too where the server has one):
+        // now, then hourly on one instance. One recurring task for both: each costs every instance a check a minute.
         const snapshots = this.svc.snapshots;
-        if (snapshots) {
-            const sweep = () => snapshots.expire(this.svc.now()).then(() => undefined);
+        const flowRuns = this.svc.flowRuns;
+        const events = this.svc.abandonments instanceof MongoAbandonmentLog ? this.svc.abandonments : undefined;
+        if (snapshots || flowRuns) {
+            const sweep = async () => {
+                const now = this.svc.now();
+                await Promise.all([snapshots?.expire(now), flowRuns?.purge(now), flowRuns && events?.purge(new Date(now - flowRuns.retentionMs))]);
+            };
             await sweep().catch((err: unknown) => this.report(err));
             await this.svc.scheduler?.repeat?.(EXPIRE_JOB_NAME, EXPIRE_EVERY_MS, sweep).catch((err: unknown) => this.report(err));
         }
@@ -400,6 +412,8 @@ export class InactivityMiddleware implements Middleware {
             // make the bot's own save in its handler stale, and cost a second write to clear it.
             replyingSince: atRisk ? now : undefined,
         };
+        // The user is back: the last reminder of the run, if any, was answered.
+        noteAnswer(state.flow, now);
         const payload = readPayload(context.activity);
         const turn: Turn = { state, payload, pendingBefore: previous?.pending };
         if (!payload) {
@@ -411,6 +425,11 @@ export class InactivityMiddleware implements Middleware {
             const path = activePath(await svc.dialogState.get(context, { dialogStack: [] }));
             const info = state.flow ? inspectFlow(path, svc.settings.flows, svc.options.dialog) : undefined;
             const policy = info && resolvePolicy(svc.settings.policy, info, svc.settings.flows);
+            if (info && previous && state.flow?.id === info.flowId) {
+                // The step the user answers, reached when the bot last asked: noted before the bot saves its state,
+                // so the flow's progress costs no write of its own.
+                noteStep(state.flow, info, previous.lastUserActivityAt);
+            }
             if (info && policy?.enabled && policy.maxDuration !== null && state.flow && now - state.flow.startedAt >= policy.maxDuration) {
                 turn.overCap = { info, policy };
             }
@@ -466,13 +485,19 @@ export class InactivityMiddleware implements Middleware {
             state.lastUserActivityAt = now;
         }
         let began = false;
-        // In progress until this turn, and now off the stack without the plugin or abandon() ending it.
-        const completed = !info && state.flow ? state.flow : undefined;
+        // A run that ended in the bot's own logic (its dialog ended, or another flow took its place) completed.
+        const completed = state.flow && (!info || state.flow.id !== info.flowId) ? state.flow : undefined;
         if (!info) {
             state.flow = undefined;
         } else if (!state.flow || state.flow.id !== info.flowId) {
             state.flow = { id: info.flowId, startedAt: now, reminded: false };
             began = true;
+        }
+        if (began && state.flow && info) {
+            noteStep(state.flow, info, now);
+        }
+        if (completed) {
+            await recordRun(svc, context, state.reference, completed, { outcome: 'completed' });
         }
         if (state.invalid && state.invalid.prompt !== promptIdentity(path)) {
             state.invalid = undefined;

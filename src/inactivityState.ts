@@ -1,5 +1,6 @@
 import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
 import type { AbandonmentEvent } from './analytics/abandonmentLog';
+import type { ReminderVisit, StepVisit } from './report/flowRun';
 
 /** Version of {@link InactivityState}; bump it and upgrade old records (in `readState`) when the shape changes. */
 export const STATE_VERSION = 1;
@@ -44,7 +45,13 @@ export interface FlowProgress {
     remindedAt?: number;
     /** The snapshot it was resumed from, if any. */
     resumedFrom?: string;
-    /** How many times the bot gave the user more time in this run with `extend()`; absent until the first. */
+    /** Random id of this run of the flow, for its drop-off record (a Start over or a resume begins a new run). */
+    runId?: string;
+    /** The steps this run reached, in order, for its drop-off record. */
+    steps?: StepVisit[];
+    /** The reminders this run received, for its drop-off record. */
+    reminders?: ReminderVisit[];
+    /** How many times the bot gave the user more time in this run. Default 0. */
     extensions?: number;
 }
 
@@ -69,6 +76,8 @@ export interface DeliveryClaim {
     activities?: Array<Partial<Activity>>;
     /** The abandonment to record once the final action is delivered (or found undeliverable). */
     abandonment?: AbandonmentDraft;
+    /** The flow run the final action ends, for its drop-off record. */
+    run?: FlowProgress;
 }
 
 /**

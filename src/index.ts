@@ -60,3 +60,12 @@ export { DEFAULT_SCORE_THRESHOLDS, scoreBand } from './followups/templateChoice'
 export type { ScoreBand, ScoreThresholds } from './followups/templateChoice';
 export { DEFAULT_QUIET_HOURS } from './followups/userTime';
 export type { QuietHours } from './followups/userTime';
+export { report, BUILT_IN_REASONS } from './report/report';
+export type { DropOffReport, FlowReport, FunnelStep, ReportQuery, StepReasonCount, TrendDay } from './report/report';
+export { reportPage } from './report/htmlPage';
+export type { ReportPageOptions } from './report/htmlPage';
+export { reportCsv, CSV_COLUMNS } from './report/csv';
+export { MongoFlowRunStore, DEFAULT_RUNS_COLLECTION, DEFAULT_RECORD_RETENTION, runRecordId } from './report/flowRunStore';
+export type { MongoFlowRunStoreOptions } from './report/flowRunStore';
+export { FLOW_RUN_VERSION } from './report/flowRun';
+export type { FlowRunRecord, ReminderVisit, RunOutcome, RunReminder, RunStep, StepVisit } from './report/flowRun';

@@ -81,6 +81,19 @@ export interface InactivityOptions extends InactivityPolicy {
     endOfConversation?: boolean;
     /** Prefix of the plugin's MongoDB collections (`<prefix>Jobs`, `<prefix>Snapshots`, `<prefix>Events`). Default `'inactivity'`. */
     collectionPrefix?: string;
+    /**
+     * How long flow-run records (`<prefix>Runs`, read by the drop-off report) and abandonment events
+     * (`<prefix>Events`) are kept. Purged hourly, and by a TTL index where the server applies one. Default
+     * `'90 days'`.
+     */
+    recordRetention?: Duration;
+    /** Keep users' raw ids in flow-run records instead of a keyed hash (HMAC-SHA256). Default `false`. */
+    rawUserIds?: boolean;
+    /**
+     * The secret of the user hashes in flow-run records (at least 16 characters). Default: a random key made once
+     * and kept in the `<prefix>Runs` collection, so hashes stay stable across restarts and instances.
+     */
+    userHashKey?: string;
     /** Receives `trackEvent` calls for reminders, closes, handoffs, continues, restarts and abandonments. */
     telemetryClient?: BotTelemetryClient;
     /**
@@ -169,4 +182,8 @@ export const DEFAULTS = {
     collectionPrefix: 'inactivity',
     /** {@link InactivityOptions.flowEventTimeout} */
     flowEventTimeout: '2 seconds',
+    /** {@link InactivityOptions.recordRetention} */
+    recordRetention: '90 days',
+    /** {@link InactivityOptions.rawUserIds} */
+    rawUserIds: false,
 } as const;

@@ -2,6 +2,7 @@ import type { BotTelemetryClient, ConversationState, StatePropertyAccessor, Turn
 import { DialogSet, DialogState } from 'botbuilder-dialogs';
 import type { AbandonmentLog } from './analytics/abandonmentLog';
 import type { InactivityState } from './inactivityState';
+import type { MongoFlowRunStore } from './report/flowRunStore';
 import type { Localizer } from './localization';
 import type { InactivityOptions, ResolvedPolicy } from './options';
 import type { FlowDefinition } from './policy';
@@ -47,6 +48,8 @@ export interface Services {
     snapshots?: SnapshotStore;
     /** Abandonment events, once started with MongoDB. */
     abandonments?: AbandonmentLog;
+    /** Flow-run records for the drop-off report, once started with MongoDB. */
+    flowRuns?: MongoFlowRunStore;
     /** The plugin's property in conversation state. */
     state: StatePropertyAccessor<InactivityState | undefined>;
     /** The bot's conversation state. */

@@ -15,6 +15,7 @@ import {
     beginFallback,
     cancelAll,
     closeActivities,
+    EndedRun,
     findFallback,
     handoffActivities,
     recordAbandonment,
@@ -29,6 +30,7 @@ import type { ResolvedPolicy } from './options';
 import type { DueTimer, DueTimerHandler } from './scheduling/timerScheduler';
 import type { Services } from './services';
 import { TelemetryEvents, track } from './telemetry';
+import { noteReminder, noteStep } from './report/runTracking';
 
 const debug = createDebug('botbuilder-inactivity:timer');
 
@@ -161,6 +163,8 @@ async function remind(svc: Services, context: TurnContext, record: ConversationR
     if (state.flow) {
         state.flow.reminded = true;
         state.flow.remindedAt = now;
+        noteStep(state.flow, info, state.lastUserActivityAt);
+        noteReminder(state.flow, now);
     }
     const next = nextDue(state, policy);
     state.armedFor = next;
@@ -207,6 +211,7 @@ async function finish(
         await cancelAll(svc, context);
     }
     state.stagesDone.push(...settled);
+    claim.run = state.flow;
     state.flow = undefined;
     state.pending = undefined;
     state.armedFor = undefined;
@@ -242,7 +247,7 @@ async function deliver(svc: Services, context: TurnContext, record: Conversation
         return { next: state.armedFor };
     }
     if (claim.abandonment) {
-        await recordAbandonment(svc, context, claim.abandonment, claim.id);
+        await recordAbandonment(svc, context, claim.abandonment, claim.id, endedRun(state, claim));
         await trackFinal(svc, context, claim.action === 'handoff' ? 'handoff' : 'close', claim.abandonment, claim.abandonment.reason);
     }
     return {};
@@ -273,7 +278,7 @@ async function runFallback(
         debug('%s: the user wrote while the fallback began; their turn stands', record.key);
     }
     if (claim.abandonment) {
-        await recordAbandonment(svc, context, claim.abandonment, claim.id);
+        await recordAbandonment(svc, context, claim.abandonment, claim.id, endedRun(state, claim));
         await trackFinal(svc, context, 'dialog', claim.abandonment, claim.abandonment.reason, fallbackDialog);
     }
     return {};
@@ -336,6 +341,7 @@ async function giveUp(svc: Services, context: TurnContext, record: ConversationR
             const snapshot = snapshotOf(svc, context, state, info, policy, 'undeliverable', claim.id, dialogState);
             const saved = snapshot ? await saveSnapshot(svc, context, snapshot) : false;
             claim.abandonment = abandonmentDraft(svc, state, info, 'undeliverable', saved ? claim.id : undefined);
+            claim.run = state.flow;
             await cancelAll(svc, context);
         }
         state.flow = undefined;
@@ -354,7 +360,7 @@ async function settle(svc: Services, context: TurnContext, record: ConversationR
     });
     if (stored && claim.abandonment) {
         const draft = { ...claim.abandonment, reason };
-        await recordAbandonment(svc, context, draft, claim.id);
+        await recordAbandonment(svc, context, draft, claim.id, endedRun(state, claim));
         await trackFinal(svc, context, claim.action === 'handoff' ? 'handoff' : claim.action === 'dialog' ? 'dialog' : 'close', draft, reason);
     }
 }
@@ -424,6 +430,10 @@ function reportMissingState(svc: Services, key: string, reported: Set<string>): 
             `A timer for conversation ${key} fired but the conversation's state is empty, so nothing was sent. Likely causes: the bot keeps conversation state in a storage that is not persistent or not shared by all its instances (MemoryStorage loses it on restart: use MongoStorage or another shared Storage), or another bot uses the same database and collectionPrefix (give each bot its own prefix).`
         )
     );
+}
+
+function endedRun(state: InactivityState, claim: DeliveryClaim): EndedRun {
+    return { flow: claim.run, reference: state.reference, outcome: claim.action === 'handoff' ? 'handedOff' : 'abandoned' };
 }
 
 function claimOf(item: StoreItem): DeliveryClaim | undefined {

@@ -72,6 +72,16 @@ export class MongoAbandonmentLog implements AbandonmentLog {
         await this.collection.updateOne({ eventId: id }, { $setOnInsert: doc as Partial<AbandonmentDocument> }, { upsert: true });
     }
 
+    /**
+     * Deletes the events older than `before` (the retention sweep; see `recordRetention`).
+     *
+     * @param before The cut-off.
+     * @returns How many were deleted.
+     */
+    async purge(before: Date): Promise<number> {
+        return (await this.collection.deleteMany({ at: { $lt: before } })).deletedCount;
+    }
+
     /** @inheritdoc */
     async markResumed(snapshotId: string, at: Date): Promise<void> {
         if (typeof snapshotId !== 'string') {

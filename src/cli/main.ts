@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { checkLocales, formatReport } from './checkLocales';
 import { followUpsCommand, FOLLOW_UPS_USAGE } from '../followups/cli';
+import { REPORT_USAGE, reportCommand } from './reportCommand';
 
 /**
  * The `locales/` folder shipped with this package, used when `--dir` is not given.
@@ -16,13 +17,15 @@ Commands:
                     {{placeholders}} that differ, missing plural forms, missing files,
                     values that are not text, and JSON syntax errors (with line and column).
 ${FOLLOW_UPS_USAGE}
+
+${REPORT_USAGE}
 Options for check-locales:
   --dir <folder>    Folder laid out as <folder>/<language>/<namespace>.json
                     (default: the locales/ folder shipped with botbuilder-inactivity)
   -h, --help        Show this help.
 
-Exit status: 0 when every language matches en, 1 when problems were found,
-2 when the command line is wrong.
+Exit status: 0 when every language matches en (check-locales) or the report was made,
+1 when problems were found or the database could not be read, 2 when the command line is wrong.
 `;
 
 /** Where {@link main} writes; injected so tests can capture the output. */
@@ -48,7 +51,7 @@ const processWriters: CliWriters = {
  * @param argv The arguments after the program name (`process.argv.slice(2)`).
  * @param writers Where to write; defaults to the process's stdout and stderr.
  * @returns The exit status: 0 when clean, 1 when problems were found, 2 on a usage error (a promise of it for
- *   `followups`, which talks to MongoDB).
+ *   `followups` and `report`, which talk to MongoDB).
  */
 export function main(argv: readonly string[], writers: CliWriters = processWriters): number | Promise<number> {
     const [command, ...rest] = argv;
@@ -61,6 +64,9 @@ export function main(argv: readonly string[], writers: CliWriters = processWrite
     }
     if (command === 'followups') {
         return followUpsCommand(rest, writers);
+    }
+    if (command === 'report') {
+        return rest.includes('--help') || rest.includes('-h') ? (writers.stdout(USAGE), 0) : reportCommand(rest, writers);
     }
     if (command !== 'check-locales') {
         return usageError(writers, `unknown command "${command}".`);

@@ -1,7 +1,7 @@
 import type { TurnContext } from 'botbuilder';
 import { randomUUID } from 'crypto';
 import { activePath, inspectFlow, resolvePolicy } from '../dialogPath';
-import { abandonmentDraft, cancelAll, recordAbandonment, saveSnapshot, snapshotOf } from '../flowActions';
+import { abandonmentDraft, cancelAll, EndedRun, recordAbandonment, runOf, saveSnapshot, snapshotOf } from '../flowActions';
 import { conversationKey, InactivityState } from '../inactivityState';
 import type { Services } from '../services';
 import type { DialogState } from 'botbuilder-dialogs';
@@ -16,6 +16,8 @@ interface Decided {
     draft: AbandonmentDraft;
     snapshot?: FlowSnapshot;
     key: string;
+    /** The run it ends, for its drop-off record. */
+    run: EndedRun;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function abandonFlow(svc: Services, context: TurnContext, reason: s
     const cancelling = svc.scheduler
         ? svc.budget(svc.scheduler.cancel(decided.key), 'cancel the timer').catch((err: unknown) => svc.report(err, context))
         : undefined;
-    await Promise.all([recordAbandonment(svc, context, draft, decided.id), cancelling]);
+    await Promise.all([recordAbandonment(svc, context, draft, decided.id, decided.run), cancelling]);
     return true;
 }
 
@@ -58,6 +60,7 @@ async function decide(svc: Services, context: TurnContext, state: InactivityStat
     const id = randomUUID();
     const snapshot = snapshotOf(svc, context, state, info, policy, reason, id, dialogState);
     const draft = abandonmentDraft(svc, state, info, reason);
+    const run = runOf(state, 'abandoned');
     await cancelAll(svc, context);
     state.flow = undefined;
     state.pending = undefined;
@@ -66,5 +69,5 @@ async function decide(svc: Services, context: TurnContext, state: InactivityStat
     state.extension = undefined;
     // A reminder the timer was retrying is not sent after the flow is gone.
     state.delivery = undefined;
-    return { id, draft, snapshot, key: conversationKey(state.reference) };
+    return { id, draft, snapshot, key: conversationKey(state.reference), run };
 }

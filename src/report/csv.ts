@@ -1,0 +1,44 @@
+import type { DropOffReport } from './report';
+
+/** The columns of {@link reportCsv}. */
+export const CSV_COLUMNS = ['flowId', 'metric', 'step', 'reason', 'day', 'value'] as const;
+
+/**
+ * The drop-off report as CSV (RFC 4180, CRLF line ends): one row per number, in long form for a spreadsheet's
+ * pivot table. `metric` is a field of the `--json` output (`started`, `completed`, `abandoned`, `handedOff`,
+ * `reminded`, `answeredAfterReminder`, `recoveredAfterReminder`, `resumed`, `completedAfterResume`,
+ * `extensions`, `medianTimeToAbandonMs`), or `reached` / `meanMs` (with `step`), `abandonedByStepAndReason`
+ * (with `step` and `reason`), `trendStarted` / `trendCompleted` / `trendAbandoned` (with `day`).
+ *
+ * @param data What `report` returned.
+ * @returns The CSV text.
+ */
+export function reportCsv(data: DropOffReport): string {
+    const rows: Array<Array<string | number>> = [[...CSV_COLUMNS]];
+    for (const f of data.flows) {
+        const add = (metric: string, value: number | null, step = '', reason = '', day = '') => rows.push([f.flowId, metric, step, reason, day, value ?? '']);
+        for (const metric of ['runs', 'started', 'completed', 'abandoned', 'handedOff', 'reminded', 'answeredAfterReminder', 'recoveredAfterReminder', 'resumed', 'completedAfterResume', 'extensions', 'medianTimeToAbandonMs'] as const) {
+            add(metric, f[metric]);
+        }
+        for (const s of f.funnel) {
+            add('reached', s.reached, s.step);
+            add('meanMs', s.meanMs, s.step);
+        }
+        for (const c of f.abandonedByStepAndReason) {
+            add('abandonedByStepAndReason', c.count, c.step, c.reason);
+        }
+        for (const d of f.trend) {
+            add('trendStarted', d.started, '', '', d.day);
+            add('trendCompleted', d.completed, '', '', d.day);
+            add('trendAbandoned', d.abandoned, '', '', d.day);
+        }
+    }
+    return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+function cell(value: string | number): string {
+    const text = String(value);
+    // Quoted when needed; a leading = + - @ is prefixed so a spreadsheet does not run a bot-chosen name as a formula.
+    const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
