@@ -474,14 +474,30 @@ export class AgendaScheduler implements TimerScheduler {
     }
 
     /** As a lock query is sent: the arms made so far are older than whatever it locks. */
-    private noteLocking(): (id: string, lockedAt: Date) => void {
+    private noteLocking(): (id: string, lockedAt: Date, nextRunAt?: Date) => void {
         const seq = this.sequence;
-        return (id, lockedAt) => {
+        return (id, lockedAt, nextRunAt) => {
             if (this.lockedSeq.size >= 10_000) {
                 this.lockedSeq.clear();
             }
             this.lockedSeq.set(`${id}:${new Date(lockedAt).getTime()}`, seq);
+            const wait = nextRunAt ? new Date(nextRunAt).getTime() - Date.now() : 0;
+            if (wait > 0) {
+                // Agenda 6.2.6 waits for a timer locked ahead with one setTimeout per job. A setTimeout may fire a
+                // millisecond before Date.now() reaches the due time; Agenda then finds the job "in the future",
+                // does not set a second timeout, and the timer waits for the next poll (up to processEvery late).
+                // A look at Agenda's queue just after the due time runs it then (no database command).
+                setTimeout(() => this.processQueue(), wait + QUEUE_CHECK_SLACK_MS).unref();
+            }
         };
+    }
+
+    /** Has Agenda's job processor look at its in-memory queue (what it does after each run and notification). */
+    private processQueue(): void {
+        const processor = (this.agenda as unknown as { jobProcessor?: { isRunning?: boolean; jobProcessing?: () => Promise<void> } } | undefined)?.jobProcessor;
+        if (processor?.isRunning && typeof processor.jobProcessing === 'function') {
+            processor.jobProcessing().catch((err: unknown) => debug('queue check failed: %O', err));
+        }
     }
 
     /** Tells this instance's Agenda about a timer due before its next poll, so it is locked now, not late. */
@@ -584,6 +600,9 @@ function jobNotificationsOnly(channel: NotificationChannel): NotificationChannel
 
 /** A fixed `_id` no timer has, read by `ping()` (one `_id` lookup). */
 const PING_ID = timerId('botbuilder-inactivity:ping');
+
+/** How long after a locked timer's due time this instance checks that Agenda ran it (see `noteLocking`). */
+const QUEUE_CHECK_SLACK_MS = 5;
 
 /** Creates the index the timers' lock queries walk (a no-op when it exists). */
 async function ensureTimerIndexes(collection: Collection): Promise<void> {

@@ -49,7 +49,8 @@ export interface LockQueryState {
  * @param names The timers' job names.
  * @param toJobId Agenda's `toJobId`, to hand Agenda the ids it expects.
  * @param expiredEvery How often to look for expired locks, ms.
- * @param onLock Called as each lock query is sent; what it returns is called with the job it locked, if any.
+ * @param onLock Called as each lock query is sent; what it returns is called with the job it locked, if any (its id,
+ *   lock time and due time).
  * @returns What the queries saw, or undefined when the backend is not MongoDB.
  */
 export function guardLockQueries(
@@ -57,7 +58,7 @@ export function guardLockQueries(
     names: readonly string[],
     toJobId: (id: string) => unknown,
     expiredEvery: number,
-    onLock?: () => (id: string, lockedAt: Date) => void
+    onLock?: () => (id: string, lockedAt: Date, nextRunAt?: Date) => void
 ): LockQueryState | undefined {
     const repository = agenda.db as unknown as { collection?: Collection<Document>; getNextJobToRun?: GetNextJobToRun; [GUARDED]?: { names: Set<string>; state: LockQueryState } };
     const collection = repository.collection;
@@ -96,7 +97,7 @@ export function guardLockQueries(
         let doc: Document | null = null;
         if (found.get(jobName) && Date.now() - (foundAt.get(jobName) ?? 0) < BURST_GAP_MS) {
             const batch = await lockBatch(jobName, due, lastModifiedBy, nextLockTime(now));
-            batch.forEach((d) => locked?.(d._id.toHexString(), d.lockedAt));
+            batch.forEach((d) => locked?.(d._id.toHexString(), d.lockedAt, d.nextRunAt));
             doc = batch.shift() ?? null;
             if (batch.length > 0) {
                 buffers.set(jobName, batch);
@@ -104,7 +105,7 @@ export function guardLockQueries(
         } else {
             doc = await collection.findOneAndUpdate(due, { $set: { lockedAt: nextLockTime(now), lastModifiedBy } }, { sort: { nextRunAt: 1 }, returnDocument: 'after' });
             if (doc) {
-                locked?.(doc._id.toHexString(), doc.lockedAt);
+                locked?.(doc._id.toHexString(), doc.lockedAt, doc.nextRunAt);
             }
         }
         if (!doc && Date.now() - (expiredCheckedAt.get(jobName) ?? 0) >= expiredEvery) {
@@ -116,7 +117,7 @@ export function guardLockQueries(
             if (!doc) {
                 expiredCheckedAt.set(jobName, Date.now());
             } else {
-                locked?.(doc._id.toHexString(), doc.lockedAt);
+                locked?.(doc._id.toHexString(), doc.lockedAt, doc.nextRunAt);
             }
         }
         found.set(jobName, Boolean(doc));

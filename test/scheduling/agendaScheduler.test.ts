@@ -161,6 +161,28 @@ describe('AgendaScheduler', function () {
             assert.ok(fires[0].at - due <= MAX_LATENESS_MS, `fired ${fires[0].at - due} ms late`);
         });
 
+        it('fires on time when the timeout Agenda waits on fires a few milliseconds before the due time', async () => {
+            // Node's setTimeout may fire a millisecond before Date.now() reaches the time it was computed from;
+            // Agenda 6.2.6 then finds the job "in the future", sets no second timeout, and the timer waited for the
+            // next poll (5 s). Every timeout of 50 ms or more fires 3 ms early here.
+            const mongo = await db();
+            const fires: Fire[] = [];
+            const s = scheduler({ mongo: mongo.db });
+            await s.start(recorder(fires, 'a'));
+            const original = global.setTimeout;
+            const early = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+                original(fn, typeof ms === 'number' && ms >= 50 ? ms - 3 : ms, ...args)) as unknown as typeof setTimeout;
+            global.setTimeout = early;
+            try {
+                const due = Date.now() + 600;
+                await s.arm(timer('test/early-timeout'), new Date(due));
+                await waitFor('the timer to fire', () => fires.length > 0, 3000);
+                assert.ok(fires[0].at - due <= MAX_LATENESS_MS, `fired ${fires[0].at - due} ms late`);
+            } finally {
+                global.setTimeout = original;
+            }
+        });
+
         it('hands the handler the data it was armed with, and no scheduler bookkeeping', async () => {
             const mongo = await db();
             const seen: TimerData[] = [];
