@@ -46,12 +46,18 @@ describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', functio
         assert.ok(followUp.at - doneTime >= 1900, `sent after INACTIVITY_FOLLOWUP_AFTER: ${followUp.at - doneTime} ms`);
         const buttons = EmulatorConversation.buttons(followUp.activity);
         assert.deepStrictEqual(buttons.map((b) => b.title), ['Great', 'Not great']);
+        const answeredTime = Date.now();
         const answeredAt = await c.say('Not great');
         await c.waitFor(isText(/^Thanks for telling me/), { from: answeredAt });
         const page = await sample.followUps!.list({ userId: c.userId, type: 'postEvent' });
         assert.strictEqual(page.items[0].status, 'executed');
         const user = await mongo.db.collection('inactivityFollowUpUsers').findOne({ userId: c.userId });
         assert.strictEqual(user?.score, 0.2, 'Not great feeds the next check-in');
+        // "I'll check in again soon": the check-in it announces is scheduled, a day later (the service's checkInAfter).
+        const checkIns = await sample.followUps!.list({ userId: c.userId, type: 'checkIn' });
+        assert.deepStrictEqual(checkIns.items.map((f) => f.status), ['pending']);
+        const inMs = checkIns.items[0].scheduledAt.getTime() - answeredTime;
+        assert.ok(inMs > 23 * 3_600_000 && inMs <= 24 * 3_600_000 + 60_000, `checked in a day later: ${inMs} ms`);
         const health = (await (await fetch(`http://127.0.0.1:${sample.port}/api/followups/health`)).json()) as Record<string, unknown>;
         assert.deepStrictEqual(Object.keys(health).sort(), ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort());
         assert.strictEqual(health.running, true);
