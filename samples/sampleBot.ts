@@ -64,6 +64,9 @@ export class SampleBot extends ActivityHandler {
                 const answer = this.followUpAnswer(context);
                 if (answer !== undefined) {
                     await this.followUps?.recordScore(context.activity.from.id, answer).catch(() => undefined);
+                    if (answer < 0.7) {
+                        await this.scheduleCheckIn(context, answer);
+                    }
                     await context.sendActivity(this.text(context, answer >= 0.7 ? 'followUp.thanksGreat' : 'followUp.thanksNotGreat'));
                 } else if (START.test(context.activity.text ?? '')) {
                     await dc.beginDialog(ADD_CLIENT);
@@ -103,6 +106,15 @@ export class SampleBot extends ActivityHandler {
         } catch (err) {
             // The client is added either way; the follow-up is a nicety.
             console.error(`[sample] could not schedule the follow-up: ${(err as Error).message}`);
+        }
+    }
+
+    /** "Not great": the check-in the answer announces ("I'll check in again soon"), after the service's `checkInAfter` (a day). */
+    private async scheduleCheckIn(context: TurnContext, score: number): Promise<void> {
+        try {
+            await this.followUps?.scheduleCheckIn({ reference: TurnContext.getConversationReference(context.activity), score });
+        } catch (err) {
+            console.error(`[sample] could not schedule the check-in: ${(err as Error).message}`);
         }
     }
 

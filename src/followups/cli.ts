@@ -33,9 +33,14 @@ class UsageError extends Error {}
  * @param argv The arguments after `followups`.
  * @param writers Where to write.
  * @param env The environment (for `MONGODB_URI`).
- * @returns The exit status: 0 done, 1 not found / not possible / unhealthy, 2 wrong command line.
+ * @returns The exit status: 0 done (or `--help` / `-h` printed the usage), 1 not found / not possible / unhealthy,
+ *   2 wrong command line.
  */
 export async function followUpsCommand(argv: readonly string[], writers: FollowUpCliWriters, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+    if (argv.includes('--help') || argv.includes('-h')) {
+        writers.stdout(`Usage:\n${FOLLOW_UPS_USAGE}`);
+        return 0;
+    }
     let parsed: ReturnType<typeof parse>;
     try {
         parsed = parse(argv, env);

@@ -7,8 +7,8 @@ export const CSV_COLUMNS = ['flowId', 'metric', 'step', 'reason', 'day', 'value'
  * The drop-off report as CSV (RFC 4180, CRLF line ends): one row per number, in long form for a spreadsheet's
  * pivot table. `metric` is a field of the `--json` output (`started`, `completed`, `abandoned`, `handedOff`,
  * `reminded`, `answeredAfterReminder`, `recoveredAfterReminder`, `resumed`, `completedAfterResume`,
- * `extensions`, `medianTimeToAbandonMs`), or `reached` / `meanMs` (with `step`), `abandonedByStepAndReason`
- * (with `step` and `reason`), `trendStarted` / `trendCompleted` / `trendAbandoned` (with `day`).
+ * `extensions`, `medianTimeToAbandonMs`), or `reached` / `meanMs` (with `step`), `abandonedByStep` (with
+ * `step`), `abandonedByReason` (with `reason`), `abandonedByStepAndReason` (with `step` and `reason`), `trendStarted` / `trendCompleted` / `trendAbandoned` (with `day`).
  *
  * @param data What `report` returned.
  * @returns The CSV text.
@@ -23,6 +23,12 @@ export function reportCsv(data: DropOffReport): string {
         for (const s of f.funnel) {
             add('reached', s.reached, s.step);
             add('meanMs', s.meanMs, s.step);
+        }
+        for (const [step, count] of Object.entries(f.abandonedByStep)) {
+            add('abandonedByStep', count, step);
+        }
+        for (const [reason, count] of Object.entries(f.abandonedByReason)) {
+            add('abandonedByReason', count, '', reason);
         }
         for (const c of f.abandonedByStepAndReason) {
             add('abandonedByStepAndReason', c.count, c.step, c.reason);

@@ -76,6 +76,14 @@ describe('CLI: botbuilder-inactivity report', function () {
             'booking,abandonedByStepAndReason,confirm,paymentFailed,,1',
             'booking,trendAbandoned,,,2026-11-21,3',
             'signup,abandonedByStepAndReason,1,userCancelled,,1',
+            // The two totals --json names (abandonedByStep, abandonedByReason), not only their cross-table.
+            'booking,abandonedByStep,name,,,1',
+            'booking,abandonedByStep,date,,,2',
+            'booking,abandonedByStep,confirm,,,3',
+            'booking,abandonedByReason,,timeout,,3',
+            'booking,abandonedByReason,,paymentFailed,,1',
+            'signup,abandonedByStep,1,,,1',
+            'signup,abandonedByReason,,userCancelled,,1',
         ]) {
             assert.ok(lines.includes(line), `missing CSV row ${line}`);
         }

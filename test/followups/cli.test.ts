@@ -56,6 +56,15 @@ describe('CLI: botbuilder-inactivity followups', function () {
         }
     });
 
+    it('prints its usage for --help and -h, after the action or without one (exit status 0, nothing on stderr)', async () => {
+        for (const argv of [['followups', '--help'], ['followups', '-h'], ['followups', 'list', '--help'], ['followups', 'reschedule', '-h']]) {
+            const help = await run(argv);
+            assert.strictEqual(help.code, 0, `${argv.join(' ')}: ${help.stderr}`);
+            assert.strictEqual(help.stderr, '', argv.join(' '));
+            assert.match(help.stdout, /followups reschedule <id> <when>/, argv.join(' '));
+        }
+    });
+
     it('says what is wrong with a command line (exit status 2)', async () => {
         const noMongo = await run(['followups', 'list']);
         assert.strictEqual(noMongo.code, 2);

@@ -37,19 +37,27 @@ describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', functio
         await c.waitFor(isText(/^What kind of client/));
         await c.say('Personal training');
         await c.waitFor(isText(/^How can we reach/));
+        // say() returns an index into the received activities; the times are taken here.
+        const doneTime = Date.now();
         const doneAt = await c.say('maria@example.com');
         await c.waitFor(isText(/^Done!/), { from: doneAt });
         const followUp = await c.waitFor(isText(/first session with Maria Silva/), { from: doneAt, timeoutMs: 10_000 });
         assert.strictEqual(followUp.activity.text, 'How did the first session with Maria Silva go?');
-        assert.ok(followUp.at - doneAt >= 1900, `sent after INACTIVITY_FOLLOWUP_AFTER: ${followUp.at - doneAt} ms`);
+        assert.ok(followUp.at - doneTime >= 1900, `sent after INACTIVITY_FOLLOWUP_AFTER: ${followUp.at - doneTime} ms`);
         const buttons = EmulatorConversation.buttons(followUp.activity);
         assert.deepStrictEqual(buttons.map((b) => b.title), ['Great', 'Not great']);
+        const answeredTime = Date.now();
         const answeredAt = await c.say('Not great');
         await c.waitFor(isText(/^Thanks for telling me/), { from: answeredAt });
         const page = await sample.followUps!.list({ userId: c.userId, type: 'postEvent' });
         assert.strictEqual(page.items[0].status, 'executed');
         const user = await mongo.db.collection('inactivityFollowUpUsers').findOne({ userId: c.userId });
         assert.strictEqual(user?.score, 0.2, 'Not great feeds the next check-in');
+        // "I'll check in again soon": the check-in it announces is scheduled, a day later (the service's checkInAfter).
+        const checkIns = await sample.followUps!.list({ userId: c.userId, type: 'checkIn' });
+        assert.deepStrictEqual(checkIns.items.map((f) => f.status), ['pending']);
+        const inMs = checkIns.items[0].scheduledAt.getTime() - answeredTime;
+        assert.ok(inMs > 23 * 3_600_000 && inMs <= 24 * 3_600_000 + 60_000, `checked in a day later: ${inMs} ms`);
         const health = (await (await fetch(`http://127.0.0.1:${sample.port}/api/followups/health`)).json()) as Record<string, unknown>;
         assert.deepStrictEqual(Object.keys(health).sort(), ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort());
         assert.strictEqual(health.running, true);
@@ -58,10 +66,11 @@ describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', functio
 
     it('re-engages a user silent for INACTIVITY_REENGAGE_AFTER, once', async () => {
         const c = emulator.conversation();
+        const saidTime = Date.now();
         const saidAt = await c.say('hello');
         await c.waitFor(isText(/add client/), { from: saidAt });
         const reengaged = await c.waitFor(isText(/haven't heard from you/), { from: saidAt, timeoutMs: 12_000 });
-        assert.ok(reengaged.at - saidAt >= 3900, `after the silence: ${reengaged.at - saidAt} ms`);
+        assert.ok(reengaged.at - saidTime >= 3900, `after the silence: ${reengaged.at - saidTime} ms`);
         await new Promise((r) => setTimeout(r, 1500));
         assert.strictEqual(c.received.filter((r) => isText(/haven't heard from you/)(r.activity)).length, 1);
     });
