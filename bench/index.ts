@@ -173,7 +173,7 @@ export function goals(r: BenchReport): Goal[] {
     if (r.perTurn) {
         const p = r.perTurn;
         const server = congo ? 'the embedded server (CongoDB, in its own process on the same cores)' : r.server.kind;
-        const commands = `${p.plugin.commandsPerTurn} commands per turn (two on the first turn of a flow, none on later ones), each ${ms(p.roundTripMs)} of waiting for ${server} and ${ms(p.cpuPerCommandMs)} of this process's CPU (the driver and the kernel's socket work on this machine)`;
+        const commands = `${p.plugin.commandsPerTurn} commands per turn (two on the first turn of a flow, one on its last: the drop-off record; none on the others), each ${ms(p.roundTripMs)} of waiting for ${server} and ${ms(p.cpuPerCommandMs)} of this process's CPU (the driver and the kernel's socket work on this machine)`;
         out.push({
             area: 'Per turn',
             goal: 'added median ≤ 0.3 ms',

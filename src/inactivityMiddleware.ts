@@ -496,9 +496,8 @@ export class InactivityMiddleware implements Middleware {
         if (began && state.flow && info) {
             noteStep(state.flow, info, now);
         }
-        if (completed) {
-            await recordRun(svc, context, state.reference, completed, { outcome: 'completed' });
-        }
+        // The completed run's record goes out while the turn goes on (it never throws): no round trip of waiting.
+        const recording = completed ? recordRun(svc, context, state.reference, completed, { outcome: 'completed' }) : undefined;
         if (state.invalid && state.invalid.prompt !== promptIdentity(path)) {
             state.invalid = undefined;
         }
@@ -519,10 +518,8 @@ export class InactivityMiddleware implements Middleware {
         // A flow that completed or was ended keeps its timer: a flow begun before it fires uses it without a write;
         // otherwise it fires once, finds no flow and is deleted. Cancelling it here would cost a write per flow.
         await svc.state.set(context, state);
-        if (!botFailed) {
-            // After a failure in the bot's logic its dialog state is half-way: saving it would skip a step.
-            await svc.conversationState.saveChanges(context);
-        }
+        // After a failure in the bot's logic its dialog state is half-way: saving it would skip a step.
+        await Promise.all([botFailed ? undefined : svc.conversationState.saveChanges(context), recording]);
         await this.afterTurn(context, state, info, began, completed);
     }
 

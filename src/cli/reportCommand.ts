@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { MongoClient } from 'mongodb';
 import { toMilliseconds } from '../duration';
 import { reportCsv } from '../report/csv';
 import { reportPage } from '../report/htmlPage';
 import { DropOffReport, report } from '../report/report';
 import type { CliWriters } from './main';
+import { MongoHandle, openMongo } from '../mongoConnection';
 
 /** The help of the `report` command, part of the CLI's usage text. */
 export const REPORT_USAGE = `  report            The drop-off report of the flow runs in MongoDB: per flow, the funnel,
@@ -55,16 +55,17 @@ export async function reportCommand(argv: readonly string[], writers: CliWriters
         writers.stderr('botbuilder-inactivity report: --mongo <uri> is required, for example --mongo mongodb://localhost:27017/mybot.\n');
         return 2;
     }
-    const client = new MongoClient(args.mongo, { serverSelectionTimeoutMS: 10_000 });
     let data: DropOffReport;
+    let handle: MongoHandle | undefined;
     try {
-        await client.connect();
-        data = await report(client.db(), { since: args.since, until: args.until, flowId: args.flowId, collection: `${args.prefix}Runs` });
+        // openMongo keeps the password out of its errors.
+        handle = await openMongo(args.mongo);
+        data = await report(handle.db, { since: args.since, until: args.until, flowId: args.flowId, collection: `${args.prefix}Runs` });
     } catch (err) {
         writers.stderr(`botbuilder-inactivity report: could not read the flow runs: ${(err as Error).message}\n`);
         return 1;
     } finally {
-        await client.close().catch(() => undefined);
+        await handle?.close().catch(() => undefined);
     }
     switch (args.format) {
         case 'json':

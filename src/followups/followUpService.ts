@@ -446,11 +446,12 @@ export class FollowUpService {
         try {
             const [pending, executedToday, failed, overdue, oldest, recent] = await Promise.all([
                 c.countDocuments({ status: { $in: ['pending', 'sending'] } }),
-                c.countDocuments({ status: 'executed', executedAt: { $gte: midnight } }),
+                // finishedAt (indexed) is set with executedAt when a follow-up is sent.
+                c.countDocuments({ status: 'executed', finishedAt: { $gte: midnight } }),
                 c.countDocuments({ status: 'failed', finishedAt: { $gte: midnight } }),
                 c.countDocuments({ status: 'pending', scheduledAt: { $lt: now } }),
                 c.find({ status: 'pending', scheduledAt: { $lt: now } }, { projection: { scheduledAt: 1 } }).sort({ scheduledAt: 1 }).limit(1).toArray(),
-                c.find({ status: 'executed' }, { projection: { scheduledAt: 1, executedAt: 1 } }).sort({ executedAt: -1 }).limit(1000).toArray(),
+                c.find({ status: 'executed' }, { projection: { scheduledAt: 1, executedAt: 1 } }).sort({ finishedAt: -1 }).limit(1000).toArray(),
             ]);
             const oldestOverdueMs = oldest[0] ? now.getTime() - oldest[0].scheduledAt.getTime() : 0;
             const lateness = recent.map((d) => Math.max(0, (d.executedAt?.getTime() ?? 0) - d.scheduledAt.getTime())).sort((a, b) => a - b);
@@ -765,7 +766,9 @@ export class FollowUpService {
     /** Moves the wake-up earlier when `at` comes before it; tells this instance's Agenda when due before its next poll. */
     private wake(at: Date): void {
         const jobs = this.jobs;
-        if (!jobs) {
+        // The wake-up never sleeps longer than MAX_SLEEP_MS: a later time cannot move it (a re-engagement in 30
+        // days, say), and the update would be a command that matches nothing.
+        if (!jobs || at.getTime() - this.now() > MAX_SLEEP_MS) {
             return;
         }
         if (this.wokenDuringRun !== undefined) {

@@ -13,8 +13,8 @@ import type { ConversationReference } from 'botbuilder';
  *   `userCancelled`, and the bot's own `abandon()` calls);
  * - `resumed`: the user resumed a saved flow;
  * - `completed`: a turn ended with no flow on the dialog stack while one was in progress, and neither the plugin
- *   nor `abandon()` ended it (the bot's dialog finished). A flow replaced by another one in the same turn is not
- *   reported as completed: only the new one's `started` is;
+ *   nor `abandon()` ended it (the bot's dialog finished), or another flow took its place in the same turn (then
+ *   the new one's `started` follows); the drop-off report counts such a run as completed too;
  * - `extended`: the bot gave the user more time with `extend()` (`extendedByMs` says how much).
  */
 export type FlowEventType = 'started' | 'reminded' | 'escalated' | 'closed' | 'handedOff' | 'abandoned' | 'resumed' | 'completed' | 'extended';

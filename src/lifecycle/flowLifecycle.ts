@@ -50,8 +50,12 @@ export class FlowLifecycle {
      * @param reference The conversation's reference; default the turn's.
      */
     async emit(context: TurnContext, type: FlowEventType, detail: FlowEventDetail, reference?: Partial<ConversationReference>): Promise<void> {
+        const ending = ENDING.has(type);
+        if (!ending && this.hooks.size === 0) {
+            return;
+        }
         const ref = reference ?? TurnContext.getConversationReference(context.activity);
-        if (ENDING.has(type)) {
+        if (ending) {
             this.active.end(conversationKey(ref));
         }
         if (this.hooks.size === 0) {
