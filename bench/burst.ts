@@ -13,7 +13,7 @@ import type { WorkerReport } from './support/burstWorker';
 import { BenchServer, benchDbName } from './support/server';
 import { median, round, sleep } from './support/stats';
 import { storedTimerData, TIMER_JOB_NAME, timerId, timerReference } from '../src/scheduling/timerDocument';
-import { TIMER_DATA_VERSION } from '../src/scheduling/timerScheduler';
+import { TIMER_DATA_VERSION } from '../src/core/ports/timerScheduler';
 
 /** What {@link measureBurst} measured. */
 export interface BurstResult {

@@ -7,10 +7,10 @@ import type { ConversationReference } from 'botbuilder';
 import { Document, MongoClient, ObjectId } from 'mongodb';
 import { LOCK_INDEX } from '../src/scheduling/lockQueries';
 import { storedTimerData, TIMER_JOB_NAME, timerId } from '../src/scheduling/timerDocument';
-import { TIMER_DATA_VERSION } from '../src/scheduling/timerScheduler';
+import { TIMER_DATA_VERSION } from '../src/core/ports/timerScheduler';
 import { AgendaScheduler } from '../src/scheduling/agendaScheduler';
-import { MongoSnapshotStore } from '../src/snapshots/mongoSnapshotStore';
-import { MongoAbandonmentLog } from '../src/analytics/mongoAbandonmentLog';
+import { MongoSnapshotStore } from '../src/mongo/mongoSnapshotStore';
+import { MongoAbandonmentLog } from '../src/mongo/mongoAbandonmentLog';
 import { BenchServer, benchDbName } from './support/server';
 
 /** One query, as the plugin runs it, and the index meant to serve it. */

@@ -5,8 +5,8 @@
  * and the server's CPU. Measured at two sizes to show how the time grows, and projected to 1,000,000.
  */
 import { BSON, MongoClient } from 'mongodb';
-import { MongoFlowRunStore, runRecordId } from '../src/report/flowRunStore';
-import { FLOW_RUN_VERSION, FlowRunRecord } from '../src/report/flowRun';
+import { MongoFlowRunStore, runRecordId } from '../src/mongo/flowRunStore';
+import { FLOW_RUN_VERSION, FlowRunRecord } from '../src/core/records/flowRun';
 import { report } from '../src/report/report';
 import { BenchServer, benchDbName } from './support/server';
 import { round } from './support/stats';

@@ -8,7 +8,7 @@ import { BSON, Document, MongoClient } from 'mongodb';
 import type { ConversationReference } from 'botbuilder';
 import { AgendaScheduler } from '../src/scheduling/agendaScheduler';
 import { storedTimerData, TIMER_JOB_NAME, timerId, timerReference } from '../src/scheduling/timerDocument';
-import { TIMER_DATA_VERSION } from '../src/scheduling/timerScheduler';
+import { TIMER_DATA_VERSION } from '../src/core/ports/timerScheduler';
 import { conversationId, directLineActivity } from './support/bot';
 import { BenchServer, benchDbName } from './support/server';
 import { median, round, sleep } from './support/stats';

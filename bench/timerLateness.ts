@@ -15,7 +15,7 @@
  */
 import { MongoClient } from 'mongodb';
 import { AgendaScheduler, DEFAULT_PROCESS_EVERY_MS } from '../src/scheduling/agendaScheduler';
-import { TIMER_DATA_VERSION } from '../src/scheduling/timerScheduler';
+import { TIMER_DATA_VERSION } from '../src/core/ports/timerScheduler';
 import { EmbeddedMongo, startEmbeddedMongo } from '../samples/embeddedMongo';
 
 /** The promise checked by the command line run. */

@@ -4,9 +4,9 @@ import { benchBot, BenchBot, conversationId, flowTurns, NullScheduler } from '..
 import { goals, mergeFigures, readmeFigures, BenchReport } from '../bench/index';
 import type { PerTurnResult, TurnFigures } from '../bench/perTurn';
 import { cpuMs, median } from '../bench/support/stats';
-import { defaultPolicy } from '../src/config';
-import { activePath, FlowInfo, resolvePolicy } from '../src/dialogPath';
-import type { FlowDefinition } from '../src/policy';
+import { defaultPolicy } from '../src/core/policy/config';
+import { activePath, FlowInfo, resolvePolicy } from '../src/botbuilder/dialogPath';
+import type { FlowDefinition } from '../src/core/policy/policy';
 
 const MIN = 60_000;
 

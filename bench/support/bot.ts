@@ -3,7 +3,7 @@ import { DialogState } from 'botbuilder-dialogs';
 import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
 import { join } from 'path';
 import { InactivityMiddleware, InactivityOptions, Localizer } from '../../src';
-import type { TimerScheduler } from '../../src/scheduling/timerScheduler';
+import type { TimerScheduler } from '../../src/core/ports/timerScheduler';
 import { AddClientDialog } from '../../samples/addClientDialog';
 import { SampleBot } from '../../samples/sampleBot';
 

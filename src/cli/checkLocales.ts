@@ -11,9 +11,9 @@ import {
     LocaleProblem,
     LocaleProblemKind,
     problem,
-} from '../localeRules';
+} from '../core/texts/localeRules';
 
-export type { LocaleProblem, LocaleProblemKind, LocaleProblemSeverity } from '../localeRules';
+export type { LocaleProblem, LocaleProblemKind, LocaleProblemSeverity } from '../core/texts/localeRules';
 
 /** The language every other language folder is compared with, unless `baseLanguage` says otherwise. */
 export const DEFAULT_BASE_LANGUAGE = 'en';

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { toMilliseconds } from '../duration';
+import { toMilliseconds } from '../core/policy/duration';
 import { reportCsv } from '../report/csv';
 import { reportPage } from '../report/htmlPage';
 import { DropOffReport, report } from '../report/report';
 import type { CliWriters } from './main';
-import { MongoHandle, openMongo } from '../mongoConnection';
+import { MongoHandle, openMongo } from '../mongo/mongoConnection';
 
 /** The help of the `report` command, part of the CLI's usage text. */
 export const REPORT_USAGE = `  report            The drop-off report of the flow runs in MongoDB: per flow, the funnel,

@@ -1,4 +1,4 @@
-import { toMilliseconds } from '../duration';
+import { toMilliseconds } from '../core/policy/duration';
 import type { FollowUp, FollowUpStatus, FollowUpType } from './followUpRecord';
 import { FollowUpService } from './followUpService';
 

@@ -1,9 +1,9 @@
 import { ActionTypes, Activity, ActivityTypes, TurnContext } from 'botbuilder';
-import { turnOffConnectorRetries } from '../delivery/connectorRetries';
-import { classifySendFailure, SendFailure } from '../delivery/sendFailure';
-import { sendWithin } from '../delivery/sendWithin';
-import type { Localizer } from '../localization';
-import type { ProactiveAdapter } from '../options';
+import { turnOffConnectorRetries } from '../botbuilder/connectorRetries';
+import { classifySendFailure, SendFailure } from '../core/timers/sendFailure';
+import { sendWithin } from '../core/timers/sendWithin';
+import type { Localizer } from '../core/texts/localization';
+import type { ProactiveAdapter } from '../core/policy/options';
 import { FollowUpDocument } from './followUpRecord';
 import { scoreBand, ScoreThresholds } from './templateChoice';
 

@@ -1,8 +1,8 @@
 import type { BotTelemetryClient, ConversationReference, TurnContext } from 'botbuilder';
-import type { Duration } from '../duration';
-import type { Localizer } from '../localization';
-import type { MongoSource } from '../mongoConnection';
-import type { ProactiveAdapter } from '../options';
+import type { Duration } from '../core/policy/duration';
+import type { Localizer } from '../core/texts/localization';
+import type { MongoSource } from '../mongo/mongoConnection';
+import type { ProactiveAdapter } from '../core/policy/options';
 import type { ChannelPolicy } from './channelPolicy';
 import type { FollowUp } from './followUpRecord';
 import type { ScoreThresholds } from './templateChoice';

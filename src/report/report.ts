@@ -1,6 +1,6 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
-import { DEFAULT_RUNS_COLLECTION } from './flowRunStore';
-import type { FlowRunRecord } from './flowRun';
+import { DEFAULT_RUNS_COLLECTION } from '../mongo/flowRunStore';
+import type { FlowRunRecord } from '../core/records/flowRun';
 
 /** Filters of {@link report}. */
 export interface ReportQuery {

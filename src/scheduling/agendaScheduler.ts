@@ -3,16 +3,16 @@ import createDebug from 'debug';
 import { hostname } from 'os';
 import type { Agenda, BackoffStrategy, Job, NotificationChannel } from 'agenda' with { 'resolution-mode': 'import' };
 import { Collection, Db, ObjectId } from 'mongodb';
-import { InactivityDeliveryError, InactivitySchedulerError } from '../errors';
+import { InactivityDeliveryError, InactivitySchedulerError } from '../core/errors';
 import { guardJobState, lockOf, settleRun } from './jobStateGuard';
 import { guardLockQueries, LOCK_INDEX, LockQueryState } from './lockQueries';
-import { MongoHandle, MongoSource, openMongo } from '../mongoConnection';
+import { MongoHandle, MongoSource, openMongo } from '../mongo/mongoConnection';
 import { LEGACY_TIMER_JOB_NAME, readTimerData, storedTimerData, TIMER_JOB_NAME, timerId } from './timerDocument';
-import { DEFAULT_TIMER_RETRY, DueTimerHandler, TimerData, TimerRetryPolicy, TimerScheduler } from './timerScheduler';
+import { DEFAULT_TIMER_RETRY, DueTimerHandler, TimerData, TimerRetryPolicy, TimerScheduler } from '../core/ports/timerScheduler';
 import { WriteBatcher } from './writeBatcher';
 
-export { DEFAULT_TIMER_RETRY } from './timerScheduler';
-export type { TimerRetryPolicy } from './timerScheduler';
+export { DEFAULT_TIMER_RETRY } from '../core/ports/timerScheduler';
+export type { TimerRetryPolicy } from '../core/ports/timerScheduler';
 export { LEGACY_TIMER_JOB_NAME, TIMER_JOB_NAME } from './timerDocument';
 
 const debug = createDebug('botbuilder-inactivity:scheduler');

@@ -1,6 +1,6 @@
 import createDebug from 'debug';
-import { DEFAULT_TIMER_RETRY, DueTimer, DueTimerHandler, TimerData, TimerScheduler, retryDelay } from './timerScheduler';
-import type { TimerRetryPolicy } from './timerScheduler';
+import { DEFAULT_TIMER_RETRY, DueTimer, DueTimerHandler, TimerData, TimerScheduler, retryDelay } from '../core/ports/timerScheduler';
+import type { TimerRetryPolicy } from '../core/ports/timerScheduler';
 
 const debug = createDebug('botbuilder-inactivity:scheduler');
 

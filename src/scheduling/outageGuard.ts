@@ -1,6 +1,6 @@
 import createDebug from 'debug';
-import { InactivitySchedulerError } from '../errors';
-import type { TimerData, TimerScheduler } from './timerScheduler';
+import { InactivitySchedulerError } from '../core/errors';
+import type { TimerData, TimerScheduler } from '../core/ports/timerScheduler';
 
 const debug = createDebug('botbuilder-inactivity:outage');
 

@@ -1,7 +1,7 @@
 import type { ConversationReference } from 'botbuilder';
 import { createHash } from 'crypto';
 import { ObjectId } from 'mongodb';
-import { TIMER_DATA_VERSION, TimerData } from './timerScheduler';
+import { TIMER_DATA_VERSION, TimerData } from '../core/ports/timerScheduler';
 
 /**
  * The Agenda job name of the per-conversation inactivity timer (version 2 documents). Short on purpose: it is

@@ -1,5 +1,5 @@
 import type { Activity, CardAction, TestAdapter, TestFlow } from 'botbuilder';
-import { ButtonAction, PAYLOAD_KEY, readPayload } from '../buttonPayload';
+import { ButtonAction, PAYLOAD_KEY, readPayload } from '../core/turn/buttonPayload';
 
 /** A button of the plugin found in what the bot sent. */
 export interface FoundButton {

@@ -9,5 +9,5 @@ export type { TestSchedulerOptions } from './testScheduler';
 export { InactivityTestAdapter } from './inactivityTestAdapter';
 export { click, clickContinue, clickResume, clickStartFresh, clickStartOver, findButton } from './buttons';
 export type { FoundButton } from './buttons';
-export type { ButtonAction } from '../buttonPayload';
+export type { ButtonAction } from '../core/turn/buttonPayload';
 export type { ArmedTimer } from '../scheduling/memoryScheduler';

@@ -1,7 +1,7 @@
-import { Duration, toMilliseconds } from '../duration';
+import { Duration, toMilliseconds } from '../core/policy/duration';
 import type { ArmedTimer } from '../scheduling/memoryScheduler';
-import { DEFAULT_TIMER_RETRY, retryDelay } from '../scheduling/timerScheduler';
-import type { DueTimer, DueTimerHandler, TimerData, TimerScheduler } from '../scheduling/timerScheduler';
+import { DEFAULT_TIMER_RETRY, retryDelay } from '../core/ports/timerScheduler';
+import type { DueTimer, DueTimerHandler, TimerData, TimerScheduler } from '../core/ports/timerScheduler';
 
 /** Options of {@link TestScheduler}. */
 export interface TestSchedulerOptions {

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
-import { MongoFlowRunStore } from '../../src/report/flowRunStore';
+import { MongoFlowRunStore } from '../../src/mongo/flowRunStore';
 import { reportPage } from '../../src/report/htmlPage';
 import type { DropOffReport } from '../../src/report/report';
 import { freshDb } from '../support/mongo';

@@ -1,7 +1,7 @@
 import assert from 'assert';
 import type { Activity, BotTelemetryClient } from 'botbuilder';
 import { InactivityDeliveryError, MongoStorage, TelemetryEvents } from '../../src';
-import { readState, STATE_PROPERTY } from '../../src/inactivityState';
+import { readState, STATE_PROPERTY } from '../../src/core/turn/inactivityState';
 import { timerId } from '../../src/scheduling/timerDocument';
 import { Attempt, ChannelFault, EmulatorClient, EmulatorConversation } from '../support/emulator';
 import { HttpBot, startHttpBot } from '../support/httpBot';

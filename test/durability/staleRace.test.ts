@@ -3,7 +3,7 @@ import { Activity, ConversationState, Storage } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import type { Db } from 'mongodb';
 import { InactivityMiddleware, Localizer } from '../../src';
-import { readState, STATE_PROPERTY } from '../../src/inactivityState';
+import { readState, STATE_PROPERTY } from '../../src/core/turn/inactivityState';
 import { AddClientDialog } from '../../samples/addClientDialog';
 import { SampleBot } from '../../samples/sampleBot';
 import { freshDb, isRealMongo } from '../support/mongo';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'fs';
 import { MongoClient } from 'mongodb';
 import { join } from 'path';
 import { Browser, chromium } from 'playwright-core';
-import { MongoFlowRunStore } from '../../src/report/flowRunStore';
+import { MongoFlowRunStore } from '../../src/mongo/flowRunStore';
 import { readSampleConfig } from '../../samples/sampleConfig';
 import { RunningSample, startSample } from '../../samples/sampleServer';
 import { seededRecords } from '../support/flowRunSeed';

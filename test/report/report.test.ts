@@ -1,7 +1,7 @@
 import assert from 'assert';
-import { MongoFlowRunStore, runRecordId } from '../../src/report/flowRunStore';
+import { MongoFlowRunStore, runRecordId } from '../../src/mongo/flowRunStore';
 import { report } from '../../src/report/report';
-import { runRecord } from '../../src/report/runTracking';
+import { runRecord } from '../../src/core/records/runTracking';
 import { freshDb } from '../support/mongo';
 import { DAY1, EXPECTED, SINCE, seededRecords, UNTIL } from '../support/flowRunSeed';
 

@@ -1,6 +1,6 @@
 import assert from 'assert';
 import type { Activity } from 'botbuilder';
-import { EARLY_TOLERANCE_MS } from '../../src/ladder';
+import { EARLY_TOLERANCE_MS } from '../../src/core/timers/stages';
 import { readSampleConfig } from '../../samples/sampleConfig';
 import { RunningSample, startSample } from '../../samples/sampleServer';
 import { EmulatorClient, EmulatorConversation } from '../support/emulator';

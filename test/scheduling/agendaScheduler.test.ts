@@ -3,11 +3,11 @@ import type { ConversationAccount } from 'botbuilder';
 import { Collection, Db, MongoClient } from 'mongodb';
 import sinon from 'sinon';
 import { freePort } from '../../samples/embeddedMongo';
-import { InactivitySchedulerError } from '../../src/errors';
+import { InactivitySchedulerError } from '../../src/core/errors';
 import { AgendaScheduler, TIMER_JOB_NAME } from '../../src/scheduling/agendaScheduler';
 import { LOCK_INDEX } from '../../src/scheduling/lockQueries';
 import { timerId } from '../../src/scheduling/timerDocument';
-import { DueTimerHandler, TIMER_DATA_VERSION, TimerData } from '../../src/scheduling/timerScheduler';
+import { DueTimerHandler, TIMER_DATA_VERSION, TimerData } from '../../src/core/ports/timerScheduler';
 import { freshDb, isRealMongo } from '../support/mongo';
 
 // The shipped polling interval is 500 ms: waits below are a small multiple of it, never a fixed long sleep.

@@ -1,10 +1,10 @@
 import assert from 'assert';
 import type { ConversationAccount } from 'botbuilder';
 import type { Document } from 'mongodb';
-import { InactivityDeliveryError } from '../../src/errors';
+import { InactivityDeliveryError } from '../../src/core/errors';
 import { AgendaScheduler, TIMER_JOB_NAME } from '../../src/scheduling/agendaScheduler';
 import { readTimerData, timerId } from '../../src/scheduling/timerDocument';
-import { DueTimer, TIMER_DATA_VERSION, TimerData } from '../../src/scheduling/timerScheduler';
+import { DueTimer, TIMER_DATA_VERSION, TimerData } from '../../src/core/ports/timerScheduler';
 import { freshDb } from '../support/mongo';
 
 function timer(key: string): TimerData {

@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import { join } from 'path';
 import sinon from 'sinon';
 import { MEMORY_SCHEDULER_WARNING_CODE, MemoryScheduler } from '../../src';
-import { DueTimer, TIMER_DATA_VERSION, TimerData } from '../../src/scheduling/timerScheduler';
+import { DueTimer, TIMER_DATA_VERSION, TimerData } from '../../src/core/ports/timerScheduler';
 import { createRig, texts } from '../support/testBot';
 
 const ROOT = join(__dirname, '..', '..', '..');

@@ -2,7 +2,7 @@ import assert from 'assert';
 import { ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import { InactivityMiddleware } from '../../src';
-import type { TimerScheduler } from '../../src/scheduling/timerScheduler';
+import type { TimerScheduler } from '../../src/core/ports/timerScheduler';
 import { freshDb } from '../support/mongo';
 import { createRig, texts } from '../support/testBot';
 

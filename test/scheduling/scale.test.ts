@@ -4,7 +4,7 @@ import { BSON, Document } from 'mongodb';
 import { CommandCounter } from '../../bench/support/commandCounter';
 import { AgendaScheduler, TIMER_LOCK_LIFETIME_MS } from '../../src/scheduling/agendaScheduler';
 import { LEGACY_TIMER_JOB_NAME, readTimerData, storedTimerData, TIMER_JOB_NAME, timerId, timerReference } from '../../src/scheduling/timerDocument';
-import { DueTimer, TIMER_DATA_VERSION, TimerData } from '../../src/scheduling/timerScheduler';
+import { DueTimer, TIMER_DATA_VERSION, TimerData } from '../../src/core/ports/timerScheduler';
 import { freshDb } from '../support/mongo';
 import { createRig } from '../support/testBot';
 

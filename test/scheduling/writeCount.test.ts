@@ -1,7 +1,7 @@
 import assert from 'assert';
 import { CommandCounter } from '../../bench/support/commandCounter';
-import { conversationKey } from '../../src/inactivityState';
-import { EARLY_TOLERANCE_MS } from '../../src/ladder';
+import { conversationKey } from '../../src/core/turn/inactivityState';
+import { EARLY_TOLERANCE_MS } from '../../src/core/timers/stages';
 import { timerId } from '../../src/scheduling/timerDocument';
 import { freshDb } from '../support/mongo';
 import { createRig, texts } from '../support/testBot';

@@ -1,4 +1,4 @@
-import type { DueTimerHandler, TimerData, TimerScheduler } from '../../src/scheduling/timerScheduler';
+import type { DueTimerHandler, TimerData, TimerScheduler } from '../../src/core/ports/timerScheduler';
 
 /** An in-memory {@link TimerScheduler} for unit tests: timers fire only when a test calls `fire`. */
 export class FakeScheduler implements TimerScheduler {

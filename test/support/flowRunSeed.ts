@@ -1,5 +1,5 @@
 import { ObjectId } from 'mongodb';
-import { FLOW_RUN_VERSION, FlowRunRecord, RunStep } from '../../src/report/flowRun';
+import { FLOW_RUN_VERSION, FlowRunRecord, RunStep } from '../../src/core/records/flowRun';
 
 /** Day 1 of the seeded period (UTC). */
 export const DAY1 = new Date(Date.UTC(2026, 10, 20, 10, 0, 0));

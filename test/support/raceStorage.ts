@@ -1,8 +1,8 @@
 import { Storage, StoreItems } from 'botbuilder';
 import type { Db } from 'mongodb';
 import { MongoStorage } from '../../src';
-import { isETagConflict } from '../../src/conversationRecord';
-import { InactivityState, readState, STATE_PROPERTY } from '../../src/inactivityState';
+import { isETagConflict } from '../../src/botbuilder/conversationRecord';
+import { InactivityState, readState, STATE_PROPERTY } from '../../src/core/turn/inactivityState';
 
 /** A successful write of a conversation's state, as the race tests see it. */
 export interface StoredWrite {

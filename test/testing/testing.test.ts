@@ -2,7 +2,7 @@ import assert from 'assert';
 import { Activity, ConversationAccount, ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
 import { ComponentDialog, DialogSet, DialogState, DialogTurnStatus, NumberPrompt, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
 import { InactivityMiddleware, InactivityOptions } from '../../src';
-import { TIMER_DATA_VERSION, TimerData } from '../../src/scheduling/timerScheduler';
+import { TIMER_DATA_VERSION, TimerData } from '../../src/core/ports/timerScheduler';
 import { click, clickContinue, clickResume, clickStartFresh, clickStartOver, findButton, InactivityTestAdapter, TestScheduler } from '../../src/testing';
 import { freshDb } from '../support/mongo';
 

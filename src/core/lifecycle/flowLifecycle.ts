@@ -1,0 +1,80 @@
+import { ConversationReference, TurnContext } from 'botbuilder';
+import { conversationKey } from '../turn/inactivityState';
+import { ActiveFlows } from './activeFlows';
+import type { FlowEvent, FlowEventType } from './flowEvent';
+import { FlowHooks } from './flowHooks';
+
+/** What an event says about its flow, besides what the turn gives (conversation, user, channel, time). */
+export interface FlowEventDetail {
+    /** The flow's dialog id. */
+    flowId: string;
+    /** Zero-based step index, when known. */
+    stepIndex?: number;
+    /** The step's name or 1-based number, when known. */
+    stepId?: string;
+    /** Why. */
+    reason?: string;
+    /** For `extended`. */
+    extendedByMs?: number;
+}
+
+/** Events after which the conversation has no flow in progress. */
+const ENDING: ReadonlySet<FlowEventType> = new Set<FlowEventType>(['closed', 'handedOff', 'abandoned', 'completed']);
+
+/** One middleware's flow lifecycle: its hooks and its count of flows in progress. */
+export class FlowLifecycle {
+    /** The hooks. */
+    readonly hooks: FlowHooks;
+    /** The flows in progress seen by this instance. */
+    readonly active = new ActiveFlows();
+
+    /**
+     * @param timeoutMs How long hooks are waited for.
+     * @param now The clock.
+     * @param report Where failures go.
+     */
+    constructor(
+        timeoutMs: number,
+        private readonly now: () => number,
+        report: (err: unknown, context?: TurnContext) => void
+    ) {
+        this.hooks = new FlowHooks(timeoutMs, report);
+    }
+
+    /**
+     * Raises a flow event: updates the count of flows in progress and calls the hooks (bounded; never throws).
+     *
+     * @param context The turn (a user's, a timer's, or the bot's own proactive one).
+     * @param type What happened.
+     * @param detail The flow and step.
+     * @param reference The conversation's reference; default the turn's.
+     */
+    async emit(context: TurnContext, type: FlowEventType, detail: FlowEventDetail, reference?: Partial<ConversationReference>): Promise<void> {
+        const ending = ENDING.has(type);
+        if (!ending && this.hooks.size === 0) {
+            return;
+        }
+        const ref = reference ?? TurnContext.getConversationReference(context.activity);
+        if (ending) {
+            this.active.end(conversationKey(ref));
+        }
+        if (this.hooks.size === 0) {
+            return;
+        }
+        const step = detail.stepIndex !== undefined ? detail.stepIndex + 1 : undefined;
+        const event: FlowEvent = {
+            type,
+            flowId: detail.flowId,
+            ...(step !== undefined ? { step } : {}),
+            ...(detail.stepId ?? step !== undefined ? { stepId: detail.stepId ?? String(step) } : {}),
+            ...(detail.reason !== undefined ? { reason: detail.reason } : {}),
+            ...(ref.user?.id ? { userId: ref.user.id } : {}),
+            conversationId: ref.conversation?.id ?? '',
+            channelId: ref.channelId ?? '',
+            at: new Date(this.now()),
+            ...(detail.extendedByMs !== undefined ? { extendedByMs: detail.extendedByMs } : {}),
+            reference: ref,
+        };
+        await this.hooks.emit(event, context);
+    }
+}

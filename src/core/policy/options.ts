@@ -1,0 +1,189 @@
+import type { BotTelemetryClient, ConversationReference, ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { Dialog, DialogState } from 'botbuilder-dialogs';
+import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
+import type { Duration } from './duration';
+import type { MongoSource } from '../../mongo/mongoConnection';
+import type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } from './policy';
+import type { TimerScheduler } from '../ports/timerScheduler';
+import type { FlowEventHandler } from '../lifecycle/flowEvent';
+
+/** The part of a bot adapter the plugin needs to write to a conversation later (CloudAdapter has it). */
+export interface ProactiveAdapter {
+    /** Runs `logic` in a new turn for the conversation `reference` points at. */
+    continueConversationAsync(
+        botAppId: string,
+        reference: Partial<ConversationReference>,
+        logic: (context: TurnContext) => Promise<void>
+    ): Promise<void>;
+}
+
+/**
+ * Options of {@link InactivityMiddleware}. Durations accept milliseconds or strings such as `'5 minutes'`.
+ * Every field that has a default is also described, with that default, in `manifest.json`.
+ */
+export interface InactivityOptions extends InactivityPolicy {
+    /** The adapter the middleware is added to; used to send reminders when a timer fires. Required. */
+    adapter: ProactiveAdapter;
+    /** The bot's conversation state; the plugin keeps its own versioned property in it. Required. */
+    conversationState: ConversationState;
+    /** The accessor of the bot's dialog state (the one given to `DialogSet` or `runDialog`). Required. */
+    dialogState: StatePropertyAccessor<DialogState>;
+    /**
+     * The bot's root dialog. Needed for Continue (re-ask the step), Start over, fallback dialogs and resuming;
+     * without it the plugin can only remind, close and hand off.
+     */
+    dialog?: Dialog;
+    /** Where durable timers and snapshots live: a MongoDB connection string, a `MongoClient` or a `Db`. */
+    mongo?: MongoSource;
+    /** A running Agenda instance to put timers on instead of the plugin's own (its `processEvery` then applies). */
+    agenda?: Agenda;
+    /**
+     * A scheduler of your choice: `new MemoryScheduler()` for a first look without MongoDB (not durable),
+     * `TestScheduler` from `botbuilder-inactivity/testing` in unit tests, or your own implementation of
+     * {@link TimerScheduler}. Takes precedence over `mongo` / `agenda` for timers (`mongo` still keeps saved flows
+     * and abandonment records).
+     */
+    scheduler?: TimerScheduler;
+    /** The bot's app id for proactive messages. Default `''`, as the Emulator and credential-less bots need. */
+    botAppId?: string;
+    /** Per-flow (dialog id) descriptions and overrides. Default `{}`. */
+    flows?: Record<string, FlowDefinition>;
+    /** Path of a JSON policy file designers edit (`{ "defaults": {...}, "flows": {...} }`), merged under `flows`. */
+    policyFile?: string;
+    /** Language used when the user's cannot be served. Default `'en'`. */
+    defaultLocale?: string;
+    /** A folder of the bot's own texts laid out `<lng>/<namespace>.json`, for flow activity and summary keys. */
+    localesPath?: string;
+    /** Picks the user's locale; default: the activity's `locale`. */
+    localeNegotiator?: (context: TurnContext) => string | undefined | Promise<string | undefined>;
+    /**
+     * Polling interval of the Agenda the plugin creates. Default `5000` ms: timers armed on an instance are locked
+     * by its notification channel the moment they are due before the next poll, so the poll only picks up timers
+     * armed elsewhere ahead of time (one database command per poll).
+     */
+    processEvery?: Duration;
+    /** How long a turn waits for the scheduler before it carries on (the timer is re-armed on a later turn). Default `'2 seconds'`. */
+    schedulerTimeout?: Duration;
+    /**
+     * How long a proactive send (reminder, goodbye, handoff, fallback) may take before it counts as failed and is
+     * retried; at most 15 seconds, so a timer's turn ends well inside its one-minute lock. Default `'10 seconds'`.
+     */
+    sendTimeout?: Duration;
+    /**
+     * Retries of a proactive send the channel refused, with Agenda's exponential backoff and jitter (about 2, 4,
+     * 8, 16 and 32 s; a 429's `Retry-After` is honoured). After the last the flow is closed without a message and
+     * recorded as `undeliverable`; a 401, 403 or 404 does that at once. Default `5`.
+     */
+    sendRetries?: number;
+    /** Recent messages kept for a handoff transcript. Default `10`. */
+    transcriptSize?: number;
+    /** Send `endOfConversation` (code `botTimedOut`) after closing, on channels that accept it. Default `true`. */
+    endOfConversation?: boolean;
+    /** Prefix of the plugin's MongoDB collections (`<prefix>Jobs`, `<prefix>Snapshots`, `<prefix>Events`). Default `'inactivity'`. */
+    collectionPrefix?: string;
+    /**
+     * How long flow-run records (`<prefix>Runs`, read by the drop-off report) and abandonment events
+     * (`<prefix>Events`) are kept. Purged hourly, and by a TTL index where the server applies one. Default
+     * `'90 days'`.
+     */
+    recordRetention?: Duration;
+    /** Keep users' raw ids in flow-run records instead of a keyed hash (HMAC-SHA256). Default `false`. */
+    rawUserIds?: boolean;
+    /**
+     * The secret of the user hashes in flow-run records (at least 16 characters). Default: a random key made once
+     * and kept in the `<prefix>Runs` collection, so hashes stay stable across restarts and instances.
+     */
+    userHashKey?: string;
+    /** Receives `trackEvent` calls for reminders, closes, handoffs, continues, restarts and abandonments. */
+    telemetryClient?: BotTelemetryClient;
+    /**
+     * Receives every error the plugin recovers from (the user's turn has gone on without it). Default: a
+     * `process.emitWarning` of type `BotbuilderInactivityWarning` and the `botbuilder-inactivity:*` debug log. The
+     * adapter's `onTurnError` is not called: template handlers tell the user the bot failed and delete the
+     * conversation state, for a failure the user never saw.
+     */
+    onError?: (error: Error, context?: TurnContext) => void | Promise<void>;
+    /** The clock, in epoch milliseconds. Default `Date.now`. */
+    now?: () => number;
+    /**
+     * A hook on flow events (started, reminded, escalated, closed, handedOff, abandoned, resumed, completed,
+     * extended): the bot's own code for a flow's life. More can be added with `onFlowEvent()`. A hook is awaited
+     * at most `flowEventTimeout`; what it throws is reported through `onError`, never to the user.
+     */
+    onFlowEvent?: FlowEventHandler;
+    /**
+     * How long the flow event hooks are waited for, together, before the turn or timer goes on without them
+     * (they keep running in the background); more than 0 and at most 10 seconds. Default `'2 seconds'`.
+     */
+    flowEventTimeout?: Duration;
+}
+
+/** The settings every flow starts from; merged from {@link DEFAULTS} and the options. Durations in ms. */
+export interface ResolvedPolicy {
+    /** Whether the flow or step is watched. */
+    enabled: boolean;
+    /** Whether a reminder goes out before the final action. */
+    remind: boolean;
+    /** Idle time before the reminder (ms). */
+    reminderAfter: number;
+    /** Idle time before the final action (ms). */
+    closeAfter: number;
+    /** What happens after `closeAfter`. */
+    finalAction: FinalAction;
+    /** The dialog begun by the final action `'dialog'`. */
+    fallbackDialog?: string;
+    /** How long a closed flow can be resumed (ms); 0 = never. */
+    resumeWindow: number;
+    /** Invalid answers to one prompt before the final action; 0 = off. */
+    maxInvalidAttempts: number;
+    /** Cap on a whole flow's duration (ms), or `null` for none. */
+    maxDuration: number | null;
+    /** Locale keys replacing the default texts. */
+    messages: PolicyMessages;
+}
+
+/** The plugin's defaults: the single source for code, README and manifest.json (a test keeps them equal). */
+export const DEFAULTS = {
+    /** {@link InactivityPolicy.enabled} */
+    enabled: true,
+    /** {@link InactivityPolicy.remind} */
+    remind: true,
+    /** {@link InactivityPolicy.reminderAfter} */
+    reminderAfter: '5 minutes',
+    /** {@link InactivityPolicy.closeAfter} */
+    closeAfter: '15 minutes',
+    /** {@link InactivityPolicy.finalAction} */
+    finalAction: 'close',
+    /** {@link InactivityPolicy.resumeWindow} */
+    resumeWindow: '24 hours',
+    /** {@link InactivityPolicy.maxInvalidAttempts} */
+    maxInvalidAttempts: 3,
+    /** {@link InactivityPolicy.maxDuration} */
+    maxDuration: null,
+    /** {@link InactivityOptions.botAppId} */
+    botAppId: '',
+    /** {@link InactivityOptions.flows} */
+    flows: {},
+    /** {@link InactivityOptions.defaultLocale} */
+    defaultLocale: 'en',
+    /** {@link InactivityOptions.processEvery} (ms) */
+    processEvery: 5000,
+    /** {@link InactivityOptions.schedulerTimeout} */
+    schedulerTimeout: '2 seconds',
+    /** {@link InactivityOptions.sendTimeout} */
+    sendTimeout: '10 seconds',
+    /** {@link InactivityOptions.sendRetries} */
+    sendRetries: 5,
+    /** {@link InactivityOptions.transcriptSize} */
+    transcriptSize: 10,
+    /** {@link InactivityOptions.endOfConversation} */
+    endOfConversation: true,
+    /** {@link InactivityOptions.collectionPrefix} */
+    collectionPrefix: 'inactivity',
+    /** {@link InactivityOptions.flowEventTimeout} */
+    flowEventTimeout: '2 seconds',
+    /** {@link InactivityOptions.recordRetention} */
+    recordRetention: '90 days',
+    /** {@link InactivityOptions.rawUserIds} */
+    rawUserIds: false,
+} as const;

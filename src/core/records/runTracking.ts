@@ -1,0 +1,165 @@
+import type { ConversationReference, TurnContext } from 'botbuilder';
+import { randomUUID } from 'crypto';
+import type { FlowInfo } from '../../botbuilder/dialogPath';
+import { conversationKey, type FlowProgress } from '../turn/inactivityState';
+import type { Services } from '../runtime';
+import { FLOW_RUN_VERSION, type FlowRunRecord, type RunOutcome, type RunStep } from './flowRun';
+import { runRecordId } from '../../mongo/flowRunStore';
+
+/** Steps kept per run: a flow that loops keeps its last ones (the state stays small). */
+const MAX_STEPS = 50;
+
+/** Reminders kept per run. */
+const MAX_REMINDERS = 20;
+
+/**
+ * Gives a run its id (a flow begun, started over or resumed, or one saved by an older version). The arrays of
+ * the progress are replaced, never changed in place: the storage's cache may share them.
+ *
+ * @param flow The flow in progress.
+ */
+export function ensureRun(flow: FlowProgress): void {
+    if (!flow.runId) {
+        flow.runId = randomUUID();
+        flow.steps = [];
+        flow.reminders = [];
+    }
+}
+
+/**
+ * Notes the step the user is at, when it differs from the last one noted.
+ *
+ * @param flow The flow in progress.
+ * @param info Where the user is.
+ * @param now The clock (epoch ms).
+ */
+export function noteStep(flow: FlowProgress, info: FlowInfo, now: number): void {
+    ensureRun(flow);
+    const step = stepIdOf(info);
+    if (step === undefined) {
+        return;
+    }
+    const steps = flow.steps ?? [];
+    if (steps[steps.length - 1]?.step === step) {
+        return;
+    }
+    const visit = { step, at: now, ...(info.stepIndex !== undefined ? { index: info.stepIndex } : {}), ...(steps.length === 0 && flow.resumedFrom ? { resumed: true as const } : {}) };
+    flow.steps = [...steps, visit].slice(-MAX_STEPS);
+}
+
+/**
+ * Notes a reminder sent in the run.
+ *
+ * @param flow The flow in progress.
+ * @param now The clock (epoch ms).
+ */
+export function noteReminder(flow: FlowProgress, now: number): void {
+    ensureRun(flow);
+    flow.reminders = [...(flow.reminders ?? []), { at: now }].slice(-MAX_REMINDERS);
+}
+
+/**
+ * Notes that the user wrote or clicked: the last reminder, if unanswered, was answered.
+ *
+ * @param flow The flow in progress.
+ * @param now The clock (epoch ms).
+ */
+export function noteAnswer(flow: FlowProgress | undefined, now: number): void {
+    const reminders = flow?.reminders;
+    const last = reminders?.[reminders.length - 1];
+    if (flow && reminders && last && last.answeredAt === undefined) {
+        flow.reminders = [...reminders.slice(0, -1), { ...last, answeredAt: now }];
+    }
+}
+
+/**
+ * The step id the report uses: the step's name, or its 1-based number.
+ *
+ * @param info Where the user is.
+ * @returns The id, or `undefined` outside a waterfall.
+ */
+export function stepIdOf(info: Pick<FlowInfo, 'stepName' | 'stepIndex'>): string | undefined {
+    return info.stepName ?? (info.stepIndex !== undefined ? String(info.stepIndex + 1) : undefined);
+}
+
+/** How a run ended, for {@link runRecord}. */
+export interface RunEnd {
+    /** The outcome. */
+    outcome: RunOutcome;
+    /** The reason, for an abandoned or handed-off run. */
+    reason?: string;
+    /** The snapshot saved for resuming, if any. */
+    snapshotId?: string;
+}
+
+/**
+ * The record of a finished run.
+ *
+ * @param flow The run's progress.
+ * @param reference The conversation.
+ * @param end How it ended.
+ * @param now When (epoch ms).
+ * @param userOf How the user is stored.
+ * @returns The record.
+ */
+export function runRecord(flow: FlowProgress, reference: Partial<ConversationReference>, end: RunEnd, now: number, userOf: (channelId: string, userId: string | undefined) => string | undefined): FlowRunRecord {
+    const visits = flow.steps ?? [];
+    const startedAt = visits[0]?.at ?? flow.startedAt;
+    const steps: RunStep[] = visits.map((v, i) => ({
+        step: v.step,
+        ...(v.index !== undefined ? { index: v.index } : {}),
+        ms: Math.max(0, (visits[i + 1]?.at ?? now) - v.at),
+        ...(v.resumed ? { resumed: true as const } : {}),
+    }));
+    const reminders = (flow.reminders ?? []).map((r) => ({ at: new Date(r.at), answered: r.answeredAt !== undefined }));
+    const last = visits[visits.length - 1];
+    const channelId = reference.channelId ?? 'unknown';
+    const tenantId = (reference.conversation as { tenantId?: string } | undefined)?.tenantId;
+    const runId = flow.runId ?? randomUUID();
+    return {
+        _id: runRecordId(conversationKey(reference), runId),
+        v: FLOW_RUN_VERSION,
+        runId,
+        flowId: flow.id,
+        outcome: end.outcome,
+        ...(end.outcome !== 'completed' && end.reason ? { reason: end.reason } : {}),
+        ...(last ? { endStep: last.step, ...(last.index !== undefined ? { endStepIndex: last.index } : {}) } : {}),
+        startedAt: new Date(startedAt),
+        endedAt: new Date(now),
+        durationMs: Math.max(0, now - startedAt),
+        steps,
+        reminders,
+        reminded: reminders.length > 0,
+        answeredAfterReminder: reminders.some((r) => r.answered),
+        resumed: Boolean(flow.resumedFrom),
+        ...(flow.resumedFrom ? { resumedFrom: flow.resumedFrom } : {}),
+        ...(end.snapshotId ? { snapshotId: end.snapshotId } : {}),
+        extensions: flow.extensions ?? 0,
+        channelId,
+        ...(tenantId ? { tenantId } : {}),
+        user: userOf(channelId, reference.user?.id),
+    };
+}
+
+/**
+ * Records the end of a run, once (the record's id comes from the run), within the scheduler's time bound. A
+ * storage failure is reported, never thrown. Nothing happens without a records store (no MongoDB) or a run.
+ *
+ * @param svc The services.
+ * @param context The turn.
+ * @param reference The conversation (the plugin's stored reference: it names the user on timer turns too).
+ * @param flow The run's progress.
+ * @param end How it ended.
+ */
+export async function recordRun(svc: Services, context: TurnContext | undefined, reference: Partial<ConversationReference>, flow: FlowProgress | undefined, end: RunEnd): Promise<void> {
+    const store = svc.flowRuns;
+    if (!store || !flow) {
+        return;
+    }
+    try {
+        const record = runRecord(flow, reference, end, svc.now(), (c, u) => store.userOf(c, u));
+        await svc.budget(store.record(record), 'record the flow run');
+    } catch (err) {
+        svc.report(err, context);
+    }
+}

@@ -1,0 +1,135 @@
+import { ActionTypes, Activity, ActivityTypes, CardFactory, MessageFactory } from 'botbuilder';
+import { buttonValue } from '../turn/buttonPayload';
+import { FlowInfo, valueVariables } from '../../botbuilder/dialogPath';
+import type { Localizer } from './localization';
+import type { ResolvedPolicy } from '../policy/options';
+
+/** What the plugin says about a flow: the values texts interpolate. Documented for designers in locales/README.md. */
+export interface FlowDescription {
+    /** What the user was doing, e.g. "adding Maria Silva". */
+    activity: string;
+    /** 1-based step number, when known. */
+    step?: number;
+    /** Number of steps, when known. */
+    steps?: number;
+    /** A short summary of collected values for the Resume button, e.g. "Maria Silva". */
+    summary?: string;
+}
+
+const asKeys = (k: string | string[] | undefined): string[] => (k === undefined ? [] : Array.isArray(k) ? k : [k]);
+
+/**
+ * Describes a flow in the user's language from its definition and the values it collected.
+ *
+ * @param t The localizer.
+ * @param locale The user's locale.
+ * @param flow The flow.
+ * @returns The description.
+ */
+export function describeFlow(t: Localizer, locale: string | undefined, flow: Pick<FlowInfo, 'definition' | 'values' | 'stepIndex' | 'stepCount'>): FlowDescription {
+    const vars = valueVariables(flow.values);
+    const activity = t.firstFitting(locale, asKeys(flow.definition?.activity), vars) ?? t.t(locale, 'activity.generic');
+    const summary = t.firstFitting(locale, asKeys(flow.definition?.summary), vars);
+    const known = flow.stepIndex !== undefined && flow.stepCount !== undefined && flow.stepIndex < flow.stepCount;
+    return { activity, summary, ...(known ? { step: (flow.stepIndex as number) + 1, steps: flow.stepCount } : {}) };
+}
+
+/**
+ * Builds a message with buttons on a hero card. messageBack buttons send the payload as `value` and show the
+ * title in the transcript; a hero card's buttons stay clickable in Web Chat, the Emulator and Teams after
+ * later messages, unlike suggested actions.
+ *
+ * @param text The message.
+ * @param buttons Titles and values.
+ * @returns The activity.
+ */
+export function withButtons(text: string, buttons: Array<{ title: string; value: object }>): Partial<Activity> {
+    const card = CardFactory.heroCard(
+        '',
+        undefined,
+        buttons.map((b) => ({ type: ActionTypes.MessageBack, title: b.title, text: b.title, displayText: b.title, value: b.value }))
+    );
+    const activity = MessageFactory.attachment(card, text);
+    activity.inputHint = 'expectingInput';
+    return activity;
+}
+
+/**
+ * The reminder: "Still there? You were adding Maria Silva (step 2 of 3)." and what happens next, with Continue
+ * and Start over buttons.
+ *
+ * @param t The localizer.
+ * @param locale The user's locale.
+ * @param description The flow's description.
+ * @param policy The policy in force (its final action and timing shape the warning).
+ * @param idleMs Idle time so far.
+ * @param nonce The buttons' one-time token.
+ * @returns The activity.
+ */
+export function reminderActivity(t: Localizer, locale: string | undefined, description: FlowDescription, policy: ResolvedPolicy, idleMs: number, nonce: string): Partial<Activity> {
+    const vars = { ...description };
+    const keys = policy.messages.reminder
+        ? [policy.messages.reminder]
+        : description.step !== undefined
+          ? ['reminder.textWithStep', 'reminder.text']
+          : ['reminder.text'];
+    const text = t.firstFitting(locale, keys, vars) ?? t.t(locale, 'reminder.textGeneric');
+    // Rounded up: "I'll close it in 10 minutes" when 9 minutes 40 seconds are left, never a promise of less time.
+    const after = durationWords(t, locale, Math.max(0, policy.closeAfter - idleMs), 'up');
+    const warning =
+        policy.finalAction === 'handoff' ? t.t(locale, 'reminder.handoffWarning', { after }) : policy.finalAction === 'close' ? t.t(locale, 'reminder.closeWarning', { after }) : '';
+    return withButtons([text, warning].filter(Boolean).join(' '), [
+        { title: t.t(locale, 'buttons.continue'), value: buttonValue('continue', nonce) },
+        { title: t.t(locale, 'buttons.startOver'), value: buttonValue('startOver', nonce) },
+    ]);
+}
+
+const SECOND_S = 1;
+const MINUTE_S = 60;
+const HOUR_S = 3600;
+const DAY_S = 86_400;
+
+/**
+ * A duration in words for texts like "saved for 24 hours" or "I'll close it in 10 minutes", said exactly in
+ * its parts: whole days from 2 days up, then hours, minutes and seconds ("1 hour 30 minutes", "36 hours",
+ * "2 days 4 hours"), joined by the `duration.join` / `duration.joinLast` texts. Less than a second is timer
+ * noise and is rounded away; the result is never below 1 second.
+ *
+ * @param t The localizer.
+ * @param locale The user's locale.
+ * @param ms The duration.
+ * @param rounding `'exact'` (default) says every part down to the second; `'up'` is for time left: from a
+ * minute up it is rounded up to the next whole minute, so the user is never promised less time than they have.
+ * @returns E.g. "24 hours", "2 days", "1 hour 30 minutes", "45 seconds".
+ */
+export function durationWords(t: Localizer, locale: string | undefined, ms: number, rounding: 'exact' | 'up' = 'exact'): string {
+    let rest = Math.max(SECOND_S, Math.round(ms / 1000));
+    if (rounding === 'up' && rest >= MINUTE_S) {
+        rest = Math.ceil(rest / MINUTE_S) * MINUTE_S;
+    }
+    const parts: string[] = [];
+    const take = (key: string, size: number): void => {
+        const count = Math.floor(rest / size);
+        if (count > 0) {
+            parts.push(t.t(locale, key, { count }));
+            rest -= count * size;
+        }
+    };
+    if (rest >= 2 * DAY_S) {
+        take('duration.days', DAY_S);
+    }
+    take('duration.hours', HOUR_S);
+    take('duration.minutes', MINUTE_S);
+    take('duration.seconds', SECOND_S);
+    return parts.reduce((words, part, i) => t.t(locale, i === parts.length - 1 ? 'duration.joinLast' : 'duration.join', { first: words, second: part }));
+}
+
+/**
+ * A plain text message.
+ *
+ * @param text The text.
+ * @returns The activity.
+ */
+export function textActivity(text: string): Partial<Activity> {
+    return { type: ActivityTypes.Message, text };
+}

@@ -1,0 +1,174 @@
+import { createHash, createHmac, randomBytes } from 'crypto';
+import { Collection, Db, Document, ObjectId } from 'mongodb';
+import { toMilliseconds, type Duration } from '../core/policy/duration';
+import type { FlowRunRecord } from '../core/records/flowRun';
+
+/** The default collection of {@link MongoFlowRunStore}: `<collectionPrefix>Runs` with the default prefix. */
+export const DEFAULT_RUNS_COLLECTION = 'inactivityRuns';
+
+/** How long flow-run records (and abandonment events) are kept by default: 90 days. */
+export const DEFAULT_RECORD_RETENTION = '90 days';
+
+/** The `_id` of the document holding the key of the user hashes: no run record can have it (see runId). */
+const KEY_DOCUMENT_ID = new ObjectId('000000000000000000000001');
+
+/** Options of {@link MongoFlowRunStore}. */
+export interface MongoFlowRunStoreOptions {
+    /** The collection holding the records. Default `'inactivityRuns'`. */
+    collection?: string;
+    /** How long records are kept (ms or a string such as `'90 days'`). Default `'90 days'`. */
+    retention?: Duration;
+    /**
+     * The secret of the user hashes (HMAC-SHA256). Default: a random key made once and kept in the collection,
+     * so hashes stay stable across restarts and instances.
+     */
+    userHashKey?: string;
+    /** Store the raw user id instead of its keyed hash. Default `false`. */
+    rawUserIds?: boolean;
+}
+
+/**
+ * Flow-run records in MongoDB, one per run, written once when the run ends, and purged after `retention`.
+ * The `Db` stays the caller's: the store never closes it.
+ *
+ * @example
+ * ```ts
+ * const runs = new MongoFlowRunStore(db, { retention: '30 days' });
+ * await runs.init();
+ * await runs.purge(Date.now());
+ * ```
+ */
+export class MongoFlowRunStore {
+    /** The records collection, for the report, operators' tools and tests. */
+    readonly collection: Collection<FlowRunRecord>;
+    /** How long records are kept (ms). */
+    readonly retentionMs: number;
+    private readonly rawUserIds: boolean;
+    private key?: Buffer;
+
+    /**
+     * @param db The database to keep records in.
+     * @param options See {@link MongoFlowRunStoreOptions}.
+     */
+    constructor(db: Db, options: MongoFlowRunStoreOptions = {}) {
+        const name = options.collection ?? DEFAULT_RUNS_COLLECTION;
+        if (typeof name !== 'string' || name.length === 0) {
+            throw new TypeError(`MongoFlowRunStore: 'collection' must be a non-empty string, got ${JSON.stringify(name)}.`);
+        }
+        this.collection = db.collection<FlowRunRecord>(name);
+        this.retentionMs = toMilliseconds(options.retention ?? DEFAULT_RECORD_RETENTION, 'recordRetention');
+        if (!(this.retentionMs > 0)) {
+            throw new TypeError(`MongoFlowRunStore: 'retention' must be more than 0, got ${JSON.stringify(options.retention)}.`);
+        }
+        if (options.userHashKey !== undefined && (typeof options.userHashKey !== 'string' || options.userHashKey.length < 16)) {
+            throw new TypeError("MongoFlowRunStore: 'userHashKey' must be a string of at least 16 characters.");
+        }
+        this.key = options.userHashKey !== undefined ? Buffer.from(options.userHashKey, 'utf8') : undefined;
+        this.rawUserIds = options.rawUserIds === true;
+    }
+
+    /**
+     * Creates the indexes the report reads by and the TTL index of the retention (which servers without TTL,
+     * such as the embedded one, keep but never apply: {@link MongoFlowRunStore.purge} does it there), and loads
+     * or makes the key of the user hashes. Safe to call on every start.
+     */
+    async init(): Promise<void> {
+        await this.collection.createIndex({ flowId: 1, endedAt: -1 }, { name: 'byFlow' });
+        await this.collection.createIndex({ flowId: 1, outcome: 1, durationMs: 1 }, { name: 'byOutcome' });
+        await ensureTtlIndex(this.collection, 'endedAt', Math.ceil(this.retentionMs / 1000));
+        if (!this.key && !this.rawUserIds) {
+            // $setOnInsert: the first instance to start makes the key; every other one reads that same key.
+            const made = randomBytes(32).toString('base64');
+            await this.collection.updateOne({ _id: KEY_DOCUMENT_ID }, { $setOnInsert: { userHashKey: made } as never }, { upsert: true });
+            const doc = (await this.collection.findOne({ _id: KEY_DOCUMENT_ID })) as { userHashKey?: string } | null;
+            this.key = Buffer.from(doc?.userHashKey ?? made, 'base64');
+        }
+    }
+
+    /**
+     * How a user is stored: the raw id when `rawUserIds` is on, otherwise a keyed hash of channel and user id.
+     *
+     * @param channelId The channel.
+     * @param userId The user's id on it.
+     * @returns What the record keeps, or `undefined` for an unknown user.
+     */
+    userOf(channelId: string, userId: string | undefined): string | undefined {
+        if (!userId) {
+            return undefined;
+        }
+        if (this.rawUserIds) {
+            return userId;
+        }
+        // Without init() (a store used only to read) a per-process key still hides the id.
+        this.key ??= randomBytes(32);
+        return createHmac('sha256', this.key).update(`${channelId}\n${userId}`).digest('base64url').slice(0, 22);
+    }
+
+    /**
+     * Records a finished run. Recording the same run again (same `_id`) changes nothing.
+     *
+     * @param record The record; make its `_id` with {@link runRecordId}.
+     */
+    async record(record: FlowRunRecord): Promise<void> {
+        const { _id, ...rest } = record;
+        const doc: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(rest)) {
+            if (value !== undefined) {
+                doc[key] = value;
+            }
+        }
+        try {
+            await this.collection.updateOne({ _id }, { $setOnInsert: doc as Partial<FlowRunRecord> }, { upsert: true });
+        } catch (err) {
+            // Two instances recording the same end at once: the other upsert inserted it first, which is the goal.
+            if ((err as { code?: number }).code !== 11000) {
+                throw err;
+            }
+        }
+    }
+
+    /**
+     * Deletes the records that ended more than `retention` ago.
+     *
+     * @param now The clock (epoch ms).
+     * @returns How many were deleted.
+     */
+    async purge(now: number): Promise<number> {
+        const result = await this.collection.deleteMany({ endedAt: { $lt: new Date(now - this.retentionMs) } });
+        return result.deletedCount;
+    }
+}
+
+/**
+ * The `_id` of a run's record: the first 12 bytes of SHA-256 over the conversation key and the run id, so that
+ * every instance recording the same end makes the same id.
+ *
+ * @param conversationKey `<channelId>/<conversationId>`.
+ * @param runId The run's id.
+ * @returns The ObjectId.
+ */
+export function runRecordId(conversationKey: string, runId: string): ObjectId {
+    const bytes = createHash('sha256').update(`${conversationKey}\n${runId}`).digest().subarray(0, 12);
+    if (bytes.equals(KEY_DOCUMENT_ID.id)) {
+        // 2^-96: never in practice, but the key document must stay the key document.
+        bytes[0] ^= 0xff;
+    }
+    return new ObjectId(bytes);
+}
+
+/**
+ * Creates (or, when the retention changed, re-creates) a TTL index on `field`.
+ *
+ * @param collection The collection.
+ * @param field The date field.
+ * @param seconds Lifetime in seconds.
+ */
+export async function ensureTtlIndex<T extends Document>(collection: Collection<T>, field: string, seconds: number): Promise<void> {
+    const name = 'retention';
+    const existing = (await collection.listIndexes().toArray().catch(() => [] as Document[])).find((i) => i.name === name);
+    if (existing && (existing.expireAfterSeconds !== seconds || Object.keys(existing.key ?? {})[0] !== field)) {
+        // The retention changed since the index was made (a real MongoDB would refuse the new options).
+        await collection.dropIndex(name);
+    }
+    await collection.createIndex({ [field]: 1 }, { name, expireAfterSeconds: seconds });
+}
