@@ -5,8 +5,8 @@
  * and the server's CPU. Measured at two sizes to show how the time grows, and projected to 1,000,000.
  */
 import { BSON, MongoClient } from 'mongodb';
-import { MongoFlowRunStore, runRecordId } from '../src/mongo/flowRunStore';
-import { FLOW_RUN_VERSION, FlowRunRecord } from '../src/core/records/flowRun';
+import { FlowRunDocument, MongoFlowRunStore, runRecordId } from '../src/mongo/flowRunStore';
+import { FLOW_RUN_VERSION } from '../src/core/records/flowRun';
 import { report } from '../src/report/report';
 import { BenchServer, benchDbName } from './support/server';
 import { round } from './support/stats';
@@ -43,7 +43,7 @@ const REASONS = ['timeout', 'timeout', 'timeout', 'invalidInput', 'maxDuration',
 const DAY = 86_400_000;
 
 /** A deterministic pseudo-random record. */
-function record(i: number, now: number): FlowRunRecord {
+function record(i: number, now: number): FlowRunDocument {
     const r = (n: number) => ((i * 2654435761) >>> 0) % n;
     const flowId = FLOWS[i % FLOWS.length];
     const stepCount = 3 + (i % 4);

@@ -7,7 +7,9 @@
  */
 export { InactivityMiddleware } from './botbuilder/inactivityMiddleware';
 export { DEFAULTS } from './core/policy/options';
-export type { InactivityOptions, ProactiveAdapter, ResolvedPolicy } from './core/policy/options';
+export type { CoreOptions, ResolvedPolicy } from './core/policy/options';
+export type { InactivityOptions } from './botbuilder/options';
+export type { ProactiveAdapter } from './botbuilder/botbuilderBinding';
 export type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } from './core/policy/policy';
 export type { Duration } from './core/policy/duration';
 export { toMilliseconds } from './core/policy/duration';

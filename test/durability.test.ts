@@ -3,7 +3,7 @@ import { ConversationState, MemoryStorage, Storage } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import type { Db } from 'mongodb';
 import { InactivityMiddleware, Localizer } from '../src';
-import { EXPIRE_JOB_NAME } from '../src/botbuilder/inactivityMiddleware';
+import { EXPIRE_JOB_NAME } from '../src/mongo/pluginStores';
 import { AddClientDialog } from '../samples/addClientDialog';
 import { SampleBot } from '../samples/sampleBot';
 import { freshDb } from './support/mongo';

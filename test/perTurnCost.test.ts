@@ -5,7 +5,8 @@ import { goals, mergeFigures, readmeFigures, BenchReport } from '../bench/index'
 import type { PerTurnResult, TurnFigures } from '../bench/perTurn';
 import { cpuMs, median } from '../bench/support/stats';
 import { defaultPolicy } from '../src/core/policy/config';
-import { activePath, FlowInfo, resolvePolicy } from '../src/botbuilder/dialogPath';
+import { activePath } from '../src/botbuilder/dialogs/dialogPath';
+import { FlowInfo, resolvePolicy } from '../src/core/flows/flowInfo';
 import type { FlowDefinition } from '../src/core/policy/policy';
 
 const MIN = 60_000;

@@ -1,16 +1,7 @@
-import { calculateChangeHash, ConversationState, Storage, StoreItem, TurnContext } from 'botbuilder';
-
-/**
- * The conversation's whole stored state item, read for one turn, with the eTag the storage gave it. A timer's
- * turn decides from this copy and claims its decision with a conditional write, so that a user message stored
- * by any bot instance in between wins.
- */
-export interface ConversationRecord {
-    /** The storage key (botbuilder's `<channelId>/conversations/<conversationId>`). */
-    key: string;
-    /** The eTag read, or `undefined` when nothing was stored. */
-    eTag?: string;
-}
+import { calculateChangeHash, ConversationState, StatePropertyAccessor, Storage, StoreItem, TurnContext } from 'botbuilder';
+import type { TurnContextLike } from '../core/ports/activity';
+import type { ConversationRecord, ConversationStore } from '../core/ports/conversationStore';
+import { isETagConflict } from '../core/util/etagConflict';
 
 /** The parts of `BotState` the claim needs; protected in botbuilder's typings, stable since 4.0. */
 interface BotStateInternals {
@@ -95,17 +86,55 @@ export async function rewriteIf(conversationState: ConversationState, context: T
     return false;
 }
 
+
 /**
- * Whether a storage error is an optimistic-concurrency conflict: MemoryStorage's and MongoStorage's message,
- * Cosmos DB's and Blob storage's 412, or an `ETagConflictError`.
- *
- * @param err What the storage threw.
- * @returns True for a conflict.
+ * The plugin's record as a property of the bot's `ConversationState`, with conditional writes on the eTag the
+ * storage gave (botbuilder's own saves always write with `'*'`: last writer wins).
  */
-export function isETagConflict(err: unknown): boolean {
-    if (!err || typeof err !== 'object') {
-        return false;
+export class BotStateConversationStore implements ConversationStore {
+    private readonly property: StatePropertyAccessor<unknown>;
+
+    /**
+     * @param conversationState The bot's conversation state.
+     * @param propertyName The plugin's property in it.
+     */
+    constructor(
+        private readonly conversationState: ConversationState,
+        propertyName: string
+    ) {
+        this.property = conversationState.createProperty<unknown>(propertyName);
+        this.propertyName = propertyName;
     }
-    const e = err as { name?: string; message?: string; code?: unknown; statusCode?: unknown };
-    return e.name === 'ETagConflictError' || e.code === 412 || e.statusCode === 412 || e.code === 'ConditionNotMet' || /etag conflict/i.test(e.message ?? '');
+
+    private readonly propertyName: string;
+
+    /** @inheritdoc */
+    get(context: TurnContextLike): Promise<unknown> {
+        return this.property.get(context as TurnContext);
+    }
+
+    /** @inheritdoc */
+    async set(context: TurnContextLike, value: unknown): Promise<void> {
+        await this.property.set(context as TurnContext, value);
+    }
+
+    /** @inheritdoc */
+    load(context: TurnContextLike, force: boolean): Promise<ConversationRecord> {
+        return loadRecord(this.conversationState, context as TurnContext, force);
+    }
+
+    /** @inheritdoc */
+    claim(context: TurnContextLike, record: ConversationRecord): Promise<boolean> {
+        return claimRecord(this.conversationState, context as TurnContext, record);
+    }
+
+    /** @inheritdoc */
+    rewriteIf(context: TurnContextLike, key: string, check: (stored: unknown) => boolean): Promise<boolean> {
+        return rewriteIf(this.conversationState, context as TurnContext, key, (item) => check((item as Record<string, unknown>)[this.propertyName]));
+    }
+
+    /** @inheritdoc */
+    save(context: TurnContextLike): Promise<void> {
+        return this.conversationState.saveChanges(context as TurnContext);
+    }
 }

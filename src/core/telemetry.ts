@@ -1,6 +1,6 @@
-import type { BotTelemetryClient } from 'botbuilder';
+import type { TelemetryClientLike } from './ports/activity';
 
-/** Names of the events the plugin sends to a `BotTelemetryClient` (also listed in manifest.json). */
+/** Names of the events the plugin sends to a `TelemetryClientLike` (also listed in manifest.json). */
 export const TelemetryEvents = {
     /** A reminder with Continue / Start over was sent. */
     reminderSent: 'InactivityReminderSent',
@@ -50,7 +50,7 @@ export interface EventProperties {
  * @param onError Where a failure goes.
  */
 export function track(
-    client: BotTelemetryClient | undefined,
+    client: TelemetryClientLike | undefined,
     name: string,
     properties: EventProperties,
     metrics: Record<string, number>,

@@ -3,7 +3,7 @@ import { turnOffConnectorRetries } from '../botbuilder/connectorRetries';
 import { classifySendFailure, SendFailure } from '../core/timers/sendFailure';
 import { sendWithin } from '../core/timers/sendWithin';
 import type { Localizer } from '../core/texts/localization';
-import type { ProactiveAdapter } from '../core/policy/options';
+import type { ProactiveAdapter } from '../botbuilder/botbuilderBinding';
 import { FollowUpDocument } from './followUpRecord';
 import { scoreBand, ScoreThresholds } from './templateChoice';
 

@@ -2,7 +2,7 @@ import type { BotTelemetryClient, ConversationReference, TurnContext } from 'bot
 import type { Duration } from '../core/policy/duration';
 import type { Localizer } from '../core/texts/localization';
 import type { MongoSource } from '../mongo/mongoConnection';
-import type { ProactiveAdapter } from '../core/policy/options';
+import type { ProactiveAdapter } from '../botbuilder/botbuilderBinding';
 import type { ChannelPolicy } from './channelPolicy';
 import type { FollowUp } from './followUpRecord';
 import type { ScoreThresholds } from './templateChoice';

@@ -1,7 +1,10 @@
 import { createHash, createHmac, randomBytes } from 'crypto';
 import { Collection, Db, Document, ObjectId } from 'mongodb';
 import { toMilliseconds, type Duration } from '../core/policy/duration';
-import type { FlowRunRecord } from '../core/records/flowRun';
+import type { FlowRunLog, FlowRunRecord } from '../core/records/flowRun';
+
+/** A flow-run record as stored: its `_id` comes from the conversation and the run ({@link runRecordId}). */
+export type FlowRunDocument = FlowRunRecord & { _id: ObjectId };
 
 /** The default collection of {@link MongoFlowRunStore}: `<collectionPrefix>Runs` with the default prefix. */
 export const DEFAULT_RUNS_COLLECTION = 'inactivityRuns';
@@ -38,9 +41,9 @@ export interface MongoFlowRunStoreOptions {
  * await runs.purge(Date.now());
  * ```
  */
-export class MongoFlowRunStore {
+export class MongoFlowRunStore implements FlowRunLog {
     /** The records collection, for the report, operators' tools and tests. */
-    readonly collection: Collection<FlowRunRecord>;
+    readonly collection: Collection<FlowRunDocument>;
     /** How long records are kept (ms). */
     readonly retentionMs: number;
     private readonly rawUserIds: boolean;
@@ -55,7 +58,7 @@ export class MongoFlowRunStore {
         if (typeof name !== 'string' || name.length === 0) {
             throw new TypeError(`MongoFlowRunStore: 'collection' must be a non-empty string, got ${JSON.stringify(name)}.`);
         }
-        this.collection = db.collection<FlowRunRecord>(name);
+        this.collection = db.collection<FlowRunDocument>(name);
         this.retentionMs = toMilliseconds(options.retention ?? DEFAULT_RECORD_RETENTION, 'recordRetention');
         if (!(this.retentionMs > 0)) {
             throw new TypeError(`MongoFlowRunStore: 'retention' must be more than 0, got ${JSON.stringify(options.retention)}.`);
@@ -105,20 +108,22 @@ export class MongoFlowRunStore {
     }
 
     /**
-     * Records a finished run. Recording the same run again (same `_id`) changes nothing.
+     * Records a finished run. Recording the same run of the same conversation again changes nothing: its `_id`
+     * comes from both ({@link runRecordId}).
      *
-     * @param record The record; make its `_id` with {@link runRecordId}.
+     * @param conversationKey The conversation (`<channelId>/<conversationId>`).
+     * @param record The record.
      */
-    async record(record: FlowRunRecord): Promise<void> {
-        const { _id, ...rest } = record;
+    async record(conversationKey: string, record: FlowRunRecord): Promise<void> {
+        const _id = runRecordId(conversationKey, record.runId);
         const doc: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(rest)) {
+        for (const [key, value] of Object.entries(record)) {
             if (value !== undefined) {
                 doc[key] = value;
             }
         }
         try {
-            await this.collection.updateOne({ _id }, { $setOnInsert: doc as Partial<FlowRunRecord> }, { upsert: true });
+            await this.collection.updateOne({ _id }, { $setOnInsert: doc as Partial<FlowRunDocument> }, { upsert: true });
         } catch (err) {
             // Two instances recording the same end at once: the other upsert inserted it first, which is the goal.
             if ((err as { code?: number }).code !== 11000) {

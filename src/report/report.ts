@@ -1,3 +1,4 @@
+import { InactivityConfigError } from '../core/errors';
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import { DEFAULT_RUNS_COLLECTION } from '../mongo/flowRunStore';
 import type { FlowRunRecord } from '../core/records/flowRun';
@@ -130,11 +131,11 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
     const since = query.since ?? null;
     for (const [name, value] of [['since', query.since], ['until', query.until]] as const) {
         if (value !== undefined && (!(value instanceof Date) || Number.isNaN(value.getTime()))) {
-            throw new TypeError(`report: '${name}' must be a valid Date, got ${String(value)}.`);
+            throw new InactivityConfigError(`report: '${name}' must be a valid Date, got ${String(value)}.`);
         }
     }
     if (query.flowId !== undefined && typeof query.flowId !== 'string') {
-        throw new TypeError(`report: 'flowId' must be a string, got ${typeof query.flowId}.`);
+        throw new InactivityConfigError(`report: 'flowId' must be a string, got ${typeof query.flowId}.`);
     }
     const collection = db.collection<FlowRunRecord>(query.collection ?? DEFAULT_RUNS_COLLECTION);
     const match: Filter<FlowRunRecord> = { endedAt: { $gte: since ?? new Date(0), $lt: until } };

@@ -1,7 +1,9 @@
-import type { ConversationReference } from 'botbuilder';
+import type { ConversationRef as ConversationReference } from '../core/ports/activity';
 import { createHash } from 'crypto';
 import { ObjectId } from 'mongodb';
 import { TIMER_DATA_VERSION, TimerData } from '../core/ports/timerScheduler';
+export { timerReference } from '../core/timers/timerReference';
+import { definedOnly } from '../core/timers/timerReference';
 
 /**
  * The Agenda job name of the per-conversation inactivity timer (version 2 documents). Short on purpose: it is
@@ -61,30 +63,6 @@ interface LegacyTimerData {
     dueAt?: Date;
 }
 
-/**
- * The part of a conversation reference a timer keeps: channel, service URL, conversation (id, tenant, group,
- * type), bot id, user id and locale. Names, roles, `activityId` and everything else are dropped.
- *
- * @param reference The conversation's full reference.
- * @returns The reference `continueConversationAsync` is given when the timer fires.
- */
-export function timerReference(reference: Partial<ConversationReference>): Partial<ConversationReference> {
-    const conversation = reference.conversation;
-    const kept: Partial<ConversationReference> = {
-        channelId: reference.channelId,
-        serviceUrl: reference.serviceUrl,
-        conversation: definedOnly({
-            id: conversation?.id,
-            tenantId: conversation?.tenantId,
-            isGroup: conversation?.isGroup === true ? true : undefined,
-            conversationType: conversation?.conversationType,
-        }) as ConversationReference['conversation'],
-        bot: reference.bot?.id !== undefined ? ({ id: reference.bot.id } as ConversationReference['bot']) : undefined,
-        user: reference.user?.id !== undefined ? ({ id: reference.user.id } as ConversationReference['user']) : undefined,
-        locale: reference.locale,
-    };
-    return definedOnly(kept) as Partial<ConversationReference>;
-}
 
 /**
  * The `_id` of a conversation's timer: the first 12 bytes of SHA-256 of its key. The key is then stored nowhere
@@ -159,15 +137,4 @@ export function readTimerData(stored: unknown): TimerData | undefined {
         return { v: 2, key: typeof k === 'string' ? k : `${r.c}/${r.i}`, reference };
     }
     return undefined;
-}
-
-/** A copy without the fields whose value is `undefined` (BSON would store them as null). */
-function definedOnly<T extends object>(value: T): Partial<T> {
-    const out: Partial<T> = {};
-    for (const [k, v] of Object.entries(value)) {
-        if (v !== undefined) {
-            (out as Record<string, unknown>)[k] = v;
-        }
-    }
-    return out;
 }

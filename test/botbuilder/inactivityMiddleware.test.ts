@@ -288,7 +288,7 @@ describe('InactivityMiddleware', () => {
 
     it('answers Start over without waiting for a stalled MongoDB', async () => {
         const rig = await createRig({ schedulerTimeout: 50 });
-        (rig.inactivity as unknown as { svc: { abandonments: unknown } }).svc.abandonments = { record: () => new Promise(() => undefined), markResumed: () => new Promise(() => undefined) };
+        (rig.inactivity as unknown as { engine: { plugin: { abandonments: unknown } } }).engine.plugin.abandonments = { record: () => new Promise(() => undefined), markResumed: () => new Promise(() => undefined) };
         await rig.say('add client');
         await rig.say('John Doe');
         const [reminder] = await rig.fireAt();

@@ -32,7 +32,7 @@ describe('CLI: botbuilder-inactivity report', function () {
         const store = new MongoFlowRunStore(db.db);
         await store.init();
         for (const r of seededRecords()) {
-            await store.record(r);
+            await store.record(`seed/${r.runId}`, r);
         }
     });
     after(async function () {

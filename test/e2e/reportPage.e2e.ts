@@ -32,7 +32,7 @@ describe('the drop-off report page in a real browser (the sample\'s /report, Chr
         try {
             const store = new MongoFlowRunStore(client.db());
             for (const r of seededRecords()) {
-                await store.record(r);
+                await store.record(`seed/${r.runId}`, r);
             }
         } finally {
             await client.close();

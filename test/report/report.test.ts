@@ -17,7 +17,7 @@ describe('report: the drop-off report from flow-run records', function () {
         store = new MongoFlowRunStore(db.db);
         await store.init();
         for (const r of seededRecords()) {
-            await store.record(r);
+            await store.record(`seed/${r.runId}`, r);
         }
     });
     afterEach(async function () {
@@ -66,11 +66,11 @@ describe('report: the drop-off report from flow-run records', function () {
         const reference = { channelId: 'test', conversation: { id: 'c1' } as never, user: { id: 'u1', name: 'u' } };
         const a = runRecord(flow, reference, { outcome: 'abandoned', reason: 'timeout' }, DAY1.getTime() + 5000, (c, u) => store.userOf(c, u));
         const b = runRecord(flow, reference, { outcome: 'abandoned', reason: 'timeout' }, DAY1.getTime() + 9000, (c, u) => store.userOf(c, u));
-        assert.ok(a._id.equals(runRecordId('test/c1', 'run-x')));
-        await Promise.all([store.record(a), store.record(b), store.record(a)]);
-        await store.record(b);
+        await Promise.all([store.record('test/c1', a), store.record('test/c1', b), store.record('test/c1', a)]);
+        await store.record('test/c1', b);
         const stored = await store.collection.find({ runId: 'run-x' }).toArray();
         assert.strictEqual(stored.length, 1);
+        assert.ok(stored[0]._id.equals(runRecordId('test/c1', 'run-x')), 'the id comes from the conversation and the run');
         assert.strictEqual(stored[0].durationMs, 5000, 'the first end recorded stands');
         assert.notStrictEqual(stored[0].user, 'u1', 'the user is a keyed hash by default');
         assert.strictEqual(stored[0].user, store.userOf('test', 'u1'));
@@ -82,7 +82,7 @@ describe('report: the drop-off report from flow-run records', function () {
             const flow = { id: 'race', startedAt: DAY1.getTime(), reminded: false, runId: `race-run-${i}`, steps: [{ step: 'name', index: 0, at: DAY1.getTime() }], reminders: [] };
             return [0, 1, 2, 3].map((k) => runRecord(flow, reference(i), { outcome: 'abandoned', reason: 'timeout' }, DAY1.getTime() + 1000 * (k + 1), (c, u) => store.userOf(c, u)));
         });
-        await Promise.all(ends.flat().map((r) => store.record(r)));
+        await Promise.all(ends.flat().map((r) => store.record(`seed/${r.runId}`, r)));
         const stored = await store.collection.find({ flowId: 'race' }).toArray();
         assert.strictEqual(stored.length, 40);
         assert.strictEqual(new Set(stored.map((r) => r.runId)).size, 40);

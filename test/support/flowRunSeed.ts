@@ -1,4 +1,3 @@
-import { ObjectId } from 'mongodb';
 import { FLOW_RUN_VERSION, FlowRunRecord, RunStep } from '../../src/core/records/flowRun';
 
 /** Day 1 of the seeded period (UTC). */
@@ -35,7 +34,6 @@ export function seedRecord(s: Seed): FlowRunRecord {
     const last = steps[steps.length - 1];
     const reminders = (s.reminders ?? []).map((answered) => ({ at: new Date(endedAt.getTime() - 1000), answered }));
     return {
-        _id: new ObjectId(),
         v: FLOW_RUN_VERSION,
         runId: `run-${seq}`,
         flowId: s.flowId ?? 'booking',

@@ -1,7 +1,7 @@
 import { Storage, StoreItems } from 'botbuilder';
 import type { Db } from 'mongodb';
 import { MongoStorage } from '../../src';
-import { isETagConflict } from '../../src/botbuilder/conversationRecord';
+import { isETagConflict } from '../../src/core/util/etagConflict';
 import { InactivityState, readState, STATE_PROPERTY } from '../../src/core/turn/inactivityState';
 
 /** A successful write of a conversation's state, as the race tests see it. */

@@ -1,25 +1,7 @@
-import { Activity, ActivityTypes, InputHints, TurnContext } from 'botbuilder';
-import { ChoicePrompt, ConfirmPrompt, DateTimePrompt, Dialog, NumberPrompt, TextPrompt } from 'botbuilder-dialogs';
-import { ActiveFrame, activePath, inspectFlow, resolvePolicy } from '../../botbuilder/dialogPath';
-import type { InactivityState } from '../turn/inactivityState';
-import type { Services } from '../runtime';
+import type { ActivityLike } from '../ports/activity';
+import { ActiveFrame, PromptKind, promptIdentity, resolvePolicy } from './flowInfo';
+import type { Turn } from '../turn/turn';
 import { TelemetryEvents, track } from '../telemetry';
-
-/**
- * Identifies the prompt waiting for an answer: its id, depth and the waterfall step that began it, so that the
- * same prompt asked again at a later step counts as a new question.
- *
- * @param path The active path.
- * @returns An identity string, or `undefined` when no prompt waits.
- */
-export function promptIdentity(path: ActiveFrame[]): string | undefined {
-    const top = path[path.length - 1];
-    if (!top || top.state.stepIndex !== undefined || !top.state.options || typeof top.state.state !== 'object') {
-        return undefined;
-    }
-    const parent = path[path.length - 2];
-    return `${top.depth}:${top.id}:${parent?.state.stepIndex ?? '-'}`;
-}
 
 /** What the re-prompt watcher found during one turn. */
 export interface RepromptWatch {
@@ -42,39 +24,38 @@ export interface RepromptWatch {
  * action can be taken instead. Reaching the explicit line and reaching the final action each send
  * `InactivityRepromptEscalated` (with `attempt` and `tier`: `explicit` | `final`; never the user's text).
  *
- * @param svc The services.
- * @param context The turn.
- * @param state The plugin's record (its `invalid` counter is updated).
- * @param before The prompt waiting when the turn began ({@link promptIdentity}).
- * @param waiting Its frame on the active path when the turn began.
+ * @param turn The user's turn (its record's `invalid` counter is updated).
+ * @param waiting The prompt waiting when the turn began ({@link promptIdentity}) and its frame on the active path.
  * @returns What was seen, filled in as the turn runs.
  */
-export function watchReprompts(svc: Services, context: TurnContext, state: InactivityState, before: string, waiting: ActiveFrame): RepromptWatch {
+export function watchReprompts(turn: Turn, waiting: { identity: string; frame: ActiveFrame }): RepromptWatch {
+    const { plugin, context, state } = turn;
+    const before = waiting.identity;
     let stopped = false;
     const watch: RepromptWatch = { count: 0, escalate: false, stop: () => void (stopped = true) };
-    const ours = new WeakSet<Partial<Activity>>();
+    const ours = new WeakSet<ActivityLike>();
     context.onSendActivities(async (ctx, activities, next) => {
         // Once escalated or stopped, what follows is the final action's own messages: let them through. Prompts
         // ask with inputHint expectingInput; anything else the bot says (an acknowledgement, an answer to an
         // interruption) is not a retry. One refusal per turn at most.
-        const asking = activities.some((a) => a.type === ActivityTypes.Message && a.inputHint === InputHints.ExpectingInput && !ours.has(a));
+        const asking = activities.some((a) => a.type === 'message' && a.inputHint === 'expectingInput' && !ours.has(a));
         if (stopped || watch.escalate || watch.count > 0 || !asking) {
             return next();
         }
-        const path = activePath(await svc.dialogState.get(ctx));
+        const path = await plugin.flows.path(ctx);
         if (promptIdentity(path) !== before) {
             return next();
         }
         // The same prompt at the same step may be a new question (a loop replaced its waterfall after a valid
         // answer): only the instance that was waiting when the turn began is asking again.
-        if (path[path.length - 1].state !== waiting.state) {
+        if (path[path.length - 1].state !== waiting.frame.state) {
             if (state.invalid?.prompt === before) {
                 state.invalid = undefined;
             }
             return next();
         }
-        const info = inspectFlow(path, svc.settings.flows, svc.options.dialog);
-        const policy = info ? resolvePolicy(svc.settings.policy, info, svc.settings.flows) : svc.settings.policy;
+        const info = plugin.flows.inspect(path);
+        const policy = info ? resolvePolicy(plugin.settings.policy, info, plugin.settings.flows) : plugin.settings.policy;
         if (!info || !policy.enabled || policy.maxInvalidAttempts <= 0) {
             return next();
         }
@@ -85,34 +66,31 @@ export function watchReprompts(svc: Services, context: TurnContext, state: Inact
         if (final || count === 2) {
             // Escalated: to the explicit line with an example (once per question), or to the step's final action.
             track(
-                svc.telemetry,
+                plugin.telemetry,
                 TelemetryEvents.repromptEscalated,
                 { conversationId: ctx.activity.conversation?.id ?? '', dialogId: info.flowId, step: info.stepIndex !== undefined ? info.stepIndex + 1 : undefined, attempt: count, tier: final ? 'final' : 'explicit' },
                 {},
-                (e) => svc.report(e, ctx)
+                (e) => plugin.report(e, ctx)
             );
         }
         if (count === Math.min(2, policy.maxInvalidAttempts)) {
             // The second tier (the explicit line), or the final one when the limit comes sooner: once per question.
-            await svc.lifecycle.emit(ctx, 'escalated', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName, reason: 'invalidInput' });
+            await plugin.lifecycle.emit(ctx, 'escalated', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName, reason: 'invalidInput' });
         }
         if (final) {
             // Hold the prompt's retry back: the step's final action follows once the turn's logic is done.
             watch.escalate = true;
             return activities.map(() => ({ id: '' }));
         }
-        const asked = activities.find((a) => a.type === ActivityTypes.Message && a.inputHint === InputHints.ExpectingInput && !ours.has(a));
+        const asked = activities.find((a) => a.type === 'message' && a.inputHint === 'expectingInput' && !ours.has(a));
         if (count >= 2 && !policy.messages.hint && hasRetryPrompt(path[path.length - 1]) && typeof asked?.text === 'string' && asked.text) {
             // The prompt's own retryPrompt says what this question wants (often a rule of the bot's validator that a
             // per-type example such as "a number, for example 42" would contradict): it is the hint. It goes into
             // the retry itself, so the user does not read the same sentence twice.
-            asked.text = svc.localizer.t(state.locale, 'reprompt.explicit', { hint: asked.text });
+            asked.text = plugin.localizer.t(state.locale, 'reprompt.explicit', { hint: asked.text });
             return next();
         }
-        const line = TurnContext.applyConversationReference(
-            { type: ActivityTypes.Message, text: hintText(svc, state.locale, count, policy.messages.hint, info.prompt?.dialog, path[path.length - 1]) },
-            TurnContext.getConversationReference(ctx.activity)
-        );
+        const line = plugin.bot.addressed(ctx, { type: 'message', text: hintText(turn, { count, hintKey: policy.messages.hint, kind: info.prompt?.kind, frame: path[path.length - 1] }) });
         ours.add(line);
         activities.unshift(line);
         return next();
@@ -126,25 +104,41 @@ function hasRetryPrompt(frame: ActiveFrame): boolean {
     return typeof retry === 'string' ? retry.trim() !== '' : typeof (retry as { text?: unknown } | undefined)?.text === 'string' && (retry as { text: string }).text.trim() !== '';
 }
 
-function hintText(svc: Services, locale: string | undefined, count: number, hintKey: string | undefined, prompt: Dialog | undefined, frame: ActiveFrame): string {
-    const t = svc.localizer;
-    if (count <= 1) {
+/** What the explicit line is built from. */
+interface HintRequest {
+    count: number;
+    hintKey?: string;
+    kind?: PromptKind;
+    frame: ActiveFrame;
+}
+
+function hintText(turn: Turn, request: HintRequest): string {
+    const t = turn.plugin.localizer;
+    const locale = turn.state.locale;
+    if (request.count <= 1) {
         return t.t(locale, 'reprompt.gentle');
     }
-    const hint = hintKey ? t.t(locale, hintKey) : promptHint(svc, locale, prompt, frame);
+    const hint = request.hintKey ? t.t(locale, request.hintKey) : promptHint(turn, request);
     return hint ? t.t(locale, 'reprompt.explicit', { hint }) : t.t(locale, 'reprompt.explicitNoHint');
 }
 
-function promptHint(svc: Services, locale: string | undefined, prompt: Dialog | undefined, frame: ActiveFrame): string | undefined {
-    const t = svc.localizer;
-    // Checked most specific first: the built-in prompts do not inherit from each other, but a bot's may.
-    if (prompt instanceof ChoicePrompt) {
-        const choices = ((frame.state.options as { choices?: Array<string | { value: string }> }).choices ?? []).map((c) => (typeof c === 'string' ? c : c.value));
-        return t.t(locale, 'reprompt.hint.choice', { choices: choices.join(', ') });
+function promptHint(turn: Turn, request: HintRequest): string | undefined {
+    const t = turn.plugin.localizer;
+    const locale = turn.state.locale;
+    switch (request.kind) {
+        case 'choice': {
+            const choices = ((request.frame.state.options as { choices?: Array<string | { value: string }> }).choices ?? []).map((c) => (typeof c === 'string' ? c : c.value));
+            return t.t(locale, 'reprompt.hint.choice', { choices: choices.join(', ') });
+        }
+        case 'confirm':
+            return t.t(locale, 'reprompt.hint.confirm');
+        case 'number':
+            return t.t(locale, 'reprompt.hint.number');
+        case 'datetime':
+            return t.t(locale, 'reprompt.hint.datetime');
+        case 'text':
+            return t.t(locale, 'reprompt.hint.text');
+        default:
+            return undefined;
     }
-    if (prompt instanceof ConfirmPrompt) return t.t(locale, 'reprompt.hint.confirm');
-    if (prompt instanceof NumberPrompt) return t.t(locale, 'reprompt.hint.number');
-    if (prompt instanceof DateTimePrompt) return t.t(locale, 'reprompt.hint.datetime');
-    if (prompt instanceof TextPrompt) return t.t(locale, 'reprompt.hint.text');
-    return undefined;
 }

@@ -1,12 +1,12 @@
-import type { TurnContext } from 'botbuilder';
 import { randomUUID } from 'crypto';
-import { activePath, inspectFlow, resolvePolicy } from '../../botbuilder/dialogPath';
-import { abandonmentDraft, cancelAll, EndedRun, recordAbandonment, runOf, saveSnapshot, snapshotOf } from '../flows/flowActions';
+import { resolvePolicy } from '../flows/flowInfo';
+import { abandonmentDraft, EndedRun, recordAbandonment, runOf } from '../flows/abandonment';
+import { clearFlow } from '../flows/endFlow';
+import { saveSnapshot, snapshotOf } from '../flows/snapshot';
 import { conversationKey, InactivityState } from '../turn/inactivityState';
-import type { Services } from '../runtime';
-import type { DialogState } from 'botbuilder-dialogs';
 import type { AbandonmentDraft } from '../turn/inactivityState';
 import type { FlowSnapshot } from '../records/snapshotStore';
+import type { Turn } from '../turn/turn';
 import { checkAbandonReason } from './abandonReason';
 import { updateStored } from './conditionalUpdate';
 
@@ -22,48 +22,47 @@ interface Decided {
 
 /**
  * Abandons the flow in progress with the bot's own reason: saves it for resuming (as a close does), ends the
- * dialogs, clears the flow from the plugin's record, cancels the conversation's timer and records the
- * abandonment (MongoDB, telemetry, the `abandoned` hook). Sends nothing: what to say is the bot's.
+ * flow, clears it from the plugin's record, cancels the conversation's timer and records the abandonment
+ * (MongoDB, telemetry, the `abandoned` hook). Sends nothing: what to say is the bot's.
  *
- * @param svc The services.
- * @param context The turn.
+ * @param turn The turn; its `state` is the plugin's record of the user turn running through the middleware, if
+ *   this is one (changed in place and stored by that turn). Otherwise the stored state is changed conditionally.
  * @param reason The bot's reason (see {@link checkAbandonReason}).
- * @param turnState The plugin's record of the user turn running through the middleware, if this is one: it is
- *   changed in place and stored by that turn. Otherwise the stored state is changed conditionally.
  * @returns True when a flow was in progress and was abandoned.
  */
-export async function abandonFlow(svc: Services, context: TurnContext, reason: string, turnState: InactivityState | undefined): Promise<boolean> {
+export async function abandonFlow(turn: Omit<Turn, 'state'> & { state?: InactivityState }, reason: string): Promise<boolean> {
     checkAbandonReason(reason);
-    const decided = turnState ? await decide(svc, context, turnState, reason) : await updateStored(svc, context, (state) => decide(svc, context, state, reason));
+    const { plugin, context } = turn;
+    const decided = turn.state
+        ? await decide({ plugin, context, state: turn.state }, reason)
+        : await updateStored(plugin, context, (state) => decide({ plugin, context, state }, reason));
     if (!decided) {
         return false;
     }
-    const saved = decided.snapshot ? await saveSnapshot(svc, context, decided.snapshot) : false;
+    const saved = decided.snapshot ? await saveSnapshot(turn, decided.snapshot) : false;
     const draft = saved ? { ...decided.draft, snapshotId: decided.id } : decided.draft;
-    const cancelling = svc.scheduler
-        ? svc.budget(svc.scheduler.cancel(decided.key), 'cancel the timer').catch((err: unknown) => svc.report(err, context))
+    const cancelling = plugin.scheduler
+        ? plugin.bounded(plugin.scheduler.cancel(decided.key), 'cancel the timer').catch((err: unknown) => plugin.report(err, context))
         : undefined;
-    await Promise.all([recordAbandonment(svc, context, draft, decided.id, decided.run), cancelling]);
+    await Promise.all([recordAbandonment(turn, { draft, eventId: decided.id, run: decided.run }), cancelling]);
     return true;
 }
 
-async function decide(svc: Services, context: TurnContext, state: InactivityState, reason: string): Promise<Decided | undefined> {
+async function decide(turn: Turn, reason: string): Promise<Decided | undefined> {
+    const { plugin, context, state } = turn;
     if (!state.flow) {
         return undefined;
     }
-    const dialogState = structuredClone(await svc.dialogState.get(context, { dialogStack: [] })) as DialogState;
-    const info = inspectFlow(activePath(dialogState), svc.settings.flows, svc.options.dialog);
+    const info = plugin.flows.inspect(await plugin.flows.path(context));
     if (!info) {
         return undefined;
     }
-    const policy = resolvePolicy(svc.settings.policy, info, svc.settings.flows);
+    const flowTurn = { ...turn, info, policy: resolvePolicy(plugin.settings.policy, info, plugin.settings.flows) };
     const id = randomUUID();
-    const snapshot = snapshotOf(svc, context, state, info, policy, reason, id, dialogState);
-    const draft = abandonmentDraft(svc, state, info, reason);
+    const snapshot = snapshotOf(flowTurn, { reason, id, flowState: await plugin.flows.save(context) });
+    const draft = abandonmentDraft(flowTurn, reason);
     const run = runOf(state, 'abandoned');
-    await cancelAll(svc, context);
-    state.flow = undefined;
-    state.pending = undefined;
+    await clearFlow(turn);
     state.armedFor = undefined;
     state.invalid = undefined;
     state.extension = undefined;

@@ -1,3 +1,4 @@
+import { InactivityConfigError } from '../errors';
 /** What a bot's own abandonment reason must look like: a camelCase-ish name of 1 to 40 characters. */
 export const ABANDON_REASON_PATTERN = /^[a-z][a-zA-Z0-9_-]{0,39}$/;
 
@@ -12,16 +13,16 @@ export const RESERVED_ABANDON_REASONS: readonly string[] = ['timeout', 'maxDurat
  * Checks a reason given to `abandon()`.
  *
  * @param reason What the bot gave.
- * @throws RangeError naming the value and what is allowed.
+ * @throws InactivityConfigError naming the value and what is allowed.
  */
 export function checkAbandonReason(reason: unknown): asserts reason is string {
     if (typeof reason !== 'string' || !ABANDON_REASON_PATTERN.test(reason)) {
         const shown = typeof reason === 'string' ? `'${reason.slice(0, 60)}'` : String(reason);
-        throw new RangeError(
+        throw new InactivityConfigError(
             `abandon() got the reason ${shown}; a reason is a name of 1 to 40 characters that starts with a lower-case letter and has only letters, digits, '_' and '-' (for example 'paymentFailed' or 'userSaidNeverMind').`
         );
     }
     if (RESERVED_ABANDON_REASONS.includes(reason)) {
-        throw new RangeError(`abandon() got the reason '${reason}', which the plugin records for its own decisions (${RESERVED_ABANDON_REASONS.join(', ')}); give a name of your own, or 'userCancelled' for the user's "cancel".`);
+        throw new InactivityConfigError(`abandon() got the reason '${reason}', which the plugin records for its own decisions (${RESERVED_ABANDON_REASONS.join(', ')}); give a name of your own, or 'userCancelled' for the user's "cancel".`);
     }
 }

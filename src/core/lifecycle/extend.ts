@@ -1,8 +1,8 @@
-import type { TurnContext } from 'botbuilder';
-import { activePath, inspectFlow } from '../../botbuilder/dialogPath';
+import { InactivityConfigError } from '../errors';
+import type { TurnContextLike } from '../ports/activity';
 import { Duration, toMilliseconds } from '../policy/duration';
 import { conversationKey, InactivityState } from '../turn/inactivityState';
-import type { Services } from '../runtime';
+import type { Plugin } from '../plugin';
 import { updateStored } from './conditionalUpdate';
 
 /** The most `extend()` gives in one call: a week. */
@@ -17,17 +17,17 @@ export const MAX_EXTEND_MS = 7 * 86_400_000;
  * No timer write is made: a timer armed for the earlier time fires, finds nothing due and re-arms itself for
  * the later one (in the scheduler's own completion write).
  *
- * @param svc The services.
+ * @param plugin The services.
  * @param context The turn.
  * @param duration Milliseconds or a string such as `'10 minutes'`.
  * @param turnState The plugin's record of the user turn running through the middleware, if this is one.
  * @returns True when a flow was in progress and was extended.
- * @throws InactivityConfigError or RangeError for a duration that is not valid.
+ * @throws InactivityConfigError for a duration that is not valid.
  */
-export async function extendFlow(svc: Services, context: TurnContext, duration: Duration, turnState: InactivityState | undefined): Promise<boolean> {
+export async function extendFlow(plugin: Plugin, context: TurnContextLike, duration: Duration, turnState: InactivityState | undefined): Promise<boolean> {
     const ms = toMilliseconds(duration, 'extend() duration');
     if (ms <= 0 || ms > MAX_EXTEND_MS) {
-        throw new RangeError(`extend() got ${ms} ms; give more than 0 and at most ${MAX_EXTEND_MS} ms (7 days), as milliseconds or a string such as '10 minutes'.`);
+        throw new InactivityConfigError(`extend() got ${ms} ms; give more than 0 and at most ${MAX_EXTEND_MS} ms (7 days), as milliseconds or a string such as '10 minutes'.`);
     }
     const apply = async (state: InactivityState): Promise<{ flowId: string; key: string } | undefined> => {
         if (!state.flow) {
@@ -38,14 +38,14 @@ export async function extendFlow(svc: Services, context: TurnContext, duration: 
         state.flow.extensions = (state.flow.extensions ?? 0) + 1;
         return { flowId: state.flow.id, key: conversationKey(state.reference) };
     };
-    const done = turnState ? await apply(turnState) : await updateStored(svc, context, apply);
+    const done = turnState ? await apply(turnState) : await updateStored(plugin, context, apply);
     if (!done) {
         return false;
     }
-    svc.lifecycle.active.extend(done.key, ms);
-    const info = inspectFlow(activePath(await svc.dialogState.get(context, { dialogStack: [] })), svc.settings.flows, svc.options.dialog);
+    plugin.lifecycle.active.extend(done.key, ms);
+    const info = plugin.flows.inspect(await plugin.flows.path(context));
     const step = info?.flowId === done.flowId ? info : undefined;
-    await svc.lifecycle.emit(context, 'extended', {
+    await plugin.lifecycle.emit(context, 'extended', {
         flowId: done.flowId,
         stepIndex: step?.stepIndex,
         stepId: step?.stepName,

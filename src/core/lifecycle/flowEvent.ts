@@ -1,4 +1,4 @@
-import type { ConversationReference } from 'botbuilder';
+import type { ConversationRef } from '../ports/activity';
 
 /**
  * What happened to a flow:
@@ -48,7 +48,7 @@ export interface FlowEvent {
     /** For `extended`: how much time was added, in ms. */
     extendedByMs?: number;
     /** The conversation's reference, to write to the user later with `adapter.continueConversationAsync`. */
-    reference: Partial<ConversationReference>;
+    reference: ConversationRef;
 }
 
 /**

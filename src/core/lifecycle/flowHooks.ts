@@ -1,9 +1,9 @@
-import type { TurnContext } from 'botbuilder';
-import createDebug from 'debug';
+import { InactivityConfigError } from '../errors';
+import type { TurnContextLike } from '../ports/activity';
 import type { FlowEvent, FlowEventHandler } from './flowEvent';
 import { InactivityHookError } from './hookError';
+import { withTimeout } from '../util/withTimeout';
 
-const debug = createDebug('botbuilder-inactivity:hooks');
 
 /**
  * The flow event hooks of one middleware. Every hook gets its own copy of the event; all run at once and are
@@ -19,7 +19,7 @@ export class FlowHooks {
      */
     constructor(
         private readonly timeoutMs: number,
-        private readonly report: (err: unknown, context?: TurnContext) => void
+        private readonly report: (err: unknown, context?: TurnContextLike) => void
     ) {}
 
     /** How many hooks are registered. */
@@ -35,7 +35,7 @@ export class FlowHooks {
      */
     add(handler: FlowEventHandler): () => void {
         if (typeof handler !== 'function') {
-            throw new TypeError(`onFlowEvent needs a function (event) => void | Promise<void>; got ${handler === null ? 'null' : typeof handler}.`);
+            throw new InactivityConfigError(`onFlowEvent needs a function (event) => void | Promise<void>; got ${handler === null ? 'null' : typeof handler}.`);
         }
         this.handlers.push(handler);
         return () => {
@@ -52,55 +52,45 @@ export class FlowHooks {
      * @param event The event.
      * @param context The turn that raised it, passed on to `onError` with a failure.
      */
-    async emit(event: FlowEvent, context?: TurnContext): Promise<void> {
+    async emit(event: FlowEvent, context?: TurnContextLike): Promise<void> {
         if (this.handlers.length === 0) {
             return;
         }
         await Promise.all([...this.handlers].map((handler) => this.run(handler, event, context)));
     }
 
-    private run(handler: FlowEventHandler, event: FlowEvent, context: TurnContext | undefined): Promise<void> {
+    private async run(handler: FlowEventHandler, event: FlowEvent, context: TurnContextLike | undefined): Promise<void> {
         const copy: FlowEvent = { ...event, at: new Date(event.at.getTime()), reference: structuredClone(event.reference) };
-        let settled = false;
-        let timer: NodeJS.Timeout | undefined;
-        return new Promise<void>((resolve) => {
-            const done = (err?: unknown, timedOut = false) => {
-                if (settled) {
-                    return;
-                }
-                settled = true;
-                clearTimeout(timer);
-                if (timedOut || err !== undefined) {
-                    const what = timedOut ? `did not finish within ${this.timeoutMs} ms` : `failed: ${err instanceof Error ? err.message : String(err)}`;
-                    this.report(
-                        new InactivityHookError(`The onFlowEvent hook for '${event.type}' of flow '${event.flowId}' in conversation ${event.conversationId} ${what}; the plugin went on without it.`, {
-                            eventType: event.type,
-                            timedOut,
-                            cause: err,
-                        }),
-                        context
-                    );
-                }
-                resolve();
-            };
-            timer = setTimeout(() => done(undefined, true), this.timeoutMs);
-            let result: void | Promise<void>;
-            try {
-                result = handler(copy);
-            } catch (err) {
-                done(err ?? new Error('undefined was thrown'));
-                return;
-            }
-            Promise.resolve(result).then(
-                () => done(),
-                (err: unknown) => {
-                    if (settled) {
-                        // Failing after the bound: already reported as timed out.
-                        debug('hook for %s failed after its bound: %O', event.type, err);
-                    }
-                    done(err ?? new Error('the hook rejected with undefined'));
-                }
+        let timedOut = false;
+        try {
+            await withTimeout(invoke(handler, copy), this.timeoutMs, () => {
+                timedOut = true;
+                return new Error(`did not finish within ${this.timeoutMs} ms`);
+            });
+        } catch (err) {
+            const what = timedOut ? `did not finish within ${this.timeoutMs} ms` : `failed: ${err instanceof Error ? err.message : String(err)}`;
+            this.report(
+                new InactivityHookError(`The onFlowEvent hook for '${event.type}' of flow '${event.flowId}' in conversation ${event.conversationId} ${what}; the plugin went on without it.`, {
+                    eventType: event.type,
+                    timedOut,
+                    cause: timedOut ? undefined : err,
+                }),
+                context
             );
-        });
+        }
+    }
+}
+
+/** Calls a hook, turning what it throws (or rejects with), even `undefined`, into a rejected promise. */
+function invoke(handler: FlowEventHandler, event: FlowEvent): Promise<void> {
+    try {
+        return Promise.resolve(handler(event)).then(
+            () => undefined,
+            (err: unknown) => {
+                throw err ?? new Error('the hook rejected with undefined');
+            }
+        );
+    } catch (err) {
+        return Promise.reject(err ?? new Error('undefined was thrown'));
     }
 }

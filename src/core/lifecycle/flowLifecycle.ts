@@ -1,4 +1,4 @@
-import { ConversationReference, TurnContext } from 'botbuilder';
+import type { ConversationRef, TurnContextLike } from '../ports/activity';
 import { conversationKey } from '../turn/inactivityState';
 import { ActiveFlows } from './activeFlows';
 import type { FlowEvent, FlowEventType } from './flowEvent';
@@ -21,6 +21,18 @@ export interface FlowEventDetail {
 /** Events after which the conversation has no flow in progress. */
 const ENDING: ReadonlySet<FlowEventType> = new Set<FlowEventType>(['closed', 'handedOff', 'abandoned', 'completed']);
 
+/** What a {@link FlowLifecycle} needs. */
+export interface FlowLifecycleOptions {
+    /** How long hooks are waited for, together (ms). */
+    timeoutMs: number;
+    /** The clock. */
+    now: () => number;
+    /** Where hook failures go. */
+    report: (err: unknown, context?: TurnContextLike) => void;
+    /** The conversation reference of a turn's activity (the SDK binding's). */
+    referenceOf: (activity: TurnContextLike['activity']) => ConversationRef;
+}
+
 /** One middleware's flow lifecycle: its hooks and its count of flows in progress. */
 export class FlowLifecycle {
     /** The hooks. */
@@ -28,17 +40,17 @@ export class FlowLifecycle {
     /** The flows in progress seen by this instance. */
     readonly active = new ActiveFlows();
 
+    private readonly now: () => number;
+    private readonly referenceOf: (activity: TurnContextLike['activity']) => ConversationRef;
+
     /**
-     * @param timeoutMs How long hooks are waited for.
-     * @param now The clock.
-     * @param report Where failures go.
+     * @param options How long hooks are waited for, the clock, where failures go, and how the SDK names a
+     *   turn's conversation.
      */
-    constructor(
-        timeoutMs: number,
-        private readonly now: () => number,
-        report: (err: unknown, context?: TurnContext) => void
-    ) {
-        this.hooks = new FlowHooks(timeoutMs, report);
+    constructor(options: FlowLifecycleOptions) {
+        this.now = options.now;
+        this.referenceOf = options.referenceOf;
+        this.hooks = new FlowHooks(options.timeoutMs, options.report);
     }
 
     /**
@@ -49,12 +61,12 @@ export class FlowLifecycle {
      * @param detail The flow and step.
      * @param reference The conversation's reference; default the turn's.
      */
-    async emit(context: TurnContext, type: FlowEventType, detail: FlowEventDetail, reference?: Partial<ConversationReference>): Promise<void> {
+    async emit(context: TurnContextLike, type: FlowEventType, detail: FlowEventDetail, reference?: ConversationRef): Promise<void> {
         const ending = ENDING.has(type);
         if (!ending && this.hooks.size === 0) {
             return;
         }
-        const ref = reference ?? TurnContext.getConversationReference(context.activity);
+        const ref = reference ?? this.referenceOf(context.activity);
         if (ending) {
             this.active.end(conversationKey(ref));
         }

@@ -3,7 +3,7 @@ import { readFileSync } from 'fs';
 import { durationProblem, toMilliseconds } from './duration';
 import { InactivityConfigError } from '../errors';
 import { readManifest } from './manifest';
-import { DEFAULTS, InactivityOptions, ResolvedPolicy } from './options';
+import { CoreOptions, DEFAULTS, ResolvedPolicy } from './options';
 import type { FlowDefinition, InactivityPolicy } from './policy';
 import { quoteKey, quoteValue } from '../util/quote';
 
@@ -37,7 +37,7 @@ function getValidators(): { options: ValidateFunction; policyFile: ValidateFunct
  * @param options The options given to the middleware.
  * @throws InactivityConfigError naming the field, the value and what is allowed.
  */
-export function validateOptions(options: InactivityOptions): void {
+export function validateOptions(options: CoreOptions<never>): void {
     if (!options || typeof options !== 'object') {
         throw new InactivityConfigError('InactivityMiddleware needs an options object.');
     }
@@ -54,19 +54,6 @@ export function validateOptions(options: InactivityOptions): void {
     const validate = getValidators().options;
     if (!validate(json)) {
         throw new InactivityConfigError(`Invalid options: ${describeErrors(validate.errors, json, 'options')}`);
-    }
-    for (const required of ['adapter', 'conversationState', 'dialogState'] as const) {
-        if (!options[required]) {
-            throw new InactivityConfigError(`options.${required} is required (see the README's quick start).`);
-        }
-    }
-    if (typeof options.adapter.continueConversationAsync !== 'function') {
-        throw new InactivityConfigError('options.adapter must have continueConversationAsync (a CloudAdapter, for example).');
-    }
-    if (!options.scheduler && !options.mongo && !options.agenda) {
-        throw new InactivityConfigError(
-            "Give one of options.mongo (a MongoDB connection string, MongoClient or Db), options.agenda or options.scheduler: timers must be durable. For a first look without MongoDB, `scheduler: new MemoryScheduler()` keeps them in memory (lost on restart)."
-        );
     }
     checkPolicy(options, 'options');
     for (const [id, flow] of Object.entries(options.flows ?? {})) {

@@ -1,42 +1,17 @@
-import type { BotTelemetryClient, ConversationReference, ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import type { Dialog, DialogState } from 'botbuilder-dialogs';
-import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
 import type { Duration } from './duration';
-import type { MongoSource } from '../../mongo/mongoConnection';
 import type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } from './policy';
 import type { TimerScheduler } from '../ports/timerScheduler';
 import type { FlowEventHandler } from '../lifecycle/flowEvent';
-
-/** The part of a bot adapter the plugin needs to write to a conversation later (CloudAdapter has it). */
-export interface ProactiveAdapter {
-    /** Runs `logic` in a new turn for the conversation `reference` points at. */
-    continueConversationAsync(
-        botAppId: string,
-        reference: Partial<ConversationReference>,
-        logic: (context: TurnContext) => Promise<void>
-    ): Promise<void>;
-}
+import type { TelemetryClientLike, TurnContextLike } from '../ports/activity';
 
 /**
- * Options of {@link InactivityMiddleware}. Durations accept milliseconds or strings such as `'5 minutes'`.
- * Every field that has a default is also described, with that default, in `manifest.json`.
+ * The options every binding of the plugin takes (botbuilder's `InactivityOptions` adds the adapter, the bot's
+ * state and dialogs, and MongoDB). Durations accept milliseconds or strings such as `'5 minutes'`. Every field
+ * that has a default is also described, with that default, in `manifest.json`.
+ *
+ * @typeParam C The SDK's turn context type, for the callbacks.
  */
-export interface InactivityOptions extends InactivityPolicy {
-    /** The adapter the middleware is added to; used to send reminders when a timer fires. Required. */
-    adapter: ProactiveAdapter;
-    /** The bot's conversation state; the plugin keeps its own versioned property in it. Required. */
-    conversationState: ConversationState;
-    /** The accessor of the bot's dialog state (the one given to `DialogSet` or `runDialog`). Required. */
-    dialogState: StatePropertyAccessor<DialogState>;
-    /**
-     * The bot's root dialog. Needed for Continue (re-ask the step), Start over, fallback dialogs and resuming;
-     * without it the plugin can only remind, close and hand off.
-     */
-    dialog?: Dialog;
-    /** Where durable timers and snapshots live: a MongoDB connection string, a `MongoClient` or a `Db`. */
-    mongo?: MongoSource;
-    /** A running Agenda instance to put timers on instead of the plugin's own (its `processEvery` then applies). */
-    agenda?: Agenda;
+export interface CoreOptions<C = TurnContextLike> extends InactivityPolicy {
     /**
      * A scheduler of your choice: `new MemoryScheduler()` for a first look without MongoDB (not durable),
      * `TestScheduler` from `botbuilder-inactivity/testing` in unit tests, or your own implementation of
@@ -55,7 +30,7 @@ export interface InactivityOptions extends InactivityPolicy {
     /** A folder of the bot's own texts laid out `<lng>/<namespace>.json`, for flow activity and summary keys. */
     localesPath?: string;
     /** Picks the user's locale; default: the activity's `locale`. */
-    localeNegotiator?: (context: TurnContext) => string | undefined | Promise<string | undefined>;
+    localeNegotiator?: (context: C) => string | undefined | Promise<string | undefined>;
     /**
      * Polling interval of the Agenda the plugin creates. Default `5000` ms: timers armed on an instance are locked
      * by its notification channel the moment they are due before the next poll, so the poll only picks up timers
@@ -95,14 +70,14 @@ export interface InactivityOptions extends InactivityPolicy {
      */
     userHashKey?: string;
     /** Receives `trackEvent` calls for reminders, closes, handoffs, continues, restarts and abandonments. */
-    telemetryClient?: BotTelemetryClient;
+    telemetryClient?: TelemetryClientLike;
     /**
      * Receives every error the plugin recovers from (the user's turn has gone on without it). Default: a
      * `process.emitWarning` of type `BotbuilderInactivityWarning` and the `botbuilder-inactivity:*` debug log. The
      * adapter's `onTurnError` is not called: template handlers tell the user the bot failed and delete the
      * conversation state, for a failure the user never saw.
      */
-    onError?: (error: Error, context?: TurnContext) => void | Promise<void>;
+    onError?: (error: Error, context?: C) => void | Promise<void>;
     /** The clock, in epoch milliseconds. Default `Date.now`. */
     now?: () => number;
     /**

@@ -1,4 +1,4 @@
-import type { ConversationReference } from 'botbuilder';
+import type { ConversationRef } from './activity';
 
 /**
  * The version of the timers' stored data: 2 since the compact documents (`scheduling/timerDocument.ts`), whose
@@ -19,7 +19,7 @@ export interface TimerData {
      * The reference used to continue the conversation proactively. The middleware arms with the part
      * `continueConversationAsync` needs (see `timerReference`); timers stored by 0.1.x hand over the whole one.
      */
-    reference: Partial<ConversationReference>;
+    reference: ConversationRef;
 }
 
 /** A timer that has come due. */

@@ -1,4 +1,3 @@
-import type { ObjectId } from 'mongodb';
 
 /** The current version of {@link FlowRunRecord}. */
 export const FLOW_RUN_VERSION = 1;
@@ -55,8 +54,6 @@ export interface RunReminder {
  * conversation and the run id, so an end recorded twice (a retried timer) stores one record.
  */
 export interface FlowRunRecord {
-    /** ObjectId made from a hash of the conversation and {@link FlowRunRecord.runId}. */
-    _id: ObjectId;
     /** Schema version, {@link FLOW_RUN_VERSION}. */
     v: number;
     /** Random id of the run. */
@@ -102,4 +99,24 @@ export interface FlowRunRecord {
     tenantId?: string;
     /** The user: a keyed hash (HMAC-SHA256) of channel and user id, or the raw id when `rawUserIds` is on. */
     user?: string;
+}
+
+/**
+ * Where flow-run records are kept (the drop-off report reads them): MongoDB's `<prefix>Runs` collection.
+ */
+export interface FlowRunLog {
+    /**
+     * How a user is named in records: a keyed hash of the channel and user id, or the raw id when configured.
+     *
+     * @param channelId The channel.
+     * @param userId The user's id.
+     */
+    userOf(channelId: string, userId: string | undefined): string | undefined;
+    /**
+     * Records a finished run, once: recording the same run of the same conversation again changes nothing.
+     *
+     * @param conversationKey The conversation (`<channelId>/<conversationId>`).
+     * @param record The run.
+     */
+    record(conversationKey: string, record: FlowRunRecord): Promise<void>;
 }

@@ -1,10 +1,9 @@
-import type { ConversationReference, TurnContext } from 'botbuilder';
+import type { ConversationRef, TurnContextLike } from '../ports/activity';
 import { randomUUID } from 'crypto';
-import type { FlowInfo } from '../../botbuilder/dialogPath';
+import type { FlowInfo } from '../flows/flowInfo';
 import { conversationKey, type FlowProgress } from '../turn/inactivityState';
-import type { Services } from '../runtime';
+import type { Plugin } from '../plugin';
 import { FLOW_RUN_VERSION, type FlowRunRecord, type RunOutcome, type RunStep } from './flowRun';
-import { runRecordId } from '../../mongo/flowRunStore';
 
 /** Steps kept per run: a flow that loops keeps its last ones (the state stays small). */
 const MAX_STEPS = 50;
@@ -102,7 +101,7 @@ export interface RunEnd {
  * @param userOf How the user is stored.
  * @returns The record.
  */
-export function runRecord(flow: FlowProgress, reference: Partial<ConversationReference>, end: RunEnd, now: number, userOf: (channelId: string, userId: string | undefined) => string | undefined): FlowRunRecord {
+export function runRecord(flow: FlowProgress, reference: ConversationRef, end: RunEnd, now: number, userOf: (channelId: string, userId: string | undefined) => string | undefined): FlowRunRecord {
     const visits = flow.steps ?? [];
     const startedAt = visits[0]?.at ?? flow.startedAt;
     const steps: RunStep[] = visits.map((v, i) => ({
@@ -117,7 +116,6 @@ export function runRecord(flow: FlowProgress, reference: Partial<ConversationRef
     const tenantId = (reference.conversation as { tenantId?: string } | undefined)?.tenantId;
     const runId = flow.runId ?? randomUUID();
     return {
-        _id: runRecordId(conversationKey(reference), runId),
         v: FLOW_RUN_VERSION,
         runId,
         flowId: flow.id,
@@ -141,25 +139,33 @@ export function runRecord(flow: FlowProgress, reference: Partial<ConversationRef
     };
 }
 
+/** The end of a run to record. */
+export interface RunEnding {
+    /** The conversation (the plugin's stored reference: it names the user on timer turns too). */
+    reference: ConversationRef;
+    /** The run's progress. */
+    flow: FlowProgress | undefined;
+    /** How it ended. */
+    end: RunEnd;
+}
+
 /**
  * Records the end of a run, once (the record's id comes from the run), within the scheduler's time bound. A
  * storage failure is reported, never thrown. Nothing happens without a records store (no MongoDB) or a run.
  *
- * @param svc The services.
- * @param context The turn.
- * @param reference The conversation (the plugin's stored reference: it names the user on timer turns too).
- * @param flow The run's progress.
- * @param end How it ended.
+ * @param turn The turn (its context may be absent outside one).
+ * @param ending The run and how it ended.
  */
-export async function recordRun(svc: Services, context: TurnContext | undefined, reference: Partial<ConversationReference>, flow: FlowProgress | undefined, end: RunEnd): Promise<void> {
-    const store = svc.flowRuns;
-    if (!store || !flow) {
+export async function recordRun(turn: { plugin: Plugin; context?: TurnContextLike }, ending: RunEnding): Promise<void> {
+    const { plugin, context } = turn;
+    const store = plugin.flowRuns;
+    if (!store || !ending.flow) {
         return;
     }
     try {
-        const record = runRecord(flow, reference, end, svc.now(), (c, u) => store.userOf(c, u));
-        await svc.budget(store.record(record), 'record the flow run');
+        const record = runRecord(ending.flow, ending.reference, ending.end, plugin.now(), (c, u) => store.userOf(c, u));
+        await plugin.bounded(store.record(conversationKey(ending.reference), record), 'record the flow run');
     } catch (err) {
-        svc.report(err, context);
+        plugin.report(err, context);
     }
 }

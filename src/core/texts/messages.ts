@@ -1,8 +1,8 @@
-import { ActionTypes, Activity, ActivityTypes, CardFactory, MessageFactory } from 'botbuilder';
+import type { ActivityLike } from '../ports/activity';
 import { buttonValue } from '../turn/buttonPayload';
-import { FlowInfo, valueVariables } from '../../botbuilder/dialogPath';
+import type { FlowTurn } from '../turn/turn';
+import { FlowInfo, valueVariables } from '../flows/flowInfo';
 import type { Localizer } from './localization';
-import type { ResolvedPolicy } from '../policy/options';
 
 /** What the plugin says about a flow: the values texts interpolate. Documented for designers in locales/README.md. */
 export interface FlowDescription {
@@ -34,39 +34,29 @@ export function describeFlow(t: Localizer, locale: string | undefined, flow: Pic
     return { activity, summary, ...(known ? { step: (flow.stepIndex as number) + 1, steps: flow.stepCount } : {}) };
 }
 
-/**
- * Builds a message with buttons on a hero card. messageBack buttons send the payload as `value` and show the
- * title in the transcript; a hero card's buttons stay clickable in Web Chat, the Emulator and Teams after
- * later messages, unlike suggested actions.
- *
- * @param text The message.
- * @param buttons Titles and values.
- * @returns The activity.
- */
-export function withButtons(text: string, buttons: Array<{ title: string; value: object }>): Partial<Activity> {
-    const card = CardFactory.heroCard(
-        '',
-        undefined,
-        buttons.map((b) => ({ type: ActionTypes.MessageBack, title: b.title, text: b.title, displayText: b.title, value: b.value }))
-    );
-    const activity = MessageFactory.attachment(card, text);
-    activity.inputHint = 'expectingInput';
-    return activity;
+/** What a reminder says, besides the turn. */
+export interface ReminderRequest {
+    /** The flow's description. */
+    description: FlowDescription;
+    /** Idle time so far. */
+    idleMs: number;
+    /** The buttons' one-time token. */
+    nonce: string;
 }
 
 /**
  * The reminder: "Still there? You were adding Maria Silva (step 2 of 3)." and what happens next, with Continue
  * and Start over buttons.
  *
- * @param t The localizer.
- * @param locale The user's locale.
- * @param description The flow's description.
- * @param policy The policy in force (its final action and timing shape the warning).
- * @param idleMs Idle time so far.
- * @param nonce The buttons' one-time token.
+ * @param turn The turn, in the flow (its policy's final action and timing shape the warning).
+ * @param request The description, the idle time and the buttons' token.
  * @returns The activity.
  */
-export function reminderActivity(t: Localizer, locale: string | undefined, description: FlowDescription, policy: ResolvedPolicy, idleMs: number, nonce: string): Partial<Activity> {
+export function reminderActivity(turn: FlowTurn, request: ReminderRequest): ActivityLike {
+    const { description, idleMs, nonce } = request;
+    const { policy } = turn;
+    const t = turn.plugin.localizer;
+    const locale = turn.state.locale;
     const vars = { ...description };
     const keys = policy.messages.reminder
         ? [policy.messages.reminder]
@@ -78,7 +68,7 @@ export function reminderActivity(t: Localizer, locale: string | undefined, descr
     const after = durationWords(t, locale, Math.max(0, policy.closeAfter - idleMs), 'up');
     const warning =
         policy.finalAction === 'handoff' ? t.t(locale, 'reminder.handoffWarning', { after }) : policy.finalAction === 'close' ? t.t(locale, 'reminder.closeWarning', { after }) : '';
-    return withButtons([text, warning].filter(Boolean).join(' '), [
+    return turn.plugin.bot.messageWithButtons([text, warning].filter(Boolean).join(' '), [
         { title: t.t(locale, 'buttons.continue'), value: buttonValue('continue', nonce) },
         { title: t.t(locale, 'buttons.startOver'), value: buttonValue('startOver', nonce) },
     ]);
@@ -130,6 +120,6 @@ export function durationWords(t: Localizer, locale: string | undefined, ms: numb
  * @param text The text.
  * @returns The activity.
  */
-export function textActivity(text: string): Partial<Activity> {
-    return { type: ActivityTypes.Message, text };
+export function textActivity(text: string): ActivityLike {
+    return { type: 'message', text };
 }

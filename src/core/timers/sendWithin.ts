@@ -1,4 +1,5 @@
-import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
+import type { ActivityLike, ResourceResponseLike, TurnContextLike } from '../ports/activity';
+import { timeoutError, withTimeout } from '../util/withTimeout';
 
 /**
  * Sends activities in one call and gives up waiting after `timeoutMs`. The HTTP call itself is not cancelled:
@@ -11,12 +12,6 @@ import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
  * @returns The channel's responses.
  * @throws An error with `code: 'ETIMEDOUT'` when the channel did not answer in time; the channel's error otherwise.
  */
-export function sendWithin(context: TurnContext, activities: Array<Partial<Activity>>, timeoutMs: number): Promise<ResourceResponse[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const sending = context.sendActivities(activities);
-    const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(`The channel did not answer within ${timeoutMs} ms.`), { code: 'ETIMEDOUT' })), timeoutMs);
-    });
-    sending.catch(() => undefined);
-    return Promise.race([sending, timeout]).finally(() => clearTimeout(timer));
+export function sendWithin(context: TurnContextLike, activities: ActivityLike[], timeoutMs: number): Promise<ResourceResponseLike[]> {
+    return withTimeout(context.sendActivities(activities), timeoutMs, () => timeoutError(`The channel did not answer within ${timeoutMs} ms.`));
 }

@@ -1,5 +1,5 @@
+import type { ActivityLike } from '../ports/activity';
 import { randomBytes } from 'crypto';
-import type { Activity } from 'botbuilder';
 
 /** The key under which the plugin's buttons carry their payload in `activity.value`. */
 export const PAYLOAD_KEY = 'botbuilder-inactivity';
@@ -46,7 +46,7 @@ export function buttonValue(action: ButtonAction, nonce: string): Record<string,
  * @returns `undefined` when the activity carries no payload of the plugin; `'invalid'` when it carries one
  * that is malformed (forged or garbage); the payload otherwise.
  */
-export function readPayload(activity: Partial<Activity>): ButtonPayload | 'invalid' | undefined {
+export function readPayload(activity: ActivityLike): ButtonPayload | 'invalid' | undefined {
     let value: unknown = activity.value;
     if (typeof value === 'string') {
         // Some channels deliver the value as JSON text.

@@ -1,4 +1,4 @@
-import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
+import type { ActivityLike, ConversationRef, TurnContextLike } from '../ports/activity';
 import type { AbandonmentEvent } from '../records/abandonmentLog';
 import type { ReminderVisit, StepVisit } from '../records/flowRun';
 
@@ -73,7 +73,7 @@ export interface DeliveryClaim {
     /** When it was claimed (epoch ms). */
     claimedAt: number;
     /** The activities sent, kept so that a retry sends the very same ones (absent for a fallback dialog). */
-    activities?: Array<Partial<Activity>>;
+    activities?: ActivityLike[];
     /** The abandonment to record once the final action is delivered (or found undeliverable). */
     abandonment?: AbandonmentDraft;
     /** The flow run the final action ends, for its drop-off record. */
@@ -95,7 +95,7 @@ export interface InactivityState {
     /** The user's last message (epoch ms). Every idle time is measured from here. */
     lastUserActivityAt: number;
     /** Where to write back when a timer fires. */
-    reference: Partial<ConversationReference>;
+    reference: ConversationRef;
     /** The user's locale, normalised. */
     locale?: string;
     /** When the armed timer is due (epoch ms); undefined when none is known to be armed. */
@@ -170,7 +170,7 @@ export function readState(raw: unknown): InactivityState | undefined {
  * @param reference The conversation's reference.
  * @returns `<channelId>/<conversationId>`.
  */
-export function conversationKey(reference: Partial<ConversationReference>): string {
+export function conversationKey(reference: ConversationRef): string {
     return `${reference.channelId ?? 'unknown'}/${reference.conversation?.id ?? 'unknown'}`;
 }
 
@@ -198,7 +198,7 @@ export function addTranscriptLine(state: InactivityState, from: 'user' | 'bot', 
  * @param now The clock.
  * @param size How many lines to keep.
  */
-export function recordSentMessages(context: TurnContext, state: InactivityState, now: () => number, size: number): void {
+export function recordSentMessages(context: TurnContextLike, state: InactivityState, now: () => number, size: number): void {
     context.onSendActivities(async (_ctx, activities, next) => {
         for (const a of activities) {
             if (a.type === 'message' && a.text) {

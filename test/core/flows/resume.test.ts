@@ -53,7 +53,7 @@ async function dialogStateOf(rig: Rig, conversationId?: string): Promise<DialogS
  * the returned `answer()` is called. Returns `answer` and `restore`.
  */
 function delayClaims(rig: Rig): { answer(): void; restore(): void } {
-    const store = (rig.inactivity as unknown as { svc: { snapshots: SnapshotStore } }).svc.snapshots;
+    const store = (rig.inactivity as unknown as { engine: { plugin: { snapshots: SnapshotStore } } }).engine.plugin.snapshots;
     const claim = store.claim.bind(store);
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));

@@ -1,3 +1,4 @@
+import { InactivityConfigError } from '../../../src/core/errors';
 import assert from 'assert';
 import { ABANDON_REASON_PATTERN, dropOffCounts, RESERVED_ABANDON_REASONS } from '../../../src';
 import { mongoRigs } from '../../support/mongoRig';
@@ -81,7 +82,7 @@ describe('lifecycle: abandon(context, reason)', () => {
         for (const bad of ['', 'Payment', '1st', 'has space', 'x'.repeat(41), 'ünïcode', 42, undefined]) {
             await assert.rejects(
                 inBotTurn(rig, (ctx) => rig.inactivity.abandon(ctx, bad as string)),
-                (e: Error) => e instanceof RangeError && /a reason is a name of 1 to 40 characters that starts with a lower-case letter/.test(e.message),
+                (e: Error) => e instanceof InactivityConfigError && /a reason is a name of 1 to 40 characters that starts with a lower-case letter/.test(e.message),
                 String(bad)
             );
         }

@@ -8,7 +8,8 @@ import { join } from 'path';
 import { defaultPolicy, loadPolicyFile, mergePolicy, validateOptions } from '../../../src/core/policy/config';
 import { toMilliseconds } from '../../../src/core/policy/duration';
 import { InactivityConfigError } from '../../../src/core/errors';
-import { DEFAULTS, InactivityOptions } from '../../../src/core/policy/options';
+import { DEFAULTS } from '../../../src/core/policy/options';
+import { checkBotbuilderOptions, InactivityOptions } from '../../../src/botbuilder/options';
 import { TelemetryEvents } from '../../../src/core/telemetry';
 import { FakeScheduler } from '../../support/fakeScheduler';
 
@@ -131,19 +132,19 @@ describe('config: validateOptions', () => {
         it(`requires ${field}`, () => {
             const options = minimal();
             delete (options as Partial<InactivityOptions>)[field];
-            configError(() => validateOptions(options), new RegExp(`options\\.${field} is required`));
+            configError(() => checkBotbuilderOptions(options), new RegExp(`options\\.${field} is required`));
         });
     }
 
     it('requires an adapter that can send proactive messages', () => {
-        configError(() => validateOptions(minimal({ adapter: {} })), /options\.adapter must have continueConversationAsync/);
+        configError(() => checkBotbuilderOptions(minimal({ adapter: {} })), /options\.adapter must have continueConversationAsync/);
     });
 
     it('requires somewhere durable for timers: mongo, agenda or scheduler', () => {
         const options = minimal();
         delete options.scheduler;
-        configError(() => validateOptions(options), /options\.mongo/, /options\.agenda/, /options\.scheduler/);
-        validateOptions({ ...options, mongo: 'mongodb://127.0.0.1:1/bot' });
+        configError(() => checkBotbuilderOptions(options), /options\.mongo/, /options\.agenda/, /options\.scheduler/);
+        checkBotbuilderOptions({ ...options, mongo: 'mongodb://127.0.0.1:1/bot' });
     });
 
     it('explains that options are needed when none are given', () => {

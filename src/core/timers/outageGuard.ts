@@ -1,6 +1,8 @@
 import createDebug from 'debug';
-import { InactivitySchedulerError } from '../core/errors';
-import type { TimerData, TimerScheduler } from '../core/ports/timerScheduler';
+import { InactivitySchedulerError } from '../errors';
+import { withinDatabaseTimeout } from '../util/withinDatabaseTimeout';
+import { withTimeout } from '../util/withTimeout';
+import type { TimerData, TimerScheduler } from '../ports/timerScheduler';
 
 const debug = createDebug('botbuilder-inactivity:outage');
 
@@ -71,13 +73,8 @@ export class OutageGuard {
             this.skipped++;
             throw new OutageSkipError(`MongoDB is unavailable (since ${new Date(this.since as number).toISOString()}): did not ${what}.`);
         }
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new InactivitySchedulerError(`Gave up waiting for MongoDB to ${what} after ${this.options.timeout} ms; the turn went on without it.`)), this.options.timeout);
-        });
-        work.catch(() => undefined);
         try {
-            return await Promise.race([work, timeout]);
+            return await withinDatabaseTimeout(work, this.options.timeout, what);
         } catch (err) {
             if (isOutage(err)) {
                 this.begin(err as Error);
@@ -89,8 +86,6 @@ export class OutageGuard {
                 throw new OutageSkipError((err as Error).message, { cause: err });
             }
             throw err;
-        } finally {
-            clearTimeout(timer);
         }
     }
 
@@ -169,7 +164,7 @@ export class OutageGuard {
         try {
             const first = this.pending.values().next().value as { data: TimerData; dueAt: Date } | undefined;
             const probe = scheduler.ping ? scheduler.ping() : first ? scheduler.arm(first.data, first.dueAt) : Promise.resolve();
-            await withTimeout(probe, this.options.timeout);
+            await withTimeout(probe, this.options.timeout, () => new Error(`no answer in ${this.options.timeout} ms`));
         } catch (err) {
             debug('still down: %s', (err as Error).message);
             return;
@@ -214,10 +209,4 @@ function isOutage(err: unknown): boolean {
         }
     }
     return false;
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    work.catch(() => undefined);
-    return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }

@@ -1,15 +1,17 @@
-import type { BotTelemetryClient, ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { DialogSet, DialogState } from 'botbuilder-dialogs';
 import type { AbandonmentLog } from './records/abandonmentLog';
-import type { InactivityState } from './turn/inactivityState';
-import type { MongoFlowRunStore } from '../mongo/flowRunStore';
+import type { FlowRunLog } from './records/flowRun';
 import type { Localizer } from './texts/localization';
-import type { InactivityOptions, ResolvedPolicy } from './policy/options';
+import type { CoreOptions, ResolvedPolicy } from './policy/options';
 import type { FlowDefinition } from './policy/policy';
 import type { SnapshotStore } from './records/snapshotStore';
 import type { TimerScheduler } from './ports/timerScheduler';
-import type { withinBudget } from './util/withinBudget';
 import type { FlowLifecycle } from './lifecycle/flowLifecycle';
+import type { TelemetryClientLike, TurnContextLike } from './ports/activity';
+import type { BotBinding } from './ports/botBinding';
+import type { FlowSource } from './ports/flowSource';
+import type { ConversationStore } from './ports/conversationStore';
+import type { TimerTurn } from './timers/timerTurn';
+import type { UserTurn } from './turn/userTurn';
 
 /** Settings resolved once at construction, durations in ms. */
 export interface Settings {
@@ -33,15 +35,21 @@ export interface Settings {
 
 /**
  * What the turn logic and the timer logic share: one object per middleware instance (two bots in one process
- * never share one). Holds no per-turn data.
+ * never share one). Holds no per-turn data: a turn carries its own {@link UserTurn} or {@link TimerTurn}.
  */
-export interface Services {
+export interface Plugin {
     /** The options as given. */
-    options: InactivityOptions;
+    options: CoreOptions;
     /** Resolved settings. */
     settings: Settings;
     /** Texts. */
     localizer: Localizer;
+    /** The bot SDK: references, proactive turns, the activities the plugin builds. */
+    bot: BotBinding;
+    /** Where the user is in a flow, and how to move them. */
+    flows: FlowSource;
+    /** The plugin's record in the conversation's state. */
+    conversations: ConversationStore;
     /** Durable timers; created by `start()` when the plugin opens MongoDB itself. */
     scheduler?: TimerScheduler;
     /** Saved flows, once started with MongoDB. */
@@ -49,23 +57,15 @@ export interface Services {
     /** Abandonment events, once started with MongoDB. */
     abandonments?: AbandonmentLog;
     /** Flow-run records for the drop-off report, once started with MongoDB. */
-    flowRuns?: MongoFlowRunStore;
-    /** The plugin's property in conversation state. */
-    state: StatePropertyAccessor<InactivityState | undefined>;
-    /** The bot's conversation state. */
-    conversationState: ConversationState;
-    /** The bot's dialog state accessor. */
-    dialogState: StatePropertyAccessor<DialogState>;
-    /** A dialog set holding the bot's root dialog, when one was given. */
-    dialogs?: DialogSet;
+    flowRuns?: FlowRunLog;
     /** The telemetry client, if any. */
-    telemetry?: BotTelemetryClient;
+    telemetry?: TelemetryClientLike;
     /** Flow event hooks and the count of flows in progress. */
     lifecycle: FlowLifecycle;
     /** The clock. */
     now(): number;
     /** Reports an error the plugin recovered from. Never throws. */
-    report(err: unknown, context?: TurnContext): void;
-    /** Waits for a database call at most `schedulerTimeout` (see {@link withinBudget}). */
-    budget<T>(work: Promise<T>, what: string): Promise<T>;
+    report(err: unknown, context?: TurnContextLike): void;
+    /** Waits for a database call at most `schedulerTimeout`; the turn goes on without it after that. */
+    bounded<T>(work: Promise<T>, what: string): Promise<T>;
 }

@@ -1,10 +1,10 @@
 import assert from 'assert';
 import { ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
-import { InactivityMiddleware } from '../../src';
-import type { TimerScheduler } from '../../src/core/ports/timerScheduler';
-import { freshDb } from '../support/mongo';
-import { createRig, texts } from '../support/testBot';
+import { InactivityMiddleware } from '../../../src';
+import type { TimerScheduler } from '../../../src/core/ports/timerScheduler';
+import { freshDb } from '../../support/mongo';
+import { createRig, texts } from '../../support/testBot';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -44,7 +44,10 @@ describe('start() and stop()', () => {
         adapter.continueConversationAsync = async () => undefined;
         return new InactivityMiddleware({ adapter, conversationState, dialogState: conversationState.createProperty<DialogState>('DialogState'), onError: () => undefined, ...options } as ConstructorParameters<typeof InactivityMiddleware>[0]);
     }
-    const internals = (m: InactivityMiddleware) => m as unknown as { mongo?: unknown; svc: { scheduler?: unknown } };
+    const internals = (m: InactivityMiddleware) => {
+        const inner = m as unknown as { stores: { mongo?: unknown }; engine: { plugin: { scheduler?: unknown } } };
+        return { mongo: inner.stores.mongo, plugin: inner.engine.plugin };
+    };
 
     it('stop() called while start() connects leaves nothing running', async () => {
         const mongo = await freshDb();
@@ -54,7 +57,7 @@ describe('start() and stop()', () => {
             await inactivity.stop();
             await starting.catch(() => undefined);
             assert.strictEqual(internals(inactivity).mongo, undefined, 'the connection it opened is closed');
-            assert.strictEqual(internals(inactivity).svc.scheduler, undefined, 'its Agenda is stopped and dropped');
+            assert.strictEqual(internals(inactivity).plugin.scheduler, undefined, 'its Agenda is stopped and dropped');
         } finally {
             await mongo.close();
         }

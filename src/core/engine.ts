@@ -1,0 +1,240 @@
+import createDebug from 'debug';
+import type { TurnContextLike } from './ports/activity';
+import type { BotBinding } from './ports/botBinding';
+import type { ConversationStore } from './ports/conversationStore';
+import type { FlowSource } from './ports/flowSource';
+import type { DueTimerHandler, TimerScheduler } from './ports/timerScheduler';
+import { InactivitySchedulerError } from './errors';
+import { abandonFlow } from './lifecycle/abandon';
+import { extendFlow } from './lifecycle/extend';
+import type { FlowEventHandler } from './lifecycle/flowEvent';
+import { FlowLifecycle } from './lifecycle/flowLifecycle';
+import type { Plugin } from './plugin';
+import { checkTextKeys } from './policy/config';
+import type { Duration } from './policy/duration';
+import { CoreOptions, DEFAULTS } from './policy/options';
+import type { ResolvedSettings } from './policy/settings';
+import { Localizer } from './texts/localization';
+import { OutageGuard, OutageSkipError } from './timers/outageGuard';
+import { createTimerHandler } from './timers/timerTurn';
+import { answerInPlaceOfBot, beginUserTurn, endUserTurn, isUserMessage, TimerArming, UserTurn } from './turn/userTurn';
+
+const debug = createDebug('botbuilder-inactivity:turn');
+
+/** The ports a binding gives the engine. */
+export interface EnginePorts {
+    /** The bot SDK. */
+    bot: BotBinding;
+    /** Where the user is in a flow. */
+    flows: FlowSource;
+    /** The plugin's record in the conversation's state. */
+    conversations: ConversationStore;
+    /** Durable timers, when the binding has them before `start()` (else it sets `plugin.scheduler` then). */
+    scheduler?: TimerScheduler;
+}
+
+/** What an engine is made of. */
+export interface EngineParts {
+    /** The options as given (callbacks take the SDK's turn context). */
+    options: CoreOptions;
+    /** The options resolved once ({@link resolveSettings}). */
+    settings: ResolvedSettings;
+    /** The ports. */
+    ports: EnginePorts;
+}
+
+/**
+ * The plugin without an SDK: what a user's turn and a timer's turn do, the lifecycle API, and the one error
+ * reporter. A binding (botbuilder's `InactivityMiddleware`) makes the ports, hands turns in, and starts and stops
+ * the scheduler and stores.
+ */
+export class InactivityEngine {
+    /** What every turn shares. */
+    readonly plugin: Plugin;
+    private readonly guard: OutageGuard;
+    private running = false;
+    /** Where a user turn running through this engine keeps its {@link UserTurn}, for `abandon` and `extend`. */
+    private readonly turnKey = Symbol('botbuilder-inactivity turn');
+
+    /**
+     * @param parts The options, the resolved settings and the ports.
+     * @throws InactivityConfigError when a text key the policy names does not exist.
+     */
+    constructor(parts: EngineParts) {
+        const { options, settings, ports } = parts;
+        const report = (err: unknown, context?: TurnContextLike): void => this.report(err, context);
+        const defaultLocale = options.defaultLocale ?? DEFAULTS.defaultLocale;
+        const localizer = new Localizer({ defaultLocale, extraPaths: options.localesPath ? [options.localesPath] : [], onProblem: (err) => report(err) });
+        checkTextKeys(settings.policy, settings.flows, (key) => localizer.has(key, defaultLocale));
+        const now = options.now ?? Date.now;
+        const lifecycle = new FlowLifecycle({ timeoutMs: settings.flowEventTimeout, now, report, referenceOf: (activity) => ports.bot.referenceOf(activity) });
+        if (options.onFlowEvent) {
+            lifecycle.hooks.add(options.onFlowEvent);
+        }
+        this.plugin = {
+            options,
+            settings,
+            localizer,
+            bot: ports.bot,
+            flows: ports.flows,
+            conversations: ports.conversations,
+            scheduler: ports.scheduler,
+            telemetry: options.telemetryClient,
+            lifecycle,
+            now,
+            report,
+            bounded: (work, what) => this.guard.call(work, what),
+        };
+        this.guard = new OutageGuard({ timeout: settings.schedulerTimeout, scheduler: () => this.plugin.scheduler, report });
+    }
+
+    /** Whether the binding's `start()` was called (turns before it are answered, but arm nothing). */
+    get started(): boolean {
+        return this.running;
+    }
+
+    set started(value: boolean) {
+        this.running = value;
+    }
+
+    /**
+     * What the scheduler calls when a conversation's timer is due.
+     *
+     * @returns The handler.
+     */
+    timerHandler(): DueTimerHandler {
+        return createTimerHandler(this.plugin);
+    }
+
+    /** Stops the outage guard's probe (the binding stops the scheduler and closes what it opened). */
+    stop(): void {
+        this.guard.stop();
+    }
+
+    /**
+     * Handles a user's message. The bot's own logic always runs (or, for a click on one of the plugin's buttons,
+     * the plugin answers it); no plugin failure stops the reply. Anything but a user's message passes through.
+     *
+     * @param context The turn.
+     * @param next The bot's logic.
+     */
+    async onTurn(context: TurnContextLike, next: () => Promise<void>): Promise<void> {
+        if (!isUserMessage(context.activity)) {
+            await next();
+            return;
+        }
+        let turn: UserTurn | undefined;
+        try {
+            turn = await beginUserTurn(this.plugin, context);
+            context.turnState.set(this.turnKey, turn);
+        } catch (err) {
+            this.report(err, context);
+        }
+        let handled = false;
+        if (turn?.payload || turn?.overCap) {
+            handled = true;
+            try {
+                await answerInPlaceOfBot(turn);
+            } catch (err) {
+                this.report(err, context);
+            }
+        }
+        let failed = true;
+        try {
+            if (!handled) {
+                await next();
+            }
+            failed = false;
+        } finally {
+            if (turn) {
+                try {
+                    await endUserTurn(turn, { botFailed: failed, arming: this.arming });
+                } catch (err) {
+                    this.report(err, context);
+                }
+            }
+        }
+    }
+
+    /**
+     * See `InactivityMiddleware.abandon`.
+     *
+     * @param context The turn.
+     * @param reason The bot's reason.
+     * @returns True when a flow was abandoned.
+     */
+    abandon(context: TurnContextLike, reason: string): Promise<boolean> {
+        return abandonFlow({ plugin: this.plugin, context, state: this.turnOf(context)?.state }, reason);
+    }
+
+    /**
+     * See `InactivityMiddleware.extend`.
+     *
+     * @param context The turn.
+     * @param duration How much more time.
+     * @returns True when a flow was extended.
+     */
+    extend(context: TurnContextLike, duration: Duration): Promise<boolean> {
+        return extendFlow(this.plugin, context, duration, this.turnOf(context)?.state);
+    }
+
+    /**
+     * Adds a hook on flow events.
+     *
+     * @param handler The hook.
+     * @returns A function that removes it.
+     */
+    onFlowEvent(handler: FlowEventHandler): () => void {
+        return this.plugin.lifecycle.hooks.add(handler);
+    }
+
+    /**
+     * Flows in progress by flow id, as this instance saw them.
+     *
+     * @returns A count per flow id.
+     */
+    activeFlows(): Record<string, number> {
+        return this.plugin.lifecycle.active.counts(this.plugin.now());
+    }
+
+    /**
+     * Reports an error the plugin recovered from: to `onError`, else as a process warning; never to the
+     * adapter's `onTurnError` (its usual handlers apologise to the user and delete the conversation state). An
+     * outage is reported once, at its start. Never throws.
+     *
+     * @param err What went wrong.
+     * @param context The turn it happened in, if any.
+     */
+    report(err: unknown, context?: TurnContextLike): void {
+        const error = err instanceof Error ? err : new Error(String(err));
+        debug('error: %O', error);
+        if (error instanceof OutageSkipError || (this.guard?.isDown && error instanceof InactivitySchedulerError && /scheduler reported an error/.test(error.message))) {
+            // Part of an outage already reported once (its start): not once per turn or per poll.
+            return;
+        }
+        try {
+            const onError = this.plugin?.options.onError;
+            if (onError) {
+                void Promise.resolve(onError(error, context)).catch((e: unknown) => debug('onError failed: %O', e));
+                return;
+            }
+            process.emitWarning(error.message, { type: 'BotbuilderInactivityWarning', detail: describeCause(error) });
+        } catch (e) {
+            debug('error reporting failed: %O', e);
+        }
+    }
+
+    private readonly arming: TimerArming = {
+        started: () => this.running,
+        arm: (data, due) => this.guard.arm(data, due),
+    };
+
+    private turnOf(context: TurnContextLike): UserTurn | undefined {
+        return context.turnState.get(this.turnKey) as UserTurn | undefined;
+    }
+}
+
+function describeCause(error: Error): string | undefined {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${cause.name}: ${cause.message}` : undefined;
+}
