@@ -1,6 +1,6 @@
 import assert from 'assert';
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -22,21 +22,12 @@ describe('the API reference (npm run docs)', function () {
     });
     after(() => rmSync(out, { recursive: true, force: true }));
 
+    // The README and the guides name `npm run docs` instead of linking into docs/api/, which is generated, not
+    // published: test/readme/links.test.ts keeps it so.
     it('renders with no warning: every export, option and field has TSDoc, every link resolves', () => {
         assert.strictEqual(run.status, 0, run.output);
         assert.doesNotMatch(run.output, /warning/i, run.output);
         assert.ok(existsSync(join(out, 'classes', 'botbuilder-inactivity.InactivityMiddleware.html')));
         assert.ok(existsSync(join(out, 'classes', 'botbuilder-inactivity_testing.TestScheduler.html')), 'the testing entry point is documented too');
-    });
-
-    it("is where the README's links into docs/api/ point, anchors included", () => {
-        const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-        const links = [...readme.matchAll(/\]\(docs\/api\/([^)#\s]+)(?:#([^)\s]+))?\)/g)].map((m) => ({ file: m[1], anchor: m[2] }));
-        assert.ok(links.length >= 20, `the README links its options to the reference (found ${links.length} links)`);
-        const broken = links.filter(({ file, anchor }) => {
-            const path = join(out, file);
-            return !existsSync(path) || (anchor !== undefined && !readFileSync(path, 'utf8').includes(`id="${anchor}"`));
-        });
-        assert.deepStrictEqual(broken, []);
     });
 });

@@ -31,7 +31,7 @@ class UserProfileDialog extends ComponentDialog {
     }
 }
 
-describe("the README's component dialog policy", () => {
+describe("the designers guide's component dialog policy (docs/designers.md)", () => {
     let dir: string;
     before(() => {
         dir = mkdtempSync(join(tmpdir(), 'inactivity-policy-'));
@@ -40,7 +40,7 @@ describe("the README's component dialog policy", () => {
 
     it("applies to the component's flow by its own id, with steps named on its inner waterfall", async () => {
         const policyFile = join(dir, 'inactivity-policy.json');
-        writeFileSync(policyFile, readmeJsonAfter('### Component dialogs'));
+        writeFileSync(policyFile, readmeJsonAfter('## Component dialogs'));
         const conversationState = new ConversationState(new MemoryStorage());
         const dialogState = conversationState.createProperty<DialogState>('DialogState');
         const dialog = new UserProfileDialog();

@@ -1,12 +1,11 @@
 import assert from 'assert';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import ts from 'typescript';
 import { freePort } from '../../samples/embeddedMongo';
 import { EmulatorClient, EmulatorConversation } from '../support/emulator';
 import { mongoUri } from '../support/mongo';
-import { consumerFolder, FIXTURES, readmeBlock, replaceOnce, ROOT } from './readmeBlocks';
+import { consumerFolder, FIXTURES, readmeBlock, readmeJsonAfter, replaceOnce, ROOT } from './readmeBlocks';
 
 /** The quick starts' durations, shortened so the test sees a reminder: the only change made to the README's code. */
 function shortened(code: string): string {
@@ -126,35 +125,14 @@ describe("the README's quick starts, run as pasted", function () {
         await converse(bot, port);
     });
 
-    it('TypeScript, ES modules: type-checks with tsc, then the same conversation and shutdown', async () => {
-        const project = join(dir, 'typescript');
-        cpSync(join(FIXTURES, 'typescript'), project, { recursive: true });
-        writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'multiturn-prompts-bot-ts', version: '1.0.0', private: true, type: 'module' }));
-        writeFileSync(
-            join(project, 'tsconfig.json'),
-            JSON.stringify({
-                compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] },
-                include: ['src'],
-            })
-        );
-        const source = readmeBlock('quick-start: typescript');
-        writeFileSync(join(project, 'src', 'index.ts'), source);
-        const check = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8', timeout: 60_000 });
-        assert.strictEqual(check.status, 0, `tsc reported:\n${check.stdout}${check.stderr}`);
-        // Emitted as tsc would (the check above already passed on the README's exact code).
-        writeFileSync(join(project, 'src', 'index.ts'), shortened(source));
-        const out = join(project, 'lib');
-        for (const file of listTs(join(project, 'src'))) {
-            const js = ts.transpileModule(readText(join(project, 'src', file)), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: file }).outputText;
-            mkdirSync(join(out, file, '..'), { recursive: true });
-            writeFileSync(join(out, file.replace(/\.ts$/, '.js')), js);
-        }
+    it('TypeScript, ES modules (docs/getting-started.md): its package.json, tsconfig.json, dialog and index.ts build with tsc and run', async () => {
+        const { project, entry } = typescriptProject(dir, 'typescript', 'quick-start: typescript src/index.ts');
         const port = await freePort();
-        bot = new BotProcess(join('lib', 'index.js'), project, botEnv(port, await databaseUri('quickstart_ts')));
+        bot = new BotProcess(entry, project, botEnv(port, await databaseUri('quickstart_ts')));
         await converse(bot, port);
     });
 
-    it('a first look without MongoDB: MemoryScheduler and MemoryStorage, nothing else', async () => {
+    it('a first look without MongoDB, CommonJS: MemoryScheduler and MemoryStorage, nothing else', async () => {
         const project = join(dir, 'memory');
         cpSync(join(FIXTURES, 'commonjs'), project, { recursive: true });
         writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'multiturn-prompts-bot', version: '1.0.0', private: true, main: 'index.js' }));
@@ -164,15 +142,35 @@ describe("the README's quick starts, run as pasted", function () {
         await converse(bot, port);
         assert.match(bot.output, /BotbuilderInactivityWarning: .*MemoryScheduler.*lost on restart/, 'it said its timers are not durable');
     });
+
+    it('a first look without MongoDB, TypeScript and ES modules: the same project with its index.ts replaced', async () => {
+        const { project, entry } = typescriptProject(dir, 'memory-typescript', 'quick-start: memory, typescript src/index.ts');
+        const port = await freePort();
+        bot = new BotProcess(entry, project, botEnv(port));
+        await converse(bot, port);
+        assert.match(bot.output, /BotbuilderInactivityWarning: .*MemoryScheduler.*lost on restart/, 'it said its timers are not durable');
+    });
 });
 
-function listTs(dir: string, prefix = ''): string[] {
-    return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
-        const rel = prefix ? `${prefix}/${e.name}` : e.name;
-        return e.isDirectory() ? listTs(dir, rel) : e.name.endsWith('.ts') ? [rel] : [];
-    });
-}
-
-function readText(path: string): string {
-    return ts.sys.readFile(path) ?? '';
+/**
+ * The TypeScript project of docs/getting-started.md, written from its blocks alone (package.json, tsconfig.json,
+ * src/userProfileDialog.ts and the given src/index.ts) and built with its own tsconfig, as `npm run build` does.
+ * The only change: the index's durations, shortened (a type-neutral change to two string literals).
+ *
+ * @returns The project folder and the file its `npm start` runs.
+ */
+function typescriptProject(dir: string, name: string, indexMarker: string): { project: string; entry: string } {
+    const project = join(dir, name);
+    mkdirSync(join(project, 'src'), { recursive: true });
+    const pkg = readmeJsonAfter('#### `package.json`');
+    writeFileSync(join(project, 'package.json'), pkg);
+    writeFileSync(join(project, 'tsconfig.json'), readmeJsonAfter('#### `tsconfig.json`'));
+    writeFileSync(join(project, 'src', 'userProfileDialog.ts'), readmeBlock('quick-start: typescript src/userProfileDialog.ts'));
+    writeFileSync(join(project, 'src', 'index.ts'), shortened(readmeBlock(indexMarker)));
+    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8', timeout: 80_000 });
+    assert.strictEqual(build.status, 0, `tsc reported:\n${build.stdout}${build.stderr}`);
+    const start = (JSON.parse(pkg) as { scripts: { start: string } }).scripts.start;
+    const entry = /^node (\S+)$/.exec(start)?.[1];
+    assert.ok(entry, `the package.json's start script runs one file with node: ${start}`);
+    return { project, entry };
 }

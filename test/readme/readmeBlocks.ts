@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -8,38 +8,52 @@ export const ROOT = join(__dirname, '..', '..', '..');
 /** Fixtures (the rest of a sample-shaped bot) are read from the sources: tsc does not copy them to dist/. */
 export const FIXTURES = join(ROOT, 'test', 'readme', 'fixtures');
 
+/** The documents whose code blocks and headings the tests read: the README, then the guides in docs/. */
+export function documents(): { name: string; text: string }[] {
+    const guides = existsSync(join(ROOT, 'docs'))
+        ? readdirSync(join(ROOT, 'docs'))
+              .filter((f) => f.endsWith('.md'))
+              .sort()
+              .map((f) => `docs/${f}`)
+        : [];
+    return ['README.md', ...guides].map((name) => ({ name, text: readFileSync(join(ROOT, name), 'utf8') }));
+}
+
 /**
- * The code of the README's fenced block whose first line is `// <marker>` (for example `quick-start: commonjs`),
- * without that line. Fails when there is not exactly one.
+ * The code of the fenced block, in the README or a guide in docs/, whose first line is `// <marker>` (for
+ * example `quick-start: commonjs`), that line included (a comment, pasted with the rest). Fails unless exactly one
+ * block of all those files has it.
  *
  * @param marker The marker after `// `.
  * @returns The code, as a reader would paste it.
  */
 export function readmeBlock(marker: string): string {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const blocks = [...readme.matchAll(/^```(?:js|ts|javascript|typescript)\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
-    const found = blocks.filter((code) => code.startsWith(`// ${marker}\n`));
+    const found = documents().flatMap(({ name, text }) =>
+        [...text.matchAll(/^```(?:js|ts|javascript|typescript)\n([\s\S]*?)^```$/gm)].map((m) => m[1]).filter((code) => code.startsWith(`// ${marker}\n`)).map((code) => ({ name, code }))
+    );
     if (found.length !== 1) {
-        throw new Error(`README.md has ${found.length} code blocks starting with "// ${marker}"; expected exactly one.`);
+        throw new Error(`README.md and docs/*.md have ${found.length} code blocks starting with "// ${marker}" (${found.map((f) => f.name).join(', ')}); expected exactly one.`);
     }
-    return found[0];
+    return found[0].code;
 }
 
 /**
- * The first ```json block after a heading of the README.
+ * The first ```json block after a heading of the README or a guide in docs/.
  *
- * @param heading The heading's text, e.g. `### Component dialogs`.
+ * @param heading The heading's text, or its beginning, e.g. `### Component dialogs`; it must begin a line of
+ *   exactly one of those files.
  * @returns The JSON text.
  */
 export function readmeJsonAfter(heading: string): string {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const at = readme.indexOf(`\n${heading}`);
-    if (at < 0) {
-        throw new Error(`README.md has no heading "${heading}"`);
+    const found = documents().filter(({ text }) => text.startsWith(heading) || text.includes(`\n${heading}`));
+    if (found.length !== 1) {
+        throw new Error(`README.md and docs/*.md have ${found.length} files with a heading "${heading}"; expected exactly one.`);
     }
-    const match = /^```json\n([\s\S]*?)^```$/m.exec(readme.slice(at));
+    const text = found[0].text;
+    const at = text.indexOf(`\n${heading}`);
+    const match = /^```json\n([\s\S]*?)^```$/m.exec(text.slice(at));
     if (!match) {
-        throw new Error(`README.md has no json block after "${heading}"`);
+        throw new Error(`${found[0].name} has no json block after "${heading}"`);
     }
     return match[1];
 }
