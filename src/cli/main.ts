@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { checkLocales, formatReport } from './checkLocales';
-import { followUpsCommand, FOLLOW_UPS_USAGE } from '../followups/cli';
+import { followUpsCommand, FOLLOW_UPS_USAGE } from './followUpsCommand';
 import { REPORT_USAGE, reportCommand } from './reportCommand';
 
 /**

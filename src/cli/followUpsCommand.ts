@@ -1,6 +1,6 @@
 import { toMilliseconds } from '../core/policy/duration';
-import type { FollowUp, FollowUpStatus, FollowUpType } from './followUpRecord';
-import { FollowUpService } from './followUpService';
+import type { FollowUp, FollowUpStatus, FollowUpType } from '../followups/followUpRecord';
+import { FollowUpService } from '../followups/followUpService';
 
 /** Where the `followups` command writes (the CLI's writers). */
 export interface FollowUpCliWriters {

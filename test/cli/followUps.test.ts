@@ -3,7 +3,7 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
 import { freshDb } from '../support/mongo';
-import { referenceOf, serviceOn } from './followUpRig';
+import { referenceOf, serviceOn } from '../followups/followUpRig';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'botbuilder-inactivity.js');
 
