@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Db } from 'mongodb';
-import { report, reportPage, toMilliseconds } from '../src';
+import { report, reportPage } from '../src';
+import { parseDateOrDuration } from '../src/core/util/dateOrDuration';
 
 /**
  * The drop-off report page of the sample's database, at `/report`. Query: `?since=30d` (a duration back, or a
@@ -15,13 +16,11 @@ export function reportRoute(db: Db): (req: Request, res: Response) => Promise<vo
         const q = req.query;
         try {
             if (typeof q.since === 'string' && q.since) {
-                since = /^\d{4}-\d{2}-\d{2}/.test(q.since) ? new Date(q.since) : new Date(Date.now() - toMilliseconds(q.since, 'since'));
-                if (Number.isNaN(since.getTime())) {
-                    throw new Error(`since "${q.since}" is not a date`);
-                }
+                since = parseDateOrDuration(q.since, { name: 'since' });
             }
         } catch (err) {
-            res.status(400).type('text/plain').send(`Bad "since": ${(err as Error).message}. Use a duration such as 30d or a date such as 2026-11-01.`);
+            // The message names the parameter, its value and both forms, and ends with its own period.
+            res.status(400).type('text/plain').send((err as Error).message);
             return;
         }
         try {

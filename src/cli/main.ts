@@ -1,104 +1,76 @@
-import * as path from 'path';
-import { checkLocales, formatReport } from './checkLocales';
-import { followUpsCommand, FOLLOW_UPS_USAGE } from '../followups/cli';
+import { InactivityConfigError } from '../core/errors';
+import { CHECK_LOCALES_USAGE, checkLocalesCommand } from './checkLocales';
+import { CliContext, CliWriters, processWriters } from './cliContext';
+import { FOLLOW_UPS_USAGE, followUpsCommand } from './followUpsCommand';
 import { REPORT_USAGE, reportCommand } from './reportCommand';
 
-/**
- * The `locales/` folder shipped with this package, used when `--dir` is not given.
- * Resolved from the compiled file: `dist/src/cli/main.js` -> `../../../locales`.
- */
-export const DEFAULT_LOCALES_DIR = path.resolve(__dirname, '..', '..', '..', 'locales');
+export type { CliWriters } from './cliContext';
+
+const EXIT_STATUS = `Exit status: 0 when every language matches en (check-locales) or the command did its work,
+1 when problems were found, a follow-up could not be changed or the database could not be read,
+2 when the command line is wrong.
+`;
 
 /** The text printed by `--help`, and after a usage error. */
 export const USAGE = `Usage: botbuilder-inactivity <command> [options]
+       botbuilder-inactivity <command> --help
 
 Commands:
-  check-locales     Compare every language folder with en: missing or extra keys,
-                    {{placeholders}} that differ, missing plural forms, missing files,
-                    values that are not text, and JSON syntax errors (with line and column).
+${CHECK_LOCALES_USAGE}
 ${FOLLOW_UPS_USAGE}
-
 ${REPORT_USAGE}
-Options for check-locales:
-  --dir <folder>    Folder laid out as <folder>/<language>/<namespace>.json
-                    (default: the locales/ folder shipped with botbuilder-inactivity)
-  -h, --help        Show this help.
+${EXIT_STATUS}`;
 
-Exit status: 0 when every language matches en (check-locales) or the report was made,
-1 when problems were found or the database could not be read, 2 when the command line is wrong.
-`;
-
-/** Where {@link main} writes; injected so tests can capture the output. */
-export interface CliWriters {
-    /** Receives the report and the help text. Default: `process.stdout`. */
-    stdout(text: string): void;
-    /** Receives usage errors. Default: `process.stderr`. */
-    stderr(text: string): void;
+/** A command: what it runs and the usage printed after a usage error. */
+interface Command {
+    run(argv: readonly string[], cli: CliContext): number | Promise<number>;
+    usage: string;
 }
 
-const processWriters: CliWriters = {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+const COMMANDS: Record<string, Command> = {
+    'check-locales': { run: checkLocalesCommand, usage: CHECK_LOCALES_USAGE },
+    followups: { run: followUpsCommand, usage: FOLLOW_UPS_USAGE },
+    report: { run: reportCommand, usage: REPORT_USAGE },
 };
 
 /**
- * Runs the `botbuilder-inactivity` command line.
+ * Runs the `botbuilder-inactivity` command line. Every command reads its flags with the same rules
+ * (`util.parseArgs`); a wrong command line is an `InactivityConfigError`, printed with the command's usage
+ * (no stack trace) and exit status 2.
  *
  * @example
  * ```ts
- * process.exitCode = main(['check-locales', '--dir', './locales']);
+ * process.exitCode = await main(['report', '--since', '30d', '--json']); // --mongo or MONGODB_URI
  * ```
  * @param argv The arguments after the program name (`process.argv.slice(2)`).
  * @param writers Where to write; defaults to the process's stdout and stderr.
- * @returns The exit status: 0 when clean, 1 when problems were found, 2 on a usage error (a promise of it for
- *   `followups` and `report`, which talk to MongoDB).
+ * @param env The environment, read for `MONGODB_URI`; defaults to `process.env`.
+ * @returns The exit status: 0 when clean, 1 when problems were found, 2 on a usage error. A number for
+ *   `check-locales` and `--help`, a promise of it for `followups` and `report`, which talk to MongoDB.
  */
-export function main(argv: readonly string[], writers: CliWriters = processWriters): number | Promise<number> {
-    const [command, ...rest] = argv;
-    if (command === '--help' || command === '-h' || command === 'help') {
+export function main(argv: readonly string[], writers: CliWriters = processWriters, env: NodeJS.ProcessEnv = process.env): number | Promise<number> {
+    const [name, ...rest] = argv;
+    if (name === '--help' || name === '-h' || name === 'help') {
         writers.stdout(USAGE);
         return 0;
     }
+    const command = name === undefined ? undefined : Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (command === undefined) {
-        return usageError(writers, 'no command given.');
+        writers.stderr(`botbuilder-inactivity: ${name === undefined ? 'no command given' : `unknown command "${name}"`}.\n\n${USAGE}`);
+        return 2;
     }
-    if (command === 'followups') {
-        return followUpsCommand(rest, writers);
-    }
-    if (command === 'report') {
-        return rest.includes('--help') || rest.includes('-h') ? (writers.stdout(USAGE), 0) : reportCommand(rest, writers);
-    }
-    if (command !== 'check-locales') {
-        return usageError(writers, `unknown command "${command}".`);
-    }
-
-    let dir = DEFAULT_LOCALES_DIR;
-    for (let i = 0; i < rest.length; i++) {
-        const arg = rest[i];
-        if (arg === '--help' || arg === '-h') {
-            writers.stdout(USAGE);
-            return 0;
+    const usageError = (err: unknown): number => {
+        if (!(err instanceof InactivityConfigError)) {
+            throw err;
         }
-        if (arg === '--dir') {
-            const value = rest[i + 1];
-            if (value === undefined || value.startsWith('-')) {
-                return usageError(writers, '--dir needs a folder, for example --dir ./locales.');
-            }
-            dir = path.resolve(value);
-            i++;
-        } else if (arg.startsWith('--dir=')) {
-            dir = path.resolve(arg.slice('--dir='.length));
-        } else {
-            return usageError(writers, `unknown option "${arg}" for check-locales.`);
-        }
+        writers.stderr(`botbuilder-inactivity ${name}: ${err.message}\n\nUsage:\n${command.usage}\nSee botbuilder-inactivity --help.\n`);
+        return 2;
+    };
+    const cli: CliContext = { writers, env, now: Date.now };
+    try {
+        const status = command.run(rest, cli);
+        return typeof status === 'number' ? status : status.catch(usageError);
+    } catch (err) {
+        return usageError(err);
     }
-
-    const report = checkLocales(dir);
-    writers.stdout(formatReport(report));
-    return report.ok ? 0 : 1;
-}
-
-function usageError(writers: CliWriters, message: string): number {
-    writers.stderr(`botbuilder-inactivity: ${message}\n\n${USAGE}`);
-    return 2;
 }

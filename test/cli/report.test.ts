@@ -11,10 +11,11 @@ import { EXPECTED, SINCE, seededRecords, UNTIL } from '../support/flowRunSeed';
 
 type TestDb = Awaited<ReturnType<typeof freshDb>>;
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the CLI with an empty environment, so a MONGODB_URI set for the test run is not read unless a test says so. */
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
-    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, env);
     return { code, stdout, stderr };
 }
 
@@ -128,7 +129,7 @@ describe('CLI: botbuilder-inactivity report', function () {
     });
 
     it('refuses a wrong command line with status 2 and says what to do', async function () {
-        assert.match((await run(['report', '--json'])).stderr, /--mongo <uri> is required/);
+        assert.match((await run(['report', '--json'])).stderr, /--mongo <uri> is needed, or the MONGODB_URI environment variable/);
         assert.strictEqual((await run(['report', '--mongo', db.uri, '--json', '--csv'])).code, 2);
         assert.match((await run(['report', '--mongo', db.uri, '--since', 'yesterday'])).stderr, /neither a duration .* nor a date/);
         assert.match((await run(['report', '--mongo', db.uri, '--bogus'])).stderr, /unknown option "--bogus"/);

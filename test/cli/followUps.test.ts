@@ -3,14 +3,15 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
 import { freshDb } from '../support/mongo';
-import { referenceOf, serviceOn } from './followUpRig';
+import { referenceOf, serviceOn } from '../followups/followUpRig';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'botbuilder-inactivity.js');
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the CLI with an empty environment, so a MONGODB_URI set for the test run is not read unless a test says so. */
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
-    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, env);
     return { code, stdout, stderr };
 }
 
@@ -71,7 +72,7 @@ describe('CLI: botbuilder-inactivity followups', function () {
         assert.match(noMongo.stderr, /--mongo <uri> is needed/);
         const badWhen = await run(['followups', 'reschedule', '0123456789abcdef01234567', 'tomorrow-ish', '--mongo', 'mongodb://127.0.0.1:1/x']);
         assert.strictEqual(badWhen.code, 2);
-        assert.match(badWhen.stderr, /<when> must be an ISO date/);
+        assert.match(badWhen.stderr, /<when> "tomorrow-ish" is neither a duration .* nor a date/);
         const badStatus = await run(['followups', 'list', '--status', 'done', '--mongo', 'mongodb://127.0.0.1:1/x']);
         assert.match(badStatus.stderr, /--status must be one of pending, sending, executed, cancelled, failed, skipped/);
     });

@@ -1,0 +1,5 @@
+export { checkLocales, DEFAULT_BASE_LANGUAGE } from './checkLocales';
+export type { CheckLocalesOptions, LocaleReport } from './checkLocales';
+export { checkLocalesCommand, CHECK_LOCALES_USAGE, DEFAULT_LOCALES_DIR } from './checkLocalesCommand';
+export { formatReport } from './formatReport';
+export type { LocaleProblem, LocaleProblemKind, LocaleProblemSeverity } from '../../core/texts/localeRules';
