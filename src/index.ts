@@ -47,6 +47,7 @@ export { InactivityHookError } from './core/lifecycle/hookError';
 export { ABANDON_REASON_PATTERN, RESERVED_ABANDON_REASONS } from './core/lifecycle/abandonReason';
 export { FollowUpService, FOLLOW_UP_JOB_NAME, FOLLOW_UP_LEASE_MS } from './followups/followUpService';
 export { FollowUpMiddleware } from './followups/followUpMiddleware';
+export type { FollowUpTurnPort } from './followups/followUpMiddleware';
 export { FOLLOW_UP_DEFAULTS } from './followups/followUpOptions';
 export type { CheckInFollowUp, CustomFollowUp, FollowUpHealth, FollowUpOptions, PostEventFollowUp, ScheduleCommon, ScheduleResult } from './followups/followUpOptions';
 export { FOLLOW_UP_VERSION } from './followups/followUpRecord';

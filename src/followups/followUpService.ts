@@ -24,6 +24,7 @@ import {
 } from './followUpOptions';
 import { FOLLOW_UP_VERSION, FollowUp, FollowUpDocument, FollowUpType, SkipReason, toFollowUp } from './followUpRecord';
 import { FollowUpPage, FollowUpQuery, FollowUpStore } from './followUpStore';
+import { FollowUpMiddleware } from './followUpMiddleware';
 import { FollowUpEvents } from './followUpTelemetry';
 import { FollowUpUsers } from './followUpUsers';
 import { DEFAULT_SCORE_THRESHOLDS, ScoreThresholds } from './templateChoice';
@@ -505,10 +506,7 @@ export class FollowUpService {
      * The middleware that arms re-engagements, honours stop words and ends suppressions from users' messages.
      * Add it with `adapter.use(...)`.
      */
-    middleware(): import('./followUpMiddleware').FollowUpMiddleware {
-        // Loaded here so the middleware's file can import this one's types without a cycle at load time.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { FollowUpMiddleware } = require('./followUpMiddleware') as typeof import('./followUpMiddleware');
+    middleware(): FollowUpMiddleware {
         const middleware = new FollowUpMiddleware(this);
         this.blockedListeners.push((userId) => middleware.forget(userId));
         return middleware;
