@@ -263,9 +263,7 @@ export class FollowUpService {
                 return { id: near, duplicate: true };
             }
         }
-        const result = await this.insert('postEvent', key, request, at, zone, request.template, { eventId: request.eventId, eventAt: request.eventAt }, request.score);
-        await this.users?.update(userId, { customer: true });
-        return result;
+        return this.insert('postEvent', key, request, at, zone, request.template, { eventId: request.eventId, eventAt: request.eventAt }, request.score);
     }
 
     /**
@@ -559,6 +557,10 @@ export class FollowUpService {
         const done = new Date(this.now());
         if (outcome.kind === 'sent' || outcome.kind === 'outsideWindowSent') {
             await store.markExecuted(doc, outcome.text, done);
+            if (doc.type === 'postEvent') {
+                // A past customer is one who had a post-event follow-up: sent, not merely scheduled (it may be cancelled).
+                await this.users?.update(doc.userId, { customer: true });
+            }
             const latenessMs = Math.max(0, done.getTime() - doc.scheduledAt.getTime());
             debug('follow-up %s sent (%d ms late)', props.followUpId, latenessMs);
             track(this.options.telemetryClient, FollowUpEvents.sent, props, { latenessMs, attempt: doc.attempts }, (e) => this.report(e));
