@@ -7,7 +7,7 @@ import { InactivityConfigError } from '../core/errors';
 import { Localizer } from '../core/texts/localization';
 import { MongoHandle, openMongo } from '../mongo/mongoConnection';
 import { timerReference } from '../scheduling/timerDocument';
-import { retryDelay } from '../core/ports/timerScheduler';
+import { DEFAULT_TIMER_RETRY, retryDelay } from '../core/ports/timerScheduler';
 import { track } from '../core/telemetry';
 import { ChannelPolicy, DEFAULT_CHANNEL_POLICIES, insideWindow } from './channelPolicy';
 import { deliverFollowUp, DeliveryDeps } from './followUpDelivery';
@@ -589,8 +589,10 @@ export class FollowUpService {
             await store.markFailed(doc, outcome.error, done);
             return;
         }
-        const delay = retryDelay({ retries: this.settings.retries, delay: 2000, factor: 2, maxDelay: 60_000, jitter: 0 }, doc.attempts, outcome.failure.retryAfterMs);
-        const at = new Date(done.getTime() + Math.round(delay * (0.8 + Math.random() * 0.4)));
+        // The inactivity timers' backoff (about 2, 4, 8, 16, 32 s), with its jitter, at least the channel's Retry-After.
+        const backoff = { ...DEFAULT_TIMER_RETRY, retries: this.settings.retries };
+        const delay = retryDelay(backoff, doc.attempts, outcome.failure.retryAfterMs);
+        const at = new Date(done.getTime() + Math.round(delay * (1 - backoff.jitter + Math.random() * 2 * backoff.jitter)));
         await store.release(doc, at, done, 'retry', outcome.error);
         this.wake(at);
     }
