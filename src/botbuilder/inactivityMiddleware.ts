@@ -19,6 +19,7 @@ import { DEFAULTS, InactivityOptions, ResolvedPolicy } from '../core/policy/opti
 import { promptIdentity, RepromptWatch, watchReprompts } from '../core/flows/invalidAnswers';
 import { answerResume, discardIgnoredOffer, offerResume } from '../core/flows/resume';
 import { AgendaScheduler } from '../scheduling/agendaScheduler';
+import type { SharedAgenda } from '../scheduling/sharedAgenda';
 import { OutageGuard, OutageSkipError } from '../scheduling/outageGuard';
 import { timerReference } from '../scheduling/timerDocument';
 import { TIMER_DATA_VERSION, TimerScheduler } from '../core/ports/timerScheduler';
@@ -193,6 +194,17 @@ export class InactivityMiddleware implements Middleware {
         }
         await this.mongo?.close();
         this.mongo = undefined;
+    }
+
+    /**
+     * What a `FollowUpService` given this middleware as `inactivity` shares: the MongoDB database, the Agenda of the
+     * timers (the follow-ups define their job on it) and this middleware's error path. Undefined before `start()`
+     * and without `mongo`.
+     */
+    sharedAgenda(): SharedAgenda | undefined {
+        const scheduler = this.svc.scheduler;
+        const running = scheduler instanceof AgendaScheduler ? scheduler.shared : undefined;
+        return this.mongo && { db: this.mongo.db, ...running, report: (err: unknown) => this.report(err) };
     }
 
     /**

@@ -202,6 +202,14 @@ export class AgendaScheduler implements TimerScheduler {
     }
 
     /**
+     * The running Agenda and its announcer, for the follow-ups to define their job on (one Agenda per bot).
+     * Undefined before `start()`, after `stop()`, and with an `agenda` whose backend is not MongoDB.
+     */
+    get shared(): { agenda: Agenda; announcer: JobAnnouncer } | undefined {
+        return this.agenda && this.jobCollection ? { agenda: this.agenda, announcer: this.announcer } : undefined;
+    }
+
+    /**
      * The jobs collection, for operators' tools and tests. Undefined before `start()`, and with an `agenda` whose
      * backend is not MongoDB.
      */
