@@ -23,6 +23,7 @@ export { STATE_PROPERTY, STATE_VERSION } from './core/turn/inactivityState';
 export type { AbandonmentDraft, DeliveryClaim, FlowProgress, InactivityState, PendingButtons, TranscriptLine } from './core/turn/inactivityState';
 export { AgendaScheduler, TIMER_JOB_NAME, DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, DEFAULT_TIMER_RETRY } from './scheduling/agendaScheduler';
 export type { AgendaSchedulerOptions, SchedulerStats, TimerRetryPolicy } from './scheduling/agendaScheduler';
+export type { SharedAgenda, SharedAgendaSource } from './scheduling/sharedAgenda';
 export { MemoryScheduler, MEMORY_SCHEDULER_WARNING_CODE } from './scheduling/memoryScheduler';
 export type { ArmedTimer, MemorySchedulerOptions } from './scheduling/memoryScheduler';
 export { TIMER_DATA_VERSION } from './core/ports/timerScheduler';
