@@ -95,17 +95,17 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
     });
     adapter.use(inactivity);
     await inactivity.start();
-    // Follow-ups on the same client and adapter: a check-in after "add client", a re-engagement after a silence.
+    // Follow-ups on the inactivity plugin's connection, Agenda and onError: a check-in after "add client", a
+    // re-engagement after a silence.
     const followUps = config.followUps
         ? new FollowUpService({
               adapter,
-              mongo: client,
+              inactivity,
               botAppId: config.appId,
               localizer: texts,
               ...(config.followUpAfter !== undefined ? { followUpAfter: config.followUpAfter } : {}),
               ...(config.reengageAfter !== undefined ? { reengageAfter: config.reengageAfter } : {}),
               ...(config.quietHours !== undefined ? { quietHours: config.quietHours } : {}),
-              onError: (err) => console.error(`[sample] follow-ups: ${err.message}`),
           })
         : undefined;
     if (followUps) {
@@ -162,8 +162,9 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
         stop: async () => {
             await new Promise<void>((resolve) => server.close(() => resolve()));
             server.closeAllConnections?.();
-            await inactivity.stop();
+            // The follow-ups first: their job runs on the inactivity plugin's Agenda.
             await followUps?.stop();
+            await inactivity.stop();
             await client.close();
             await embedded?.stop();
         },

@@ -7,6 +7,7 @@ import { resolveSettings } from '../core/policy/settings';
 import { STATE_PROPERTY } from '../core/turn/inactivityState';
 import { PluginStores } from '../mongo/pluginStores';
 import { AgendaScheduler } from '../scheduling/agendaScheduler';
+import type { SharedAgenda } from '../scheduling/sharedAgenda';
 import { BotbuilderBinding } from './botbuilderBinding';
 import { BotStateConversationStore } from './conversationRecord';
 import { DialogFlowSource } from './dialogs/dialogFlowSource';
@@ -91,6 +92,20 @@ export class InactivityMiddleware implements Middleware {
         await starting?.catch(() => undefined);
         this.engine.stop();
         await this.stores.stop();
+    }
+
+    /**
+     * What a `FollowUpService` given this middleware as `inactivity` shares: the MongoDB database, the Agenda of the
+     * timers (the follow-ups define their job on it) and this middleware's error path. Undefined before `start()`
+     * and without `mongo`.
+     *
+     * @returns The shared parts, or `undefined`.
+     */
+    sharedAgenda(): SharedAgenda | undefined {
+        const scheduler = this.engine.plugin.scheduler;
+        const running = scheduler instanceof AgendaScheduler ? scheduler.shared : undefined;
+        const db = this.stores.db;
+        return db && { db, ...running, report: (err: unknown) => this.engine.report(err) };
     }
 
     /**

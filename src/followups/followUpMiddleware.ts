@@ -1,6 +1,8 @@
-import { ActivityTypes, Middleware, TurnContext } from 'botbuilder';
+import { ActivityTypes, ConversationReference, Middleware, TurnContext } from 'botbuilder';
 import createDebug from 'debug';
-import type { FollowUpService } from './followUpService';
+import type { Localizer } from '../core/texts/localization';
+import { withTimeout } from '../core/util/withTimeout';
+import type { CheckInFollowUp, ScheduleResult } from './followUpOptions';
 
 const debug = createDebug('botbuilder-inactivity:followups');
 
@@ -14,9 +16,36 @@ const WINDOW_NOTE_MS = 60 * 60_000;
 const MAX_REMEMBERED_USERS = 50_000;
 
 /**
+ * What {@link FollowUpMiddleware} needs of the follow-ups (a `FollowUpService` is one). The middleware depends on
+ * this, not on the service, so the service can create its middleware without an import cycle.
+ */
+export interface FollowUpTurnPort {
+    /** The texts: stop and start words, their confirmations. */
+    readonly texts: Localizer;
+    /** The silence before a re-engagement, ms. */
+    readonly reengageAfterMs: number;
+    /** The score below which a message schedules a check-in. */
+    readonly lowScore: number;
+    /** Opts a user out; resolves to how many pending follow-ups were cancelled. */
+    optOut(userId: string): Promise<number>;
+    /** Opts a user back in. */
+    optIn(userId: string): Promise<void>;
+    /** Records the user's last message time and time zone, and ends a 403 suppression. */
+    noteUserMessage(userId: string, at: Date, timeZone?: string): Promise<void>;
+    /** Arms or moves the user's re-engagement; false when its send is under way. */
+    armReengagement(reference: Partial<ConversationReference>, options?: { timeZone?: string; locale?: string; userId?: string }): Promise<boolean>;
+    /** The channel's window for free-form messages, ms, if its policy has one. */
+    channelWindowMs(channelId: string | undefined): number | undefined;
+    /** Scores a message, when a scorer is configured. */
+    scoreMessage(text: string, context: TurnContext): Promise<number | undefined>;
+    /** Schedules a check-in. */
+    scheduleCheckIn(request: CheckInFollowUp): Promise<ScheduleResult>;
+}
+
+/**
  * Arms and moves re-engagements from users' messages (at most one write per user per day, per process), ends a
  * 403 suppression when the user writes again, honours the localized stop and start words, and schedules a check-in
- * when `scoreSentiment` finds a message's score low. Get it from {@link FollowUpService.middleware}.
+ * when `scoreSentiment` finds a message's score low. Get it from `FollowUpService.middleware()`.
  *
  * The bot's reply never waits on it: the write runs beside the turn and is awaited (at most 2 s) only after it.
  */
@@ -27,9 +56,9 @@ export class FollowUpMiddleware implements Middleware {
     private readonly noted = new Map<string, number>();
 
     /**
-     * @param service The follow-up service.
+     * @param service The follow-ups (a `FollowUpService`).
      */
-    constructor(private readonly service: FollowUpService) {}
+    constructor(private readonly service: FollowUpTurnPort) {}
 
     /** @inheritdoc */
     async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
@@ -119,9 +148,8 @@ export class FollowUpMiddleware implements Middleware {
         return { stop: read('followups:optOut.words'), start: read('followups:optIn.words') };
     }
 
+    /** Waits for the middleware's database work at most `WRITE_BOUND_MS`; a failure or a timeout is only logged. */
     private async bounded(work: Promise<unknown>): Promise<void> {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([work.catch((err: unknown) => debug('follow-up write failed: %O', err)), new Promise((resolve) => (timer = setTimeout(resolve, WRITE_BOUND_MS)))]);
-        clearTimeout(timer);
+        await withTimeout(work, WRITE_BOUND_MS, () => new Error(`no answer in ${WRITE_BOUND_MS} ms; the turn went on`)).catch((err: unknown) => debug('follow-up write failed: %O', err));
     }
 }

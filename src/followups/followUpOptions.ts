@@ -2,6 +2,7 @@ import type { BotTelemetryClient, ConversationReference, TurnContext } from 'bot
 import type { Duration } from '../core/policy/duration';
 import type { Localizer } from '../core/texts/localization';
 import type { MongoSource } from '../mongo/mongoConnection';
+import type { SharedAgendaSource } from '../scheduling/sharedAgenda';
 import type { ProactiveAdapter } from '../botbuilder/botbuilderBinding';
 import type { ChannelPolicy } from './channelPolicy';
 import type { FollowUp } from './followUpRecord';
@@ -12,8 +13,25 @@ import { DEFAULT_QUIET_HOURS, QuietHours } from './userTime';
 export interface FollowUpOptions {
     /** The adapter follow-ups are sent through (`continueConversationAsync`), as for the inactivity timers. Required. */
     adapter: ProactiveAdapter;
-    /** Where follow-ups live: a connection string, a `MongoClient` (its default database) or a `Db`. Required. */
-    mongo: MongoSource;
+    /**
+     * The bot's `InactivityMiddleware`, to share its MongoDB connection, its Agenda and its error path (`onError`):
+     * a bot that runs both then has one connection, one Agenda polling one jobs collection (`<prefix>Jobs` of the
+     * middleware) and one error reporter. The middleware needs `mongo`; `start()` starts it when it is not yet.
+     * Stop the service before the middleware. The middleware's `processEvery` applies (this `processEvery` and
+     * `onError` do not). Either this or `mongo`. Default: none.
+     *
+     * @example
+     * ```ts
+     * const followUps = new FollowUpService({ adapter, inactivity });
+     * ```
+     */
+    inactivity?: SharedAgendaSource;
+    /**
+     * Where follow-ups live when the service stands alone: a connection string, a `MongoClient` (its default
+     * database) or a `Db`; the service then runs its own Agenda on `<prefix>FollowUpJobs`. Either this or
+     * `inactivity` (which wins when both are given). Default: none.
+     */
+    mongo?: MongoSource;
     /** The bot's app id for proactive turns. Default `''`. */
     botAppId?: string;
     /** Prefix of the collections: `<prefix>FollowUps`, `<prefix>FollowUpUsers`, `<prefix>FollowUpJobs`. Default `'inactivity'`. */
@@ -60,7 +78,10 @@ export interface FollowUpOptions {
     retries?: number;
     /** How long one send may take before it counts as failed. Default `'10 seconds'`. */
     sendTimeout?: Duration;
-    /** Polling interval of the service's Agenda: how soon a follow-up scheduled by another instance is noticed. Default `'30 seconds'`. */
+    /**
+     * Polling interval of the service's own Agenda (with `mongo`): how soon a follow-up scheduled by another
+     * instance is noticed. With `inactivity`, the middleware's Agenda polls at its own `processEvery`. Default `'30 seconds'`.
+     */
     processEvery?: Duration;
     /**
      * Whether this instance sends due follow-ups by itself (its Agenda job). `false` for an instance that only
@@ -71,7 +92,10 @@ export interface FollowUpOptions {
     concurrency?: number;
     /** Receives `InactivityFollowUpSent / Failed / Skipped`. */
     telemetryClient?: BotTelemetryClient;
-    /** Receives errors the service recovered from. Default: a process warning. */
+    /**
+     * Receives errors the service recovered from, when it stands alone (with `inactivity`, they go to the
+     * middleware's `onError`). Default: a process warning.
+     */
     onError?: (error: Error) => void;
     /** The clock, in epoch milliseconds. Default `Date.now`. */
     now?: () => number;

@@ -1,3 +1,4 @@
+import type { Db } from 'mongodb';
 import type { InactivityEngine } from '../core/engine';
 import { InactivitySchedulerError } from '../core/errors';
 import { toMilliseconds } from '../core/policy/duration';
@@ -34,6 +35,11 @@ export class PluginStores {
      * @param engine The plugin's engine (its `plugin` gets the stores and the scheduler).
      */
     constructor(private readonly engine: InactivityEngine) {}
+
+    /** The database opened by {@link PluginStores.start}, while it is open. */
+    get db(): Db | undefined {
+        return this.mongo?.db;
+    }
 
     /**
      * Opens MongoDB and the stores, and starts the scheduler with the engine's timer handler.

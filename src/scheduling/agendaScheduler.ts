@@ -1,109 +1,31 @@
 import { randomUUID } from 'crypto';
 import createDebug from 'debug';
 import { hostname } from 'os';
-import type { Agenda, BackoffStrategy, Job, NotificationChannel } from 'agenda' with { 'resolution-mode': 'import' };
+import type { Agenda, Job } from 'agenda' with { 'resolution-mode': 'import' };
 import { Collection, Db, ObjectId } from 'mongodb';
 import { InactivityDeliveryError, InactivitySchedulerError } from '../core/errors';
+import { AgendaSchedulerOptions, DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, DEFAULT_RUN_DEADLINE_MS, TIMER_CONCURRENCY, TIMER_LOCK_LIFETIME_MS, TIMER_LOCK_LIMIT } from './agendaSchedulerOptions';
+import { ArmSequence } from './armSequence';
+import { createAgenda } from './createAgenda';
+import { checkQueueWhenDue } from './earlyTimeout';
+import { JobAnnouncer } from './jobAnnouncer';
 import { guardJobState, lockOf, settleRun } from './jobStateGuard';
-import { guardLockQueries, LOCK_INDEX, LockQueryState } from './lockQueries';
+import { ensureTimerIndexes, guardLockQueries, LockQueryState } from './lockQueries';
 import { MongoHandle, MongoSource, openMongo } from '../mongo/mongoConnection';
-import { LEGACY_TIMER_JOB_NAME, readTimerData, storedTimerData, TIMER_JOB_NAME, timerId } from './timerDocument';
-import { DEFAULT_TIMER_RETRY, DueTimerHandler, TimerData, TimerRetryPolicy, TimerScheduler } from '../core/ports/timerScheduler';
+import { repeatWithLease } from './repeatLease';
+import { LEGACY_TIMER_JOB_NAME, storedTimerData, TIMER_JOB_NAME, timerId } from './timerDocument';
+import { runTimerJob, SchedulerStats, timerBackoff, TimerRunHost } from './timerRun';
+import { DEFAULT_TIMER_RETRY, DueTimerHandler, TimerData, TimerScheduler } from '../core/ports/timerScheduler';
 import { WriteBatcher } from './writeBatcher';
 
 export { DEFAULT_TIMER_RETRY } from '../core/ports/timerScheduler';
 export type { TimerRetryPolicy } from '../core/ports/timerScheduler';
 export { LEGACY_TIMER_JOB_NAME, TIMER_JOB_NAME } from './timerDocument';
+export type { SchedulerStats } from './timerRun';
+export { DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, TIMER_CONCURRENCY, TIMER_LOCK_LIFETIME_MS, TIMER_LOCK_LIMIT } from './agendaSchedulerOptions';
+export type { AgendaSchedulerOptions } from './agendaSchedulerOptions';
 
 const debug = createDebug('botbuilder-inactivity:scheduler');
-
-/** The default collection for jobs when the plugin creates its own Agenda. */
-export const DEFAULT_JOBS_COLLECTION = 'inactivityJobs';
-
-/**
- * How long a running timer stays locked to its instance. A run takes a proactive turn (a few channel calls,
- * bounded by the middleware's timer deadline of at most 45 s), below this; an instance that dies mid-run hands
- * the timer to another within a minute instead of Agenda's default ten. Agenda also keeps a check timer of half
- * this per run, which is how long a process may linger after `stop()`.
- */
-export const TIMER_LOCK_LIFETIME_MS = 60_000;
-
-/**
- * How many timers one process runs at once. Agenda's own `maxConcurrency` (20 by default) caps every job's
- * concurrency: the Agenda the scheduler creates is given this as its `maxConcurrency`.
- */
-export const TIMER_CONCURRENCY = 50;
-
-/**
- * How many timers one process holds locked at once (running, or waiting in memory for their time or for a free
- * slot). Agenda's default (0, no limit) locks every due timer, one command each, before it runs any, and its
- * queue costs grow with the square of what it holds. When a run completes while more were due, the scheduler
- * locks more at once instead of waiting for the next poll.
- */
-export const TIMER_LOCK_LIMIT = 4 * TIMER_CONCURRENCY;
-
-/**
- * The default polling interval of an Agenda the plugin creates. Timers armed or re-armed on this instance do not
- * wait for a poll (Agenda's in-memory notification channel locks them at once when they are due before the next
- * one), so the poll only finds timers armed elsewhere ahead of time: one command per poll, 0.2 per second.
- */
-export const DEFAULT_PROCESS_EVERY_MS = 5000;
-
-/** A run whose handler asks to fire again within this waits in place (still locked) rather than going back to the queue. */
-const HOLD_MAX_MS = 1000;
-
-/** How many times a run may wait in place for a re-arm before handing it back to Agenda. */
-const MAX_HELD_ROUNDS = 3;
-
-/** Room kept between the end of a run and the expiry of its lock (clock differences between instances). */
-const LOCK_MARGIN_MS = 5000;
-
-/** The default bound of one run (the middleware passes its timer deadline). */
-const DEFAULT_RUN_DEADLINE_MS = 45_000;
-
-/** How often an instance checks whether a recurring task (`repeat()`) is due, at most. */
-const REPEAT_CHECK_MS = 60_000;
-
-
-/** Options of {@link AgendaScheduler}. */
-export interface AgendaSchedulerOptions {
-    /** Where jobs live: a connection string, a `MongoClient` or a `Db`. Either this or `agenda`. */
-    mongo?: MongoSource;
-    /**
-     * A ready Agenda instance the bot already runs. The scheduler defines its job on it and never stops it:
-     * after `stop()` the job stays defined, so stop that Agenda too to stop the timers. Its own `processEvery`,
-     * `maxConcurrency` and notification channel apply: without a channel, a timer armed less than one poll
-     * ahead fires up to `processEvery` late (Agenda's default of 5 s), and Agenda's default `maxConcurrency` of
-     * 20 caps the timers' concurrency. On the MongoDB backend the scheduler adds its lock index to that Agenda's
-     * collection.
-     */
-    agenda?: Agenda;
-    /** Jobs collection when the scheduler creates Agenda. Default `'inactivityJobs'`. */
-    collection?: string;
-    /** Agenda's polling interval in ms when the scheduler creates Agenda. Default 5000. */
-    processEvery?: number;
-    /** Called with errors Agenda reports outside of any call (lost connection, failed job). */
-    onError?: (err: Error) => void;
-    /** How a handler that threw is retried. Default {@link DEFAULT_TIMER_RETRY}. */
-    retry?: Partial<TimerRetryPolicy>;
-    /**
-     * The longest one run of the handler may take, in ms (the middleware's timer deadline). A timer whose lock is
-     * too old for a run of this length to end inside it is not run but handed back to the queue, so that a timer
-     * that waited in memory never runs past its lock (another instance would run it too). Default 45000.
-     */
-    runDeadline?: number;
-}
-
-/** What an {@link AgendaScheduler} did since it was created (see {@link AgendaScheduler.stats}). */
-export interface SchedulerStats {
-    /** Timers run on this instance (calls of the due-timer handler). */
-    runs: number;
-    /**
-     * Timers handed back unrun because they waited in memory too long for their lock to cover a run (another
-     * instance, or this one on its next poll, runs them): a sign the instance cannot keep up.
-     */
-    handedBack: number;
-}
 
 /**
  * A {@link TimerScheduler} on Agenda 6 and MongoDB: one job per conversation, stored durably, locked so that
@@ -122,25 +44,16 @@ export class AgendaScheduler implements TimerScheduler {
     private jobCollection?: Collection;
     private listeningTo?: Agenda;
     private started?: Promise<void>;
-    private channel?: NotificationChannel;
+    private announcer = new JobAnnouncer(undefined, DEFAULT_PROCESS_EVERY_MS, '');
     private batcher?: WriteBatcher;
     private lockState?: LockQueryState;
     private legacy = false;
-    private processEvery = DEFAULT_PROCESS_EVERY_MS;
-    private refilling = false;
-    private refillAgain = false;
     private readonly repeats: NodeJS.Timeout[] = [];
-    private readonly counts = { runs: 0, handedBack: 0 };
+    private readonly counts: SchedulerStats = { runs: 0, handedBack: 0 };
     /** Ids of timers running on this instance (their locks must outlive `stop()`'s release). */
     private readonly running = new Set<string>();
-    /**
-     * Arms and cancels made by this process, numbered: the number of the last one per timer (by `_id`), and the
-     * number current when each copy was locked (by `_id` and lock time). A copy locked before this process armed
-     * or cancelled its timer again is not run.
-     */
-    private sequence = 0;
-    private readonly armedSeq = new Map<string, number>();
-    private readonly lockedSeq = new Map<string, number>();
+    /** A copy locked before this process armed or cancelled its timer again is not run. */
+    private readonly arms = new ArmSequence();
     /** The `lastModifiedBy` Agenda writes with its locks (its name). */
     private lockOwner: string | null = null;
     /** Agenda records this as `lastModifiedBy` on the jobs it locks, so `stop()` can hand back only its own locks. */
@@ -175,7 +88,7 @@ export class AgendaScheduler implements TimerScheduler {
                 return;
             }
             const _id = timerId(data.key);
-            this.noteArmed(_id.toHexString());
+            this.arms.noteArmed(_id.toHexString());
             // One upsert by _id. Clearing the lock takes the timer from a run that has it (waiting in memory or
             // under way): that run's completion then writes nothing, and the new time stands.
             const write = () =>
@@ -194,7 +107,7 @@ export class AgendaScheduler implements TimerScheduler {
                 // Two instances upserted the same new timer at once: the other inserted it; this one now updates it.
                 return write();
             });
-            this.notify(TIMER_JOB_NAME, dueAt);
+            this.announcer.announce(TIMER_JOB_NAME, dueAt);
         } catch (err) {
             throw new InactivitySchedulerError(`Could not arm the timer for ${data.key}.`, { cause: err });
         }
@@ -210,21 +123,12 @@ export class AgendaScheduler implements TimerScheduler {
                 await agenda.every(intervalMs, name, undefined, { skipImmediate: true });
                 return;
             }
-            // A lease document instead of an Agenda job: Agenda would poll it on every processEvery, doubling the
-            // idle commands for a task that runs once an hour. The instance that moves the lease runs the task.
-            const _id = timerId(`repeat:${name}`);
-            await jobs.updateOne({ _id }, { $setOnInsert: { name: 'bbi:repeat', task: name, nextRunAt: new Date(Date.now() + intervalMs) } }, { upsert: true });
-            // The Agenda job earlier versions used for it, if any, would otherwise be polled by them forever.
-            await jobs.deleteMany({ name, type: 'single' });
-            const check = async () => {
-                const now = Date.now();
-                const won = await jobs.findOneAndUpdate({ _id, nextRunAt: { $lte: new Date(now) } }, { $set: { nextRunAt: new Date(now + intervalMs), lastRunAt: new Date(now) } });
-                if (won) {
-                    await task();
-                }
-            };
-            const timer = setInterval(() => void check().catch((err: unknown) => this.report(new InactivitySchedulerError(`The recurring task ${name} failed.`, { cause: err }))), Math.min(intervalMs, REPEAT_CHECK_MS));
-            timer.unref();
+            const timer = await repeatWithLease(jobs, {
+                name,
+                intervalMs,
+                task,
+                onError: (err) => this.report(new InactivitySchedulerError(`The recurring task ${name} failed.`, { cause: err })),
+            });
             this.repeats.push(timer);
         } catch (err) {
             throw new InactivitySchedulerError(`Could not schedule the recurring job ${name}.`, { cause: err });
@@ -242,7 +146,7 @@ export class AgendaScheduler implements TimerScheduler {
             }
             const _id = timerId(key);
             // A copy this process already locked must not fire either.
-            this.noteArmed(_id.toHexString());
+            this.arms.noteArmed(_id.toHexString());
             await jobs.deleteOne({ _id });
             if (this.legacy) {
                 await jobs.deleteMany({ name: LEGACY_TIMER_JOB_NAME, 'data.key': key });
@@ -298,6 +202,14 @@ export class AgendaScheduler implements TimerScheduler {
     }
 
     /**
+     * The running Agenda and its announcer, for the follow-ups to define their job on (one Agenda per bot).
+     * Undefined before `start()`, after `stop()`, and with an `agenda` whose backend is not MongoDB.
+     */
+    get shared(): { agenda: Agenda; announcer: JobAnnouncer } | undefined {
+        return this.agenda && this.jobCollection ? { agenda: this.agenda, announcer: this.announcer } : undefined;
+    }
+
+    /**
      * The jobs collection, for operators' tools and tests. Undefined before `start()`, and with an `agenda` whose
      * backend is not MongoDB.
      */
@@ -313,7 +225,7 @@ export class AgendaScheduler implements TimerScheduler {
             try {
                 this.jobCollection = this.mongo.db.collection(this.options.collection ?? DEFAULT_JOBS_COLLECTION);
                 await ensureTimerIndexes(this.jobCollection);
-                agenda = await this.createAgenda(this.mongo.db, jobNotificationsOnly(new agendaModule.InMemoryNotificationChannel()));
+                agenda = await this.createAgenda(this.mongo.db);
             } catch (err) {
                 this.jobCollection = undefined;
                 await this.mongo.close();
@@ -336,27 +248,27 @@ export class AgendaScheduler implements TimerScheduler {
                 agenda.on(`complete:${TIMER_JOB_NAME}`, () => this.refill(TIMER_JOB_NAME));
                 this.listeningTo = agenda;
             }
-            this.channel = agenda.hasNotificationChannel() ? (agenda as unknown as { notificationChannel?: NotificationChannel }).notificationChannel : undefined;
+            this.announcer = new JobAnnouncer(JobAnnouncer.channelOf(agenda), agenda.attrs.processEvery, this.instanceName);
             if (agenda.attrs.maxConcurrency < TIMER_CONCURRENCY) {
                 debug('the given Agenda runs at most %d jobs at once (maxConcurrency); timers are meant to run %d', agenda.attrs.maxConcurrency, TIMER_CONCURRENCY);
             }
         }
-        this.processEvery = agenda.attrs.processEvery;
         // Timers of 0.1.x (another job name and data shape) still fire; they are polled only while some exist.
         this.legacy = Boolean(await this.jobCollection?.findOne({ name: LEGACY_TIMER_JOB_NAME }, { projection: { _id: 1 } }));
         const names = this.legacy ? [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME] : [TIMER_JOB_NAME];
         const retry = { ...DEFAULT_TIMER_RETRY, ...this.options.retry };
-        const backoff = withRetryAfter(agendaModule.exponential({ delay: retry.delay, factor: retry.factor, maxDelay: retry.maxDelay, maxRetries: retry.retries, jitter: retry.jitter }));
+        const backoff = timerBackoff(agendaModule.exponential, retry);
         // A run's completion write must not undo an arm() made while it ran, and is all a timer writes per run.
         const batcher = this.jobCollection ? new WriteBatcher(this.jobCollection) : undefined;
         this.batcher = batcher;
-        guardJobState(agenda, names, { rearmed: (name, at) => this.notify(name, at), write: batcher && ((op) => batcher.write(op)) });
+        guardJobState(agenda, names, { rearmed: (name, at) => this.announcer.announce(name, at), write: batcher && ((op) => batcher.write(op)) });
         this.lockState = guardLockQueries(agenda, names, agendaModule.toJobId as (id: string) => unknown, TIMER_LOCK_LIFETIME_MS / 2, () => this.noteLocking());
         this.lockState?.resume();
         this.lockOwner = agenda.attrs.name || null;
+        const host = this.runHost({ onDue, retry, deadlineMs: this.options.runDeadline ?? DEFAULT_RUN_DEADLINE_MS, lockLifetimeMs: TIMER_LOCK_LIFETIME_MS });
         for (const name of names) {
             // removeOnComplete stays off: runDue() deletes a finished timer itself, only if it still holds it.
-            agenda.define(name, (job: Job) => this.runDue(job, onDue, retry), {
+            agenda.define(name, (job: Job) => runTimerJob(host, job), {
                 removeOnComplete: false,
                 concurrency: TIMER_CONCURRENCY,
                 lockLimit: TIMER_LOCK_LIMIT,
@@ -369,70 +281,6 @@ export class AgendaScheduler implements TimerScheduler {
         }
         this.agenda = agenda;
         debug('started (own Agenda: %s, legacy timers: %s)', this.ownsAgenda, this.legacy);
-    }
-
-    /**
-     * Runs one due job. Whatever `job.attrs.nextRunAt` holds when this returns is written when the run completes,
-     * unless an `arm()` or `cancel()` took the timer meanwhile (see {@link guardJobState}): the newest arm wins.
-     */
-    private async runDue(job: Job, onDue: DueTimerHandler, retry: TimerRetryPolicy): Promise<void> {
-        const attrs = job.attrs;
-        const id = String(attrs._id);
-        const lockedAt = lockOf(attrs)?.getTime() ?? Date.now();
-        const data = readTimerData(attrs.data);
-        if (!data) {
-            this.report(new InactivitySchedulerError(`A timer job (${id}) holds data this version cannot read; it was deleted.`));
-            await this.endRun(attrs);
-            return;
-        }
-        const lockSeq = this.lockedSeq.get(`${id}:${lockedAt}`);
-        this.lockedSeq.delete(`${id}:${lockedAt}`);
-        if (lockSeq !== undefined && (this.armedSeq.get(id) ?? 0) > lockSeq) {
-            // This process armed the timer again after it locked this copy: the new time stands, nothing fires.
-            // Released only if the lock is still this copy's (the arm was in fact written before the lock).
-            debug('timer %s was moved before it ran', data.key);
-            settleRun(attrs, 'handBack');
-            return;
-        }
-        const deadline = this.options.runDeadline ?? DEFAULT_RUN_DEADLINE_MS;
-        const fitsInLock = (extraMs: number) => Date.now() + extraMs + deadline + LOCK_MARGIN_MS <= lockedAt + TIMER_LOCK_LIFETIME_MS;
-        if (!fitsInLock(0)) {
-            // It waited in memory too long (the queue could not keep up): run past its lock, it could run twice.
-            // Handed back, it is locked afresh and sent late, never twice.
-            debug('timer %s waited %d ms for a free slot: handed back', data.key, Date.now() - lockedAt);
-            this.counts.handedBack++;
-            settleRun(attrs, 'handBack');
-            return;
-        }
-        const attempt = (attrs.failCount ?? 0) + 1;
-        let firedAt = new Date();
-        this.running.add(id);
-        try {
-            for (let round = 0; ; round++) {
-                // A throw goes to Agenda, which records the failure and schedules the retry with its backoff.
-                this.counts.runs++;
-                const next = await onDue({ data, firedAt, attempt, lastAttempt: attempt > retry.retries });
-                if (!next) {
-                    break;
-                }
-                const wait = next.getTime() - Date.now();
-                if (wait > HOLD_MAX_MS || round >= MAX_HELD_ROUNDS || !fitsInLock(Math.max(0, wait))) {
-                    if (attrs.name === LEGACY_TIMER_JOB_NAME) {
-                        await this.replaceLegacy(attrs, data, next);
-                        return;
-                    }
-                    attrs.nextRunAt = next;
-                    return;
-                }
-                // Due within a moment: handed back to Agenda it would cost a lock and a write; the job is still
-                // locked here, so wait for it instead.
-                await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
-                firedAt = new Date();
-            }
-            await this.endRun(attrs);
-        } finally {
-            this.running.delete(id);
-        }
     }
 
     /** The timer ends: deleted only while this run still holds it (an arm() made meanwhile keeps it). */
@@ -464,101 +312,47 @@ export class AgendaScheduler implements TimerScheduler {
         }
     }
 
-    private noteArmed(id: string): void {
-        if (this.armedSeq.size >= 50_000) {
-            // Only arms newer than a lock held in memory matter; at most TIMER_LOCK_LIMIT copies are held.
-            this.armedSeq.clear();
-            this.lockedSeq.clear();
-        }
-        this.armedSeq.set(id, ++this.sequence);
-    }
-
-    /** As a lock query is sent: the arms made so far are older than whatever it locks. */
+    /** As a lock query is sent: records what it locks against the arms made so far, and checks Agenda ran it when due. */
     private noteLocking(): (id: string, lockedAt: Date, nextRunAt?: Date) => void {
-        const seq = this.sequence;
+        const locked = this.arms.noteLocking();
         return (id, lockedAt, nextRunAt) => {
-            if (this.lockedSeq.size >= 10_000) {
-                this.lockedSeq.clear();
-            }
-            this.lockedSeq.set(`${id}:${new Date(lockedAt).getTime()}`, seq);
-            const wait = nextRunAt ? new Date(nextRunAt).getTime() - Date.now() : 0;
-            if (wait > 0) {
-                // Agenda 6.2.6 waits for a timer locked ahead with one setTimeout per job. A setTimeout may fire a
-                // millisecond before Date.now() reaches the due time; Agenda then finds the job "in the future",
-                // does not set a second timeout, and the timer waits for the next poll (up to processEvery late).
-                // A look at Agenda's queue just after the due time runs it then (no database command).
-                setTimeout(() => this.processQueue(), wait + QUEUE_CHECK_SLACK_MS).unref();
-            }
+            locked(id, lockedAt);
+            checkQueueWhenDue(() => this.agenda, nextRunAt);
         };
     }
 
-    /** Has Agenda's job processor look at its in-memory queue (what it does after each run and notification). */
-    private processQueue(): void {
-        const processor = (this.agenda as unknown as { jobProcessor?: { isRunning?: boolean; jobProcessing?: () => Promise<void> } } | undefined)?.jobProcessor;
-        if (processor?.isRunning && typeof processor.jobProcessing === 'function') {
-            processor.jobProcessing().catch((err: unknown) => debug('queue check failed: %O', err));
-        }
+    /** What {@link runTimerJob} needs of this scheduler. */
+    private runHost(run: TimerRunHost['run']): TimerRunHost {
+        return {
+            run,
+            counts: this.counts,
+            running: this.running,
+            movedSinceLock: (id, lockedAt) => this.arms.movedSinceLock(id, lockedAt),
+            endRun: (attrs) => this.endRun(attrs),
+            replaceLegacy: (attrs, data, next) => this.replaceLegacy(attrs, data, next),
+            report: (err) => this.report(err),
+        };
     }
 
-    /** Tells this instance's Agenda about a timer due before its next poll, so it is locked now, not late. */
-    private notify(name: string, nextRunAt: Date): void {
-        const channel = this.channel;
-        if (!channel || nextRunAt.getTime() - Date.now() > this.processEvery || channel.state !== 'connected') {
-            return;
-        }
-        channel.publish({ jobId: '' as never, jobName: name, nextRunAt, priority: 0, timestamp: new Date(), source: this.instanceName }).catch((err: unknown) => debug('notification failed: %O', err));
-    }
-
-    /**
-     * After a run, locks more timers at once when the last lock query stopped on the lock limit (more were due):
-     * a burst is worked through at the pace of the runs, not of the polls.
-     */
+    /** After a run, locks more timers at once when more were due (see {@link JobAnnouncer.refill}). */
     private refill(name: string): void {
-        if (!this.channel || !this.lockState?.saturated(name)) {
-            return;
-        }
-        if (this.refilling) {
-            this.refillAgain = true;
-            return;
-        }
-        this.refilling = true;
-        this.refillAgain = false;
-        this.channel
-            .publish({ jobId: '' as never, jobName: name, nextRunAt: new Date(), priority: 0, timestamp: new Date(), source: this.instanceName })
-            .catch((err: unknown) => debug('refill failed: %O', err))
-            .finally(() => {
-                this.refilling = false;
-                if (this.refillAgain) {
-                    this.refill(name);
-                }
-            });
+        this.announcer.refill(name, () => Boolean(this.lockState?.saturated(name)));
     }
 
-    private async createAgenda(db: Db, channel: NotificationChannel): Promise<Agenda> {
-        const collection = this.options.collection ?? DEFAULT_JOBS_COLLECTION;
-        const { Agenda } = await import('agenda');
-        const { MongoBackend } = await import('@agendajs/mongo-backend');
-        this.channel = channel;
-        const agenda = new Agenda({
+    private async createAgenda(db: Db): Promise<Agenda> {
+        const { agenda, channel } = await createAgenda({
+            db,
+            collection: this.options.collection ?? DEFAULT_JOBS_COLLECTION,
             name: this.instanceName,
-            // Agenda's own index ({ name, nextRunAt, priority, lockedAt, disabled }) serves none of the timers'
-            // queries (see LOCK_INDEX): not created.
-            backend: new MongoBackend({ mongo: db, collection, ensureIndex: false }),
             processEvery: this.options.processEvery ?? DEFAULT_PROCESS_EVERY_MS,
-            notificationChannel: channel,
-            removeOnComplete: false,
-            // Agenda's own cap (20 by default) would silently cap the timers' concurrency below.
             maxConcurrency: TIMER_CONCURRENCY,
+            onError: (err) => this.report(new InactivitySchedulerError('The scheduler reported an error.', { cause: err })),
         });
-        agenda.on('error', (err: Error) => {
-            debug('agenda error: %O', err);
-            this.report(new InactivitySchedulerError('The scheduler reported an error.', { cause: err }));
-        });
+        this.announcer = new JobAnnouncer(channel, agenda.attrs.processEvery, this.instanceName);
         agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
         agenda.on(`fail:${LEGACY_TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
         agenda.on(`complete:${TIMER_JOB_NAME}`, () => this.refill(TIMER_JOB_NAME));
         agenda.on(`complete:${LEGACY_TIMER_JOB_NAME}`, () => this.refill(LEGACY_TIMER_JOB_NAME));
-        await agenda.ready;
         return agenda;
     }
 
@@ -589,29 +383,8 @@ export class AgendaScheduler implements TimerScheduler {
     }
 }
 
-/**
- * The channel without Agenda's job state notifications (start, success, complete, ... of every run), which carry
- * events to other processes: in memory they reach only this process, which ignores its own, at a cost per run.
- */
-function jobNotificationsOnly(channel: NotificationChannel): NotificationChannel {
-    Object.assign(channel, { publishState: undefined, subscribeState: undefined });
-    return channel;
-}
-
 /** A fixed `_id` no timer has, read by `ping()` (one `_id` lookup). */
 const PING_ID = timerId('botbuilder-inactivity:ping');
-
-/** How long after a locked timer's due time this instance checks that Agenda ran it (see `noteLocking`). */
-const QUEUE_CHECK_SLACK_MS = 5;
-
-/** Creates the index the timers' lock queries walk (a no-op when it exists). */
-async function ensureTimerIndexes(collection: Collection): Promise<void> {
-    try {
-        await collection.createIndex(LOCK_INDEX.key, { name: LOCK_INDEX.name });
-    } catch (err) {
-        throw new InactivitySchedulerError(`Could not create the timer index on ${collection.collectionName}.`, { cause: err });
-    }
-}
 
 /** Agenda hands ids over as hex strings; the collection stores ObjectIds. */
 function timerObjectId(id: string): ObjectId {
@@ -620,13 +393,4 @@ function timerObjectId(id: string): ObjectId {
 
 function isDuplicateKey(err: unknown): boolean {
     return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
-}
-
-/** Agenda's backoff, waiting at least as long as the channel asked (a 429's `Retry-After`, on the error). */
-function withRetryAfter(strategy: BackoffStrategy): BackoffStrategy {
-    return (context) => {
-        const delay = strategy(context);
-        const asked = (context.error as { retryAfterMs?: unknown }).retryAfterMs;
-        return delay === null ? null : typeof asked === 'number' ? Math.max(delay, asked) : delay;
-    };
 }

@@ -1,5 +1,6 @@
 import type { Agenda, JobParameters } from 'agenda' with { 'resolution-mode': 'import' };
 import type { Collection, Document, IndexSpecification } from 'mongodb';
+import { InactivitySchedulerError } from '../core/errors';
 
 /** How many due timers one batch locks at once while a burst lasts. */
 export const LOCK_BATCH = 50;
@@ -185,4 +186,18 @@ function toJobParameters(doc: Document, toJobId: (id: string) => unknown): JobPa
         disabled: doc.disabled ?? undefined,
         lastModifiedBy: doc.lastModifiedBy ?? undefined,
     } as JobParameters;
+}
+
+/**
+ * Creates the index the timers' lock queries walk (a no-op when it exists).
+ *
+ * @param collection The jobs collection.
+ * @throws InactivitySchedulerError naming the collection when the index cannot be created.
+ */
+export async function ensureTimerIndexes(collection: Collection): Promise<void> {
+    try {
+        await collection.createIndex(LOCK_INDEX.key, { name: LOCK_INDEX.name });
+    } catch (err) {
+        throw new InactivitySchedulerError(`Could not create the timer index on ${collection.collectionName}.`, { cause: err });
+    }
 }

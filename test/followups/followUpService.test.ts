@@ -1,5 +1,6 @@
 import assert from 'assert';
 import { freshDb } from '../support/mongo';
+import { DEFAULT_TIMER_RETRY } from '../../src/core/ports/timerScheduler';
 import { FOLLOW_UP_INDEXES } from '../../src/followups/followUpStore';
 import { referenceOf, serviceOn } from './followUpRig';
 
@@ -114,7 +115,10 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             await service.runDue();
             let doc = await service.get(id);
             assert.strictEqual(doc?.status, 'pending');
-            assert.ok(doc!.scheduledAt.getTime() >= clock + 1500, 'the retry waits (backoff)');
+            // The first retry waits DEFAULT_TIMER_RETRY.delay, within its jitter (the inactivity timers' backoff).
+            const first = DEFAULT_TIMER_RETRY.delay;
+            const waited = doc!.scheduledAt.getTime() - clock;
+            assert.ok(waited >= first * (1 - DEFAULT_TIMER_RETRY.jitter) - 1 && waited <= first * (1 + DEFAULT_TIMER_RETRY.jitter) + 1, `the retry waits about ${first} ms; waited ${waited} ms`);
             for (let i = 0; i < 2; i++) {
                 clock += 120_000;
                 await service.runDue();

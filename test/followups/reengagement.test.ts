@@ -105,6 +105,36 @@ describe('Re-engagement from the middleware', () => {
         }
     });
 
+    it('a user is a past customer once a post-event follow-up was sent, not when one was scheduled and cancelled', async () => {
+        const mongo = await freshDb();
+        let clock = Date.now();
+        const { service, adapter } = serviceOn(mongo.db, { reengageAfter: 1000, now: () => clock });
+        const users = mongo.db.collection('inactivityFollowUpUsers');
+        try {
+            await service.start();
+            const eventAt = new Date(clock - 86400_000 * 5);
+            const cancelled = await service.schedulePostEvent({ reference: referenceOf('cancelled'), eventAt, template: 'followups:postEvent', variables: { name: 'Ana' } });
+            const sent = await service.schedulePostEvent({ reference: referenceOf('sent'), eventAt, template: 'followups:postEvent', variables: { name: 'Rui' } });
+            assert.strictEqual((await users.findOne({ userId: 'sent' }))?.customer, undefined, 'scheduled is not yet a customer');
+            assert.strictEqual(await service.cancel(cancelled.id), true);
+            await service.runDue();
+            assert.strictEqual((await service.get(sent.id))?.status, 'executed');
+            assert.strictEqual((await users.findOne({ userId: 'sent' }))?.customer, true);
+            assert.notStrictEqual((await users.findOne({ userId: 'cancelled' }))?.customer, true);
+            adapter.sent.length = 0;
+            await service.armReengagement(referenceOf('cancelled'));
+            await service.armReengagement(referenceOf('sent'));
+            clock += 86400_000;
+            await service.runDue();
+            const texts = Object.fromEntries(adapter.sent.map((s) => [s.conversationId, s.activity.text]));
+            assert.strictEqual(texts['conv-cancelled'], "We haven't heard from you in a while. Anything I can help you with?");
+            assert.strictEqual(texts['conv-sent'], 'We miss you! Ready to book your next session?');
+        } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+
     it('a re-engagement due while the user writes: 0 sent after the message that moved it (200 collisions)', async function () {
         this.timeout(60_000);
         const mongo = await freshDb();

@@ -1,7 +1,7 @@
 import assert from 'assert';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { DEFAULTS } from '../../src/options';
+import { DEFAULTS } from '../../src/core/policy/options';
 import { ROOT } from './readmeBlocks';
 
 /** The README's Options block: the `new InactivityMiddleware({ ... })` code block under `## Options`. */

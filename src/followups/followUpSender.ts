@@ -1,0 +1,201 @@
+import createDebug from 'debug';
+import { DEFAULT_TIMER_RETRY, retryDelay } from '../core/ports/timerScheduler';
+import { track } from '../core/telemetry';
+import type { Localizer } from '../core/texts/localization';
+import { insideWindow } from './channelPolicy';
+import { deliverFollowUp, DeliveryDeps } from './followUpDelivery';
+import type { FollowUpOptions } from './followUpOptions';
+import { FollowUpDocument, SkipReason, toFollowUp } from './followUpRecord';
+import type { Report } from './followUpReporter';
+import type { FollowUpSettings } from './followUpSettings';
+import type { FollowUpStore } from './followUpStore';
+import { FollowUpEvents } from './followUpTelemetry';
+import type { FollowUpUsers } from './followUpUsers';
+import { localDate, outsideQuietHours } from './userTime';
+
+const debug = createDebug('botbuilder-inactivity:followups');
+
+/** How long a claimed follow-up stays with the instance that claimed it before another may claim it. */
+export const FOLLOW_UP_LEASE_MS = 60_000;
+
+/** How often the retention sweep runs, at most (on a wake-up). */
+const PURGE_EVERY_MS = 60 * 60_000;
+
+/** What the sender works with. */
+export interface SenderDeps {
+    /** The service's options (adapter, outsideWindow, telemetryClient). */
+    options: FollowUpOptions;
+    /** The resolved settings. */
+    settings: FollowUpSettings;
+    /** The texts. */
+    localizer: Localizer;
+    /** The follow-ups. */
+    store: FollowUpStore;
+    /** The users. */
+    users: FollowUpUsers;
+    /** The clock. */
+    now: () => number;
+    /** The error path. */
+    report: Report;
+    /** Moves the wake-up to `at` (a deferral or a retry). */
+    wake: (at: Date) => void;
+    /** Told of a user who blocked the bot (403). */
+    blocked: (userId: string) => void;
+}
+
+/**
+ * The delivery loop: claims due follow-ups one at a time (pending → sending, with a lease), checks the user's
+ * state, quiet hours, the channel's window and the frequency cap, sends, and records how it ended (sent, skipped,
+ * retried with the timers' backoff, failed). Runs the retention sweep at most hourly.
+ */
+export class FollowUpSender {
+    private lastPurge = 0;
+    private draining?: Promise<void>;
+    private drainAgain = false;
+
+    /**
+     * @param deps What it works with.
+     */
+    constructor(private readonly deps: SenderDeps) {}
+
+    /** Runs `runDue()` once at a time per instance, once more if woken meanwhile. */
+    drain(): Promise<void> {
+        if (this.draining) {
+            this.drainAgain = true;
+            return this.draining;
+        }
+        this.draining = (async () => {
+            do {
+                this.drainAgain = false;
+                await this.runDue().catch((err: unknown) => this.deps.report(err));
+            } while (this.drainAgain);
+        })().finally(() => {
+            this.draining = undefined;
+        });
+        return this.draining;
+    }
+
+    /** Resolves once no drain is under way. */
+    async idle(): Promise<void> {
+        await this.draining?.catch(() => undefined);
+    }
+
+    /**
+     * Sends every due follow-up now, `concurrency` at a time.
+     *
+     * @returns How many were claimed.
+     */
+    async runDue(): Promise<number> {
+        const { store, settings, now, report } = this.deps;
+        let claimed = 0;
+        const worker = async (): Promise<void> => {
+            for (;;) {
+                const doc = await store.claimDue(new Date(now()), FOLLOW_UP_LEASE_MS);
+                if (!doc) {
+                    return;
+                }
+                claimed++;
+                await this.process(doc).catch((err: unknown) => report(err));
+            }
+        };
+        await Promise.all(Array.from({ length: settings.concurrency }, worker));
+        if (now() - this.lastPurge > PURGE_EVERY_MS) {
+            this.lastPurge = now();
+            await this.purge().catch((err: unknown) => report(err));
+        }
+        return claimed;
+    }
+
+    /**
+     * Deletes follow-ups finished more than `retention` ago.
+     *
+     * @returns How many were deleted.
+     */
+    purge(): Promise<number> {
+        return this.deps.store.purge(new Date(this.deps.now() - this.deps.settings.retention));
+    }
+
+    private async process(doc: FollowUpDocument): Promise<void> {
+        const { store, users, settings, options, report } = this.deps;
+        const now = new Date(this.deps.now());
+        const user = await users.get(doc.userId);
+        const props = { conversationId: doc.conversationId, followUpId: doc._id.toHexString(), type: doc.type, channelId: doc.channelId };
+        const skip = async (reason: SkipReason) => {
+            await store.markSkipped(doc, reason, now);
+            debug('follow-up %s skipped: %s', props.followUpId, reason);
+            track(options.telemetryClient, FollowUpEvents.skipped, { ...props, reason }, {}, report);
+        };
+        if (user?.optedOutAt) {
+            return skip('optedOut');
+        }
+        if (user?.blockedAt) {
+            return skip('blocked');
+        }
+        // Quiet hours are checked again at send time: a retry, a reschedule or a late run may land inside them.
+        const allowed = outsideQuietHours(now, doc.timeZone, settings.quietHours);
+        if (allowed.getTime() > now.getTime()) {
+            await store.release(doc, allowed, now, 'quietHours', undefined, false);
+            this.deps.wake(allowed);
+            return;
+        }
+        const inWindow = insideWindow(settings.channels[doc.channelId], user?.lastMessageAt ?? undefined, now);
+        if (!inWindow && !options.outsideWindow) {
+            return skip('outsideWindow');
+        }
+        const capDay = localDate(now, doc.timeZone);
+        if (settings.frequencyCap > 0 && !(await users.reserveSend(doc.userId, capDay, settings.frequencyCap))) {
+            return skip('capped');
+        }
+        // Re-engagement speaks to a first-time user and to a past customer differently.
+        const toSend = doc.type === 'reengagement' && doc.template === 'followups:reengagement' ? { ...doc, template: `followups:reengagement.${user?.customer ? 'pastCustomer' : 'firstTime'}` } : doc;
+        const followUp = toFollowUp(toSend);
+        const outsideWindow = options.outsideWindow;
+        const outcome = await deliverFollowUp(this.deliveryDeps(), toSend, {
+            score: doc.score ?? user?.score,
+            inWindow,
+            outsideWindow: outsideWindow && ((context) => outsideWindow(followUp, context)),
+        });
+        const done = new Date(this.deps.now());
+        if (outcome.kind === 'sent' || outcome.kind === 'outsideWindowSent') {
+            await store.markExecuted(doc, outcome.text, done);
+            if (doc.type === 'postEvent') {
+                // A past customer is one who had a post-event follow-up: sent, not merely scheduled (it may be cancelled).
+                await users.update(doc.userId, { customer: true });
+            }
+            const latenessMs = Math.max(0, done.getTime() - doc.scheduledAt.getTime());
+            debug('follow-up %s sent (%d ms late)', props.followUpId, latenessMs);
+            track(options.telemetryClient, FollowUpEvents.sent, props, { latenessMs, attempt: doc.attempts }, report);
+            return;
+        }
+        if (settings.frequencyCap > 0) {
+            await users.releaseSend(doc.userId, capDay);
+        }
+        if (outcome.kind === 'outsideWindowSkipped') {
+            return skip('outsideWindow');
+        }
+        const last = outcome.failure.permanent || doc.attempts > settings.retries;
+        track(options.telemetryClient, FollowUpEvents.failed, { ...props, status: outcome.failure.status, permanent: outcome.failure.permanent, final: last }, { attempt: doc.attempts }, report);
+        if (outcome.failure.status === 403) {
+            // Blocked or removed: nothing more goes to this user until they write again.
+            await users.update(doc.userId, { blockedAt: done });
+            this.deps.blocked(doc.userId);
+            await store.markSkipped(doc, 'blocked', done);
+            return;
+        }
+        if (last) {
+            await store.markFailed(doc, outcome.error, done);
+            return;
+        }
+        // The inactivity timers' backoff (about 2, 4, 8, 16, 32 s), with its jitter, at least the channel's Retry-After.
+        const backoff = { ...DEFAULT_TIMER_RETRY, retries: settings.retries };
+        const delay = retryDelay(backoff, doc.attempts, outcome.failure.retryAfterMs);
+        const at = new Date(done.getTime() + Math.round(delay * (1 - backoff.jitter + Math.random() * 2 * backoff.jitter)));
+        await store.release(doc, at, done, 'retry', outcome.error);
+        this.deps.wake(at);
+    }
+
+    private deliveryDeps(): DeliveryDeps {
+        const { options, settings, localizer } = this.deps;
+        return { adapter: options.adapter, botAppId: settings.botAppId, localizer, thresholds: settings.thresholds, sendTimeout: settings.sendTimeout };
+    }
+}

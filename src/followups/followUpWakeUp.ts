@@ -1,0 +1,158 @@
+import createDebug from 'debug';
+import type { Agenda, Job } from 'agenda' with { 'resolution-mode': 'import' };
+import type { Collection, Db } from 'mongodb';
+import { createAgenda } from '../scheduling/createAgenda';
+import { JobAnnouncer } from '../scheduling/jobAnnouncer';
+import type { SharedAgenda } from '../scheduling/sharedAgenda';
+import { followUpId } from './followUpId';
+import type { Report } from './followUpReporter';
+
+const debug = createDebug('botbuilder-inactivity:followups');
+
+/** The Agenda job that wakes the service when the earliest pending follow-up is due (one job, re-armed). */
+export const FOLLOW_UP_JOB_NAME = 'bbi:followups';
+
+/** The wake-up job never sleeps longer than this, so a wake-up lost to a race costs at most this much lateness. */
+const MAX_SLEEP_MS = 15 * 60_000;
+
+/** The fixed `_id` of the wake-up job. */
+const WAKE_ID = followUpId('wake');
+
+/** What {@link FollowUpWakeUp.open} needs. */
+export interface WakeUpSetup {
+    /** The database. */
+    db: Db;
+    /** The collection prefix: the own Agenda's jobs live in `<prefix>FollowUpJobs`. */
+    prefix: string;
+    /** The InactivityMiddleware's Agenda to define the job on, when shared. */
+    shared?: SharedAgenda;
+    /** False: no job is run here, the wake-up is only moved (a front end, the CLI). */
+    send: boolean;
+    /** The own Agenda's polling interval, ms. */
+    processEvery: number;
+    /** The clock. */
+    now: () => number;
+    /** The error path. */
+    report: Report;
+    /** Sends what is due (one run at a time). */
+    drain: () => Promise<void>;
+    /** When the earliest pending follow-up is due. */
+    nextDue: () => Promise<Date | undefined>;
+}
+
+/**
+ * The one Agenda job that wakes the senders: it sends what is due, then sleeps until the next follow-up is due (at
+ * most 15 minutes). On its own Agenda (built by `createAgenda` on the service's database) or, shared, on the
+ * InactivityMiddleware's, where it is one more job name in the middleware's jobs collection.
+ */
+export class FollowUpWakeUp {
+    private agenda?: Agenda;
+    private ownsAgenda = false;
+    private announcer?: JobAnnouncer;
+    private jobs: Collection[] = [];
+    private setup?: WakeUpSetup;
+    /** The earliest wake-up asked for on this instance while the job ran (its completion write must not lose it). */
+    private wokenDuringRun?: number;
+    private readonly onComplete = (job: Job) => {
+        const next = job.attrs.nextRunAt;
+        if (next) {
+            this.announcer?.announce(FOLLOW_UP_JOB_NAME, new Date(next));
+        }
+    };
+
+    /** Whether this instance runs the wake-up job. */
+    get running(): boolean {
+        return Boolean(this.agenda);
+    }
+
+    /** Defines (and, on its own Agenda, starts) the wake-up job; with `send: false` only finds the wake-up to move. */
+    async open(setup: WakeUpSetup): Promise<void> {
+        this.setup = setup;
+        const shared = setup.shared?.agenda;
+        const sharedJobs = shared && (shared.db as { collection?: Collection }).collection;
+        const ownJobs = setup.db.collection(`${setup.prefix}FollowUpJobs`);
+        const jobs = sharedJobs ?? ownJobs;
+        // Without a job of its own (a front end, the CLI) the service moves the senders' wake-up wherever they keep
+        // it: on their own Agenda, or on the InactivityMiddleware's (`<prefix>Jobs`).
+        this.jobs = setup.send ? [jobs] : sharedJobs ? [jobs] : [ownJobs, setup.db.collection(`${setup.prefix}Jobs`)];
+        if (!setup.send) {
+            return;
+        }
+        let agenda: Agenda;
+        if (shared && sharedJobs) {
+            agenda = shared;
+            this.announcer = setup.shared?.announcer;
+        } else {
+            const own = await createAgenda({ db: setup.db, collection: ownJobs.collectionName, processEvery: setup.processEvery, maxConcurrency: 1, onError: setup.report });
+            agenda = own.agenda;
+            this.announcer = new JobAnnouncer(own.channel, setup.processEvery, 'followups');
+            this.ownsAgenda = true;
+        }
+        // A wake-up asked for while the job ran was written over by the run's completion (and its notification
+        // found the job locked): the completion carries it, and is announced again when due before the next poll.
+        agenda.on(`complete:${FOLLOW_UP_JOB_NAME}`, this.onComplete);
+        agenda.define(FOLLOW_UP_JOB_NAME, (job: Job) => this.onWake(job), { concurrency: 1, lockLifetime: 10 * 60_000, removeOnComplete: false });
+        // The one wake-up document, created once by whichever instance comes first (its _id is fixed).
+        await jobs.updateOne(
+            { _id: WAKE_ID },
+            { $setOnInsert: { name: FOLLOW_UP_JOB_NAME, type: 'normal', data: {}, priority: 0, nextRunAt: new Date(setup.now()), lockedAt: null, disabled: false } },
+            { upsert: true }
+        );
+        this.agenda = agenda;
+        if (this.ownsAgenda) {
+            await agenda.start();
+        } else {
+            this.announcer?.announce(FOLLOW_UP_JOB_NAME, new Date());
+        }
+    }
+
+    /** Moves the wake-up earlier when `at` comes before it; tells this instance's Agenda when due before its next poll. */
+    wake(at: Date): void {
+        const setup = this.setup;
+        // The wake-up never sleeps longer than MAX_SLEEP_MS: a later time cannot move it (a re-engagement in 30
+        // days, say), and the update would be a command that matches nothing.
+        if (!setup || at.getTime() - setup.now() > MAX_SLEEP_MS) {
+            return;
+        }
+        if (this.wokenDuringRun !== undefined) {
+            this.wokenDuringRun = Math.min(this.wokenDuringRun, at.getTime());
+        }
+        for (const jobs of this.jobs) {
+            jobs.updateOne({ _id: WAKE_ID, $or: [{ nextRunAt: null }, { nextRunAt: { $gt: at } }] }, { $set: { nextRunAt: at } })
+                .then(() => this.agenda && this.announcer?.announce(FOLLOW_UP_JOB_NAME, at))
+                .catch((err: unknown) => setup.report(err));
+        }
+    }
+
+    /**
+     * Stops waking: its own Agenda is drained (sends under way finish); on a shared Agenda the job is taken off it
+     * (a run under way finishes; the middleware's `stop()` drains that Agenda).
+     */
+    async stop(): Promise<void> {
+        const agenda = this.agenda;
+        this.agenda = undefined;
+        if (!agenda) {
+            return;
+        }
+        agenda.off(`complete:${FOLLOW_UP_JOB_NAME}`, this.onComplete);
+        if (this.ownsAgenda) {
+            this.ownsAgenda = false;
+            await agenda.drain({ timeout: 30_000, closeConnection: false }).catch(() => undefined);
+        } else {
+            delete agenda.definitions[FOLLOW_UP_JOB_NAME];
+        }
+        debug('wake-up stopped');
+    }
+
+    /** The wake-up job: sends what is due, then sleeps until the next one is due (at most `MAX_SLEEP_MS`). */
+    private async onWake(job: Job): Promise<void> {
+        const setup = this.setup as WakeUpSetup;
+        this.wokenDuringRun = Number.POSITIVE_INFINITY;
+        await setup.drain();
+        const next = await setup.nextDue();
+        const cap = setup.now() + MAX_SLEEP_MS;
+        const woken = this.wokenDuringRun ?? Number.POSITIVE_INFINITY;
+        this.wokenDuringRun = undefined;
+        job.attrs.nextRunAt = new Date(Math.max(setup.now(), Math.min(next?.getTime() ?? cap, cap, woken)));
+    }
+}

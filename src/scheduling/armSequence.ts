@@ -1,0 +1,45 @@
+/**
+ * Arms and cancels made by this process, numbered: the number of the last one per timer (by `_id`), and the
+ * number current when each copy of a timer was locked (by `_id` and lock time). A copy locked before this process
+ * armed or cancelled its timer again must not run: its time was moved (or it was cancelled) after Agenda took it.
+ */
+export class ArmSequence {
+    private sequence = 0;
+    private readonly armedSeq = new Map<string, number>();
+    private readonly lockedSeq = new Map<string, number>();
+
+    /** Records an arm or a cancel of timer `id` (hex `_id`). */
+    noteArmed(id: string): void {
+        if (this.armedSeq.size >= 50_000) {
+            // Only arms newer than a lock held in memory matter; at most TIMER_LOCK_LIMIT copies are held.
+            this.armedSeq.clear();
+            this.lockedSeq.clear();
+        }
+        this.armedSeq.set(id, ++this.sequence);
+    }
+
+    /**
+     * As a lock query is sent: the arms made so far are older than whatever it locks.
+     *
+     * @returns What to call with the job the query locked (its id and lock time).
+     */
+    noteLocking(): (id: string, lockedAt: Date) => void {
+        const seq = this.sequence;
+        return (id, lockedAt) => {
+            if (this.lockedSeq.size >= 10_000) {
+                this.lockedSeq.clear();
+            }
+            this.lockedSeq.set(`${id}:${new Date(lockedAt).getTime()}`, seq);
+        };
+    }
+
+    /**
+     * Whether this process armed or cancelled timer `id` after it locked the copy locked at `lockedAt` (the
+     * record of that lock is dropped: each copy runs once).
+     */
+    movedSinceLock(id: string, lockedAt: number): boolean {
+        const lockSeq = this.lockedSeq.get(`${id}:${lockedAt}`);
+        this.lockedSeq.delete(`${id}:${lockedAt}`);
+        return lockSeq !== undefined && (this.armedSeq.get(id) ?? 0) > lockSeq;
+    }
+}

@@ -1,0 +1,44 @@
+import type { Collection } from 'mongodb';
+import { timerId } from './timerDocument';
+
+/** How often an instance checks whether a recurring task (`repeat()`) is due, at most. */
+export const REPEAT_CHECK_MS = 60_000;
+
+/** A recurring task run by one instance at a time (see {@link repeatWithLease}). */
+export interface RepeatedTask {
+    /** The task's name (its lease is keyed by it). */
+    name: string;
+    /** How often it runs, ms. */
+    intervalMs: number;
+    /** The task. */
+    task: () => Promise<void>;
+    /** Hears a run that failed. */
+    onError: (err: unknown) => void;
+}
+
+/**
+ * Runs a recurring task on one instance per interval with a lease document in the jobs collection instead of an
+ * Agenda job: Agenda would poll it on every `processEvery`, doubling the idle commands for a task that runs once
+ * an hour. The instance that moves the lease runs the task.
+ *
+ * @param jobs The jobs collection.
+ * @param repeated The task and its interval.
+ * @returns The check's interval timer (unref'd); clear it to stop.
+ */
+export async function repeatWithLease(jobs: Collection, repeated: RepeatedTask): Promise<NodeJS.Timeout> {
+    const { name, intervalMs, task } = repeated;
+    const _id = timerId(`repeat:${name}`);
+    await jobs.updateOne({ _id }, { $setOnInsert: { name: 'bbi:repeat', task: name, nextRunAt: new Date(Date.now() + intervalMs) } }, { upsert: true });
+    // The Agenda job earlier versions used for it, if any, would otherwise be polled by them forever.
+    await jobs.deleteMany({ name, type: 'single' });
+    const check = async () => {
+        const now = Date.now();
+        const won = await jobs.findOneAndUpdate({ _id, nextRunAt: { $lte: new Date(now) } }, { $set: { nextRunAt: new Date(now + intervalMs), lastRunAt: new Date(now) } });
+        if (won) {
+            await task();
+        }
+    };
+    const timer = setInterval(() => void check().catch(repeated.onError), Math.min(intervalMs, REPEAT_CHECK_MS));
+    timer.unref();
+    return timer;
+}
