@@ -334,7 +334,7 @@ export class InactivityMiddleware implements Middleware {
             const db = this.mongo.db;
             try {
                 const snapshots = new MongoSnapshotStore(db, { collection: `${prefix}Snapshots` });
-                const abandonments = new MongoAbandonmentLog(db, { collection: `${prefix}Events` });
+                const abandonments = new MongoAbandonmentLog(db, { collection: `${prefix}Events`, retention: options.recordRetention ?? DEFAULTS.recordRetention });
                 const flowRuns = new MongoFlowRunStore(db, { collection: `${prefix}Runs`, retention: options.recordRetention ?? DEFAULTS.recordRetention, rawUserIds: options.rawUserIds ?? DEFAULTS.rawUserIds, userHashKey: options.userHashKey });
                 await Promise.all([snapshots.init(), abandonments.init(), flowRuns.init()]);
                 this.svc.snapshots = snapshots;

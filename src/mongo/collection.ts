@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { Collection, Db, Document, Filter, IndexDescription, ObjectId } from 'mongodb';
 import { InactivityConfigError } from '../core/errors';
+import { toMilliseconds } from '../core/policy/duration';
 
 /**
  * What every MongoDB store of the plugin shares: the collection-name rule, documents without `undefined`
@@ -25,8 +26,8 @@ export interface IndexSpec {
     expireAfterSeconds?: number;
 }
 
-/** Where a collection name came from, for the error message. */
-export interface CollectionNameSource {
+/** Whose option (or argument) a value is, for the error message. */
+export interface OptionName {
     /** The class or function whose option it is, e.g. `'MongoStorage'`. */
     owner: string;
     /** The option's name, e.g. `'collection'`. */
@@ -41,7 +42,7 @@ export interface CollectionNameSource {
  * @returns The name.
  * @throws InactivityConfigError naming the option, the value and what is allowed.
  */
-export function checkCollectionName(value: unknown, source: CollectionNameSource): string {
+export function checkCollectionName(value: unknown, source: OptionName): string {
     if (typeof value !== 'string' || value.length === 0 || value.includes('$') || value.includes('\0') || value.startsWith('system.')) {
         throw new InactivityConfigError(
             `${source.owner}: options.${source.option} must be a MongoDB collection name (not empty, without '$' or NUL, not starting with 'system.'), got ${describe(value)}.`
@@ -58,7 +59,7 @@ export function checkCollectionName(value: unknown, source: CollectionNameSource
  * @param source The owner, the option and the default name.
  * @returns The collection.
  */
-export function namedCollection<T extends Document>(db: Db, name: unknown, source: CollectionNameSource & { fallback: string }): Collection<T> {
+export function namedCollection<T extends Document>(db: Db, name: unknown, source: OptionName & { fallback: string }): Collection<T> {
     return db.collection<T>(checkCollectionName(name === undefined ? source.fallback : name, source));
 }
 
@@ -70,7 +71,7 @@ export function namedCollection<T extends Document>(db: Db, name: unknown, sourc
  * @param source The owner and the argument's name, named in the error.
  * @throws InactivityConfigError naming the argument and the type found.
  */
-export function requireString(value: unknown, source: CollectionNameSource): asserts value is string {
+export function requireString(value: unknown, source: OptionName): asserts value is string {
     if (typeof value !== 'string') {
         throw new InactivityConfigError(`${source.owner}: '${source.option}' must be a string, got ${describe(value)}.`);
     }
@@ -94,6 +95,35 @@ export function definedOnly<T extends object>(value: T): Partial<T> {
 }
 
 /**
+ * Reads a retention: a duration (ms or a string such as `'90 days'`) longer than 0.
+ *
+ * @param value The option's value.
+ * @param source The owner and option, named in the error.
+ * @returns Milliseconds.
+ * @throws InactivityConfigError naming the option and the value.
+ */
+export function retentionMs(value: unknown, source: OptionName): number {
+    // The middleware's option of that name is the one users set; its message names it.
+    const ms = toMilliseconds(value, 'recordRetention');
+    if (!(ms > 0)) {
+        throw new InactivityConfigError(`${source.owner}: options.${source.option} must be more than 0, got ${describe(value)}.`);
+    }
+    return ms;
+}
+
+/**
+ * The TTL index of a retention: a real MongoDB deletes each document `retention` after the date in `field`.
+ * The embedded CongoDB server does not expire TTL indexes: the hourly sweep (the stores' `purge`) does it there.
+ *
+ * @param field The date field.
+ * @param retention The retention in ms.
+ * @returns The index, named `'retention'`.
+ */
+export function retentionIndex(field: string, retention: number): IndexSpec {
+    return { name: 'retention', key: { [field]: 1 }, expireAfterSeconds: Math.ceil(retention / 1000) };
+}
+
+/**
  * Creates a store's indexes. Safe on every start: an index that exists as declared is left alone; one that
  * exists under the same name with other options (a TTL whose retention changed) is dropped and made again,
  * because a real MongoDB refuses new options under an existing name; indexes named in `retired` are dropped.
@@ -107,15 +137,27 @@ export async function ensureIndexes<T extends Document>(collection: Collection<T
     const existing = await collection.listIndexes().toArray().catch(() => [] as Document[]);
     for (const name of retired) {
         if (existing.some((i) => i.name === name)) {
-            await collection.dropIndex(name);
+            await dropIndex(collection, name);
         }
     }
     for (const index of indexes) {
         const found = existing.find((i) => i.name === index.name);
         if (found && !sameIndex(found, index)) {
-            await collection.dropIndex(index.name);
+            await dropIndex(collection, index.name);
         }
         await collection.createIndex(index.key, indexOptions(index));
+    }
+}
+
+/** Drops an index; one already gone (another instance starting at the same time dropped it) is fine. */
+async function dropIndex<T extends Document>(collection: Collection<T>, name: string): Promise<void> {
+    try {
+        await collection.dropIndex(name);
+    } catch (err) {
+        const e = err as { code?: unknown; message?: unknown };
+        if (!(e?.code === 27 || (typeof e?.message === 'string' && /index not found/i.test(e.message)))) {
+            throw err;
+        }
     }
 }
 
