@@ -11,7 +11,8 @@ import { retryDelay } from '../core/ports/timerScheduler';
 import { track } from '../core/telemetry';
 import { ChannelPolicy, DEFAULT_CHANNEL_POLICIES, insideWindow } from './channelPolicy';
 import { deliverFollowUp, DeliveryDeps } from './followUpDelivery';
-import { followUpId, isDuplicateKey } from './followUpId';
+import { isDuplicateKey } from '../mongo/collection';
+import { followUpId } from '../mongo/followUpId';
 import {
     CheckInFollowUp,
     CustomFollowUp,
@@ -23,9 +24,9 @@ import {
     ScheduleResult,
 } from './followUpOptions';
 import { FOLLOW_UP_VERSION, FollowUp, FollowUpDocument, FollowUpType, SkipReason, toFollowUp } from './followUpRecord';
-import { FollowUpPage, FollowUpQuery, FollowUpStore } from './followUpStore';
+import { FollowUpPage, FollowUpQuery, FollowUpStore } from '../mongo/followUpStore';
 import { FollowUpEvents } from './followUpTelemetry';
-import { FollowUpUsers } from './followUpUsers';
+import { FollowUpUsers } from '../mongo/followUpUsers';
 import { DEFAULT_SCORE_THRESHOLDS, ScoreThresholds } from './templateChoice';
 import { atLocalTime, isTimeZone, localDate, minutesOfDay, outsideQuietHours, QuietHours } from './userTime';
 

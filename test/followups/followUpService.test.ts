@@ -1,6 +1,6 @@
 import assert from 'assert';
 import { freshDb } from '../support/mongo';
-import { FOLLOW_UP_INDEXES } from '../../src/followups/followUpStore';
+import { FOLLOW_UP_INDEXES } from '../../src/mongo/followUpStore';
 import { referenceOf, serviceOn } from './followUpRig';
 
 describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () => {
