@@ -1,4 +1,5 @@
 import assert from 'assert';
+import sinon from 'sinon';
 import { InactivityConfigError } from '../../src/core/errors';
 import { hashedId, isDuplicateKey, recordOnce } from '../../src/mongo/collection';
 import { MongoFlowRunStore } from '../../src/mongo/flowRunStore';
@@ -65,6 +66,23 @@ describe('The stores share one collection helper', function () {
                     `${where} ${shown}`
                 );
             }
+        }
+    });
+
+    it('leaves existing indexes alone on a restart: no store drops and rebuilds an index it declared the same way', async function () {
+        const inits = () => [
+            new MongoSnapshotStore(db.db).init(),
+            new MongoAbandonmentLog(db.db).init(),
+            new MongoFlowRunStore(db.db).init(),
+            new FollowUpStore(db.db, 'inactivityFollowUps').ensureIndexes(),
+        ];
+        await Promise.all(inits());
+        const drop = sinon.spy(Object.getPrototypeOf(db.db.collection('x')), 'dropIndex');
+        try {
+            await Promise.all(inits());
+            assert.deepStrictEqual(drop.getCalls().map((c) => c.args[0]), []);
+        } finally {
+            drop.restore();
         }
     });
 
