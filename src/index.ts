@@ -37,6 +37,7 @@ export type { AbandonmentEvent, AbandonmentLog, AbandonReason } from './core/rec
 export type { MongoSource } from './mongo/mongoConnection';
 export { MongoStorage, DEFAULT_STATE_COLLECTION } from './mongo/mongoStorage';
 export type { MongoStorageOptions } from './mongo/mongoStorage';
+export type { BotStorage, StorageItem, StorageItems } from './mongo/storageDocument';
 export { ETagConflictError, MongoStorageError } from './mongo/storageErrors';
 export { STATE_DOCUMENT_VERSION } from './mongo/storageDocument';
 export type { StateDocument } from './mongo/storageDocument';
@@ -53,6 +54,7 @@ export { FOLLOW_UP_VERSION } from './followups/followUpRecord';
 export type { FollowUp, FollowUpDocument, FollowUpHistoryEntry, FollowUpStatus, FollowUpType, SkipReason } from './followups/followUpRecord';
 export { FOLLOW_UP_INDEXES } from './mongo/followUpStore';
 export type { FollowUpIndex, FollowUpPage, FollowUpQuery } from './mongo/followUpStore';
+export type { IndexSpec } from './mongo/collection';
 export { FollowUpEvents } from './followups/followUpTelemetry';
 export { DEFAULT_CHANNEL_POLICIES } from './followups/channelPolicy';
 export type { ChannelPolicy } from './followups/channelPolicy';

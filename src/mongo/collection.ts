@@ -3,13 +3,11 @@ import { Collection, Db, Document, Filter, IndexDescription, ObjectId } from 'mo
 import { InactivityConfigError } from '../core/errors';
 import { toMilliseconds } from '../core/policy/duration';
 
-/**
- * What every MongoDB store of the plugin shares: the collection-name rule, documents without `undefined`
- * fields, indexes declared as data, ids derived from keys, the duplicate-key check, and the "insert once" write.
- * Each store keeps only what is its own.
- */
+// What every MongoDB store of the plugin shares: the collection-name rule, documents without `undefined`
+// fields, indexes declared as data, ids derived from keys, the duplicate-key check, and the "insert once" write.
+// Each store keeps only what is its own.
 
-/** One index of a store, declared as data: each store lists its indexes in a constant and {@link ensureIndexes} makes them. */
+/** One index of a store, declared as data: each store lists its indexes in a constant, and its `init()` makes them. */
 export interface IndexSpec {
     /** Its name, as `listIndexes` shows it. */
     name: string;
