@@ -1,6 +1,6 @@
 import type { FollowUpHealth } from './followUpOptions';
 import type { Report } from './followUpReporter';
-import type { FollowUpStore } from './followUpStore';
+import type { FollowUpStore } from '../mongo/followUpStore';
 
 /** The health of a service whose database does not answer (or that is not started). */
 export const DOWN: FollowUpHealth = { status: 'down', running: false, pending: 0, executedToday: 0, failed: 0, overdue: 0, oldestOverdueMs: 0, p95LatenessMs: 0 };

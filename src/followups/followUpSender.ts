@@ -8,9 +8,9 @@ import type { FollowUpOptions } from './followUpOptions';
 import { FollowUpDocument, SkipReason, toFollowUp } from './followUpRecord';
 import type { Report } from './followUpReporter';
 import type { FollowUpSettings } from './followUpSettings';
-import type { FollowUpStore } from './followUpStore';
+import type { FollowUpStore } from '../mongo/followUpStore';
 import { FollowUpEvents } from './followUpTelemetry';
-import type { FollowUpUsers } from './followUpUsers';
+import type { FollowUpUsers } from '../mongo/followUpUsers';
 import { localDate, outsideQuietHours } from './userTime';
 
 const debug = createDebug('botbuilder-inactivity:followups');

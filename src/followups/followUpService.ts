@@ -10,7 +10,7 @@ import { FollowUp, toFollowUp } from './followUpRecord';
 import { Report, standaloneReporter } from './followUpReporter';
 import { FollowUpSettings, resolveFollowUpSettings } from './followUpSettings';
 import { RunningFollowUps, startFollowUps } from './followUpStart';
-import { FollowUpPage, FollowUpQuery, FollowUpStore } from './followUpStore';
+import { FollowUpPage, FollowUpQuery, FollowUpStore } from '../mongo/followUpStore';
 import { FollowUpWakeUp } from './followUpWakeUp';
 import { userOf, zoneOf, ZoneSource } from './requestUser';
 import { checkNewFollowUp, NewFollowUp, newFollowUpDocument, writeReengagement } from './followUpWrites';

@@ -7,8 +7,8 @@ import type { FollowUpOptions } from './followUpOptions';
 import type { Report } from './followUpReporter';
 import { FollowUpSender } from './followUpSender';
 import type { FollowUpSettings } from './followUpSettings';
-import { FollowUpStore } from './followUpStore';
-import { FollowUpUsers } from './followUpUsers';
+import { FollowUpStore } from '../mongo/followUpStore';
+import { FollowUpUsers } from '../mongo/followUpUsers';
 import type { FollowUpWakeUp } from './followUpWakeUp';
 
 /** What a started `FollowUpService` works with. */

@@ -4,7 +4,7 @@ import type { Collection, Db } from 'mongodb';
 import { createAgenda } from '../scheduling/createAgenda';
 import { JobAnnouncer } from '../scheduling/jobAnnouncer';
 import type { SharedAgenda } from '../scheduling/sharedAgenda';
-import { followUpId } from './followUpId';
+import { followUpId } from '../mongo/followUpId';
 import type { Report } from './followUpReporter';
 
 const debug = createDebug('botbuilder-inactivity:followups');

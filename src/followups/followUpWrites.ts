@@ -1,10 +1,11 @@
 import type { ConversationReference } from 'botbuilder';
 import { InactivityConfigError } from '../core/errors';
 import { timerReference } from '../scheduling/timerDocument';
-import { followUpId, isDuplicateKey } from './followUpId';
+import { isDuplicateKey } from '../mongo/collection';
+import { followUpId } from '../mongo/followUpId';
 import type { ScheduleCommon } from './followUpOptions';
 import { FOLLOW_UP_VERSION, FollowUpDocument, FollowUpType } from './followUpRecord';
-import type { FollowUpStore } from './followUpStore';
+import type { FollowUpStore } from '../mongo/followUpStore';
 
 /** A follow-up to write: what every `schedule…` call resolves its request to. */
 export interface NewFollowUp {

@@ -1,7 +1,9 @@
-import { createHash, createHmac, randomBytes } from 'crypto';
-import { Collection, Db, Document, ObjectId } from 'mongodb';
-import { toMilliseconds, type Duration } from '../core/policy/duration';
+import { createHmac, randomBytes } from 'crypto';
+import { Collection, Db, ObjectId } from 'mongodb';
+import { InactivityConfigError } from '../core/errors';
+import type { Duration } from '../core/policy/duration';
 import type { FlowRunLog, FlowRunRecord } from '../core/records/flowRun';
+import { ensureIndexes, hashedId, IndexSpec, namedCollection, recordOnce, retentionIndex, retentionMs } from './collection';
 
 /** A flow-run record as stored: its `_id` comes from the conversation and the run ({@link runRecordId}). */
 export type FlowRunDocument = FlowRunRecord & { _id: ObjectId };
@@ -14,6 +16,12 @@ export const DEFAULT_RECORD_RETENTION = '90 days';
 
 /** The `_id` of the document holding the key of the user hashes: no run record can have it (see runId). */
 const KEY_DOCUMENT_ID = new ObjectId('000000000000000000000001');
+
+/** The indexes of the runs collection the report reads by, but for the retention's TTL index (its lifetime is an option). */
+export const RUN_INDEXES: readonly IndexSpec[] = [
+    { name: 'byFlow', key: { flowId: 1, endedAt: -1 } },
+    { name: 'byOutcome', key: { flowId: 1, outcome: 1, durationMs: 1 } },
+];
 
 /** Options of {@link MongoFlowRunStore}. */
 export interface MongoFlowRunStoreOptions {
@@ -52,19 +60,16 @@ export class MongoFlowRunStore implements FlowRunLog {
     /**
      * @param db The database to keep records in.
      * @param options See {@link MongoFlowRunStoreOptions}.
+     * @throws InactivityConfigError naming the option and the value.
      */
     constructor(db: Db, options: MongoFlowRunStoreOptions = {}) {
-        const name = options.collection ?? DEFAULT_RUNS_COLLECTION;
-        if (typeof name !== 'string' || name.length === 0) {
-            throw new TypeError(`MongoFlowRunStore: 'collection' must be a non-empty string, got ${JSON.stringify(name)}.`);
-        }
-        this.collection = db.collection<FlowRunDocument>(name);
-        this.retentionMs = toMilliseconds(options.retention ?? DEFAULT_RECORD_RETENTION, 'recordRetention');
-        if (!(this.retentionMs > 0)) {
-            throw new TypeError(`MongoFlowRunStore: 'retention' must be more than 0, got ${JSON.stringify(options.retention)}.`);
-        }
+        this.collection = namedCollection<FlowRunDocument>(db, options.collection, { owner: 'MongoFlowRunStore', option: 'collection', fallback: DEFAULT_RUNS_COLLECTION });
+        this.retentionMs = retentionMs(options.retention ?? DEFAULT_RECORD_RETENTION, { owner: 'MongoFlowRunStore', option: 'retention' });
         if (options.userHashKey !== undefined && (typeof options.userHashKey !== 'string' || options.userHashKey.length < 16)) {
-            throw new TypeError("MongoFlowRunStore: 'userHashKey' must be a string of at least 16 characters.");
+            // The key is a secret: its length is named, never its value.
+            throw new InactivityConfigError(
+                `MongoFlowRunStore: options.userHashKey must be a string of at least 16 characters, got ${typeof options.userHashKey === 'string' ? `${options.userHashKey.length} characters` : typeof options.userHashKey}.`
+            );
         }
         this.key = options.userHashKey !== undefined ? Buffer.from(options.userHashKey, 'utf8') : undefined;
         this.rawUserIds = options.rawUserIds === true;
@@ -76,9 +81,7 @@ export class MongoFlowRunStore implements FlowRunLog {
      * or makes the key of the user hashes. Safe to call on every start.
      */
     async init(): Promise<void> {
-        await this.collection.createIndex({ flowId: 1, endedAt: -1 }, { name: 'byFlow' });
-        await this.collection.createIndex({ flowId: 1, outcome: 1, durationMs: 1 }, { name: 'byOutcome' });
-        await ensureTtlIndex(this.collection, 'endedAt', Math.ceil(this.retentionMs / 1000));
+        await ensureIndexes(this.collection, [...RUN_INDEXES, retentionIndex('endedAt', this.retentionMs)]);
         if (!this.key && !this.rawUserIds) {
             // $setOnInsert: the first instance to start makes the key; every other one reads that same key.
             const made = randomBytes(32).toString('base64');
@@ -115,21 +118,8 @@ export class MongoFlowRunStore implements FlowRunLog {
      * @param record The record.
      */
     async record(conversationKey: string, record: FlowRunRecord): Promise<void> {
-        const _id = runRecordId(conversationKey, record.runId);
-        const doc: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(record)) {
-            if (value !== undefined) {
-                doc[key] = value;
-            }
-        }
-        try {
-            await this.collection.updateOne({ _id }, { $setOnInsert: doc as Partial<FlowRunDocument> }, { upsert: true });
-        } catch (err) {
-            // Two instances recording the same end at once: the other upsert inserted it first, which is the goal.
-            if ((err as { code?: number }).code !== 11000) {
-                throw err;
-            }
-        }
+        // Two instances recording the same end at once: the first insert stands, the other counts as recorded.
+        await recordOnce(this.collection, { _id: runRecordId(conversationKey, record.runId) }, record as Partial<FlowRunDocument>);
     }
 
     /**
@@ -153,27 +143,12 @@ export class MongoFlowRunStore implements FlowRunLog {
  * @returns The ObjectId.
  */
 export function runRecordId(conversationKey: string, runId: string): ObjectId {
-    const bytes = createHash('sha256').update(`${conversationKey}\n${runId}`).digest().subarray(0, 12);
-    if (bytes.equals(KEY_DOCUMENT_ID.id)) {
-        // 2^-96: never in practice, but the key document must stay the key document.
-        bytes[0] ^= 0xff;
+    const id = hashedId(`${conversationKey}\n${runId}`);
+    if (!id.equals(KEY_DOCUMENT_ID)) {
+        return id;
     }
+    // 2^-96: never in practice, but the key document must stay the key document.
+    const bytes = Buffer.from(id.id);
+    bytes[0] ^= 0xff;
     return new ObjectId(bytes);
-}
-
-/**
- * Creates (or, when the retention changed, re-creates) a TTL index on `field`.
- *
- * @param collection The collection.
- * @param field The date field.
- * @param seconds Lifetime in seconds.
- */
-export async function ensureTtlIndex<T extends Document>(collection: Collection<T>, field: string, seconds: number): Promise<void> {
-    const name = 'retention';
-    const existing = (await collection.listIndexes().toArray().catch(() => [] as Document[])).find((i) => i.name === name);
-    if (existing && (existing.expireAfterSeconds !== seconds || Object.keys(existing.key ?? {})[0] !== field)) {
-        // The retention changed since the index was made (a real MongoDB would refuse the new options).
-        await collection.dropIndex(name);
-    }
-    await collection.createIndex({ [field]: 1 }, { name, expireAfterSeconds: seconds });
 }

@@ -1,13 +1,37 @@
-import { Collection, Db, Document, Filter } from 'mongodb';
-import { AbandonmentEvent, AbandonmentLog, AbandonReason } from '../core/records/abandonmentLog';
+import { Collection, Db } from 'mongodb';
+import type { Duration } from '../core/policy/duration';
+import { AbandonmentEvent, AbandonmentLog } from '../core/records/abandonmentLog';
+import { ensureIndexes, IndexSpec, namedCollection, recordOnce, requireString, retentionIndex, retentionMs } from './collection';
+import { DEFAULT_RECORD_RETENTION } from './flowRunStore';
 
 /** The default collection of {@link MongoAbandonmentLog}. */
 export const DEFAULT_EVENTS_COLLECTION = 'inactivityEvents';
+
+/**
+ * The indexes of the events collection, but for the retention's TTL index (its lifetime is an option). The id
+ * lives in its own field rather than in `_id` because the embedded CongoDB server keeps only ObjectIds as `_id`;
+ * on a real MongoDB the unique index refuses a second copy of one event.
+ */
+export const EVENT_INDEXES: readonly IndexSpec[] = [
+    { name: 'eventId', key: { eventId: 1 }, unique: true },
+    { name: 'byStep', key: { flowId: 1, stepId: 1, at: -1 } },
+    { name: 'byReason', key: { reason: 1, at: -1 } },
+    // Most events have no snapshot (flows that cannot be resumed): sparse keeps them out of the index.
+    { name: 'bySnapshot', key: { snapshotId: 1 }, sparse: true },
+];
+
+/** Indexes earlier versions made: `byTime` ({ at: -1 }) is served by the retention's TTL index on `at` now. */
+const RETIRED_EVENT_INDEXES = ['byTime'];
 
 /** Options of {@link MongoAbandonmentLog}. */
 export interface MongoAbandonmentLogOptions {
     /** The collection holding abandonment events. Default `'inactivityEvents'`. */
     collection?: string;
+    /**
+     * How long events are kept (ms or a string such as `'90 days'`), as flow-run records are (the middleware
+     * passes its `recordRetention`). Default `'90 days'`.
+     */
+    retention?: Duration;
 }
 
 /**
@@ -20,56 +44,47 @@ export type AbandonmentDocument = Omit<AbandonmentEvent, 'id'> & {
 };
 
 /**
- * An {@link AbandonmentLog} in a MongoDB collection, indexed for the drop-off report
- * ({@link dropOffCounts}). The `Db` stays the caller's: the log never closes it.
+ * An {@link AbandonmentLog} in a MongoDB collection: one event per abandonment, kept for `retention` (a TTL
+ * index on `at` on a real MongoDB, and {@link MongoAbandonmentLog.purge} everywhere). The drop-off report
+ * (`report()`) reads the flow-run records; the events are the raw log of each abandonment, for operators'
+ * tools. The `Db` stays the caller's: the log never closes it.
  *
  * @example
  * ```ts
- * const log = new MongoAbandonmentLog(db);
+ * const log = new MongoAbandonmentLog(db, { retention: '30 days' });
  * await log.init();
- * const rows = await dropOffCounts(log, { since: new Date(Date.now() - 7 * 86_400_000) });
+ * const lastWeek = await log.collection.find({ at: { $gte: new Date(Date.now() - 7 * 86_400_000) } }).toArray();
  * ```
  */
 export class MongoAbandonmentLog implements AbandonmentLog {
-    /** The events collection, for reports, operators' tools and tests. */
+    /** The events collection, for operators' tools and tests. */
     readonly collection: Collection<AbandonmentDocument>;
+    /** How long events are kept (ms). */
+    readonly retentionMs: number;
 
     /**
      * @param db The database to keep events in.
      * @param options See {@link MongoAbandonmentLogOptions}.
+     * @throws InactivityConfigError naming the option and the value.
      */
     constructor(db: Db, options: MongoAbandonmentLogOptions = {}) {
-        this.collection = db.collection<AbandonmentDocument>(collectionName(options));
+        this.collection = namedCollection<AbandonmentDocument>(db, options.collection, { owner: 'MongoAbandonmentLog', option: 'collection', fallback: DEFAULT_EVENTS_COLLECTION });
+        this.retentionMs = retentionMs(options.retention ?? DEFAULT_RECORD_RETENTION, { owner: 'MongoAbandonmentLog', option: 'retention' });
     }
 
-    /** Creates the indexes the drop-off report reads by. Safe to call on every start. */
+    /**
+     * Creates the indexes, with the retention's TTL index on `at` (which the embedded CongoDB server keeps but
+     * never applies: the hourly sweep's {@link MongoAbandonmentLog.purge} does it there). Safe to call on every start.
+     */
     async init(): Promise<void> {
-        // The id lives in its own field rather than in `_id` because the embedded CongoDB server keeps only
-        // ObjectIds as `_id`. On a real MongoDB the unique index refuses a second copy of one event.
-        await this.collection.createIndex({ eventId: 1 }, { name: 'eventId', unique: true });
-        await this.collection.createIndex({ flowId: 1, stepId: 1, at: -1 }, { name: 'byStep' });
-        await this.collection.createIndex({ reason: 1, at: -1 }, { name: 'byReason' });
-        // Most events have no snapshot (flows that cannot be resumed): sparse keeps them out of the index.
-        await this.collection.createIndex({ snapshotId: 1 }, { name: 'bySnapshot', sparse: true });
-        await this.collection.createIndex({ at: -1 }, { name: 'byTime' });
+        await ensureIndexes(this.collection, [...EVENT_INDEXES, retentionIndex('at', this.retentionMs)], RETIRED_EVENT_INDEXES);
     }
 
-    /** Records an event; recording the same id again changes nothing. */
+    /** Records an event once: a timer retried after a failed send records its flow's abandonment once. */
     async record(event: AbandonmentEvent): Promise<void> {
-        if (typeof event.id !== 'string') {
-            throw new TypeError(`MongoAbandonmentLog.record: 'id' must be a string, got ${typeof event.id}.`);
-        }
+        requireString(event.id, { owner: 'MongoAbandonmentLog.record', option: 'id' });
         const { id, ...rest } = event;
-        const doc: Record<string, unknown> = {};
-        // Undefined fields are left out rather than stored as null: the sparse snapshotId index relies on it.
-        for (const [key, value] of Object.entries(rest)) {
-            if (value !== undefined) {
-                doc[key] = value;
-            }
-        }
-        // An upsert on the id: a timer retried after a failed send records its flow's abandonment once, also on
-        // servers that do not enforce the unique index.
-        await this.collection.updateOne({ eventId: id }, { $setOnInsert: doc as Partial<AbandonmentDocument> }, { upsert: true });
+        await recordOnce(this.collection, { eventId: id }, rest);
     }
 
     /**
@@ -84,82 +99,8 @@ export class MongoAbandonmentLog implements AbandonmentLog {
 
     /** @inheritdoc */
     async markResumed(snapshotId: string, at: Date): Promise<void> {
-        if (typeof snapshotId !== 'string') {
-            throw new TypeError(`MongoAbandonmentLog.markResumed: 'snapshotId' must be a string, got ${typeof snapshotId}.`);
-        }
+        requireString(snapshotId, { owner: 'MongoAbandonmentLog.markResumed', option: 'snapshotId' });
         // The first resume time is the one that counts; a snapshot can be claimed only once anyway.
         await this.collection.updateMany({ snapshotId, resumed: { $ne: true } }, { $set: { resumed: true, resumedAt: at } });
     }
-}
-
-/** One row of {@link dropOffCounts}. */
-export interface DropOffCount {
-    /** The flow's dialog id. */
-    flowId: string;
-    /** The step, when the events named one. */
-    stepId?: string;
-    /** Why the users left. */
-    reason: AbandonReason;
-    /** How many abandonments. */
-    count: number;
-    /** How many of them were later resumed. */
-    resumed: number;
-}
-
-/** Filters of {@link dropOffCounts}. */
-export interface DropOffQuery {
-    /** Only events at or after this time. Default: all. */
-    since?: Date;
-    /** Only this flow. Default: all flows. */
-    flowId?: string;
-    /** The events collection, when `source` is a `Db`. Default `'inactivityEvents'`. */
-    collection?: string;
-}
-
-/**
- * Where users drop off: abandonments grouped by flow, step and reason, most frequent first (ties by flow,
- * step, reason), with how many were resumed.
- *
- * @param source The log, or the database holding its collection.
- * @param query Optional filters.
- * @returns One row per flow, step and reason.
- */
-export async function dropOffCounts(source: Db | MongoAbandonmentLog, query: DropOffQuery = {}): Promise<DropOffCount[]> {
-    const collection: Collection<AbandonmentDocument> =
-        source instanceof MongoAbandonmentLog ? source.collection : source.collection<AbandonmentDocument>(collectionName(query));
-    const match: Filter<AbandonmentDocument> = {};
-    if (query.since !== undefined) {
-        match.at = { $gte: query.since };
-    }
-    if (query.flowId !== undefined) {
-        match.flowId = query.flowId;
-    }
-    const rows = await collection
-        .aggregate<{ _id: { flowId: string; stepId?: string | null; reason: AbandonReason }; count: number; resumed: number }>([
-            { $match: match },
-            {
-                $group: {
-                    _id: { flowId: '$flowId', stepId: '$stepId', reason: '$reason' },
-                    count: { $sum: 1 },
-                    resumed: { $sum: { $cond: [{ $eq: ['$resumed', true] }, 1, 0] } },
-                },
-            },
-            { $sort: { count: -1, '_id.flowId': 1, '_id.stepId': 1, '_id.reason': 1 } },
-        ] satisfies Document[])
-        .toArray();
-    return rows.map(({ _id, count, resumed }) => {
-        const row: DropOffCount = { flowId: _id.flowId, reason: _id.reason, count, resumed };
-        if (_id.stepId != null) {
-            row.stepId = _id.stepId;
-        }
-        return row;
-    });
-}
-
-function collectionName(options: { collection?: string }): string {
-    const name = options.collection ?? DEFAULT_EVENTS_COLLECTION;
-    if (typeof name !== 'string' || name.length === 0) {
-        throw new TypeError(`MongoAbandonmentLog: 'collection' must be a non-empty string, got ${JSON.stringify(name)}.`);
-    }
-    return name;
 }

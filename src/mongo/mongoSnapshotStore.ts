@@ -1,5 +1,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { InactivityConfigError } from '../core/errors';
 import { FlowSnapshot, SnapshotScope, SnapshotStore } from '../core/records/snapshotStore';
+import { definedOnly, describe, ensureIndexes, IndexSpec, namedCollection, requireString as requireStringOf } from './collection';
 
 /** The default collection of {@link MongoSnapshotStore}. */
 export const DEFAULT_SNAPSHOTS_COLLECTION = 'inactivitySnapshots';
@@ -9,6 +11,20 @@ export const DEFAULT_SNAPSHOTS_COLLECTION = 'inactivitySnapshots';
  * Until then an operator can still see what happened to it (its dialog state is dropped at expiry).
  */
 export const SNAPSHOT_PURGE_AFTER_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The indexes of the snapshots collection. The id lives in its own field rather than in `_id` because the
+ * embedded CongoDB server keeps only ObjectIds as `_id` (it converts whatever it is given and rejects a string that
+ * is not 24 hex digits).
+ */
+export const SNAPSHOT_INDEXES: readonly IndexSpec[] = [
+    { name: 'snapshotId', key: { snapshotId: 1 }, unique: true },
+    { name: 'resumeLookup', key: { 'scope.channelId': 1, 'scope.userId': 1, 'scope.tenantId': 1, flowId: 1, status: 1, createdAt: -1 } },
+    { name: 'expirySweep', key: { status: 1, expiresAt: 1 } },
+    // A real MongoDB deletes the record a week after it stopped being resumable. `expire()` does not rely on
+    // this: the TTL monitor runs only every minute, and the embedded CongoDB server never runs it.
+    { name: 'purge', key: { purgeAt: 1 }, expireAfterSeconds: 0 },
+];
 
 /** Options of {@link MongoSnapshotStore}. */
 export interface MongoSnapshotStoreOptions {
@@ -51,11 +67,7 @@ export class MongoSnapshotStore implements SnapshotStore {
      * @param options See {@link MongoSnapshotStoreOptions}.
      */
     constructor(db: Db, options: MongoSnapshotStoreOptions = {}) {
-        const name = options.collection ?? DEFAULT_SNAPSHOTS_COLLECTION;
-        if (typeof name !== 'string' || name.length === 0) {
-            throw new TypeError(`MongoSnapshotStore: 'collection' must be a non-empty string, got ${JSON.stringify(name)}.`);
-        }
-        this.collection = db.collection<SnapshotDocument>(name);
+        this.collection = namedCollection<SnapshotDocument>(db, options.collection, { owner: 'MongoSnapshotStore', option: 'collection', fallback: DEFAULT_SNAPSHOTS_COLLECTION });
     }
 
     /**
@@ -63,17 +75,7 @@ export class MongoSnapshotStore implements SnapshotStore {
      * call on every start.
      */
     async init(): Promise<void> {
-        // The id lives in its own field rather than in `_id` because the embedded CongoDB server keeps only
-        // ObjectIds as `_id` (it converts whatever it is given and rejects a string that is not 24 hex digits).
-        await this.collection.createIndex({ snapshotId: 1 }, { name: 'snapshotId', unique: true });
-        await this.collection.createIndex(
-            { 'scope.channelId': 1, 'scope.userId': 1, 'scope.tenantId': 1, flowId: 1, status: 1, createdAt: -1 },
-            { name: 'resumeLookup' }
-        );
-        await this.collection.createIndex({ status: 1, expiresAt: 1 }, { name: 'expirySweep' });
-        // A real MongoDB deletes the record a week after it stopped being resumable. `expire()` does not rely
-        // on this: the TTL monitor runs only every minute, and embedded servers (CongoDB) never run it.
-        await this.collection.createIndex({ purgeAt: 1 }, { name: 'purge', expireAfterSeconds: 0 });
+        await ensureIndexes(this.collection, SNAPSHOT_INDEXES);
     }
 
     /** Saves a new snapshot; saving the same id again changes nothing (a retried close saves its flow once). */
@@ -97,7 +99,7 @@ export class MongoSnapshotStore implements SnapshotStore {
         // The id comes back from a button the user clicked: an object here would become a query operator.
         requireString('id', id);
         if (to !== 'resumed' && to !== 'discarded') {
-            throw new TypeError(`MongoSnapshotStore.claim: 'to' must be 'resumed' or 'discarded', got ${JSON.stringify(to)}.`);
+            throw new InactivityConfigError(`MongoSnapshotStore.claim: 'to' must be 'resumed' or 'discarded', got ${describe(to)}.`);
         }
         const before = await this.collection.findOneAndUpdate(
             { snapshotId: id, status: 'abandoned', expiresAt: { $gt: now }, ...scopeFilter(scope) },
@@ -112,7 +114,7 @@ export class MongoSnapshotStore implements SnapshotStore {
     async release(snapshot: FlowSnapshot, from: 'resumed' | 'discarded'): Promise<boolean> {
         requireString('id', snapshot.id);
         if (from !== 'resumed' && from !== 'discarded') {
-            throw new TypeError(`MongoSnapshotStore.release: 'from' must be 'resumed' or 'discarded', got ${JSON.stringify(from)}.`);
+            throw new InactivityConfigError(`MongoSnapshotStore.release: 'from' must be 'resumed' or 'discarded', got ${describe(from)}.`);
         }
         const result = await this.collection.updateOne(
             { snapshotId: snapshot.id, status: from },
@@ -153,76 +155,32 @@ function scopeFilter(scope: SnapshotScope): Filter<SnapshotDocument> {
 }
 
 function requireString(field: string, value: unknown): void {
-    if (typeof value !== 'string') {
-        throw new TypeError(`MongoSnapshotStore: '${field}' must be a string, got ${typeof value}.`);
-    }
+    requireStringOf(value, { owner: 'MongoSnapshotStore', option: field });
 }
 
 function toDocument(s: FlowSnapshot): SnapshotDocument {
     requireString('id', s.id);
     // Undefined fields are left out rather than stored as null, so "no tenant" has a single representation.
-    const scope: SnapshotScope = { channelId: s.scope.channelId, userId: s.scope.userId };
-    if (s.scope.tenantId !== undefined) {
-        scope.tenantId = s.scope.tenantId;
-    }
-    if (s.scope.groupId !== undefined) {
-        scope.groupId = s.scope.groupId;
-    }
-    const doc: SnapshotDocument = {
-        snapshotId: s.id,
-        v: s.v,
-        scope,
-        flowId: s.flowId,
-        conversationId: s.conversationId,
-        dialogStateJson: s.dialogStateJson,
-        reason: s.reason,
-        status: s.status,
-        createdAt: s.createdAt,
-        expiresAt: s.expiresAt,
-        updatedAt: s.updatedAt,
+    const { id, ...rest } = s;
+    return {
+        ...(definedOnly(rest) as Omit<FlowSnapshot, 'id'>),
+        snapshotId: id,
+        scope: definedOnly({ channelId: s.scope.channelId, userId: s.scope.userId, tenantId: s.scope.tenantId, groupId: s.scope.groupId }) as SnapshotScope,
         purgeAt: new Date(s.expiresAt + SNAPSHOT_PURGE_AFTER_EXPIRY_MS),
     };
-    if (s.stepIndex !== undefined) {
-        doc.stepIndex = s.stepIndex;
-    }
-    if (s.stepName !== undefined) {
-        doc.stepName = s.stepName;
-    }
-    if (s.flowStartedAt !== undefined) {
-        doc.flowStartedAt = s.flowStartedAt;
-    }
-    return doc;
 }
 
 function fromDocument(d: SnapshotDocument): FlowSnapshot {
-    const scope: SnapshotScope = { channelId: d.scope.channelId, userId: d.scope.userId };
-    if (d.scope.tenantId != null) {
-        scope.tenantId = d.scope.tenantId;
-    }
-    if (d.scope.groupId != null) {
-        scope.groupId = d.scope.groupId;
-    }
-    const s: FlowSnapshot = {
-        id: d.snapshotId,
-        v: d.v,
-        scope,
-        flowId: d.flowId,
-        conversationId: d.conversationId,
-        dialogStateJson: d.dialogStateJson ?? '',
-        reason: d.reason,
-        status: d.status,
-        createdAt: d.createdAt,
-        expiresAt: d.expiresAt,
-        updatedAt: d.updatedAt,
+    // null and absent both read as absent: documents written by other tools may hold nulls.
+    const { snapshotId, purgeAt, _id, scope, dialogStateJson, ...rest } = d as SnapshotDocument & { _id?: unknown };
+    return {
+        ...(withoutNulls(rest) as Omit<FlowSnapshot, 'id' | 'scope' | 'dialogStateJson'>),
+        id: snapshotId,
+        scope: withoutNulls({ channelId: scope.channelId, userId: scope.userId, tenantId: scope.tenantId, groupId: scope.groupId }) as SnapshotScope,
+        dialogStateJson: dialogStateJson ?? '',
     };
-    if (d.stepIndex != null) {
-        s.stepIndex = d.stepIndex;
-    }
-    if (d.stepName != null) {
-        s.stepName = d.stepName;
-    }
-    if (d.flowStartedAt != null) {
-        s.flowStartedAt = d.flowStartedAt;
-    }
-    return s;
+}
+
+function withoutNulls<T extends object>(value: T): Partial<T> {
+    return definedOnly(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v ?? undefined])) as T);
 }

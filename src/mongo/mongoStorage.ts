@@ -1,9 +1,9 @@
 import { randomUUID } from 'crypto';
-import type { Storage, StoreItem, StoreItems } from 'botbuilder';
 import { Collection, Db, Filter, MongoClient } from 'mongodb';
 import { InactivityConfigError } from '../core/errors';
+import { checkCollectionName, describe, isDuplicateKey } from './collection';
 import { MongoHandle, MongoSource, openMongo, redactUri } from './mongoConnection';
-import { STATE_DOCUMENT_VERSION, StateDocument, storageId } from './storageDocument';
+import { BotStorage, STATE_DOCUMENT_VERSION, StateDocument, StorageItem, StorageItems, storageId } from './storageDocument';
 import { ETagConflictError, MongoStorageError } from './storageErrors';
 
 /** The default collection of {@link MongoStorage}: `'botState'`. */
@@ -32,7 +32,8 @@ interface PreparedWrite {
 }
 
 /**
- * A botbuilder `Storage` on MongoDB, for a bot's conversation and user state, with the same optimistic
+ * A bot state `Storage` on MongoDB, for a bot's conversation and user state, on botbuilder or the Microsoft 365
+ * Agents SDK (both `Storage` interfaces have the shape of {@link BotStorage}), with the same optimistic
  * concurrency as botbuilder's `MemoryStorage` and `CosmosDbPartitionedStorage`:
  *
  * - `read` returns each item with its `eTag`, and omits keys that are not stored;
@@ -61,7 +62,7 @@ interface PreparedWrite {
  * // on shutdown: await inactivity.stop(); await client.close();
  * ```
  */
-export class MongoStorage implements Storage {
+export class MongoStorage implements BotStorage {
     /** The name of the collection holding the items. */
     readonly collectionName: string;
     private readonly source: MongoSource;
@@ -86,14 +87,8 @@ export class MongoStorage implements Storage {
                 `MongoStorage: options.mongo must be a MongoDB connection string (mongodb:// or mongodb+srv://), a MongoClient or a Db, got ${typeof mongo === 'string' ? JSON.stringify(redactUri(mongo)) : describe(mongo)}.`
             );
         }
-        const collection = options.collection === undefined ? DEFAULT_STATE_COLLECTION : options.collection;
-        if (typeof collection !== 'string' || !isCollectionName(collection)) {
-            throw new InactivityConfigError(
-                `MongoStorage: options.collection must be a MongoDB collection name (not empty, without '$' or NUL, not starting with 'system.'), got ${describe(collection)}.`
-            );
-        }
         this.source = mongo;
-        this.collectionName = collection;
+        this.collectionName = checkCollectionName(options.collection === undefined ? DEFAULT_STATE_COLLECTION : options.collection, { owner: 'MongoStorage', option: 'collection' });
     }
 
     /**
@@ -102,8 +97,9 @@ export class MongoStorage implements Storage {
      * @param keys The storage keys to read; `[]` reads nothing (and does not connect).
      * @returns The stored items by key, each with its `eTag`; keys that are not stored are left out.
      * @throws MongoStorageError naming the keys and the collection when MongoDB fails or a document cannot be read.
+     * @throws InactivityConfigError when `keys` is not an array of strings.
      */
-    async read(keys: string[]): Promise<StoreItems> {
+    async read(keys: string[]): Promise<StorageItems> {
         checkKeys('read', keys);
         const wanted = [...new Set(keys)];
         if (wanted.length === 0) {
@@ -116,7 +112,7 @@ export class MongoStorage implements Storage {
         } catch (err) {
             throw this.failure('read', wanted, err);
         }
-        const items: StoreItems = {};
+        const items: StorageItems = {};
         const asked = new Set(wanted);
         for (const doc of docs) {
             // A document whose key differs is another key with a colliding id: the requested key is not stored.
@@ -135,11 +131,11 @@ export class MongoStorage implements Storage {
      * @param changes The items by storage key; `{}` writes nothing (and does not connect).
      * @throws ETagConflictError when an item's eTag no longer matches the stored item's.
      * @throws MongoStorageError naming the key and the collection when MongoDB fails or an item is not JSON.
-     * @throws TypeError when an item is not an object or its eTag is not a string.
+     * @throws InactivityConfigError when `changes` or an item is not an object, or an eTag is not a string.
      */
-    async write(changes: StoreItems): Promise<void> {
+    async write(changes: StorageItems): Promise<void> {
         if (!changes || typeof changes !== 'object' || Array.isArray(changes)) {
-            throw new TypeError(`MongoStorage.write: changes must be an object of items by storage key, got ${describe(changes)}.`);
+            throw new InactivityConfigError(`MongoStorage.write: changes must be an object of items by storage key, got ${describe(changes)}.`);
         }
         const writes = Object.entries(changes).map(([key, item]) => this.prepare(key, item));
         if (writes.length === 0) {
@@ -163,6 +159,7 @@ export class MongoStorage implements Storage {
      *
      * @param keys The storage keys to delete; keys that are not stored are fine; `[]` deletes nothing.
      * @throws MongoStorageError naming the keys and the collection when MongoDB fails.
+     * @throws InactivityConfigError when `keys` is not an array of strings.
      */
     async delete(keys: string[]): Promise<void> {
         checkKeys('delete', keys);
@@ -215,11 +212,11 @@ export class MongoStorage implements Storage {
 
     private prepare(key: string, item: unknown): PreparedWrite {
         if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-            throw new TypeError(`MongoStorage.write: the item for "${key}" must be an object, got ${describe(item)}.`);
+            throw new InactivityConfigError(`MongoStorage.write: the item for "${key}" must be an object, got ${describe(item)}.`);
         }
-        const { eTag, ...rest } = item as StoreItem;
+        const { eTag, ...rest } = item as StorageItem;
         if (eTag !== undefined && eTag !== null && typeof eTag !== 'string') {
-            throw new TypeError(`MongoStorage.write: the eTag of "${key}" must be a string ('*' or none to overwrite), got ${describe(eTag)}.`);
+            throw new InactivityConfigError(`MongoStorage.write: the eTag of "${key}" must be a string ('*' or none to overwrite), got ${describe(eTag)}.`);
         }
         let itemJson: string;
         try {
@@ -266,7 +263,7 @@ export class MongoStorage implements Storage {
         }
     }
 
-    private toItem(doc: StateDocument): StoreItem {
+    private toItem(doc: StateDocument): StorageItem {
         if (doc.v !== STATE_DOCUMENT_VERSION) {
             throw new MongoStorageError(
                 `MongoStorage could not read "${doc.key}" from collection "${this.collectionName}": its document has schema version ${describe(doc.v)}, this version of botbuilder-inactivity reads version ${STATE_DOCUMENT_VERSION}.`,
@@ -293,40 +290,8 @@ export class MongoStorage implements Storage {
     }
 }
 
-/**
- * A duplicate key answer: code 11000 from MongoDB; the embedded CongoDB server answers code 1 with
- * "Duplicate key error" in the message.
- */
-function isDuplicateKey(err: unknown): boolean {
-    const e = err as { code?: unknown; message?: unknown };
-    return e?.code === 11000 || (typeof e?.message === 'string' && /duplicate key/i.test(e.message));
-}
-
 function checkKeys(method: 'read' | 'delete', keys: unknown): asserts keys is string[] {
     if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) {
-        throw new TypeError(`MongoStorage.${method}: keys must be an array of strings, got ${describe(keys)}.`);
+        throw new InactivityConfigError(`MongoStorage.${method}: keys must be an array of strings, got ${describe(keys)}.`);
     }
-}
-
-function isCollectionName(name: string): boolean {
-    return name.length > 0 && !name.includes('$') && !name.includes('\0') && !name.startsWith('system.');
-}
-
-/** A value as an error message shows it. */
-function describe(value: unknown): string {
-    if (typeof value === 'string') {
-        return JSON.stringify(value);
-    }
-    if (value === null || typeof value !== 'object') {
-        return String(value);
-    }
-    if (Array.isArray(value)) {
-        return 'an array';
-    }
-    const name = (value as object).constructor?.name;
-    if (name === 'MongoClient' || name === 'Db') {
-        // instanceof failed, so it comes from another copy of the driver, whose objects this one cannot use.
-        return `a ${name} from another copy of the 'mongodb' package (give the bot and botbuilder-inactivity one mongodb version)`;
-    }
-    return name && name !== 'Object' ? `a ${name}` : 'an object';
 }

@@ -56,7 +56,7 @@ export class PluginStores {
             const db = this.mongo.db;
             try {
                 const snapshots = new MongoSnapshotStore(db, { collection: `${prefix}Snapshots` });
-                const abandonments = new MongoAbandonmentLog(db, { collection: `${prefix}Events` });
+                const abandonments = new MongoAbandonmentLog(db, { collection: `${prefix}Events`, retention: options.recordRetention ?? DEFAULTS.recordRetention });
                 const flowRuns = new MongoFlowRunStore(db, {
                     collection: `${prefix}Runs`,
                     retention: options.recordRetention ?? DEFAULTS.recordRetention,

@@ -1,5 +1,5 @@
-import { createHash } from 'crypto';
-import { ObjectId } from 'mongodb';
+import type { ObjectId } from 'mongodb';
+import { hashedId } from './collection';
 
 /** The schema version written in every {@link StateDocument}; documents of another version are refused. */
 export const STATE_DOCUMENT_VERSION = 1;
@@ -44,5 +44,37 @@ export interface StateDocument {
  * @returns The first 12 bytes of the key's SHA-256, as an ObjectId.
  */
 export function storageId(key: string): ObjectId {
-    return new ObjectId(createHash('sha256').update(key, 'utf8').digest().subarray(0, 12));
+    return hashedId(key);
+}
+
+/**
+ * One item of a bot's state storage: any JSON-able fields and an optional `eTag`. The same shape as botbuilder's
+ * and the Microsoft 365 Agents SDK's `StoreItem`, declared here so that {@link MongoStorage} needs neither SDK.
+ */
+export interface StorageItem {
+    /** The item's fields, as the bot's state put them. */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDKs' own StoreItem uses `any`: state reads as the bot wrote it.
+    [key: string]: any;
+    /** The item's version: `'*'` or none overwrites; any other value must match the stored one. */
+    eTag?: string;
+}
+
+/** Items by storage key: the same shape as the SDKs' `StoreItems`. */
+export interface StorageItems {
+    /** An item by its storage key. */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as the SDKs' StoreItems.
+    [key: string]: any;
+}
+
+/**
+ * The state storage interface, structurally: botbuilder's `Storage` and the Microsoft 365 Agents SDK's `Storage`
+ * have this shape, so one {@link MongoStorage} serves a bot on either SDK (a test checks it against botbuilder's).
+ */
+export interface BotStorage {
+    /** Reads items by key; keys not stored are left out. */
+    read(keys: string[]): Promise<StorageItems>;
+    /** Writes items by key. */
+    write(changes: StorageItems): Promise<void>;
+    /** Deletes items by key. */
+    delete(keys: string[]): Promise<void>;
 }

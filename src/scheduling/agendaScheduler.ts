@@ -3,6 +3,7 @@ import createDebug from 'debug';
 import { hostname } from 'os';
 import type { Agenda, Job } from 'agenda' with { 'resolution-mode': 'import' };
 import { Collection, Db, ObjectId } from 'mongodb';
+import { isDuplicateKey } from '../mongo/collection';
 import { InactivityDeliveryError, InactivitySchedulerError } from '../core/errors';
 import { AgendaSchedulerOptions, DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, DEFAULT_RUN_DEADLINE_MS, TIMER_CONCURRENCY, TIMER_LOCK_LIFETIME_MS, TIMER_LOCK_LIMIT } from './agendaSchedulerOptions';
 import { ArmSequence } from './armSequence';
@@ -389,8 +390,4 @@ const PING_ID = timerId('botbuilder-inactivity:ping');
 /** Agenda hands ids over as hex strings; the collection stores ObjectIds. */
 function timerObjectId(id: string): ObjectId {
     return new ObjectId(id);
-}
-
-function isDuplicateKey(err: unknown): boolean {
-    return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
 }

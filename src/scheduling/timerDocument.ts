@@ -1,7 +1,7 @@
 import type { ConversationRef as ConversationReference } from '../core/ports/activity';
-import { createHash } from 'crypto';
-import { ObjectId } from 'mongodb';
+import type { ObjectId } from 'mongodb';
 import { TIMER_DATA_VERSION, TimerData } from '../core/ports/timerScheduler';
+import { hashedId } from '../mongo/collection';
 export { timerReference } from '../core/timers/timerReference';
 import { definedOnly } from '../core/timers/timerReference';
 
@@ -65,7 +65,7 @@ interface LegacyTimerData {
 
 
 /**
- * The `_id` of a conversation's timer: the first 12 bytes of SHA-256 of its key. The key is then stored nowhere
+ * The `_id` of a conversation's timer: {@link hashedId} of its key (the first 12 bytes of its SHA-256). The key is then stored nowhere
  * else, the `_id` index (which every MongoDB enforces as unique) keeps one timer per conversation, and arming is
  * a single upsert by `_id`.
  *
@@ -73,7 +73,7 @@ interface LegacyTimerData {
  * @returns The timer's `_id`.
  */
 export function timerId(key: string): ObjectId {
-    return new ObjectId(createHash('sha256').update(key).digest().subarray(0, 12));
+    return hashedId(key);
 }
 
 /**

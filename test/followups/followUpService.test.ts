@@ -1,7 +1,7 @@
 import assert from 'assert';
 import { freshDb } from '../support/mongo';
 import { DEFAULT_TIMER_RETRY } from '../../src/core/ports/timerScheduler';
-import { FOLLOW_UP_INDEXES } from '../../src/followups/followUpStore';
+import { FOLLOW_UP_INDEXES } from '../../src/mongo/followUpStore';
 import { referenceOf, serviceOn } from './followUpRig';
 
 describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () => {

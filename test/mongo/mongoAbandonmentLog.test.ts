@@ -1,6 +1,6 @@
 import assert from 'assert';
 import { ABANDONMENT_EVENT_VERSION, AbandonmentEvent } from '../../src/core/records/abandonmentLog';
-import { dropOffCounts, MongoAbandonmentLog } from '../../src/mongo/mongoAbandonmentLog';
+import { MongoAbandonmentLog } from '../../src/mongo/mongoAbandonmentLog';
 import { freshDb } from '../support/mongo';
 
 type TestDb = Awaited<ReturnType<typeof freshDb>>;
@@ -84,53 +84,44 @@ describe('MongoAbandonmentLog', function () {
         }
     });
 
-    it('counts drop-offs by flow, step and reason, most frequent first, with resumes', async function () {
-        const events = [
-            event({ flowId: 'orderPizza', stepId: 'size', reason: 'timeout', snapshotId: 's1' }),
-            event({ flowId: 'orderPizza', stepId: 'size', reason: 'timeout', snapshotId: 's2' }),
-            event({ flowId: 'orderPizza', stepId: 'size', reason: 'timeout' }),
-            event({ flowId: 'orderPizza', stepId: 'size', reason: 'invalidInput', snapshotId: 's3' }),
-            event({ flowId: 'orderPizza', stepId: 'address', reason: 'timeout' }),
-            event({ flowId: 'orderPizza', stepId: 'address', reason: 'timeout' }),
-            event({ flowId: 'bookTable', stepId: undefined, reason: 'handoff' }),
-            event({ flowId: 'bookTable', stepId: '2', reason: 'timeout', at: new Date(T0.getTime() - 60 * MINUTE) }),
-        ];
-        for (const e of events) {
-            await log.record(e);
-        }
-        await log.markResumed('s1', T0);
-        await log.markResumed('s3', T0);
-
-        const all = await dropOffCounts(log);
-
-        assert.deepStrictEqual(all, [
-            { flowId: 'orderPizza', stepId: 'size', reason: 'timeout', count: 3, resumed: 1 },
-            { flowId: 'orderPizza', stepId: 'address', reason: 'timeout', count: 2, resumed: 0 },
-            { flowId: 'bookTable', reason: 'handoff', count: 1, resumed: 0 },
-            { flowId: 'bookTable', stepId: '2', reason: 'timeout', count: 1, resumed: 0 },
-            { flowId: 'orderPizza', stepId: 'size', reason: 'invalidInput', count: 1, resumed: 1 },
-        ]);
-        assert.deepStrictEqual(await dropOffCounts(db.db), all, 'a Db reads the default collection');
-        assert.deepStrictEqual(await dropOffCounts(log, { flowId: 'bookTable' }), [
-            { flowId: 'bookTable', reason: 'handoff', count: 1, resumed: 0 },
-            { flowId: 'bookTable', stepId: '2', reason: 'timeout', count: 1, resumed: 0 },
-        ]);
-        assert.deepStrictEqual(await dropOffCounts(log, { flowId: 'bookTable', since: T0 }), [
-            { flowId: 'bookTable', reason: 'handoff', count: 1, resumed: 0 },
-        ]);
-        assert.deepStrictEqual(await dropOffCounts(db.db, { collection: 'empty' }), []);
-    });
-
-    it('creates the indexes the drop-off report reads by', async function () {
+    it('creates its indexes: the id, by step, by reason, by snapshot (sparse), and the retention on at', async function () {
         const indexes = await log.collection.listIndexes().toArray();
         const byKey = (key: Record<string, number>) => indexes.find((i) => JSON.stringify(i.key) === JSON.stringify(key));
 
         assert.ok(byKey({ flowId: 1, stepId: 1, at: -1 }), 'by step');
         assert.ok(byKey({ reason: 1, at: -1 }), 'by reason');
-        assert.ok(byKey({ at: -1 }), 'by time');
+        assert.strictEqual(byKey({ at: 1 })?.name, 'retention', 'the TTL index serves the time range too');
         assert.strictEqual(byKey({ eventId: 1 })?.unique, true, 'unique id index');
         const bySnapshot = byKey({ snapshotId: 1 });
         assert.ok(bySnapshot, 'by snapshot');
         assert.strictEqual(bySnapshot.sparse, true, 'by snapshot is sparse');
+    });
+
+    it('creates a TTL index of the retention on at, as the runs have on endedAt, and re-creates it when the retention changes', async function () {
+        // The embedded CongoDB server keeps TTL indexes but never expires anything: the hourly sweep's purge()
+        // does it there (runRecords.test.ts checks that sweep).
+        const ttl = async () => (await log.collection.listIndexes().toArray()).find((i) => i.name === 'retention');
+        assert.deepStrictEqual((await ttl())?.key, { at: 1 });
+        assert.strictEqual((await ttl())?.expireAfterSeconds, 90 * 86_400);
+        await new MongoAbandonmentLog(db.db, { retention: '7 days' }).init();
+        assert.strictEqual((await ttl())?.expireAfterSeconds, 7 * 86_400);
+    });
+
+    it("drops the byTime index of earlier versions, which the retention's index replaces", async function () {
+        await log.collection.dropIndex('retention');
+        await log.collection.createIndex({ at: -1 }, { name: 'byTime' });
+        await Promise.all([log.init(), new MongoAbandonmentLog(db.db).init()]);
+        const names = (await log.collection.listIndexes().toArray()).map((i) => i.name);
+        assert.ok(!names.includes('byTime'), names.join());
+        assert.ok(names.includes('retention'), names.join());
+    });
+
+    it('records an event once when the same id is recorded again, also at once', async function () {
+        const e = event();
+        await Promise.all([log.record(e), log.record({ ...e, reason: 'handoff' }), log.record(e)]);
+        await log.record({ ...e, reason: 'invalidInput' });
+        const docs = await log.collection.find({ eventId: e.id }).toArray();
+        assert.strictEqual(docs.length, 1);
+        assert.strictEqual(docs[0].reason, 'timeout', 'the first record stands');
     });
 });

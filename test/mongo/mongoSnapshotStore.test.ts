@@ -1,4 +1,5 @@
 import assert from 'assert';
+import { InactivityConfigError } from '../../src/core/errors';
 import { FlowSnapshot, SNAPSHOT_VERSION, SnapshotScope } from '../../src/core/records/snapshotStore';
 import { MongoSnapshotStore, SNAPSHOT_PURGE_AFTER_EXPIRY_MS } from '../../src/mongo/mongoSnapshotStore';
 import { freshDb, isRealMongo } from '../support/mongo';
@@ -190,10 +191,10 @@ describe('MongoSnapshotStore', function () {
             const s = snapshot();
             await store.save(s);
 
-            await assert.rejects(store.claim({ $ne: null } as unknown as string, ALICE, 'resumed', NOW), TypeError);
+            await assert.rejects(store.claim({ $ne: null } as unknown as string, ALICE, 'resumed', NOW), InactivityConfigError);
             await assert.rejects(
                 store.claim(s.id, { ...ALICE, userId: { $exists: true } as unknown as string }, 'resumed', NOW),
-                TypeError
+                /MongoSnapshotStore: 'scope.userId' must be a string, got an object\./
             );
             assert.strictEqual((await store.collection.findOne({ snapshotId: s.id }))?.status, 'abandoned');
         });

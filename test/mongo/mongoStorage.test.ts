@@ -498,7 +498,7 @@ describe('MongoStorage', function () {
         it('refuses keys that are not strings and items that are not objects, before writing anything', async function () {
             await assert.rejects(storage.read([{ $ne: null }] as unknown as string[]), /MongoStorage\.read: keys must be an array of strings, got an array\./);
             await assert.rejects(storage.read(KEY as unknown as string[]), /MongoStorage\.read: keys must be an array of strings, got ".*"\./);
-            await assert.rejects(storage.delete(undefined as unknown as string[]), TypeError);
+            await assert.rejects(storage.delete(undefined as unknown as string[]), InactivityConfigError);
             await assert.rejects(storage.write({ a: { n: 1 }, b: null }), /MongoStorage\.write: the item for "b" must be an object, got null\./);
             await assert.rejects(storage.write({ a: { n: 1, eTag: 7 } }), /the eTag of "a" must be a string \('\*' or none to overwrite\), got 7\./);
             const circular: StoreItem = { n: 1 };

@@ -165,6 +165,11 @@ describe('flow-run records written by the middleware (TestAdapter + MongoDB)', (
             await shorter.inactivity.stop();
             assert.deepStrictEqual(await records(mongo.db), [], 'a shorter retention purges more');
             assert.deepStrictEqual(shorter.errors, []);
+            // On a real MongoDB the TTL indexes expire both between sweeps; both follow recordRetention.
+            for (const name of ['inactivityRuns', 'inactivityEvents']) {
+                const ttl = (await mongo.db.collection(name).listIndexes().toArray()).find((i) => i.name === 'retention');
+                assert.strictEqual(ttl?.expireAfterSeconds, 7 * 86_400, name);
+            }
         } finally {
             await mongo.close();
         }

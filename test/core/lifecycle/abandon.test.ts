@@ -1,6 +1,6 @@
 import { InactivityConfigError } from '../../../src/core/errors';
 import assert from 'assert';
-import { ABANDON_REASON_PATTERN, dropOffCounts, RESERVED_ABANDON_REASONS } from '../../../src';
+import { ABANDON_REASON_PATTERN, report, RESERVED_ABANDON_REASONS } from '../../../src';
 import { mongoRigs } from '../../support/mongoRig';
 import { buttons, createRig, texts } from '../../support/testBot';
 import { inBotTurn, storedState } from './support';
@@ -35,10 +35,9 @@ describe('lifecycle: abandon(context, reason)', () => {
         await rig.say('Ann Lee', undefined, { conversationId: 'other', userId: 'ann' });
         await rig.fireAt();
         await rig.fireAt();
-        const counts = await dropOffCounts(db);
-        assert.deepStrictEqual(counts.map((c) => [c.stepId, c.reason, c.count]).sort(), [
-            ['type', 'saidCancel', 1],
-            ['type', 'timeout', 1],
+        const { flows } = await report(db);
+        assert.deepStrictEqual(flows.map((f) => [f.flowId, f.abandonedByStepAndReason.map((c) => [c.step, c.reason, c.count]).sort()]), [
+            ['addClient', [['type', 'saidCancel', 1], ['type', 'timeout', 1]]],
         ]);
         // Resumable as a close is.
         assert.deepStrictEqual(texts(await rig.say('add client')), [ASK_NAME, OFFER]);

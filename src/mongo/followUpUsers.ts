@@ -1,5 +1,6 @@
 import { Collection, Db, ObjectId } from 'mongodb';
-import { followUpId, isDuplicateKey } from './followUpId';
+import { checkCollectionName, isDuplicateKey } from './collection';
+import { followUpId } from './followUpId';
 
 /** What the service remembers of a user, in `<prefix>FollowUpUsers` (one small document per user). */
 export interface FollowUpUserDocument {
@@ -33,9 +34,10 @@ export class FollowUpUsers {
     /**
      * @param db The database.
      * @param name `<prefix>FollowUpUsers`.
+     * @throws InactivityConfigError when the name is not a collection name (the prefix is the user's option).
      */
     constructor(db: Db, name: string) {
-        this.collection = db.collection<FollowUpUserDocument>(name);
+        this.collection = db.collection<FollowUpUserDocument>(checkCollectionName(name, { owner: 'FollowUpService', option: 'collectionPrefix' }));
     }
 
     /** @returns The user's document, if any. */

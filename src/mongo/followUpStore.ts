@@ -1,16 +1,10 @@
 import { Collection, Db, Filter, ObjectId } from 'mongodb';
-import { FollowUpDocument, FollowUpStatus, FollowUpType, SkipReason } from './followUpRecord';
-import { followUpId, isDuplicateKey } from './followUpId';
+import { FollowUpDocument, FollowUpStatus, FollowUpType, SkipReason } from '../followups/followUpRecord';
+import { checkCollectionName, ensureIndexes, IndexSpec, isDuplicateKey } from './collection';
+import { followUpId } from './followUpId';
 
-/** An index of `<prefix>FollowUps`. */
-export interface FollowUpIndex {
-    /** Its name, as `listIndexes` shows it. */
-    name: string;
-    /** Its fields: 1 ascending, -1 descending. */
-    key: Record<string, 1 | -1>;
-    /** Unique, on servers that enforce it. */
-    unique?: boolean;
-}
+/** An index of `<prefix>FollowUps`: the shape every store declares its indexes in. */
+export type FollowUpIndex = IndexSpec;
 
 /** The indexes of `<prefix>FollowUps`, one per query the service makes (a test checks they exist). */
 export const FOLLOW_UP_INDEXES: readonly FollowUpIndex[] = [
@@ -62,16 +56,15 @@ export class FollowUpStore {
     /**
      * @param db The database.
      * @param name The collection's name (`<prefix>FollowUps`).
+     * @throws InactivityConfigError when the name is not a collection name (the prefix is the user's option).
      */
     constructor(db: Db, name: string) {
-        this.collection = db.collection<FollowUpDocument>(name);
+        this.collection = db.collection<FollowUpDocument>(checkCollectionName(name, { owner: 'FollowUpService', option: 'collectionPrefix' }));
     }
 
     /** Creates the indexes (no-ops when they exist). */
     async ensureIndexes(): Promise<void> {
-        for (const index of FOLLOW_UP_INDEXES) {
-            await this.collection.createIndex(index.key, { name: index.name, ...(index.unique ? { unique: true } : {}) });
-        }
+        await ensureIndexes(this.collection, FOLLOW_UP_INDEXES);
     }
 
     /**
