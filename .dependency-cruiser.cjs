@@ -48,14 +48,15 @@ module.exports = {
         {
             name: 'report-not-the-turn',
             severity: 'error',
-            comment: 'src/report is the read side: it imports nothing of the turn (core/turn, core/timers, core/flows, core/lifecycle, botbuilder, followups, scheduling).',
+            comment:
+                'src/report is the read side: it imports nothing of the turn (core/turn, core/timers, core/flows, core/lifecycle, botbuilder, followups, scheduling).',
             from: { path: '^src/report/' },
             to: { path: THE_TURN },
         },
         {
             name: 'testing-only-from-tests',
             severity: 'error',
-            comment: 'src/testing is the ./testing export for users\' tests: the library, samples and benches do not import it.',
+            comment: "src/testing is the ./testing export for users' tests: the library, samples and benches do not import it.",
             from: { pathNot: ['^test/', '^src/testing/'] },
             to: { path: '^src/testing/' },
         },
