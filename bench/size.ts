@@ -40,7 +40,7 @@ const TEAMS_PERSONAL: Partial<ConversationReference> = {
     serviceUrl: 'https://smba.trafficmanager.net/emea/',
     conversation: { id: 'a:1Lrpa2Oh_mnwBGnzVMrq3ja7UChMP6jBFxSkLe5OmnGaRJJpLkX0ZS4ziHTvOFSD2E1uBnp7JM6Zsm8UrcRtsPddpc-rpTGkZFTbHF2D4YMYmt3c-UwVb0YbvrQ_ClbCF', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', conversationType: 'personal', isGroup: false } as ConversationReference['conversation'],
     bot: { id: '28:0d4ad9ba-b8dd-4b0b-9ac0-ac9ce29ecb8b', name: 'Trainer' },
-    user: { id: '29:1GcS4EN8K-2lYt1p7DtZ3-Lz9c-ZZ0AGGq8eMxRr1h-fTJXYqQmlnWIhF8c5QOxn1v2_jXz2bT8HqD9gDrDq-3w', name: 'Maria Silva', aadObjectId: '6b1f4c3e-2a0d-4d6e-9f3b-1c2d3e4f5a6b' } as ConversationReference['user'],
+    user: { id: '29:1GcS4EN8K-2lYt1p7DtZ3-Lz9c-ZZ0AGGq8eMxRr1h-fTJXYqQmlnWIhF8c5QOxn1v2_jXz2bT8HqD9gDrDq-3w', name: 'Maria Silva', aadObjectId: '6b1f4c3e-2a0d-4d6e-9f3b-1c2d3e4f5a6b' },
     locale: 'en-US',
 };
 const TEAMS_CHANNEL: Partial<ConversationReference> = {

@@ -11,7 +11,7 @@ interface ClientValues {
     contact?: string;
 }
 
-const values = (step: WaterfallStepContext): ClientValues => step.values as ClientValues;
+const values = (step: WaterfallStepContext): ClientValues => step.values;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+?[\d\s().-]{7,20}$/;

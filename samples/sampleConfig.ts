@@ -65,7 +65,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
         mongoUri: env.MONGODB_URI?.trim() || undefined,
         reminderAfter: duration(env.INACTIVITY_REMINDER_AFTER),
         closeAfter: duration(env.INACTIVITY_CLOSE_AFTER),
-        finalAction: finalAction as FinalAction | undefined,
+        finalAction,
         resumeWindow: duration(env.INACTIVITY_RESUME_WINDOW),
         followUps,
         followUpAfter: duration(env.INACTIVITY_FOLLOWUP_AFTER),

@@ -136,7 +136,9 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
         );
     });
     // The drop-off report of this bot's flows (the plugin's records live in the client's default database).
-    app.get('/report', reportRoute(client.db()));
+    const showReport = reportRoute(client.db());
+    // The route answers its own errors (400 or 500); express 4 would not catch a rejection, so none is left to it.
+    app.get('/report', (req, res) => void showReport(req, res));
     for (const extend of extensions) {
         await extend(app, { port: config.port, adapter, run });
     }

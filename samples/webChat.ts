@@ -71,7 +71,7 @@ function directLine(): RequestHandler {
         }
         if (!router) {
             const origin = `http://127.0.0.1:${req.socket.localPort}`;
-            router = getRouter(origin, `${origin}/api/messages`) as unknown as RequestHandler;
+            router = getRouter(origin, `${origin}/api/messages`);
         }
         router(req, res, next);
     };

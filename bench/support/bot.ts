@@ -55,7 +55,7 @@ export class BenchAdapter extends TestAdapter {
     /** Runs `logic` in a proactive turn, through the middleware, as CloudAdapter does. */
     override async continueConversationAsync(_botAppId: unknown, reference: Partial<ConversationReference>, logic?: unknown): Promise<void> {
         const activity = TurnContext.applyConversationReference({ type: 'event', name: 'ContinueConversation' }, reference, true);
-        const context = new TurnContext(this, activity as Partial<Activity>);
+        const context = new TurnContext(this, activity);
         await this.runMiddleware(context, logic as (c: TurnContext) => Promise<void>);
     }
 }
@@ -190,7 +190,7 @@ export async function seedConversations(storage: Storage, count: number, dueAt: 
         batch[`directline/conversations/${id}/`] = copy;
         seeded.push({ id, reference });
         if (i % 500 === 499 || i === count - 1) {
-            await storage.write(batch as never);
+            await storage.write(batch);
             for (const k of Object.keys(batch)) delete batch[k];
         }
     }

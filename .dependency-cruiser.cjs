@@ -1,0 +1,86 @@
+// The import rules that keep the architecture (STYLE habits 1 and 11, issue #15 item 7). `npm run lint:deps`.
+// A rule on a folder that does not exist yet matches nothing and passes; it starts to bite when the folder lands.
+
+/** Bot SDKs: the botbuilder binding and, later, the Microsoft 365 Agents SDK binding. */
+const BOT_SDK = '(^|/)node_modules/(botbuilder|botbuilder-core|botbuilder-dialogs|botframework-[^/]+|@microsoft/agents-[^/]+)/';
+/** Scheduler and database drivers. */
+const DRIVERS = '(^|/)node_modules/(mongodb|agenda|@agendajs/[^/]+)/';
+/** Libraries the core may use: no I/O of their own, no SDK. */
+const PURE_LIBRARIES = '(^|/)node_modules/(@types/)?(debug|i18next|luxon|ajv)/';
+/** What runs a turn or a timer; the drop-off report reads records and must not pull any of it in. */
+const THE_TURN = '^src/(core/(turn|timers|flows|lifecycle)|botbuilder|followups|scheduling)(/|[.]ts$)';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+    forbidden: [
+        {
+            name: 'no-circular',
+            severity: 'error',
+            comment: 'No import circles in src, type-only imports included (a type-only circle still ties two modules together).',
+            from: { path: '^src/' },
+            to: { circular: true },
+        },
+        {
+            name: 'core-no-bot-sdk',
+            severity: 'error',
+            comment: 'src/core speaks to the bot SDK only through its ports; botbuilder lives in src/botbuilder, the Agents SDK in src/agents.',
+            from: { path: '^src/core/' },
+            to: { path: BOT_SDK },
+        },
+        {
+            name: 'core-no-driver',
+            severity: 'error',
+            comment: 'src/core knows nothing of storage or scheduling drivers; they live in src/mongo and src/scheduling.',
+            from: { path: '^src/core/' },
+            to: { path: DRIVERS },
+        },
+        {
+            name: 'core-only-core',
+            severity: 'error',
+            comment: 'src/core imports only src/core, Node built-ins and the pure libraries (debug, i18next, luxon, ajv).',
+            from: { path: '^src/core/' },
+            to: {
+                dependencyTypesNot: ['core'],
+                // SDKs and drivers are reported by the two rules above, once.
+                pathNot: ['^src/core/', PURE_LIBRARIES, BOT_SDK, DRIVERS],
+            },
+        },
+        {
+            name: 'report-not-the-turn',
+            severity: 'error',
+            comment:
+                'src/report is the read side: it imports nothing of the turn (core/turn, core/timers, core/flows, core/lifecycle, botbuilder, followups, scheduling).',
+            from: { path: '^src/report/' },
+            to: { path: THE_TURN },
+        },
+        {
+            name: 'testing-only-from-tests',
+            severity: 'error',
+            comment: "src/testing is the ./testing export for users' tests: the library, samples and benches do not import it.",
+            from: { pathNot: ['^test/', '^src/testing/'] },
+            to: { path: '^src/testing/' },
+        },
+        {
+            name: 'no-orphans',
+            severity: 'warn',
+            comment: 'A module in src that nothing imports and that imports nothing is dead code or a forgotten entry.',
+            from: { orphan: true, path: '^src/', pathNot: ['[.]d[.]ts$'] },
+            to: {},
+        },
+    ],
+    options: {
+        // Type-only imports count: `import type` circles are how src/cli/main.ts <-> src/cli/reportCommand.ts hid one.
+        tsPreCompilationDeps: true,
+        tsConfig: { fileName: 'tsconfig.json' },
+        doNotFollow: { path: 'node_modules' },
+        exclude: { path: ['^dist/', '^test/readme/fixtures/', '^tools/empty-package/'] },
+        enhancedResolveOptions: {
+            exportsFields: ['exports'],
+            conditionNames: ['types', 'require', 'node', 'default'],
+            extensions: ['.ts', '.d.ts', '.js', '.json'],
+        },
+        reporterOptions: {
+            text: { highlightFocused: true },
+        },
+    },
+};
