@@ -120,7 +120,7 @@ export async function measureSize(server: BenchServer, count = 100_000): Promise
         const arms: number[] = [];
         for (let i = 0; i < 5; i++) {
             const t0 = Date.now();
-            await scheduler.arm({ v: TIMER_DATA_VERSION, key: `directline/arm-${i}`, reference: { channelId: 'directline', conversation: { id: `arm-${i}` } as ConversationReference['conversation'] } }, new Date(later));
+            await scheduler.arm({ v: TIMER_DATA_VERSION, key: `directline/arm-${i}`, reference: { channelId: 'directline', conversation: { id: `arm-${i}` } } }, new Date(later));
             arms.push(Date.now() - t0);
         }
         const t1 = Date.now();

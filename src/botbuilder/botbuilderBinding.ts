@@ -28,7 +28,7 @@ export class BotbuilderBinding implements BotBinding {
 
     /** @inheritdoc */
     referenceOf(activity: ActivityLike): ConversationRef {
-        return TurnContext.getConversationReference(activity as Partial<Activity>) as ConversationRef;
+        return TurnContext.getConversationReference(activity as Partial<Activity>);
     }
 
     /** @inheritdoc */
@@ -52,12 +52,12 @@ export class BotbuilderBinding implements BotBinding {
         );
         const activity = MessageFactory.attachment(card, text);
         activity.inputHint = 'expectingInput';
-        return activity as ActivityLike;
+        return activity;
     }
 
     /** @inheritdoc */
     handoffEvent(context: TurnContextLike, handoffContext: object, transcript: ActivityLike[]): ActivityLike {
-        return EventFactory.createHandoffInitiation(context as TurnContext, handoffContext, { activities: transcript as Activity[] }) as ActivityLike;
+        return EventFactory.createHandoffInitiation(context as TurnContext, handoffContext, { activities: transcript as Activity[] });
     }
 
     /** @inheritdoc */
@@ -72,6 +72,6 @@ export class BotbuilderBinding implements BotBinding {
 
     /** @inheritdoc */
     addressed(context: TurnContextLike, activity: ActivityLike): ActivityLike {
-        return TurnContext.applyConversationReference(activity as Partial<Activity>, TurnContext.getConversationReference(context.activity as Partial<Activity>)) as ActivityLike;
+        return TurnContext.applyConversationReference(activity as Partial<Activity>, TurnContext.getConversationReference(context.activity as Partial<Activity>));
     }
 }

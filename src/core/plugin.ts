@@ -10,8 +10,6 @@ import type { TelemetryClientLike, TurnContextLike } from './ports/activity';
 import type { BotBinding } from './ports/botBinding';
 import type { FlowSource } from './ports/flowSource';
 import type { ConversationStore } from './ports/conversationStore';
-import type { TimerTurn } from './timers/timerTurn';
-import type { UserTurn } from './turn/userTurn';
 
 /** Settings resolved once at construction, durations in ms. */
 export interface Settings {
@@ -35,7 +33,7 @@ export interface Settings {
 
 /**
  * What the turn logic and the timer logic share: one object per middleware instance (two bots in one process
- * never share one). Holds no per-turn data: a turn carries its own {@link UserTurn} or {@link TimerTurn}.
+ * never share one). Holds no per-turn data: a turn carries its own `UserTurn` or `TimerTurn`.
  */
 export interface Plugin {
     /** The options as given. */

@@ -241,7 +241,7 @@ export function describe(value: unknown): string {
     if (Array.isArray(value)) {
         return 'an array';
     }
-    const name = (value as object).constructor?.name;
+    const name = (value).constructor?.name;
     if (name === 'MongoClient' || name === 'Db') {
         // Had it been this driver's, the caller would have accepted it: it comes from another copy of the driver.
         return `a ${name} from another copy of the 'mongodb' package (give the bot and botbuilder-inactivity one mongodb version)`;

@@ -225,7 +225,7 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
             resumed: t.resumed,
             completedAfterResume: t.completedAfterResume,
             extensions: t.extensions ?? 0,
-            medianTimeToAbandonMs: await medianDuration(collection, { ...abandonedMatch, flowId } as Filter<FlowRunRecord>, abandoned),
+            medianTimeToAbandonMs: await medianDuration(collection, { ...abandonedMatch, flowId }, abandoned),
             trend: trend
                 .filter((d) => d._id.flowId === flowId)
                 .map((d) => ({ day: String(d._id.day), started: d.started, completed: d.completed, abandoned: d.abandoned }))

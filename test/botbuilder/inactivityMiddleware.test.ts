@@ -22,7 +22,7 @@ describe('InactivityMiddleware', () => {
         await rig.say('add client');
         rig.clock.now += 1234;
         await rig.say('Maria Silva');
-        const ctx = new TurnContext(rig.adapter, { ...rig.adapter.conversation, type: 'message' } as never);
+        const ctx = new TurnContext(rig.adapter, { ...rig.adapter.conversation, type: 'message' });
         const state = (await rig.conversationState.createProperty(STATE_PROPERTY).get(ctx)) as { v: number; lastUserActivityAt: number };
         assert.strictEqual(state.v, 1);
         assert.strictEqual(state.lastUserActivityAt, rig.clock.now);
@@ -233,7 +233,7 @@ describe('InactivityMiddleware', () => {
     it('reports telemetry without message text', async () => {
         const events: Array<{ name: string; properties?: Record<string, string>; metrics?: Record<string, number> }> = [];
         const telemetryClient = { trackEvent: (e: (typeof events)[number]) => events.push(e), trackDependency() {}, trackException() {}, trackTrace() {}, flush() {} };
-        const rig = await createRig({ telemetryClient: telemetryClient as never });
+        const rig = await createRig({ telemetryClient: telemetryClient });
         await rig.say('add client');
         await rig.say('Secret Name');
         const [reminder] = await rig.fireAt();

@@ -62,7 +62,7 @@ describe('Follow-ups: quiet hours, time zones, frequency cap, channel window, op
         const mongo = await freshDb();
         const { service, adapter } = serviceOn(mongo.db);
         const withCallback = serviceOn(mongo.db, {
-            adapter: adapter as never,
+            adapter: adapter,
             outsideWindow: async (followUp, context) => {
                 await context.sendActivity(`[approved template] ${followUp.type}`);
                 return true;

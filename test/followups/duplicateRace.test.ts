@@ -7,8 +7,8 @@ describe('FollowUpService: two instances on one database (races)', () => {
         this.timeout(60_000);
         const mongo = await freshDb();
         const adapter = new RecordingAdapter();
-        const a = serviceOn(mongo.db, { adapter: adapter as never }).service;
-        const b = serviceOn(mongo.db, { adapter: adapter as never }).service;
+        const a = serviceOn(mongo.db, { adapter: adapter }).service;
+        const b = serviceOn(mongo.db, { adapter: adapter }).service;
         try {
             await Promise.all([a.start(), b.start()]);
             const at = new Date(Date.now() - 1000);
@@ -32,8 +32,8 @@ describe('FollowUpService: two instances on one database (races)', () => {
         this.timeout(60_000);
         const mongo = await freshDb();
         const adapter = new RecordingAdapter();
-        const a = serviceOn(mongo.db, { adapter: adapter as never }).service;
-        const b = serviceOn(mongo.db, { adapter: adapter as never }).service;
+        const a = serviceOn(mongo.db, { adapter: adapter }).service;
+        const b = serviceOn(mongo.db, { adapter: adapter }).service;
         try {
             await Promise.all([a.start(), b.start()]);
             for (let i = 0; i < 100; i++) {

@@ -117,7 +117,7 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             assert.strictEqual(doc?.status, 'pending');
             // The first retry waits DEFAULT_TIMER_RETRY.delay, within its jitter (the inactivity timers' backoff).
             const first = DEFAULT_TIMER_RETRY.delay;
-            const waited = doc!.scheduledAt.getTime() - clock;
+            const waited = doc.scheduledAt.getTime() - clock;
             assert.ok(waited >= first * (1 - DEFAULT_TIMER_RETRY.jitter) - 1 && waited <= first * (1 + DEFAULT_TIMER_RETRY.jitter) + 1, `the retry waits about ${first} ms; waited ${waited} ms`);
             for (let i = 0; i < 2; i++) {
                 clock += 120_000;

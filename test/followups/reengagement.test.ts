@@ -11,7 +11,7 @@ function message(userId: string, text: string, channelId = 'msteams'): TurnConte
         text,
         channelId,
         serviceUrl: reference.serviceUrl,
-        conversation: reference.conversation as Activity['conversation'],
+        conversation: reference.conversation,
         from: { id: userId, name: 'User', role: 'user' },
         recipient: { id: 'bot', name: 'bot' },
         locale: 'en-US',

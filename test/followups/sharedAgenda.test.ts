@@ -83,6 +83,6 @@ describe('FollowUpService sharing the InactivityMiddleware (one connection, one 
         const followUps = new FollowUpService({ adapter, inactivity });
         await assert.rejects(followUps.start(), /give it `mongo`, or give the FollowUpService its own `mongo`/);
         await inactivity.stop();
-        assert.throws(() => new FollowUpService({ adapter } as never), /needs `inactivity` .* or `mongo`/);
+        assert.throws(() => new FollowUpService({ adapter }), /needs `inactivity` .* or `mongo`/);
     });
 });

@@ -33,7 +33,7 @@ interface Fire {
 }
 
 function timer(key: string): TimerData {
-    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } as ConversationAccount } };
+    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } } };
 }
 
 function sleep(ms: number): Promise<void> {

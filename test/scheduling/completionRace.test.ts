@@ -8,7 +8,7 @@ import { DueTimer, TIMER_DATA_VERSION, TimerData } from '../../src/core/ports/ti
 import { freshDb } from '../support/mongo';
 
 function timer(key: string): TimerData {
-    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } as ConversationAccount } };
+    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } } };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,7 +10,7 @@ import { createRig, texts } from '../support/testBot';
 const ROOT = join(__dirname, '..', '..', '..');
 
 function timer(key: string): TimerData {
-    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } as ConversationAccount } };
+    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } } };
 }
 
 describe('MemoryScheduler', () => {

@@ -23,8 +23,8 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 /** A Direct Line conversation's reference, as TurnContext.getConversationReference gives it. */
 const DIRECT_LINE: Partial<ConversationReference> = {
     activityId: 'Gb4m8VOhxfP1nY2k3Lq9aZ-us|0000005',
-    user: { id: 'dl_5b7c4f90-user-7f3a9c2e', name: 'User', role: 'user' } as ConversationReference['user'],
-    bot: { id: 'inactivity-bench-bot@a1b2c3d4', name: 'Inactivity bench bot', role: 'bot' } as ConversationReference['bot'],
+    user: { id: 'dl_5b7c4f90-user-7f3a9c2e', name: 'User', role: 'user' },
+    bot: { id: 'inactivity-bench-bot@a1b2c3d4', name: 'Inactivity bench bot', role: 'bot' },
     conversation: { id: '5b7c4f90-8f1e-11ee-b6a4-5d1b6c4f1a2b|livechat' } as ConversationAccount,
     channelId: 'directline',
     locale: 'en-US',
@@ -36,8 +36,8 @@ const TEAMS: Partial<ConversationReference> = {
     channelId: 'msteams',
     serviceUrl: 'https://smba.trafficmanager.net/emea/',
     conversation: { id: 'a:1Lrpa2Oh_mnwBGnzVMrq3ja7UChMP6jBFxSkLe5OmnGaRJJpLkX0ZS4ziHTvOFSD2E1uBnp7JM6Zsm8UrcRtsPddpc-rpTGkZFTbHF2D4YMYmt3c-UwVb0YbvrQ_ClbCF', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', conversationType: 'personal', isGroup: false } as ConversationAccount,
-    bot: { id: '28:0d4ad9ba-b8dd-4b0b-9ac0-ac9ce29ecb8b', name: 'Trainer' } as ConversationReference['bot'],
-    user: { id: '29:1GcS4EN8K-2lYt1p7DtZ3-Lz9c-ZZ0AGGq8eMxRr1h-fTJXYqQmlnWIhF8c5QOxn1v2_jXz2bT8HqD9gDrDq-3w', name: 'Maria Silva', aadObjectId: '6b1f4c3e-2a0d-4d6e-9f3b-1c2d3e4f5a6b' } as ConversationReference['user'],
+    bot: { id: '28:0d4ad9ba-b8dd-4b0b-9ac0-ac9ce29ecb8b', name: 'Trainer' },
+    user: { id: '29:1GcS4EN8K-2lYt1p7DtZ3-Lz9c-ZZ0AGGq8eMxRr1h-fTJXYqQmlnWIhF8c5QOxn1v2_jXz2bT8HqD9gDrDq-3w', name: 'Maria Silva', aadObjectId: '6b1f4c3e-2a0d-4d6e-9f3b-1c2d3e4f5a6b' },
     locale: 'en-US',
 };
 
@@ -46,7 +46,7 @@ function timerFor(reference: Partial<ConversationReference>): TimerData {
 }
 
 function simple(key: string): TimerData {
-    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } as ConversationAccount } };
+    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } } };
 }
 
 /**

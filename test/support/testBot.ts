@@ -23,7 +23,7 @@ export class ProactiveTestAdapter extends TestAdapter {
     /** Runs `logic` in a proactive turn, through the middleware, as CloudAdapter does. */
     override async continueConversationAsync(_botAppId: unknown, reference: Partial<ConversationReference>, logic?: unknown): Promise<void> {
         const activity = TurnContext.applyConversationReference({ type: 'event', name: 'ContinueConversation' }, reference, true);
-        const context = new TurnContext(this, activity as Partial<Activity>);
+        const context = new TurnContext(this, activity);
         await this.runMiddleware(context, logic as (c: TurnContext) => Promise<void>);
     }
 }

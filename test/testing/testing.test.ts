@@ -9,7 +9,7 @@ import { freshDb } from '../support/mongo';
 const T0 = Date.UTC(2026, 10, 22, 9, 0, 0);
 
 function timer(key: string): TimerData {
-    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } as ConversationAccount } };
+    return { v: TIMER_DATA_VERSION, key, reference: { channelId: 'test', conversation: { id: key } } };
 }
 
 /** A bot developer's own dialog: a component with a two-step waterfall, as in Microsoft's samples. */

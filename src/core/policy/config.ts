@@ -188,7 +188,7 @@ export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDe
             check(policy.messages, `flows.${quoteKey(id)}.steps.${quoteKey(step)}`);
         }
         for (const field of ['activity', 'summary'] as const) {
-            const keys = flow[field] === undefined ? [] : ([] as string[]).concat(flow[field] as string | string[]);
+            const keys = flow[field] === undefined ? [] : ([] as string[]).concat(flow[field]);
             const missing = keys.filter((k) => !has(k));
             if (missing.length > 0) {
                 throw new InactivityConfigError(`flows.${quoteKey(id)}.${field} names ${missing.map((k) => `'${quoteKey(k)}'`).join(', ')}, which no locale file has. Add it to your locales (localesPath) or fix the key.`);

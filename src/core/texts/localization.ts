@@ -206,7 +206,7 @@ export class Localizer {
                 if (rendered !== undefined) {
                     return rendered;
                 }
-                const text = this.i18n.t(key, { ...vars, lng } as TOptions) as string;
+                const text = this.i18n.t(key, { ...vars, lng }) as string;
                 if (memo !== undefined) {
                     if (this.rendered.size >= 2000) {
                         this.rendered.clear();
@@ -250,7 +250,7 @@ export class Localizer {
         if (known !== undefined) {
             return known;
         }
-        let text = this.i18n.exists(key, { lng, fallbackLng: false, ...vars } as TOptions);
+        let text = this.i18n.exists(key, { lng, fallbackLng: false, ...vars });
         if (text) {
             const [ns, path] = key.includes(':') ? (key.split(':', 2) as [string, string]) : [NAMESPACE, key];
             const node = this.i18n.getResource(lng, ns, path) as unknown;
@@ -312,7 +312,7 @@ export class Localizer {
                         throw new Error('the file must hold a JSON object');
                     }
                     resources[lng] ??= {};
-                    resources[lng][file.slice(0, -'.json'.length)] = data as object;
+                    resources[lng][file.slice(0, -'.json'.length)] = data;
                     paths.set(`${lng}/${file}`, path);
                     this.languages.add(lng);
                 } catch (err) {

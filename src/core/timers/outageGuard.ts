@@ -162,7 +162,7 @@ export class OutageGuard {
         }
         this.probing = true;
         try {
-            const first = this.pending.values().next().value as { data: TimerData; dueAt: Date } | undefined;
+            const first = this.pending.values().next().value;
             const probe = scheduler.ping ? scheduler.ping() : first ? scheduler.arm(first.data, first.dueAt) : Promise.resolve();
             await withTimeout(probe, this.options.timeout, () => new Error(`no answer in ${this.options.timeout} ms`));
         } catch (err) {

@@ -211,8 +211,8 @@ async function formRig(form: FlowDefinition = {}, options: Partial<InactivityOpt
             }
         },
         async stack() {
-            const ctx = new TurnContext(adapter, { ...adapter.conversation, type: 'message' } as Partial<Activity> as Activity);
-            return (await dialogState.get(ctx, { dialogStack: [] })) as DialogState;
+            const ctx = new TurnContext(adapter, { ...adapter.conversation, type: 'message' });
+            return (await dialogState.get(ctx, { dialogStack: [] }));
         },
     };
     rigs.push(rig);
@@ -388,7 +388,7 @@ describe('progressive re-prompts', () => {
         const events: Array<{ name: string; properties?: Record<string, string> }> = [];
         const telemetryClient = { trackEvent: (e: (typeof events)[number]) => events.push(e), trackDependency() {}, trackException() {}, trackTrace() {}, flush() {} };
         const escalations = () => events.filter((e) => e.name === 'InactivityRepromptEscalated').map((e) => e.properties);
-        const rig = await formRig({ steps: { color: { maxInvalidAttempts: 4 } } }, { telemetryClient: telemetryClient as never });
+        const rig = await formRig({ steps: { color: { maxInvalidAttempts: 4 } } }, { telemetryClient: telemetryClient });
         await rig.reach('color');
         await rig.say('mauve');
         assert.deepStrictEqual(escalations(), [], 'the gentle line is no escalation');

@@ -44,7 +44,7 @@ const freshButton = (offer: Partial<Activity>) => buttons(offer)[1];
 /** The conversation's dialog state, as the bot will read it on the next turn. */
 async function dialogStateOf(rig: Rig, conversationId?: string): Promise<DialogState> {
     const ref = rig.adapter.conversation;
-    const ctx = new TurnContext(rig.adapter, { ...ref, type: 'message', conversation: { ...ref.conversation, id: conversationId ?? ref.conversation.id } } as Partial<Activity> as Activity);
+    const ctx = new TurnContext(rig.adapter, { ...ref, type: 'message', conversation: { ...ref.conversation, id: conversationId ?? ref.conversation.id } });
     return structuredClone((await rig.dialogState.get(ctx, { dialogStack: [] })) as DialogState);
 }
 

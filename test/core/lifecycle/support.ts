@@ -25,7 +25,7 @@ export async function inBotTurn<T>(rig: Rig, logic: (context: TurnContext) => Pr
  * @returns The record.
  */
 export async function storedState(rig: Rig): Promise<InactivityState | undefined> {
-    const ctx = new TurnContext(rig.adapter, { ...rig.adapter.conversation, type: 'message' } as Partial<Activity> as Activity);
+    const ctx = new TurnContext(rig.adapter, { ...rig.adapter.conversation, type: 'message' });
     await rig.conversationState.load(ctx, true);
     return readState(await rig.conversationState.createProperty(STATE_PROPERTY).get(ctx));
 }

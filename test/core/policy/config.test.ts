@@ -28,7 +28,7 @@ function minimal(extra: Partial<InactivityOptions> | Record<string, unknown> = {
         dialogState: conversationState.createProperty<DialogState>('dialogState'),
         scheduler: new FakeScheduler(),
         ...extra,
-    } as InactivityOptions;
+    };
 }
 
 /** Runs `fn`, expects an InactivityConfigError whose message matches every pattern, and returns it. */

@@ -42,7 +42,7 @@ describe('start() and stop()', () => {
         const conversationState = new ConversationState(new MemoryStorage());
         const adapter = new TestAdapter(async () => undefined) as unknown as { continueConversationAsync: () => Promise<void> };
         adapter.continueConversationAsync = async () => undefined;
-        return new InactivityMiddleware({ adapter, conversationState, dialogState: conversationState.createProperty<DialogState>('DialogState'), onError: () => undefined, ...options } as ConstructorParameters<typeof InactivityMiddleware>[0]);
+        return new InactivityMiddleware({ adapter, conversationState, dialogState: conversationState.createProperty<DialogState>('DialogState'), onError: () => undefined, ...options });
     }
     const internals = (m: InactivityMiddleware) => {
         const inner = m as unknown as { stores: { mongo?: unknown }; engine: { plugin: { scheduler?: unknown } } };

@@ -64,7 +64,7 @@ describe('Timer turns claim before they speak', () => {
         await rig.say('Group classes');
         let answered: Array<Partial<Activity>> = [];
         rig.adapter.sendHook = async (activities) => {
-            if (reminders(activities as Array<Partial<Activity>>).length > 0 && answered.length === 0) {
+            if (reminders(activities).length > 0 && answered.length === 0) {
                 answered = await rig.say('Group classes');
             }
         };
@@ -85,7 +85,7 @@ describe('Timer turns claim before they speak', () => {
             await rig.say('John Doe');
             let late: Array<Partial<Activity>> = [];
             rig.adapter.sendHook = async (activities) => {
-                if (goodbyes(activities as Array<Partial<Activity>>).length > 0 && late.length === 0) {
+                if (goodbyes(activities).length > 0 && late.length === 0) {
                     late = await rig.say('Personal training');
                 }
             };
@@ -133,7 +133,7 @@ describe('Timer turns claim before they speak', () => {
         t.t = ((...args: Parameters<typeof t.t>) => {
             rig.clock.now += 20_000;
             return original(...args);
-        }) as typeof t.t;
+        });
         const arrived = rig.clock.now;
         await rig.say('John Doe');
         t.t = original;
@@ -152,7 +152,7 @@ describe('Timer turns claim before they speak', () => {
         rig.clock.now = timer.dueAt.getTime() - 10;
         let fired: Array<Partial<Activity>> | undefined;
         rig.adapter.sendHook = async (activities) => {
-            if (!fired && texts(activities as Array<Partial<Activity>>).some((t) => /reach/.test(t))) {
+            if (!fired && texts(activities).some((t) => /reach/.test(t))) {
                 // The bot's reply takes 90 s to go out (longer than closeAfter); another instance fires the timer meanwhile.
                 rig.clock.now += 90_000;
                 rig.scheduler.armed.set(timer.data.key, timer);
@@ -231,7 +231,7 @@ describe('Proactive sends that fail', () => {
         assert.deepStrictEqual(await rig.fireAt(), [], 'nothing reached the user');
         assert.strictEqual(rig.scheduler.thrown.length, 1);
         assert.ok(rig.scheduler.thrown[0] instanceof InactivityDeliveryError);
-        assert.strictEqual((rig.scheduler.thrown[0] as InactivityDeliveryError).status, 503);
+        assert.strictEqual((rig.scheduler.thrown[0]).status, 503);
         assert.strictEqual(rig.errors.length, 1, 'onError got the failed attempt');
         assert.match(rig.errors[0].message, /attempt 1, status 503.*retried/);
         const retried = await rig.fireAt();

@@ -19,7 +19,7 @@ describe('The timer turn', () => {
                         if (reminder && !clickAnswers) {
                             const cont = buttons(reminder)[0];
                             const before = rig.adapter.activeQueue.length;
-                            await rig.adapter.receiveActivity({ type: 'message', text: cont.title, value: cont.value } as Partial<Activity>);
+                            await rig.adapter.receiveActivity({ type: 'message', text: cont.title, value: cont.value });
                             clickAnswers = texts(rig.adapter.activeQueue.slice(before));
                         }
                         return result;
