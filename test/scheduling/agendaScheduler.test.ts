@@ -1,5 +1,4 @@
 import assert from 'assert';
-import type { ConversationAccount } from 'botbuilder';
 import { Collection, Db, MongoClient } from 'mongodb';
 import sinon from 'sinon';
 import { freePort } from '../../samples/embeddedMongo';

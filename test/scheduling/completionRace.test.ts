@@ -1,5 +1,4 @@
 import assert from 'assert';
-import type { ConversationAccount } from 'botbuilder';
 import type { Document } from 'mongodb';
 import { InactivityDeliveryError } from '../../src/core/errors';
 import { AgendaScheduler, TIMER_JOB_NAME } from '../../src/scheduling/agendaScheduler';

@@ -1,5 +1,4 @@
 import assert from 'assert';
-import type { ConversationAccount } from 'botbuilder';
 import { spawnSync } from 'child_process';
 import { join } from 'path';
 import sinon from 'sinon';

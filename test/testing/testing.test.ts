@@ -1,5 +1,5 @@
 import assert from 'assert';
-import { Activity, ConversationAccount, ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
+import { Activity, ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
 import { ComponentDialog, DialogSet, DialogState, DialogTurnStatus, NumberPrompt, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
 import { InactivityMiddleware, InactivityOptions } from '../../src';
 import { TIMER_DATA_VERSION, TimerData } from '../../src/core/ports/timerScheduler';

@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
-import i18next, { i18n, TOptions } from 'i18next';
+import i18next, { i18n } from 'i18next';
 import { join } from 'path';
 import { InactivityConfigError } from '../errors';
 import { checkValueTypes, compareWithBase, JsonObject, LocaleProblem, LocaleProblemKind } from './localeRules';

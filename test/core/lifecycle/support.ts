@@ -1,4 +1,4 @@
-import { Activity, TurnContext } from 'botbuilder';
+import { TurnContext } from 'botbuilder';
 import { InactivityState, readState, STATE_PROPERTY } from '../../../src/core/turn/inactivityState';
 import type { Rig } from '../../support/testBot';
 

@@ -1,5 +1,4 @@
 import assert from 'assert';
-import type { Activity } from 'botbuilder';
 import { buttons, createRig, texts } from '../../support/testBot';
 
 describe('The timer turn', () => {
