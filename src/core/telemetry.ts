@@ -40,33 +40,43 @@ export interface EventProperties {
     [key: string]: string | number | boolean | undefined;
 }
 
+/** Where telemetry goes: the bot's client (none configured: nothing is sent) and where a failure is reported. */
+export interface TelemetrySink {
+    /** The bot's telemetry client, or `undefined`. */
+    client: TelemetryClientLike | undefined;
+    /** Where a failure goes. */
+    onError: (err: Error) => void;
+}
+
+/** One telemetry event. */
+export interface TrackedEvent {
+    /** One of {@link TelemetryEvents}. */
+    name: string;
+    /** Identifiers and facts (strings). */
+    properties: EventProperties;
+    /** Numbers such as `idleMs`. Default none. */
+    metrics?: Record<string, number>;
+}
+
 /**
  * Sends an event to the telemetry client, if one is configured; a telemetry failure is reported, not thrown.
  *
- * @param client The bot's telemetry client, or `undefined`.
- * @param name One of {@link TelemetryEvents}.
- * @param properties Identifiers and facts (strings).
- * @param metrics Numbers such as `idleMs`.
- * @param onError Where a failure goes.
+ * @param sink The client and where failures go.
+ * @param event The event.
  */
-export function track(
-    client: TelemetryClientLike | undefined,
-    name: string,
-    properties: EventProperties,
-    metrics: Record<string, number>,
-    onError: (err: Error) => void
-): void {
+export function track(sink: TelemetrySink, event: TrackedEvent): void {
+    const { client, onError } = sink;
     if (!client) {
         return;
     }
     try {
         const props: Record<string, string> = {};
-        for (const [k, v] of Object.entries(properties)) {
+        for (const [k, v] of Object.entries(event.properties)) {
             if (v !== undefined) {
                 props[k] = String(v);
             }
         }
-        client.trackEvent({ name, properties: props, metrics });
+        client.trackEvent({ name: event.name, properties: props, metrics: event.metrics ?? {} });
     } catch (err) {
         onError(err as Error);
     }

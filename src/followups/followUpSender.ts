@@ -123,7 +123,7 @@ export class FollowUpSender {
         const skip = async (reason: SkipReason) => {
             await store.markSkipped(doc, reason, now);
             debug('follow-up %s skipped: %s', props.followUpId, reason);
-            track(options.telemetryClient, FollowUpEvents.skipped, { ...props, reason }, {}, report);
+            track({ client: options.telemetryClient, onError: report }, { name: FollowUpEvents.skipped, properties: { ...props, reason } });
         };
         if (user?.optedOutAt) {
             return skip('optedOut');
@@ -164,7 +164,7 @@ export class FollowUpSender {
             }
             const latenessMs = Math.max(0, done.getTime() - doc.scheduledAt.getTime());
             debug('follow-up %s sent (%d ms late)', props.followUpId, latenessMs);
-            track(options.telemetryClient, FollowUpEvents.sent, props, { latenessMs, attempt: doc.attempts }, report);
+            track({ client: options.telemetryClient, onError: report }, { name: FollowUpEvents.sent, properties: props, metrics: { latenessMs, attempt: doc.attempts } });
             return;
         }
         if (settings.frequencyCap > 0) {
@@ -174,7 +174,7 @@ export class FollowUpSender {
             return skip('outsideWindow');
         }
         const last = outcome.failure.permanent || doc.attempts > settings.retries;
-        track(options.telemetryClient, FollowUpEvents.failed, { ...props, status: outcome.failure.status, permanent: outcome.failure.permanent, final: last }, { attempt: doc.attempts }, report);
+        track({ client: options.telemetryClient, onError: report }, { name: FollowUpEvents.failed, properties: { ...props, status: outcome.failure.status, permanent: outcome.failure.permanent, final: last }, metrics: { attempt: doc.attempts } });
         if (outcome.failure.status === 403) {
             // Blocked or removed: nothing more goes to this user until they write again.
             await users.update(doc.userId, { blockedAt: done });

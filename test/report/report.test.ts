@@ -64,8 +64,8 @@ describe('report: the drop-off report from flow-run records', function () {
     it('keeps one record when the same run end is recorded twice, also at once', async function () {
         const flow = { id: 'booking', startedAt: DAY1.getTime(), reminded: false, runId: 'run-x', steps: [{ step: 'name', index: 0, at: DAY1.getTime() }], reminders: [] };
         const reference = { channelId: 'test', conversation: { id: 'c1' } as never, user: { id: 'u1', name: 'u' } };
-        const a = runRecord(flow, reference, { outcome: 'abandoned', reason: 'timeout' }, DAY1.getTime() + 5000, (c, u) => store.userOf(c, u));
-        const b = runRecord(flow, reference, { outcome: 'abandoned', reason: 'timeout' }, DAY1.getTime() + 9000, (c, u) => store.userOf(c, u));
+        const a = runRecord({ flow, reference, end: { outcome: 'abandoned', reason: 'timeout' } }, { now: DAY1.getTime() + 5000, userOf: (c, u) => store.userOf(c, u) });
+        const b = runRecord({ flow, reference, end: { outcome: 'abandoned', reason: 'timeout' } }, { now: DAY1.getTime() + 9000, userOf: (c, u) => store.userOf(c, u) });
         await Promise.all([store.record('test/c1', a), store.record('test/c1', b), store.record('test/c1', a)]);
         await store.record('test/c1', b);
         const stored = await store.collection.find({ runId: 'run-x' }).toArray();
@@ -80,7 +80,7 @@ describe('report: the drop-off report from flow-run records', function () {
         const reference = (i: number) => ({ channelId: 'test', conversation: { id: `race-${i}` } as never, user: { id: `u${i}`, name: 'u' } });
         const ends = Array.from({ length: 40 }, (_, i) => {
             const flow = { id: 'race', startedAt: DAY1.getTime(), reminded: false, runId: `race-run-${i}`, steps: [{ step: 'name', index: 0, at: DAY1.getTime() }], reminders: [] };
-            return [0, 1, 2, 3].map((k) => runRecord(flow, reference(i), { outcome: 'abandoned', reason: 'timeout' }, DAY1.getTime() + 1000 * (k + 1), (c, u) => store.userOf(c, u)));
+            return [0, 1, 2, 3].map((k) => runRecord({ flow, reference: reference(i), end: { outcome: 'abandoned', reason: 'timeout' } }, { now: DAY1.getTime() + 1000 * (k + 1), userOf: (c, u) => store.userOf(c, u) }));
         });
         await Promise.all(ends.flat().map((r) => store.record(`seed/${r.runId}`, r)));
         const stored = await store.collection.find({ flowId: 'race' }).toArray();

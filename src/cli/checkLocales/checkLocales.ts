@@ -63,7 +63,7 @@ export function checkLocales(dir: string, options: CheckLocalesOptions = {}): Lo
     const problems: LocaleProblem[] = [];
 
     if (!isDirectory(root)) {
-        problems.push(problem('error', 'missingFolder', '', dir, `folder not found: ${root}`));
+        problems.push(problem({ language: '', file: dir }, { severity: 'error', kind: 'missingFolder', message: `folder not found: ${root}` }));
         return finish({ dir: root, baseLanguage: base, languages: [], namespaces: [] }, problems);
     }
     const folders = fs
@@ -82,14 +82,14 @@ export function checkLocales(dir: string, options: CheckLocalesOptions = {}): Lo
 
     if (!folders.includes(base)) {
         problems.push(
-            problem('error', 'missingBaseLanguage', base, base, `no "${base}" folder to compare with in ${root}`)
+            problem({ language: base, file: base }, { severity: 'error', kind: 'missingBaseLanguage', message: `no "${base}" folder to compare with in ${root}` })
         );
         return finish({ dir: root, baseLanguage: base, languages, namespaces: [] }, problems);
     }
     const namespaces = namespaceFiles(path.join(root, base));
     if (namespaces.length === 0) {
         problems.push(
-            problem('error', 'missingBaseLanguage', base, base, `the "${base}" folder has no <namespace>.json file`)
+            problem({ language: base, file: base }, { severity: 'error', kind: 'missingBaseLanguage', message: `the "${base}" folder has no <namespace>.json file` })
         );
         return finish({ dir: root, baseLanguage: base, languages, namespaces: [] }, problems);
     }
@@ -102,7 +102,7 @@ export function checkLocales(dir: string, options: CheckLocalesOptions = {}): Lo
             problems.push(loaded.problem);
             continue;
         }
-        checkValueTypes(loaded.data, base, file, '', problems);
+        checkValueTypes(loaded.data, { language: base, file, prefix: '', problems });
         baseFiles.set(ns, loaded.data);
     }
 
@@ -116,7 +116,7 @@ export function checkLocales(dir: string, options: CheckLocalesOptions = {}): Lo
             const file = relative(language, ns);
             if (!present.includes(ns)) {
                 const message = `missing file (${relative(base, ns)} has no translation)`;
-                problems.push(problem('error', 'missingFile', language, file, message));
+                problems.push(problem({ language, file }, { severity: 'error', kind: 'missingFile', message }));
                 continue;
             }
             const loaded = loadLocaleFile(root, file, language);
@@ -129,13 +129,13 @@ export function checkLocales(dir: string, options: CheckLocalesOptions = {}): Lo
                 problems.push(...compareWithBase(baseData, loaded.data, { base, language, file }));
             } else {
                 // en's own file is broken (already reported): the most we can do is flag non-strings here.
-                checkValueTypes(loaded.data, language, file, '', problems);
+                checkValueTypes(loaded.data, { language, file, prefix: '', problems });
             }
         }
         for (const ns of present) {
             if (!namespaces.includes(ns)) {
                 const message = `extra file: ${base} has no ${ns}.json`;
-                problems.push(problem('warning', 'extraFile', language, relative(language, ns), message));
+                problems.push(problem({ language, file: relative(language, ns) }, { severity: 'warning', kind: 'extraFile', message }));
             }
         }
     }

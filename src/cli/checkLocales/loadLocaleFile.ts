@@ -20,7 +20,7 @@ interface Position {
  */
 export function loadLocaleFile(root: string, file: string, language: string): { data: JsonObject } | { problem: LocaleProblem } {
     const fail = (kind: LocaleProblemKind, message: string, at?: Position) => ({
-        problem: { ...problem('error', kind, language, file, message), ...at },
+        problem: { ...problem({ language, file }, { severity: 'error', kind, message }), ...at },
     });
     const text = fs.readFileSync(path.join(root, ...file.split('/')), 'utf8');
     if (text.trim() === '') {

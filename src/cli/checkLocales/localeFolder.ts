@@ -54,18 +54,18 @@ export function checkFolderName(language: string, readAs: Map<string, string[]>)
     const canonical = canonicalTag(language);
     if (canonical === undefined) {
         const message = 'folder name is not a language tag, so the plugin skips it; name it like es or pt-BR';
-        return problem('error', 'badFolderName', language, folder, message);
+        return problem({ language, file: folder }, { severity: 'error', kind: 'badFolderName', message });
     }
     const twins = (readAs.get(canonical) ?? []).filter((name) => name !== language);
     if (twins.length > 0) {
         const message =
             `the plugin reads both ${[language, ...twins].sort().map((n) => `${n}/`).join(' and ')} as ${canonical}: ` +
             'the files of one replace the other\'s; keep one folder';
-        return problem('error', 'badFolderName', language, folder, message);
+        return problem({ language, file: folder }, { severity: 'error', kind: 'badFolderName', message });
     }
     if (canonical !== language) {
         const message = `the plugin reads this folder as ${canonical}; rename it to ${canonical}, the spelling other tools expect`;
-        return problem('warning', 'badFolderName', language, folder, message);
+        return problem({ language, file: folder }, { severity: 'warning', kind: 'badFolderName', message });
     }
     return undefined;
 }

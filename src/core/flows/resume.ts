@@ -47,7 +47,7 @@ export async function offerResume(turn: Turn, info: FlowInfo): Promise<void> {
             { title: t.t(locale, 'buttons.startFresh'), value: buttonValue('fresh', nonce) },
         ])
     );
-    track(plugin.telemetry, TelemetryEvents.resumeOffered, { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step }, { ageMs: plugin.now() - snapshot.createdAt }, (e) => plugin.report(e, context));
+    track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name: TelemetryEvents.resumeOffered, properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step }, metrics: { ageMs: plugin.now() - snapshot.createdAt } });
 }
 
 /**
@@ -69,13 +69,7 @@ export async function discardIgnoredOffer(turn: Turn, pending: PendingButtons): 
         return undefined;
     });
     if (snapshot) {
-        track(
-            plugin.telemetry,
-            TelemetryEvents.startedFresh,
-            { conversationId: conversationIdOf(turn), dialogId: snapshot.flowId, step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined, answeredBy: 'typing' },
-            { ageMs: now - snapshot.createdAt },
-            (e) => plugin.report(e, context)
-        );
+        track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name: TelemetryEvents.startedFresh, properties: { conversationId: conversationIdOf(turn), dialogId: snapshot.flowId, step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined, answeredBy: 'typing' }, metrics: { ageMs: now - snapshot.createdAt } });
     }
 }
 
@@ -135,13 +129,7 @@ export async function answerResume(turn: Turn, answer: { pending: PendingButtons
     await context.sendActivity(textActivity(t.t(state.locale, resume ? 'resume.resumed' : 'resume.fresh')));
     // Re-ask the step: the saved one on Resume, the first question of the new run on Start fresh.
     await plugin.flows.reask(context);
-    track(
-        plugin.telemetry,
-        resume ? TelemetryEvents.resumed : TelemetryEvents.startedFresh,
-        { conversationId: conversationIdOf(turn), dialogId: snapshot.flowId, step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined },
-        { ageMs: now - snapshot.createdAt },
-        (e) => plugin.report(e, context)
-    );
+    track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name: resume ? TelemetryEvents.resumed : TelemetryEvents.startedFresh, properties: { conversationId: conversationIdOf(turn), dialogId: snapshot.flowId, step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined }, metrics: { ageMs: now - snapshot.createdAt } });
     if (resume) {
         await plugin.lifecycle.emit(context, 'resumed', { flowId: snapshot.flowId, stepIndex: snapshot.stepIndex, stepId: snapshot.stepName });
     }

@@ -91,17 +91,26 @@ export interface RunEnd {
     snapshotId?: string;
 }
 
+/** The end of a run to record. */
+export interface RunEnding {
+    /** The conversation (the plugin's stored reference: it names the user on timer turns too). */
+    reference: ConversationRef;
+    /** The run's progress. */
+    flow: FlowProgress | undefined;
+    /** How it ended. */
+    end: RunEnd;
+}
+
 /**
  * The record of a finished run.
  *
- * @param flow The run's progress.
- * @param reference The conversation.
- * @param end How it ended.
- * @param now When (epoch ms).
- * @param userOf How the user is stored.
+ * @param ending The run, its conversation and how it ended.
+ * @param at When (epoch ms), and how the user is stored.
  * @returns The record.
  */
-export function runRecord(flow: FlowProgress, reference: ConversationRef, end: RunEnd, now: number, userOf: (channelId: string, userId: string | undefined) => string | undefined): FlowRunRecord {
+export function runRecord(ending: RunEnding & { flow: FlowProgress }, at: { now: number; userOf: (channelId: string, userId: string | undefined) => string | undefined }): FlowRunRecord {
+    const { flow, reference, end } = ending;
+    const { now, userOf } = at;
     const visits = flow.steps ?? [];
     const startedAt = visits[0]?.at ?? flow.startedAt;
     const steps: RunStep[] = visits.map((v, i) => ({
@@ -139,15 +148,6 @@ export function runRecord(flow: FlowProgress, reference: ConversationRef, end: R
     };
 }
 
-/** The end of a run to record. */
-export interface RunEnding {
-    /** The conversation (the plugin's stored reference: it names the user on timer turns too). */
-    reference: ConversationRef;
-    /** The run's progress. */
-    flow: FlowProgress | undefined;
-    /** How it ended. */
-    end: RunEnd;
-}
 
 /**
  * Records the end of a run, once (the record's id comes from the run), within the scheduler's time bound. A
@@ -163,7 +163,7 @@ export async function recordRun(turn: { plugin: Plugin; context?: TurnContextLik
         return;
     }
     try {
-        const record = runRecord(ending.flow, ending.reference, ending.end, plugin.now(), (c, u) => store.userOf(c, u));
+        const record = runRecord({ flow: ending.flow, reference: ending.reference, end: ending.end }, { now: plugin.now(), userOf: (c, u) => store.userOf(c, u) });
         await plugin.bounded(store.record(conversationKey(ending.reference), record), 'record the flow run');
     } catch (err) {
         plugin.report(err, context);

@@ -130,25 +130,17 @@ interface Level {
 /**
  * Makes a {@link LocaleProblem}.
  *
- * @param severity How bad.
- * @param kind What kind.
- * @param language The language folder.
- * @param file The file, relative to the checked folder.
- * @param message The sentence for a person.
- * @param key The dotted key path, if the problem is about one key.
+ * @param where The language folder and the file, relative to the checked folder.
+ * @param what How bad, what kind, the sentence for a person, and the dotted key path if it is about one key.
  * @returns The problem.
  */
 export function problem(
-    severity: LocaleProblemSeverity,
-    kind: LocaleProblemKind,
-    language: string,
-    file: string,
-    message: string,
-    key?: string
+    where: { language: string; file: string },
+    what: { severity: LocaleProblemSeverity; kind: LocaleProblemKind; message: string; key?: string }
 ): LocaleProblem {
-    return key === undefined
-        ? { severity, kind, language, file, message }
-        : { severity, kind, language, file, key, message };
+    const { language, file } = where;
+    const { severity, kind, message, key } = what;
+    return key === undefined ? { severity, kind, language, file, message } : { severity, kind, language, file, key, message };
 }
 
 /** Whether a JSON value is a group of keys. */
@@ -222,7 +214,7 @@ function compareObjects(base: JsonObject, target: JsonObject, ctx: CompareContex
     const targetLevel = splitLevel(target);
     const { language } = ctx;
     const add = (severity: LocaleProblemSeverity, kind: LocaleProblemKind, message: string, key: string): void => {
-        ctx.problems.push(problem(severity, kind, language, ctx.file, message, key));
+        ctx.problems.push(problem({ language, file: ctx.file }, { severity, kind, message, key }));
     };
 
     for (const [key, baseValue] of baseLevel.plain) {
@@ -244,7 +236,7 @@ function compareObjects(base: JsonObject, target: JsonObject, ctx: CompareContex
             }
             continue;
         }
-        compareLeaf(baseValue, placeholders(baseValue), targetValue, ctx, keyPath);
+        compareLeaf(ctx, { baseValue, expected: placeholders(baseValue), targetValue, keyPath });
     }
 
     for (const [id, baseFamily] of baseLevel.families) {
@@ -280,7 +272,7 @@ function compareObjects(base: JsonObject, target: JsonObject, ctx: CompareContex
             const expected = baseForm !== undefined ? placeholders(baseForm) : allBasePlaceholders;
             // A _zero form says "no minutes" in words: leaving {{count}} out is the point of it.
             const optional = category === 'zero' ? ['{{count}}'] : [];
-            compareLeaf(baseForm ?? baseText, expected, value, ctx, keyPath, optional);
+            compareLeaf(ctx, { baseValue: baseForm ?? baseText, expected, targetValue: value, keyPath, optional });
         }
     }
 
@@ -301,16 +293,19 @@ function compareObjects(base: JsonObject, target: JsonObject, ctx: CompareContex
     }
 }
 
-function compareLeaf(
-    baseValue: Json,
-    expected: Set<string>,
-    targetValue: Json,
-    ctx: CompareContext,
-    keyPath: string,
-    optional: readonly string[] = []
-): void {
+/** One text compared with its counterpart in the base language. */
+interface Leaf {
+    baseValue: Json;
+    expected: Set<string>;
+    targetValue: Json;
+    keyPath: string;
+    optional?: readonly string[];
+}
+
+function compareLeaf(ctx: CompareContext, leaf: Leaf): void {
+    const { baseValue, expected, targetValue, keyPath, optional = [] } = leaf;
     const add = (kind: LocaleProblemKind, message: string): void => {
-        ctx.problems.push(problem('error', kind, ctx.language, ctx.file, message, keyPath));
+        ctx.problems.push(problem({ language: ctx.language, file: ctx.file }, { severity: 'error', kind, message, key: keyPath }));
     };
     if (isObject(targetValue)) {
         add('typeMismatch', `${ctx.base} has a text here, found a group of keys (${ctx.base}: ${quote(baseValue)})`);
@@ -340,20 +335,15 @@ function compareLeaf(
 }
 
 /** Flags every value that is neither a string nor a nested object of keys. */
-export function checkValueTypes(
-    object: JsonObject,
-    language: string,
-    file: string,
-    prefix: string,
-    problems: LocaleProblem[]
-): void {
+export function checkValueTypes(object: JsonObject, at: { language: string; file: string; prefix: string; problems: LocaleProblem[] }): void {
+    const { language, file, prefix, problems } = at;
     for (const [key, value] of Object.entries(object)) {
         const keyPath = join(prefix, key);
         if (isObject(value)) {
-            checkValueTypes(value, language, file, keyPath, problems);
+            checkValueTypes(value, { language, file, prefix: keyPath, problems });
         } else if (typeof value !== 'string') {
             const message = `value is ${describe(value)}; translations must be strings`;
-            problems.push(problem('error', 'notAString', language, file, message, keyPath));
+            problems.push(problem({ language, file }, { severity: 'error', kind: 'notAString', message, key: keyPath }));
         }
     }
 }

@@ -347,7 +347,7 @@ function dropUnusableTexts(resources: Record<string, Record<string, object>>, pa
             const baseData = baseFiles[ns] as JsonObject | undefined;
             const found: LocaleProblem[] = [];
             if (lng === base) {
-                checkValueTypes(data as JsonObject, lng, file, '', found);
+                checkValueTypes(data as JsonObject, { language: lng, file, prefix: '', problems: found });
             } else if (baseData) {
                 found.push(...compareWithBase(baseData, data as JsonObject, { base, language: lng, file }));
             }

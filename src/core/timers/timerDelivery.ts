@@ -32,13 +32,7 @@ export async function deliver(turn: TimerTurn, claim: DeliveryClaim): Promise<Ou
         // A retried reminder says what the first attempt would have: the flow, its step, the idle time.
         const flowTurn = state.flow ? await inFlow(turn) : undefined;
         const info = flowTurn?.info;
-        track(
-            plugin.telemetry,
-            TelemetryEvents.reminderSent,
-            { conversationId: conversationIdOf(turn), dialogId: state.flow?.id, step: stepNumberOf(info) },
-            { idleMs: idleMsOf(turn), attempt: timer.attempt },
-            (e) => plugin.report(e, context)
-        );
+        track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name: TelemetryEvents.reminderSent, properties: { conversationId: conversationIdOf(turn), dialogId: state.flow?.id, step: stepNumberOf(info) }, metrics: { idleMs: idleMsOf(turn), attempt: timer.attempt } });
         if (state.flow) {
             await plugin.lifecycle.emit(context, 'reminded', { flowId: state.flow.id, stepIndex: info?.stepIndex, stepId: info?.stepName });
         }

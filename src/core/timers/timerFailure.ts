@@ -55,10 +55,7 @@ export function failure(turn: { plugin: Plugin; timer: DueTimer; context?: TurnC
         cause: err,
     });
     plugin.report(error, context);
-    track(
-        plugin.telemetry,
-        TelemetryEvents.sendFailed,
-        {
+    track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name: TelemetryEvents.sendFailed, properties: {
             conversationId,
             dialogId: claim?.abandonment?.flowId,
             stage: claim?.stage,
@@ -66,10 +63,7 @@ export function failure(turn: { plugin: Plugin; timer: DueTimer; context?: TurnC
             status: classified.status,
             permanent: classified.permanent,
             lastAttempt: timer.lastAttempt,
-        },
-        { attempt: timer.attempt },
-        (e) => plugin.report(e, context)
-    );
+        }, metrics: { attempt: timer.attempt } });
     return error;
 }
 

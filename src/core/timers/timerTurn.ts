@@ -140,7 +140,7 @@ async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcom
     const activity = reminderActivity(turn, { description, idleMs: Math.min(idleMs, policy.reminderAfter), nonce });
     state.stagesDone.push(...settled);
     // Stored with the claim: a handoff later shows the agent the reminder the user got.
-    addTranscriptLine(state, 'bot', activity.text ?? '', now, plugin.settings.transcriptSize);
+    addTranscriptLine(state, { from: 'bot', text: activity.text ?? '', at: now }, plugin.settings.transcriptSize);
     state.pending = { nonce, kind: 'reminder', issuedAt: now };
     if (state.flow) {
         state.flow.reminded = true;
@@ -160,7 +160,7 @@ async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcom
     } catch (err) {
         return sendFailed(turn, claim, err);
     }
-    track(plugin.telemetry, TelemetryEvents.reminderSent, { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step }, { idleMs }, (e) => plugin.report(e, context));
+    track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name: TelemetryEvents.reminderSent, properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step }, metrics: { idleMs } });
     await plugin.lifecycle.emit(context, 'reminded', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName });
     return { next };
 }

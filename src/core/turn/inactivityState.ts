@@ -178,12 +178,12 @@ export function conversationKey(reference: ConversationRef): string {
  * Adds a line to the handoff transcript, keeping only the most recent ones.
  *
  * @param state The plugin's record.
- * @param from Who spoke.
- * @param text What was said (cut to 500 characters); anything but a non-empty string is skipped.
- * @param at When (epoch ms).
+ * @param line Who spoke, what was said (cut to 500 characters; anything but a non-empty string is skipped) and
+ *   when (epoch ms).
  * @param size How many lines to keep; 0 keeps none.
  */
-export function addTranscriptLine(state: InactivityState, from: 'user' | 'bot', text: unknown, at: number, size: number): void {
+export function addTranscriptLine(state: InactivityState, line: { from: 'user' | 'bot'; text: unknown; at: number }, size: number): void {
+    const { from, text, at } = line;
     // Channels and bots can put a number or an object in `text`: it is no line of the conversation.
     if (size > 0 && typeof text === 'string' && text) {
         state.transcript = [...state.transcript, { from, text: text.slice(0, 500), at }].slice(-size);
@@ -202,7 +202,7 @@ export function recordSentMessages(context: TurnContextLike, state: InactivitySt
     context.onSendActivities(async (_ctx, activities, next) => {
         for (const a of activities) {
             if (a.type === 'message' && a.text) {
-                addTranscriptLine(state, 'bot', a.text, now(), size);
+                addTranscriptLine(state, { from: 'bot', text: a.text, at: now() }, size);
             }
         }
         return next();

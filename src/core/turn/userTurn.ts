@@ -110,7 +110,7 @@ async function readMessage(turn: UserTurn, previous: InactivityState | undefined
     // Anything the user types makes earlier buttons stale: a later click on them changes nothing.
     state.pending = undefined;
     if (typeof context.activity.text === 'string' && context.activity.text) {
-        addTranscriptLine(state, 'user', context.activity.text, now, plugin.settings.transcriptSize);
+        addTranscriptLine(state, { from: 'user', text: context.activity.text, at: now }, plugin.settings.transcriptSize);
     }
     const path = await plugin.flows.path(context);
     const info = state.flow ? plugin.flows.inspect(path) : undefined;
