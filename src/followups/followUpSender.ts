@@ -134,7 +134,7 @@ export class FollowUpSender {
         // Quiet hours are checked again at send time: a retry, a reschedule or a late run may land inside them.
         const allowed = outsideQuietHours(now, doc.timeZone, settings.quietHours);
         if (allowed.getTime() > now.getTime()) {
-            await store.release(doc, allowed, now, 'quietHours', undefined, false);
+            await store.release(doc, { at: allowed, now, event: 'quietHours', keepAttempt: false });
             this.deps.wake(allowed);
             return;
         }
@@ -190,7 +190,7 @@ export class FollowUpSender {
         const backoff = { ...DEFAULT_TIMER_RETRY, retries: settings.retries };
         const delay = retryDelay(backoff, doc.attempts, outcome.failure.retryAfterMs);
         const at = new Date(done.getTime() + Math.round(delay * (1 - backoff.jitter + Math.random() * 2 * backoff.jitter)));
-        await store.release(doc, at, done, 'retry', outcome.error);
+        await store.release(doc, { at, now: done, event: 'retry', error: outcome.error });
         this.deps.wake(at);
     }
 

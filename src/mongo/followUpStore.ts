@@ -217,8 +217,15 @@ export class FollowUpStore {
         );
     }
 
-    /** Hands a claimed follow-up back, pending at `at` (a retry, or a send deferred by quiet hours). */
-    async release(doc: FollowUpDocument, at: Date, now: Date, event: string, error?: string, keepAttempt = true): Promise<void> {
+    /**
+     * Hands a claimed follow-up back, pending at `at` (a retry, or a send deferred by quiet hours).
+     *
+     * @param doc The claimed follow-up.
+     * @param release When it is due again, when this happens, the history event, the error (for a retry), and
+     *   whether the attempt counts (a deferral gives it back). Default: it counts.
+     */
+    async release(doc: FollowUpDocument, release: { at: Date; now: Date; event: string; error?: string; keepAttempt?: boolean }): Promise<void> {
+        const { at, now, event, error, keepAttempt = true } = release;
         await this.collection.updateOne(
             { _id: doc._id, status: 'sending', attempts: doc.attempts },
             {

@@ -16,27 +16,28 @@ export const CSV_COLUMNS = ['flowId', 'metric', 'step', 'reason', 'day', 'value'
 export function reportCsv(data: DropOffReport): string {
     const rows: Array<Array<string | number>> = [[...CSV_COLUMNS]];
     for (const f of data.flows) {
-        const add = (metric: string, value: number | null, step = '', reason = '', day = '') => rows.push([f.flowId, metric, step, reason, day, value ?? '']);
+        const add = (metric: string, value: number | null, at: { step?: string; reason?: string; day?: string } = {}) =>
+            rows.push([f.flowId, metric, at.step ?? '', at.reason ?? '', at.day ?? '', value ?? '']);
         for (const metric of ['runs', 'started', 'completed', 'abandoned', 'handedOff', 'reminded', 'answeredAfterReminder', 'recoveredAfterReminder', 'resumed', 'completedAfterResume', 'extensions', 'medianTimeToAbandonMs'] as const) {
             add(metric, f[metric]);
         }
         for (const s of f.funnel) {
-            add('reached', s.reached, s.step);
-            add('meanMs', s.meanMs, s.step);
+            add('reached', s.reached, { step: s.step });
+            add('meanMs', s.meanMs, { step: s.step });
         }
         for (const [step, count] of Object.entries(f.abandonedByStep)) {
-            add('abandonedByStep', count, step);
+            add('abandonedByStep', count, { step });
         }
         for (const [reason, count] of Object.entries(f.abandonedByReason)) {
-            add('abandonedByReason', count, '', reason);
+            add('abandonedByReason', count, { reason });
         }
         for (const c of f.abandonedByStepAndReason) {
-            add('abandonedByStepAndReason', c.count, c.step, c.reason);
+            add('abandonedByStepAndReason', c.count, { step: c.step, reason: c.reason });
         }
         for (const d of f.trend) {
-            add('trendStarted', d.started, '', '', d.day);
-            add('trendCompleted', d.completed, '', '', d.day);
-            add('trendAbandoned', d.abandoned, '', '', d.day);
+            add('trendStarted', d.started, { day: d.day });
+            add('trendCompleted', d.completed, { day: d.day });
+            add('trendAbandoned', d.abandoned, { day: d.day });
         }
     }
     return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
