@@ -5,8 +5,11 @@ import type { Duration } from '../core/policy/duration';
 import type { FlowRunLog, FlowRunRecord } from '../core/records/flowRun';
 import { ensureIndexes, hashedId, IndexSpec, namedCollection, recordOnce, retentionIndex, retentionMs } from './collection';
 
-/** A flow-run record as stored: its `_id` comes from the conversation and the run ({@link runRecordId}). */
-export type FlowRunDocument = FlowRunRecord & { _id: ObjectId };
+/** A flow-run record as stored. */
+export interface FlowRunDocument extends FlowRunRecord {
+    /** Made from the conversation and the run: the first 12 bytes of SHA-256 over both, so an end recorded twice stores one record. */
+    _id: ObjectId;
+}
 
 /** The default collection of {@link MongoFlowRunStore}: `<collectionPrefix>Runs` with the default prefix. */
 export const DEFAULT_RUNS_COLLECTION = 'inactivityRuns';
@@ -112,7 +115,7 @@ export class MongoFlowRunStore implements FlowRunLog {
 
     /**
      * Records a finished run. Recording the same run of the same conversation again changes nothing: its `_id`
-     * comes from both ({@link runRecordId}).
+     * comes from both.
      *
      * @param conversationKey The conversation (`<channelId>/<conversationId>`).
      * @param record The record.

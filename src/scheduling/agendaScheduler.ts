@@ -4,6 +4,7 @@ import { hostname } from 'os';
 import type { Agenda, Job } from 'agenda' with { 'resolution-mode': 'import' };
 import { Collection, Db, ObjectId } from 'mongodb';
 import { isDuplicateKey } from '../mongo/collection';
+import type { SharedAgenda } from './sharedAgenda';
 import { InactivityDeliveryError, InactivitySchedulerError } from '../core/errors';
 import { AgendaSchedulerOptions, DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, DEFAULT_RUN_DEADLINE_MS, TIMER_CONCURRENCY, TIMER_LOCK_LIFETIME_MS, TIMER_LOCK_LIMIT } from './agendaSchedulerOptions';
 import { ArmSequence } from './armSequence';
@@ -206,7 +207,7 @@ export class AgendaScheduler implements TimerScheduler {
      * The running Agenda and its announcer, for the follow-ups to define their job on (one Agenda per bot).
      * Undefined before `start()`, after `stop()`, and with an `agenda` whose backend is not MongoDB.
      */
-    get shared(): { agenda: Agenda; announcer: JobAnnouncer } | undefined {
+    get shared(): Required<Pick<SharedAgenda, 'agenda' | 'announcer'>> | undefined {
         return this.agenda && this.jobCollection ? { agenda: this.agenda, announcer: this.announcer } : undefined;
     }
 

@@ -66,6 +66,14 @@ export interface CardActionLike {
     value?: unknown;
 }
 
+/** An attachment of an activity (a card). */
+export interface AttachmentLike {
+    /** Its media type, e.g. `application/vnd.microsoft.card.hero`. */
+    contentType: string;
+    /** The card. */
+    content?: unknown;
+}
+
 /** An activity, incoming or outgoing, with the fields the core uses. */
 export interface ActivityLike {
     /** `message`, `event`, `typing`, `endOfConversation`... */
@@ -95,7 +103,7 @@ export interface ActivityLike {
     /** When it was sent. */
     timestamp?: Date;
     /** Attachments (cards). */
-    attachments?: Array<{ contentType: string; content?: unknown }>;
+    attachments?: AttachmentLike[];
     /** The channel's endpoint. */
     serviceUrl?: string;
     /** Its id. */
