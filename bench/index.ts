@@ -1,12 +1,12 @@
 /**
  * `npm run bench`: every figure of issue 9 on one server, printed as a table (and as JSON with `--json`).
  *
- *     npm run bench                         # all sections, about 5 minutes, on an embedded CongoDB
+ *     npm run bench                         # all sections, about 15 minutes, on an embedded CongoDB
  *     MONGODB_URI=mongodb://... npm run bench   # the same on a real MongoDB (adds explain() for the Indexes)
  *     npm run bench -- --only=burst,size    # some sections: perTurn, writes, idle, burst, scaleOut, size, indexes, followups, report
  *     npm run bench -- --only=report --report-sizes=20000,100000   # the drop-off report's record counts
  *     npm run bench -- --json               # JSON on stdout instead of the table
- *     npm run bench -- --readme             # also rewrite README.md's Figures table from this run
+ *     npm run bench -- --readme             # also rewrite the Figures table of docs/figures.md from this run
  *     npm run bench -- --out=bench.json     # also write the JSON report to a file
  *
  * Each goal is checked and marked; the exit status is 0 whatever they show (the figures are the product).
@@ -151,15 +151,18 @@ async function main(): Promise<void> {
         writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     }
     if (readme) {
-        const path = join(__dirname, '..', '..', 'README.md');
+        const path = join(__dirname, '..', '..', 'docs', 'figures.md');
         const text = readFileSync(path, 'utf8');
         const start = '<!-- figures:start -->';
         const end = '<!-- figures:end -->';
-        if (text.includes(start) && text.includes(end)) {
+        if (!text.includes(start) || !text.includes(end)) {
+            throw new Error(`${path} has no ${start} … ${end} markers: the Figures table cannot be rewritten.`);
+        }
+        {
             const previous = text.slice(text.indexOf(start) + start.length, text.indexOf(end)).trim();
             const figures = only ? mergeFigures(previous, report, only) : readmeFigures(report);
             writeFileSync(path, `${text.slice(0, text.indexOf(start) + start.length)}\n${figures}\n${text.slice(text.indexOf(end))}`);
-            log(only ? `README.md: the Figures rows of ${only.join(', ')} rewritten from this run.` : 'README.md: Figures table rewritten from this run.');
+            log(only ? `docs/figures.md: the Figures rows of ${only.join(', ')} rewritten from this run.` : 'docs/figures.md: Figures table rewritten from this run.');
         }
     }
 }
