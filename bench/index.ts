@@ -26,8 +26,7 @@ import { round } from './support/stats';
 import { measureTimerLateness, TimerLatenessResult } from './timerLateness';
 import { measureWrites, WritesResult } from './writes';
 
-const SECTIONS = ['perTurn', 'writes', 'idle', 'burst', 'scaleOut', 'size', 'indexes', 'followups', 'report'] as const;
-type Section = (typeof SECTIONS)[number];
+type Section = 'perTurn' | 'writes' | 'idle' | 'burst' | 'scaleOut' | 'size' | 'indexes' | 'followups' | 'report';
 
 /** Everything one run measured. */
 export interface BenchReport {

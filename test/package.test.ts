@@ -19,9 +19,9 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
 }
 
 /** Parses the JSON the child printed on its last line, or fails showing its stderr. */
-function childJson(run: { status: number | null; stdout: string; stderr: string }): any {
+function childJson(run: { status: number | null; stdout: string; stderr: string }): Record<string, unknown> {
     assert.strictEqual(run.status, 0, `the child process failed:\n${run.stderr}`);
-    return JSON.parse(run.stdout.trim().split('\n').pop() as string);
+    return JSON.parse(run.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
 }
 
 function assertBuilt(): void {

@@ -25,7 +25,7 @@ interface PipelineLike {
  */
 export function turnOffConnectorRetries(context: TurnContext): boolean {
     const key = (context.adapter as { ConnectorClientKey?: symbol } | undefined)?.ConnectorClientKey;
-    const connector = key ? (context.turnState.get(key) as { client?: { pipeline?: Partial<PipelineLike> } } | undefined) : undefined;
+    const connector = key ? context.turnState.get<{ client?: { pipeline?: Partial<PipelineLike> } } | undefined>(key) : undefined;
     const pipeline = connector?.client?.pipeline;
     if (typeof pipeline?.removePolicy !== 'function') {
         return false;

@@ -44,7 +44,7 @@ export async function loadRecord(conversationState: ConversationState, context: 
  */
 export async function claimRecord(conversationState: ConversationState, context: TurnContext, record: ConversationRecord): Promise<boolean> {
     const internals = conversationState as unknown as BotStateInternals;
-    const cached = context.turnState.get(internals.stateKey) as { state: StoreItem; hash: string } | undefined;
+    const cached = context.turnState.get<{ state: StoreItem; hash: string } | undefined>(internals.stateKey);
     const state = cached?.state ?? {};
     // Nothing stored yet: any eTag makes MemoryStorage-like storages accept the write only while nothing is there.
     const item: StoreItem = { ...state, eTag: record.eTag ?? '*' };

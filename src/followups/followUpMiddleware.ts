@@ -1,4 +1,4 @@
-import { ActivityTypes, ConversationReference, Middleware, TurnContext } from 'botbuilder';
+import { ConversationReference, Middleware, TurnContext } from 'botbuilder';
 import createDebug from 'debug';
 import type { Localizer } from '../core/texts/localization';
 import { withTimeout } from '../core/util/withTimeout';
@@ -64,7 +64,7 @@ export class FollowUpMiddleware implements Middleware {
     async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
         const activity = context.activity;
         const userId = activity?.from?.id;
-        if (activity?.type !== ActivityTypes.Message || !userId || activity.from.role === 'bot') {
+        if (activity?.type !== 'message' || !userId || activity.from.role === 'bot') {
             // Proactive turns (ContinueConversation events) and the bot's own activities are not the user writing.
             await next();
             return;

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Collection, Db, Document, Filter, IndexDescription, ObjectId } from 'mongodb';
+import { Collection, Db, Document, Filter, IndexDescription, IndexDescriptionInfo, ObjectId } from 'mongodb';
 import { InactivityConfigError } from '../core/errors';
 import { toMilliseconds } from '../core/policy/duration';
 
@@ -132,7 +132,7 @@ export function retentionIndex(field: string, retention: number): IndexSpec {
  */
 export async function ensureIndexes<T extends Document>(collection: Collection<T>, indexes: readonly IndexSpec[], retired: readonly string[] = []): Promise<void> {
     // A collection that does not exist yet has no indexes (and a real MongoDB answers NamespaceNotFound).
-    const existing = await collection.listIndexes().toArray().catch(() => [] as Document[]);
+    const existing = (await collection.listIndexes().toArray().catch(() => [])) as IndexDescriptionInfo[];
     for (const name of retired) {
         if (existing.some((i) => i.name === name)) {
             await dropIndex(collection, name);

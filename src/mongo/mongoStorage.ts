@@ -272,7 +272,7 @@ export class MongoStorage implements BotStorage {
             );
         }
         try {
-            return { ...JSON.parse(doc.itemJson), eTag: doc.eTag };
+            return { ...(JSON.parse(doc.itemJson) as StorageItem), eTag: doc.eTag };
         } catch (err) {
             throw this.failure('read', [doc.key], err);
         }

@@ -146,7 +146,7 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
     const one = (cond: Document): Document => ({ $sum: { $cond: [cond, 1, 0] } });
     const isCompleted = { $eq: ['$outcome', 'completed'] };
     const [totals, byStepReason, funnel, trend] = await Promise.all([
-        rows(collection, [
+        rows<TotalsRow>(collection, [
             { $match: match },
             {
                 $group: {
@@ -164,17 +164,17 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
                 },
             },
         ]),
-        rows(collection, [
+        rows<StepReasonRow>(collection, [
             { $match: abandonedMatch },
             { $group: { _id: { flowId: '$flowId', step: '$endStep', reason: '$reason' }, count: { $sum: 1 }, index: { $min: '$endStepIndex' } } },
         ]),
-        rows(collection, [
+        rows<FunnelRow>(collection, [
             { $match: match },
             { $unwind: '$steps' },
             { $match: { 'steps.resumed': { $ne: true } } },
             { $group: { _id: { flowId: '$flowId', step: '$steps.step' }, reached: { $sum: 1 }, index: { $min: '$steps.index' }, meanMs: { $avg: '$steps.ms' } } },
         ]),
-        rows(collection, [
+        rows<TrendRow>(collection, [
             { $match: match },
             {
                 $group: {
@@ -189,7 +189,7 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
     const flows: FlowReport[] = [];
     for (const t of totals) {
         const flowId = String(t._id);
-        const abandoned = (t.runs as number) - (t.completed as number);
+        const abandoned = t.runs - t.completed;
         const cells = byStepReason.filter((r) => r._id.flowId === flowId);
         const abandonedByStep: Record<string, number> = {};
         const abandonedByReason: Record<string, number> = {};
@@ -236,9 +236,47 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
     return { since, until, ...(query.flowId !== undefined ? { flowId: query.flowId } : {}), generatedAt: new Date(), builtInReasons: [...BUILT_IN_REASONS], flows };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function rows(collection: Collection<FlowRunRecord>, pipeline: Document[]): Promise<any[]> {
-    return collection.aggregate(pipeline).toArray();
+/**
+ * The output shapes of the `$group` stages above. The driver cannot infer them: each names what its stage
+ * computes. A `$group` key that is absent from a record comes back absent or `null`; `$min` / `$avg` over no
+ * number come back `null`.
+ */
+interface TotalsRow {
+    _id: string;
+    runs: number;
+    started: number;
+    completed: number;
+    handedOff: number;
+    reminded: number;
+    answeredAfterReminder: number;
+    recoveredAfterReminder: number;
+    resumed: number;
+    completedAfterResume: number;
+    extensions: number;
+}
+
+interface StepReasonRow {
+    _id: { flowId: string; step?: string | null; reason?: string | null };
+    count: number;
+    index: number | null;
+}
+
+interface FunnelRow {
+    _id: { flowId: string; step: string };
+    reached: number;
+    index: number | null;
+    meanMs: number | null;
+}
+
+interface TrendRow {
+    _id: { flowId: string; day: string };
+    started: number;
+    completed: number;
+    abandoned: number;
+}
+
+function rows<T extends Document>(collection: Collection<FlowRunRecord>, pipeline: Document[]): Promise<T[]> {
+    return collection.aggregate<T>(pipeline).toArray();
 }
 
 /** The median by sorting in the database and reading the middle one or two: no list of times comes to Node. */

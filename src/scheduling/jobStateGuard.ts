@@ -3,7 +3,8 @@ import { AnyBulkWriteOperation, Collection, Document, ObjectId } from 'mongodb';
 
 /** Job attributes Agenda passes to its repository's `saveJobState`. */
 interface JobAttrs {
-    _id?: unknown;
+    /** Agenda's `JobId`: the ObjectId's hex string (the backend stores the ObjectId). */
+    _id?: string;
     name: string;
     lockedAt?: Date | null;
     nextRunAt?: Date | null;
@@ -27,7 +28,7 @@ export interface JobStateGuardHooks {
     /** Called after a completion write that may have moved a timer to `nextRunAt` (a re-arm or a retry). */
     rearmed?(name: string, nextRunAt: Date): void;
     /** Sends a completion write (default: at once, one command each; the scheduler batches them). */
-    write?(op: AnyBulkWriteOperation<Document>): Promise<void>;
+    write?: (op: AnyBulkWriteOperation<Document>) => Promise<void>;
 }
 
 /**

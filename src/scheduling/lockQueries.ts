@@ -1,5 +1,5 @@
 import type { Agenda, JobParameters } from 'agenda' with { 'resolution-mode': 'import' };
-import type { Collection, Document, IndexSpecification } from 'mongodb';
+import type { Collection, Filter, IndexSpecification, ObjectId, WithId } from 'mongodb';
 import { InactivitySchedulerError } from '../core/errors';
 
 /** How many due timers one batch locks at once while a burst lasts. */
@@ -14,6 +14,26 @@ export const LOCK_INDEX: { key: IndexSpecification; name: string } = { key: { na
 type GetNextJobToRun = (jobName: string, nextScanAt: Date, lockDeadline: Date, now?: Date, options?: { lastModifiedBy?: string }) => Promise<JobParameters | undefined>;
 
 const GUARDED = Symbol.for('botbuilder-inactivity.lockQueries');
+
+/** A job as Agenda's MongoDB backend stores it: the fields read or written here. */
+interface JobDocument {
+    _id: ObjectId;
+    name: string;
+    priority?: number;
+    nextRunAt?: Date | null;
+    type?: JobParameters['type'];
+    data?: unknown;
+    lockedAt?: Date | null;
+    lastFinishedAt?: Date | null;
+    failedAt?: Date | null;
+    failCount?: number | null;
+    failReason?: string | null;
+    lastRunAt?: Date | null;
+    disabled?: boolean | null;
+    lastModifiedBy?: string | null;
+}
+
+type JobRecord = WithId<JobDocument>;
 
 /** What {@link guardLockQueries} reports about the last lock attempts of a job name. */
 export interface LockQueryState {
@@ -61,7 +81,7 @@ export function guardLockQueries(
     expiredEvery: number,
     onLock?: () => (id: string, lockedAt: Date, nextRunAt?: Date) => void
 ): LockQueryState | undefined {
-    const repository = agenda.db as unknown as { collection?: Collection<Document>; getNextJobToRun?: GetNextJobToRun; [GUARDED]?: { names: Set<string>; state: LockQueryState } };
+    const repository = agenda.db as unknown as { collection?: Collection<JobDocument>; getNextJobToRun?: GetNextJobToRun; [GUARDED]?: { names: Set<string>; state: LockQueryState } };
     const collection = repository.collection;
     const existing = repository[GUARDED];
     if (existing) {
@@ -75,7 +95,7 @@ export function guardLockQueries(
     const found = new Map<string, boolean>();
     const foundAt = new Map<string, number>();
     const expiredCheckedAt = new Map<string, number>();
-    const buffers = new Map<string, Document[]>();
+    const buffers = new Map<string, JobRecord[]>();
     let lastLockTime = 0;
     const nextLockTime = (now?: Date): Date => {
         lastLockTime = Math.max((now ?? new Date()).getTime(), lastLockTime + 1);
@@ -93,12 +113,14 @@ export function guardLockQueries(
             return toJobParameters(buffered, toJobId);
         }
         const lastModifiedBy = options?.lastModifiedBy ?? null;
-        const locked = onLock?.();
-        const due = { name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } };
-        let doc: Document | null = null;
+        const onLocked = onLock?.();
+        // Every doc handed here was just locked by this call, so its lockedAt is the time it set.
+        const locked = onLocked && ((d: JobRecord) => onLocked(d._id.toHexString(), d.lockedAt as Date, d.nextRunAt ?? undefined));
+        const due: Filter<JobDocument> = { name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } };
+        let doc: JobRecord | null;
         if (found.get(jobName) && Date.now() - (foundAt.get(jobName) ?? 0) < BURST_GAP_MS) {
             const batch = await lockBatch(jobName, due, lastModifiedBy, nextLockTime(now));
-            batch.forEach((d) => locked?.(d._id.toHexString(), d.lockedAt, d.nextRunAt));
+            batch.forEach((d) => locked?.(d));
             doc = batch.shift() ?? null;
             if (batch.length > 0) {
                 buffers.set(jobName, batch);
@@ -106,7 +128,7 @@ export function guardLockQueries(
         } else {
             doc = await collection.findOneAndUpdate(due, { $set: { lockedAt: nextLockTime(now), lastModifiedBy } }, { sort: { nextRunAt: 1 }, returnDocument: 'after' });
             if (doc) {
-                locked?.(doc._id.toHexString(), doc.lockedAt, doc.nextRunAt);
+                locked?.(doc);
             }
         }
         if (!doc && Date.now() - (expiredCheckedAt.get(jobName) ?? 0) >= expiredEvery) {
@@ -118,7 +140,7 @@ export function guardLockQueries(
             if (!doc) {
                 expiredCheckedAt.set(jobName, Date.now());
             } else {
-                locked?.(doc._id.toHexString(), doc.lockedAt, doc.nextRunAt);
+                locked?.(doc);
             }
         }
         found.set(jobName, Boolean(doc));
@@ -126,7 +148,7 @@ export function guardLockQueries(
         return doc ? toJobParameters(doc, toJobId) : undefined;
     };
     /** Locks up to LOCK_BATCH due timers; returns those this call locked, soonest first. */
-    const lockBatch = async (jobName: string, due: Document, lastModifiedBy: string | null, lockedAt: Date): Promise<Document[]> => {
+    const lockBatch = async (jobName: string, due: Filter<JobDocument>, lastModifiedBy: string | null, lockedAt: Date): Promise<JobRecord[]> => {
         const ids = (await collection.find(due, { projection: { _id: 1 }, sort: { nextRunAt: 1 }, limit: LOCK_BATCH }).toArray()).map((d) => d._id);
         if (ids.length <= 1) {
             const one = ids.length === 1 ? await collection.findOneAndUpdate({ ...due, _id: ids[0] }, { $set: { lockedAt, lastModifiedBy } }, { returnDocument: 'after' }) : null;
@@ -169,7 +191,7 @@ export function guardLockQueries(
 }
 
 /** The job as Agenda's MongoDB repository hands it over (its `computeJobObj`, for the fields a timer has). */
-function toJobParameters(doc: Document, toJobId: (id: string) => unknown): JobParameters {
+function toJobParameters(doc: JobRecord, toJobId: (id: string) => unknown): JobParameters {
     return {
         _id: toJobId(doc._id.toHexString()),
         name: doc.name,

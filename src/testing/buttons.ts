@@ -53,7 +53,7 @@ export function click(adapter: TestAdapter, action: ButtonAction, from?: Partial
         throw new Error(`click('${action}'): the bot sent no ${PAYLOAD_KEY} button for '${action}'. Buttons seen: ${seen.length ? seen.map((t) => JSON.stringify(t)).join(', ') : 'none'}.`);
     }
     const { button } = found;
-    return adapter.send({ type: 'message', text: typeof button.text === 'string' ? button.text : button.title, value: button.value });
+    return adapter.send({ type: 'message', text: typeof button.text === 'string' ? button.text : button.title, value: button.value as unknown });
 }
 
 /**

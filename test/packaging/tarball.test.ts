@@ -34,14 +34,14 @@ function run(command: string, args: string[], cwd: string, timeout: number, env:
 }
 
 /** The JSON document npm printed after any lifecycle script output. */
-function npmJson(stdout: string): any {
+function npmJson(stdout: string): Array<{ filename: string; files: Array<{ path: string }> }> {
     const start = stdout.startsWith('[') ? 0 : stdout.lastIndexOf('\n[') + 1;
-    return JSON.parse(stdout.slice(start));
+    return JSON.parse(stdout.slice(start)) as Array<{ filename: string; files: Array<{ path: string }> }>;
 }
 
 /** The last line a consumer printed, as JSON. */
-function lastJson(stdout: string): any {
-    return JSON.parse(stdout.trim().split('\n').pop() as string);
+function lastJson<T>(stdout: string): T {
+    return JSON.parse(stdout.trim().split('\n').pop() as string) as T;
 }
 
 /** A dialog every consumer runs: a component with a one-prompt waterfall, as in Microsoft's samples. */
@@ -251,7 +251,7 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
 
         it('runs a CommonJS bot: require() it, take a turn on a TestAdapter, get a real reminder from MemoryScheduler', () => {
             const dir = join(consumers, 'cjs-bot');
-            const out = lastJson(run(process.execPath, ['bot.js'], dir, 30_000).stdout);
+            const out = lastJson<{ resolved: string; sent: string[]; warnings: string[] }>(run(process.execPath, ['bot.js'], dir, 30_000).stdout);
             assert.strictEqual(out.resolved, join(consumers, 'node_modules', PKG.name, 'dist', 'src', 'index.js'), 'the installed tarball, not this repository');
             assert.strictEqual(out.sent[0], 'What is your name?');
             assert.match(out.sent[1], /^Still there\? .*I'll close it in /);
@@ -267,7 +267,7 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
             const dir = join(consumers, 'esm-ts-bot');
             const js = ts.transpileModule(ESM_TS_BOT, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
             writeFileSync(join(dir, 'bot.js'), js);
-            const out = lastJson(run(process.execPath, ['bot.js'], dir, 30_000).stdout);
+            const out = lastJson<{ sent: string[]; memory: string }>(run(process.execPath, ['bot.js'], dir, 30_000).stdout);
             assert.deepStrictEqual(out.sent.slice(0, 1), ['What is your name?']);
             assert.match(out.sent[1], /^Still there\?/);
             assert.deepStrictEqual(out.sent.slice(2), ["Great, let's pick up where we left off.", 'What is your name?', 'Hello, Ada!']);

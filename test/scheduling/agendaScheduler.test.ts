@@ -268,7 +268,7 @@ describe('AgendaScheduler', function () {
             await waitFor('the timer to fire', () => fires.length > 0, 5000);
             await sleep(SETTLE_MS);
 
-            assert.strictEqual(fires.length, 1, `fired at ${fires.map((f) => f.at - oldDue)} ms after the old due time`);
+            assert.strictEqual(fires.length, 1, `fired at ${fires.map((f) => f.at - oldDue).join(',')} ms after the old due time`);
             assert.ok(fires[0].at >= due, `fired ${due - fires[0].at} ms before the new time`);
             assert.ok(fires[0].at - due <= MAX_LATENESS_MS, `fired ${fires[0].at - due} ms late`);
             assert.strictEqual(await countJobs(mongo, 'test/move-locked'), 0);

@@ -152,5 +152,5 @@ export function promptIdentity(path: ActiveFrame[]): string | undefined {
         return undefined;
     }
     const parent = path[path.length - 2];
-    return `${top.depth}:${top.id}:${parent?.state.stepIndex ?? '-'}`;
+    return `${top.depth}:${top.id}:${typeof parent?.state.stepIndex === 'number' ? parent.state.stepIndex : '-'}`;
 }

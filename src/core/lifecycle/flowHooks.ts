@@ -82,15 +82,19 @@ export class FlowHooks {
 }
 
 /** Calls a hook, turning what it throws (or rejects with), even `undefined`, into a rejected promise. */
-function invoke(handler: FlowEventHandler, event: FlowEvent): Promise<void> {
+// A hook may throw anything; what it threw is passed on as it is (it becomes the report's cause), so `reason` is unknown.
+async function invoke(handler: FlowEventHandler, event: FlowEvent): Promise<void> {
+    let result: ReturnType<FlowEventHandler>;
     try {
-        return Promise.resolve(handler(event)).then(
-            () => undefined,
-            (err: unknown) => {
-                throw err ?? new Error('the hook rejected with undefined');
-            }
-        );
+        result = handler(event);
     } catch (err) {
-        return Promise.reject(err ?? new Error('undefined was thrown'));
+        const reason: unknown = err ?? new Error('undefined was thrown');
+        throw reason;
+    }
+    try {
+        await result;
+    } catch (err) {
+        const reason: unknown = err ?? new Error('the hook rejected with undefined');
+        throw reason;
     }
 }

@@ -175,7 +175,7 @@ export function mergeFlows(fromFile: Record<string, FlowDefinition> = {}, fromCo
  */
 export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDefinition>, has: (key: string) => boolean): void {
     const check = (messages: InactivityPolicy['messages'], where: string): void => {
-        for (const [name, key] of Object.entries(messages ?? {})) {
+        for (const [name, key] of Object.entries({ ...messages })) {
             if (key && !has(key)) {
                 throw new InactivityConfigError(`${where}.messages.${name} names the text '${quoteKey(key)}', which no locale file has. Add it to your locales (localesPath) or fix the key.`);
             }

@@ -206,7 +206,7 @@ export class Localizer {
                 if (rendered !== undefined) {
                     return rendered;
                 }
-                const text = this.i18n.t(key, { ...vars, lng }) as string;
+                const text: string = this.i18n.t(key, { ...vars, lng });
                 if (memo !== undefined) {
                     if (this.rendered.size >= 2000) {
                         this.rendered.clear();

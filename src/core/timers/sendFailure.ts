@@ -18,6 +18,19 @@ export interface SendFailure {
 }
 
 /**
+ * What a send error may carry, from the connector's RestError (`statusCode`, `response`), fetch-style errors
+ * (`status`, `headers`) and channel bodies (Telegram's `parameters.retry_after`). Every field is unknown until read.
+ */
+interface SendErrorLike {
+    statusCode?: unknown;
+    status?: unknown;
+    headers?: unknown;
+    retry_after?: unknown;
+    parameters?: { retry_after?: unknown };
+    response?: SendErrorLike & { parsedBody?: { retry_after?: unknown }; body?: { retry_after?: unknown } };
+}
+
+/**
  * Reads the status and `Retry-After` of an error thrown by a channel call. Bot Framework's connector throws a
  * `RestError` with `statusCode` and `response.headers`; other adapters use `status` / `response.status`, and
  * Telegram-style APIs put `retry_after` (seconds) in the body. A timeout or a network error has no status and
@@ -27,8 +40,8 @@ export interface SendFailure {
  * @returns The failure's status, the wait asked for and whether it is permanent.
  */
 export function classifySendFailure(err: unknown): SendFailure {
-    const e = (err ?? {}) as Record<string, any>;
-    const response = (e.response ?? {}) as Record<string, any>;
+    const e = (err ?? {}) as SendErrorLike;
+    const response = e.response ?? {};
     const rawStatus = e.statusCode ?? e.status ?? response.status ?? response.statusCode;
     const status = typeof rawStatus === 'number' && rawStatus >= 100 && rawStatus < 600 ? rawStatus : undefined;
     const header = readHeader(response.headers, 'retry-after') ?? readHeader(e.headers, 'retry-after');

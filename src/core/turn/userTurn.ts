@@ -98,7 +98,7 @@ export async function beginUserTurn(plugin: Plugin, context: TurnContextLike): P
     if (!payload) {
         await readMessage(turn, previous);
     }
-    recordSentMessages(context, state, plugin.now, plugin.settings.transcriptSize);
+    recordSentMessages(context, state, () => plugin.now(), plugin.settings.transcriptSize);
     await plugin.conversations.set(context, state);
     return turn;
 }

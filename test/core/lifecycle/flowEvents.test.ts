@@ -165,7 +165,7 @@ describe('lifecycle: flow events (onFlowEvent)', () => {
         const close = texts(await rig.fireAt());
         assert.match(close[0], /^I closed this because it was quiet/);
         assert.deepStrictEqual(rig.scheduler.thrown, [], 'the timer turn did not fail');
-        const hookErrors = rig.errors.filter((e) => e instanceof InactivityHookError) as InactivityHookError[];
+        const hookErrors = rig.errors.filter((e): e is InactivityHookError => e instanceof InactivityHookError);
         assert.deepStrictEqual(hookErrors.map((e) => e.eventType).sort(), ['abandoned', 'closed', 'reminded', 'started']);
         assert.ok(hookErrors.every((e) => !e.timedOut && /hook broke on/.test((e.cause as Error).message)));
         assert.strictEqual(rig.errors.length, hookErrors.length, 'nothing else was reported');

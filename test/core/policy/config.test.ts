@@ -5,6 +5,7 @@ import { DialogState } from 'botbuilder-dialogs';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { inspect } from 'util';
 import { defaultPolicy, loadPolicyFile, mergePolicy, validateOptions } from '../../../src/core/policy/config';
 import { toMilliseconds } from '../../../src/core/policy/duration';
 import { InactivityConfigError } from '../../../src/core/errors';
@@ -15,7 +16,17 @@ import { FakeScheduler } from '../../support/fakeScheduler';
 
 // Compiled to dist/test/: the package root is two folders up.
 const ROOT = join(__dirname, '..', '..', '..', '..');
-const readJson = (file: string): any => JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as T;
+
+/** The parts of manifest.json these tests compare with the code. */
+interface Manifest {
+    name: string;
+    version: string;
+    options: { properties: Record<string, { default?: unknown }>; definitions: { duration: object } };
+    codeOnlyOptions: string[];
+    locales: { languages: string[]; fallback: string };
+    telemetryEvents: string[];
+}
 
 const MIN = 60_000;
 
@@ -40,7 +51,7 @@ function configError(fn: () => unknown, ...patterns: RegExp[]): InactivityConfig
         caught = err;
     }
     assert.ok(caught, 'expected an InactivityConfigError, but nothing was thrown');
-    assert.ok(caught instanceof InactivityConfigError, `expected an InactivityConfigError, got ${String(caught)}`);
+    assert.ok(caught instanceof InactivityConfigError, `expected an InactivityConfigError, got ${inspect(caught)}`);
     assert.strictEqual(caught.name, 'InactivityConfigError');
     for (const pattern of patterns) {
         assert.match(caught.message, pattern);
@@ -342,7 +353,7 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         onFlowEvent: 'code',
     };
     const keysOf = (kind: 'json' | 'code'): string[] => Object.keys(KEYS).filter((k) => KEYS[k as keyof InactivityOptions] === kind);
-    const manifest = readJson('manifest.json');
+    const manifest = readJson<Manifest>('manifest.json');
     const properties: Record<string, { default?: unknown }> = manifest.options.properties;
 
     it("the schema's properties are exactly the JSON-serialisable options", () => {
@@ -363,7 +374,7 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
     });
 
     it('manifest.json has the name and version of package.json', () => {
-        const pkg = readJson('package.json');
+        const pkg = readJson<{ name: string; version: string }>('package.json');
         assert.strictEqual(manifest.name, pkg.name);
         assert.strictEqual(manifest.version, pkg.version);
     });
@@ -440,7 +451,7 @@ describe('toMilliseconds', () => {
     }
 
     it("accepts exactly the strings manifest.json's duration schema accepts", () => {
-        const manifest = readJson('manifest.json');
+        const manifest = readJson<Manifest>('manifest.json');
         const validate = new Ajv({ strict: false }).compile(manifest.options.definitions.duration);
         const samples = ['5', '5ms', '5 millisecond', '5 milliseconds', '5s', '5 sec', '5 secs', '5 second', '5 seconds', '5m', '5 min', '5 mins',
             '5 minute', '5 minutes', '5h', '5 hr', '5 hrs', '5 hour', '5 hours', '5d', '5 day', '5 days', '5w', '5 week', '5 weeks', '1.5 hours',
