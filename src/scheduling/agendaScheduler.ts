@@ -264,7 +264,7 @@ export class AgendaScheduler implements TimerScheduler {
         const batcher = this.jobCollection ? new WriteBatcher(this.jobCollection) : undefined;
         this.batcher = batcher;
         guardJobState(agenda, names, { rearmed: (name, at) => this.announcer.announce(name, at), write: batcher && ((op) => batcher.write(op)) });
-        this.lockState = guardLockQueries(agenda, names, agendaModule.toJobId, TIMER_LOCK_LIFETIME_MS / 2, () => this.noteLocking());
+        this.lockState = guardLockQueries(agenda, { names, toJobId: agendaModule.toJobId, expiredEvery: TIMER_LOCK_LIFETIME_MS / 2, onLock: () => this.noteLocking() });
         this.lockState?.resume();
         this.lockOwner = agenda.attrs.name || null;
         const host = this.runHost({ onDue, retry, deadlineMs: this.options.runDeadline ?? DEFAULT_RUN_DEADLINE_MS, lockLifetimeMs: TIMER_LOCK_LIFETIME_MS });

@@ -11,7 +11,9 @@ const BURST_GAP_MS = 1000;
 /** The index the timers' lock queries use: `{ name, lockedAt, nextRunAt }`. */
 export const LOCK_INDEX: { key: IndexSpecification; name: string } = { key: { name: 1, lockedAt: 1, nextRunAt: 1 }, name: 'inactivityTimerLock' };
 
-type GetNextJobToRun = (jobName: string, nextScanAt: Date, lockDeadline: Date, now?: Date, options?: { lastModifiedBy?: string }) => Promise<JobParameters | undefined>;
+/** Agenda's lock query, as its MongoDB repository declares it (five parameters: its signature, not ours). */
+type LockQueryArgs = [jobName: string, nextScanAt: Date, lockDeadline: Date, now?: Date, options?: { lastModifiedBy?: string }];
+type GetNextJobToRun = (...args: LockQueryArgs) => Promise<JobParameters | undefined>;
 
 const GUARDED = Symbol.for('botbuilder-inactivity.lockQueries');
 
@@ -48,6 +50,18 @@ export interface LockQueryState {
     resume(): void;
 }
 
+/** What {@link guardLockQueries} guards, and how. */
+export interface LockGuardOptions {
+    /** The timers' job names. */
+    names: readonly string[];
+    /** Agenda's `toJobId`, to hand Agenda the ids it expects. */
+    toJobId: (id: string) => unknown;
+    /** How often to look for expired locks, ms. */
+    expiredEvery: number;
+    /** Called as each lock query is sent; what it returns is called with the job it locked, if any. */
+    onLock?: () => (id: string, lockedAt: Date, nextRunAt?: Date) => void;
+}
+
 /**
  * Replaces Agenda's lock query for the timer jobs by two queries that each walk {@link LOCK_INDEX} from its first
  * matching key, whatever the number of timers:
@@ -67,20 +81,13 @@ export interface LockQueryState {
  * lock time of its own (strictly increasing in this process), so a batch reads back only what it locked.
  *
  * @param agenda The Agenda running the timers (MongoDB backend).
- * @param names The timers' job names.
- * @param toJobId Agenda's `toJobId`, to hand Agenda the ids it expects.
- * @param expiredEvery How often to look for expired locks, ms.
- * @param onLock Called as each lock query is sent; what it returns is called with the job it locked, if any (its id,
- *   lock time and due time).
+ * @param guard The timers' job names (`names`); Agenda's `toJobId`, to hand Agenda the ids it expects; how often to
+ *   look for expired locks (`expiredEvery`, ms); and `onLock`, called as each lock query is sent, whose result is
+ *   called with the job it locked, if any (its id, lock time and due time).
  * @returns What the queries saw, or undefined when the backend is not MongoDB.
  */
-export function guardLockQueries(
-    agenda: Agenda,
-    names: readonly string[],
-    toJobId: (id: string) => unknown,
-    expiredEvery: number,
-    onLock?: () => (id: string, lockedAt: Date, nextRunAt?: Date) => void
-): LockQueryState | undefined {
+export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQueryState | undefined {
+    const { names, toJobId, expiredEvery, onLock } = guard;
     const repository = agenda.db as unknown as { collection?: Collection<JobDocument>; getNextJobToRun?: GetNextJobToRun; [GUARDED]?: { names: Set<string>; state: LockQueryState } };
     const collection = repository.collection;
     const existing = repository[GUARDED];
@@ -105,7 +112,7 @@ export function guardLockQueries(
     let paused = false;
     let inFlight = 0;
     const idle: Array<() => void> = [];
-    const lock = async (jobName: string, nextScanAt: Date, lockDeadline: Date, now?: Date, options?: { lastModifiedBy?: string }): Promise<JobParameters | undefined> => {
+    const lock = async (...[jobName, nextScanAt, lockDeadline, now, options]: LockQueryArgs): Promise<JobParameters | undefined> => {
         const buffered = buffers.get(jobName)?.shift();
         if (buffered) {
             found.set(jobName, true);
@@ -157,9 +164,10 @@ export function guardLockQueries(
         await collection.updateMany({ ...due, _id: { $in: ids } }, { $set: { lockedAt, lastModifiedBy } });
         return collection.find({ _id: { $in: ids }, lockedAt, lastModifiedBy }, { sort: { nextRunAt: 1 } }).toArray();
     };
-    repository.getNextJobToRun = async (jobName, nextScanAt, lockDeadline, now, options) => {
+    repository.getNextJobToRun = async (...args) => {
+        const [jobName] = args;
         if (!guarded.has(jobName)) {
-            return original(jobName, nextScanAt, lockDeadline, now, options);
+            return original(...args);
         }
         if (paused) {
             // Stopping: Agenda's queue filling goes on after drain(); a lock taken now would never be released.
@@ -167,7 +175,7 @@ export function guardLockQueries(
         }
         inFlight++;
         try {
-            return await lock(jobName, nextScanAt, lockDeadline, now, options);
+            return await lock(...args);
         } finally {
             if (--inFlight === 0) {
                 idle.splice(0).forEach((resolve) => resolve());
