@@ -46,7 +46,7 @@ export class InactivityMiddleware implements Middleware {
     constructor(private readonly options: InactivityOptions) {
         const settings = resolveSettings(options);
         checkBotbuilderOptions(options);
-        const report = (err: unknown): void => this.engine.report(err);
+        const warn = (err: unknown): void => this.engine.warn(err);
         this.engine = new InactivityEngine({
             options: options as unknown as CoreOptions,
             settings,
@@ -58,7 +58,7 @@ export class InactivityMiddleware implements Middleware {
                 scheduler:
                     options.scheduler ??
                     (options.agenda
-                        ? new AgendaScheduler({ agenda: options.agenda, onError: report, retry: { retries: options.sendRetries ?? DEFAULTS.sendRetries }, runDeadline: settings.timerDeadline })
+                        ? new AgendaScheduler({ agenda: options.agenda, onError: warn, retry: { retries: options.sendRetries ?? DEFAULTS.sendRetries }, runDeadline: settings.timerDeadline })
                         : undefined),
             },
         });
@@ -105,7 +105,7 @@ export class InactivityMiddleware implements Middleware {
         const scheduler = this.engine.plugin.scheduler;
         const running = scheduler instanceof AgendaScheduler ? scheduler.shared : undefined;
         const db = this.stores.db;
-        return db && { db, ...running, report: (err: unknown) => this.engine.report(err) };
+        return db && { db, ...running, warn: (err: unknown) => this.engine.warn(err) };
     }
 
     /**

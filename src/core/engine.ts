@@ -62,12 +62,12 @@ export class InactivityEngine {
      */
     constructor(parts: EngineParts) {
         const { options, settings, ports } = parts;
-        const report = (err: unknown, context?: TurnContextLike): void => this.report(err, context);
+        const warn = (err: unknown, context?: TurnContextLike): void => this.warn(err, context);
         const defaultLocale = options.defaultLocale ?? DEFAULTS.defaultLocale;
-        const localizer = new Localizer({ defaultLocale, extraPaths: options.localesPath ? [options.localesPath] : [], onProblem: (err) => report(err) });
+        const localizer = new Localizer({ defaultLocale, extraPaths: options.localesPath ? [options.localesPath] : [], onProblem: (err) => warn(err) });
         checkTextKeys(settings.policy, settings.flows, (key) => localizer.has(key, defaultLocale));
         const now = options.now ?? Date.now;
-        const lifecycle = new FlowLifecycle({ timeoutMs: settings.flowEventTimeout, now, report, referenceOf: (activity) => ports.bot.referenceOf(activity) });
+        const lifecycle = new FlowLifecycle({ timeoutMs: settings.flowEventTimeout, now, warn, referenceOf: (activity) => ports.bot.referenceOf(activity) });
         if (options.onFlowEvent) {
             lifecycle.hooks.add(options.onFlowEvent);
         }
@@ -82,10 +82,10 @@ export class InactivityEngine {
             telemetry: options.telemetryClient,
             lifecycle,
             now,
-            report,
+            warn,
             bounded: (work, what) => this.guard.call(work, what),
         };
-        this.guard = new OutageGuard({ timeout: settings.schedulerTimeout, scheduler: () => this.plugin.scheduler, report });
+        this.guard = new OutageGuard({ timeout: settings.schedulerTimeout, scheduler: () => this.plugin.scheduler, warn });
     }
 
     /** Whether the binding's `start()` was called (turns before it are answered, but arm nothing). */
@@ -128,7 +128,7 @@ export class InactivityEngine {
             turn = await beginUserTurn(this.plugin, context);
             context.turnState.set(this.turnKey, turn);
         } catch (err) {
-            this.report(err, context);
+            this.warn(err, context);
         }
         let handled = false;
         if (turn?.payload || turn?.overCap) {
@@ -136,7 +136,7 @@ export class InactivityEngine {
             try {
                 await answerInPlaceOfBot(turn);
             } catch (err) {
-                this.report(err, context);
+                this.warn(err, context);
             }
         }
         let failed = true;
@@ -150,7 +150,7 @@ export class InactivityEngine {
                 try {
                     await endUserTurn(turn, { botFailed: failed, arming: this.arming });
                 } catch (err) {
-                    this.report(err, context);
+                    this.warn(err, context);
                 }
             }
         }
@@ -205,7 +205,7 @@ export class InactivityEngine {
      * @param err What went wrong.
      * @param context The turn it happened in, if any.
      */
-    report(err: unknown, context?: TurnContextLike): void {
+    warn(err: unknown, context?: TurnContextLike): void {
         const error = err instanceof Error ? err : new Error(String(err));
         debug('error: %O', error);
         if (error instanceof OutageSkipError || (this.guard?.isDown && error instanceof InactivitySchedulerError && /scheduler reported an error/.test(error.message))) {

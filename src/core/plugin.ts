@@ -63,7 +63,7 @@ export interface Plugin {
     /** The clock. */
     now(): number;
     /** Reports an error the plugin recovered from. Never throws. */
-    report(err: unknown, context?: TurnContextLike): void;
+    warn(err: unknown, context?: TurnContextLike): void;
     /** Waits for a database call at most `schedulerTimeout`; the turn goes on without it after that. */
     bounded<T>(work: Promise<T>, what: string): Promise<T>;
 }

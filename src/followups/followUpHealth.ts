@@ -1,5 +1,5 @@
 import type { FollowUpHealth } from './followUpOptions';
-import type { Report } from './followUpReporter';
+import type { Warn } from './followUpWarnings';
 import type { FollowUpStore } from '../mongo/followUpStore';
 
 /** The health of a service whose database does not answer (or that is not started). */
@@ -14,7 +14,7 @@ export const DOWN: FollowUpHealth = { status: 'down', running: false, pending: 0
  * @param report Hears a database failure (the health is then `down`).
  * @returns The health.
  */
-export async function readHealth(store: FollowUpStore, state: { running: boolean; now: Date }, report: Report): Promise<FollowUpHealth> {
+export async function readHealth(store: FollowUpStore, state: { running: boolean; now: Date }, warn: Warn): Promise<FollowUpHealth> {
     const { running, now } = state;
     const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const c = store.collection;
@@ -34,7 +34,7 @@ export async function readHealth(store: FollowUpStore, state: { running: boolean
         const status = oldestOverdueMs > 5 * 60_000 || failed > 0 ? 'degraded' : 'ok';
         return { status, running, pending, executedToday, failed, overdue, oldestOverdueMs, p95LatenessMs };
     } catch (err) {
-        report(err);
+        warn(err);
         return { ...DOWN, running };
     }
 }

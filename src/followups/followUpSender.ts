@@ -6,7 +6,7 @@ import { insideWindow } from './channelPolicy';
 import { deliverFollowUp, DeliveryDeps } from './followUpDelivery';
 import type { FollowUpOptions } from './followUpOptions';
 import { FollowUpDocument, SkipReason, toFollowUp } from './followUpRecord';
-import type { Report } from './followUpReporter';
+import type { Warn } from './followUpWarnings';
 import type { FollowUpSettings } from './followUpSettings';
 import type { FollowUpStore } from '../mongo/followUpStore';
 import { FollowUpEvents } from './followUpTelemetry';
@@ -36,7 +36,7 @@ export interface SenderDeps {
     /** The clock. */
     now: () => number;
     /** The error path. */
-    report: Report;
+    warn: Warn;
     /** Moves the wake-up to `at` (a deferral or a retry). */
     wake: (at: Date) => void;
     /** Told of a user who blocked the bot (403). */
@@ -67,7 +67,7 @@ export class FollowUpSender {
         this.draining = (async () => {
             do {
                 this.drainAgain = false;
-                await this.runDue().catch((err: unknown) => this.deps.report(err));
+                await this.runDue().catch((err: unknown) => this.deps.warn(err));
             } while (this.drainAgain);
         })().finally(() => {
             this.draining = undefined;
@@ -86,7 +86,7 @@ export class FollowUpSender {
      * @returns How many were claimed.
      */
     async runDue(): Promise<number> {
-        const { store, settings, now, report } = this.deps;
+        const { store, settings, now, warn } = this.deps;
         let claimed = 0;
         const worker = async (): Promise<void> => {
             for (;;) {
@@ -95,13 +95,13 @@ export class FollowUpSender {
                     return;
                 }
                 claimed++;
-                await this.process(doc).catch((err: unknown) => report(err));
+                await this.process(doc).catch((err: unknown) => warn(err));
             }
         };
         await Promise.all(Array.from({ length: settings.concurrency }, worker));
         if (now() - this.lastPurge > PURGE_EVERY_MS) {
             this.lastPurge = now();
-            await this.purge().catch((err: unknown) => report(err));
+            await this.purge().catch((err: unknown) => warn(err));
         }
         return claimed;
     }
@@ -116,14 +116,14 @@ export class FollowUpSender {
     }
 
     private async process(doc: FollowUpDocument): Promise<void> {
-        const { store, users, settings, options, report } = this.deps;
+        const { store, users, settings, options, warn } = this.deps;
         const now = new Date(this.deps.now());
         const user = await users.get(doc.userId);
         const props = { conversationId: doc.conversationId, followUpId: doc._id.toHexString(), type: doc.type, channelId: doc.channelId };
         const skip = async (reason: SkipReason) => {
             await store.markSkipped(doc, reason, now);
             debug('follow-up %s skipped: %s', props.followUpId, reason);
-            track({ client: options.telemetryClient, onError: report }, { name: FollowUpEvents.skipped, properties: { ...props, reason } });
+            track({ client: options.telemetryClient, onError: warn }, { name: FollowUpEvents.skipped, properties: { ...props, reason } });
         };
         if (user?.optedOutAt) {
             return skip('optedOut');
@@ -164,7 +164,7 @@ export class FollowUpSender {
             }
             const latenessMs = Math.max(0, done.getTime() - doc.scheduledAt.getTime());
             debug('follow-up %s sent (%d ms late)', props.followUpId, latenessMs);
-            track({ client: options.telemetryClient, onError: report }, { name: FollowUpEvents.sent, properties: props, metrics: { latenessMs, attempt: doc.attempts } });
+            track({ client: options.telemetryClient, onError: warn }, { name: FollowUpEvents.sent, properties: props, metrics: { latenessMs, attempt: doc.attempts } });
             return;
         }
         if (settings.frequencyCap > 0) {
@@ -174,7 +174,7 @@ export class FollowUpSender {
             return skip('outsideWindow');
         }
         const last = outcome.failure.permanent || doc.attempts > settings.retries;
-        track({ client: options.telemetryClient, onError: report }, { name: FollowUpEvents.failed, properties: { ...props, status: outcome.failure.status, permanent: outcome.failure.permanent, final: last }, metrics: { attempt: doc.attempts } });
+        track({ client: options.telemetryClient, onError: warn }, { name: FollowUpEvents.failed, properties: { ...props, status: outcome.failure.status, permanent: outcome.failure.permanent, final: last }, metrics: { attempt: doc.attempts } });
         if (outcome.failure.status === 403) {
             // Blocked or removed: nothing more goes to this user until they write again.
             await users.update(doc.userId, { blockedAt: done });

@@ -7,7 +7,7 @@ import { DOWN, readHealth } from './followUpHealth';
 import { FollowUpMiddleware } from './followUpMiddleware';
 import { CheckInFollowUp, CustomFollowUp, FollowUpHealth, FollowUpOptions, PostEventFollowUp, ScheduleResult } from './followUpOptions';
 import { FollowUp, toFollowUp } from './followUpRecord';
-import { Report, standaloneReporter } from './followUpReporter';
+import { Warn, standaloneWarn } from './followUpWarnings';
 import { FollowUpSettings, resolveFollowUpSettings } from './followUpSettings';
 import { RunningFollowUps, startFollowUps } from './followUpStart';
 import { FollowUpPage, FollowUpQuery, FollowUpStore } from '../mongo/followUpStore';
@@ -56,7 +56,7 @@ export class FollowUpService {
     private readonly now: () => number;
     private readonly settings: FollowUpSettings;
     /** The error path: the service's own, or the InactivityMiddleware's once shared. */
-    private report: Report;
+    private warn: Warn;
 
     /**
      * @param options See {@link FollowUpOptions}.
@@ -64,7 +64,7 @@ export class FollowUpService {
      */
     constructor(private readonly options: FollowUpOptions) {
         this.settings = resolveFollowUpSettings(options);
-        this.report = standaloneReporter(options.onError);
+        this.warn = standaloneWarn(options.onError);
         this.localizer = options.localizer ?? new Localizer({ defaultLocale: options.defaultLocale, ...(options.localesPath ? { extraPaths: [options.localesPath] } : {}) });
         this.now = options.now ?? Date.now;
     }
@@ -103,7 +103,7 @@ export class FollowUpService {
             const score = await scorer(text, context);
             return typeof score === 'number' && score >= 0 && score <= 1 ? score : undefined;
         } catch (err) {
-            this.report(err);
+            this.warn(err);
             return undefined;
         }
     }
@@ -313,7 +313,7 @@ export class FollowUpService {
         } catch {
             return DOWN;
         }
-        return readHealth(store, { running: this.wakeUp.running, now: new Date(this.now()) }, this.report);
+        return readHealth(store, { running: this.wakeUp.running, now: new Date(this.now()) }, this.warn);
     }
 
     /**
@@ -365,7 +365,7 @@ export class FollowUpService {
             resolver: this.options.timeZone,
             stored: async (userId) => (await (await this.ready()).users.get(userId))?.timeZone,
             defaultTimeZone: this.settings.defaultTimeZone,
-            report: this.report,
+            warn: this.warn,
         };
     }
 
@@ -383,12 +383,12 @@ export class FollowUpService {
             settings: this.settings,
             localizer: this.localizer,
             now: this.now,
-            report: this.report,
+            warn: this.warn,
             wakeUp: this.wakeUp,
             blocked: (userId) => this.blockedListeners.forEach((forget) => forget(userId)),
         });
         // One reporter per bot: shared, the service reports where the middleware does.
-        this.report = this.running.shared?.report ?? this.report;
+        this.warn = this.running.shared?.warn ?? this.warn;
         debug('started on %s (%s)', this.collectionName, this.running.shared ? 'shared with the InactivityMiddleware' : 'own connection');
     }
 

@@ -4,7 +4,7 @@ import type { Localizer } from '../core/texts/localization';
 import { MongoHandle, openMongo } from '../mongo/mongoConnection';
 import type { SharedAgenda } from '../scheduling/sharedAgenda';
 import type { FollowUpOptions } from './followUpOptions';
-import type { Report } from './followUpReporter';
+import type { Warn } from './followUpWarnings';
 import { FollowUpSender } from './followUpSender';
 import type { FollowUpSettings } from './followUpSettings';
 import { FollowUpStore } from '../mongo/followUpStore';
@@ -36,7 +36,7 @@ export interface FollowUpStartup {
     /** The clock. */
     now: () => number;
     /** The service's own error path (used when not shared). */
-    report: Report;
+    warn: Warn;
     /** The wake-up job to open. */
     wakeUp: FollowUpWakeUp;
     /** Told of a user who blocked the bot (403). */
@@ -55,7 +55,7 @@ export async function startFollowUps(startup: FollowUpStartup): Promise<RunningF
     const { options, settings } = startup;
     const shared = await borrow(options);
     // One reporter per bot: shared, what the follow-ups recover from goes where the middleware's errors go.
-    const report = shared?.report ?? startup.report;
+    const warn = shared?.warn ?? startup.warn;
     const mongo = shared ? undefined : await openMongo(options.mongo as NonNullable<FollowUpOptions['mongo']>);
     try {
         const db: Db = shared?.db ?? (mongo as MongoHandle).db;
@@ -63,7 +63,7 @@ export async function startFollowUps(startup: FollowUpStartup): Promise<RunningF
         await store.ensureIndexes();
         const users = new FollowUpUsers(db, `${settings.prefix}FollowUpUsers`);
         const wake = (at: Date) => startup.wakeUp.wake(at);
-        const sender = new FollowUpSender({ options, settings, localizer: startup.localizer, store, users, now: startup.now, report, wake, blocked: startup.blocked });
+        const sender = new FollowUpSender({ options, settings, localizer: startup.localizer, store, users, now: startup.now, warn, wake, blocked: startup.blocked });
         // Also without sending: a follow-up scheduled or rescheduled here moves the senders' wake-up.
         await startup.wakeUp.open({
             db,
@@ -72,7 +72,7 @@ export async function startFollowUps(startup: FollowUpStartup): Promise<RunningF
             send: options.send !== false,
             processEvery: settings.processEvery,
             now: startup.now,
-            report,
+            warn,
             drain: () => sender.drain(),
             nextDue: () => store.nextDue(),
         });

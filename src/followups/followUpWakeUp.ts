@@ -5,7 +5,7 @@ import { createAgenda } from '../scheduling/createAgenda';
 import { JobAnnouncer } from '../scheduling/jobAnnouncer';
 import type { SharedAgenda } from '../scheduling/sharedAgenda';
 import { followUpId } from '../mongo/followUpId';
-import type { Report } from './followUpReporter';
+import type { Warn } from './followUpWarnings';
 
 const debug = createDebug('botbuilder-inactivity:followups');
 
@@ -33,7 +33,7 @@ export interface WakeUpSetup {
     /** The clock. */
     now: () => number;
     /** The error path. */
-    report: Report;
+    warn: Warn;
     /** Sends what is due (one run at a time). */
     drain: () => Promise<void>;
     /** When the earliest pending follow-up is due. */
@@ -83,7 +83,7 @@ export class FollowUpWakeUp {
             agenda = shared;
             this.announcer = setup.shared?.announcer;
         } else {
-            const own = await createAgenda({ db: setup.db, collection: ownJobs.collectionName, processEvery: setup.processEvery, maxConcurrency: 1, onError: setup.report });
+            const own = await createAgenda({ db: setup.db, collection: ownJobs.collectionName, processEvery: setup.processEvery, maxConcurrency: 1, onError: setup.warn });
             agenda = own.agenda;
             this.announcer = new JobAnnouncer(own.channel, setup.processEvery, 'followups');
             this.ownsAgenda = true;
@@ -120,7 +120,7 @@ export class FollowUpWakeUp {
         for (const jobs of this.jobs) {
             jobs.updateOne({ _id: WAKE_ID, $or: [{ nextRunAt: null }, { nextRunAt: { $gt: at } }] }, { $set: { nextRunAt: at } })
                 .then(() => this.agenda && this.announcer?.announce(FOLLOW_UP_JOB_NAME, at))
-                .catch((err: unknown) => setup.report(err));
+                .catch((err: unknown) => setup.warn(err));
         }
     }
 

@@ -1,7 +1,7 @@
 import type { ConversationReference } from 'botbuilder';
 import { InactivityConfigError } from '../core/errors';
 import type { FollowUpOptions } from './followUpOptions';
-import type { Report } from './followUpReporter';
+import type { Warn } from './followUpWarnings';
 import { isTimeZone } from './userTime';
 
 /**
@@ -26,7 +26,7 @@ export interface ZoneSource {
     /** The `defaultTimeZone` setting. */
     defaultTimeZone: string;
     /** Hears a resolver that failed. */
-    report: Report;
+    warn: Warn;
 }
 
 /**
@@ -42,7 +42,7 @@ export async function zoneOf(source: ZoneSource, userId: string, request: { refe
         return request.timeZone;
     }
     const resolved = await Promise.resolve(source.resolver?.(userId, request.reference)).catch((err: unknown) => {
-        source.report(err);
+        source.warn(err);
         return undefined;
     });
     if (isTimeZone(resolved)) {

@@ -49,7 +49,7 @@ export class PluginStores {
      */
     async start(options: PluginStoresOptions): Promise<void> {
         const plugin = this.engine.plugin;
-        const report = (err: unknown): void => this.engine.report(err);
+        const warn = (err: unknown): void => this.engine.warn(err);
         const prefix = options.collectionPrefix ?? DEFAULTS.collectionPrefix;
         if (options.mongo) {
             this.mongo = await openMongo(options.mongo);
@@ -72,7 +72,7 @@ export class PluginStores {
                         mongo: db,
                         collection: `${prefix}Jobs`,
                         processEvery: toMilliseconds(options.processEvery ?? DEFAULTS.processEvery, 'processEvery'),
-                        onError: report,
+                        onError: warn,
                         retry: { retries: options.sendRetries ?? DEFAULTS.sendRetries },
                         runDeadline: plugin.settings.timerDeadline,
                     });
@@ -106,7 +106,7 @@ export class PluginStores {
      */
     private async startSweep(): Promise<void> {
         const plugin = this.engine.plugin;
-        const report = (err: unknown): void => this.engine.report(err);
+        const warn = (err: unknown): void => this.engine.warn(err);
         const snapshots = plugin.snapshots instanceof MongoSnapshotStore ? plugin.snapshots : undefined;
         const flowRuns = plugin.flowRuns instanceof MongoFlowRunStore ? plugin.flowRuns : undefined;
         const events = plugin.abandonments instanceof MongoAbandonmentLog ? plugin.abandonments : undefined;
@@ -117,8 +117,8 @@ export class PluginStores {
             const now = plugin.now();
             await Promise.all([snapshots?.expire(now), flowRuns?.purge(now), flowRuns && events?.purge(new Date(now - flowRuns.retentionMs))]);
         };
-        await sweep().catch(report);
-        await plugin.scheduler?.repeat?.(EXPIRE_JOB_NAME, EXPIRE_EVERY_MS, sweep).catch(report);
+        await sweep().catch(warn);
+        await plugin.scheduler?.repeat?.(EXPIRE_JOB_NAME, EXPIRE_EVERY_MS, sweep).catch(warn);
     }
 
     private async close(): Promise<void> {

@@ -129,7 +129,7 @@ export class AgendaScheduler implements TimerScheduler {
                 name,
                 intervalMs,
                 task,
-                onError: (err) => this.report(new InactivitySchedulerError(`The recurring task ${name} failed.`, { cause: err })),
+                onError: (err) => this.warn(new InactivitySchedulerError(`The recurring task ${name} failed.`, { cause: err })),
             });
             this.repeats.push(timer);
         } catch (err) {
@@ -182,7 +182,7 @@ export class AgendaScheduler implements TimerScheduler {
                     { name: { $in: [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME] }, lastModifiedBy: this.instanceName, lockedAt: { $ne: null }, _id: { $nin: running.map((id) => timerObjectId(id)) } },
                     { $unset: { lockedAt: '', lastModifiedBy: '' } }
                 )
-                .catch((err: unknown) => this.report(new InactivitySchedulerError('Could not release the timers this instance had locked.', { cause: err })));
+                .catch((err: unknown) => this.warn(new InactivitySchedulerError('Could not release the timers this instance had locked.', { cause: err })));
         }
         await this.mongo?.close();
         this.mongo = undefined;
@@ -332,7 +332,7 @@ export class AgendaScheduler implements TimerScheduler {
             movedSinceLock: (id, lockedAt) => this.arms.movedSinceLock(id, lockedAt),
             endRun: (attrs) => this.endRun(attrs),
             replaceLegacy: (attrs, data, next) => this.replaceLegacy(attrs, data, next),
-            report: (err) => this.report(err),
+            warn: (err) => this.warn(err),
         };
     }
 
@@ -348,7 +348,7 @@ export class AgendaScheduler implements TimerScheduler {
             name: this.instanceName,
             processEvery: this.options.processEvery ?? DEFAULT_PROCESS_EVERY_MS,
             maxConcurrency: TIMER_CONCURRENCY,
-            onError: (err) => this.report(new InactivitySchedulerError('The scheduler reported an error.', { cause: err })),
+            onError: (err) => this.warn(new InactivitySchedulerError('The scheduler reported an error.', { cause: err })),
         });
         this.announcer = new JobAnnouncer(channel, agenda.attrs.processEvery, this.instanceName);
         agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
@@ -373,10 +373,10 @@ export class AgendaScheduler implements TimerScheduler {
             // The handler reported this attempt itself; Agenda retries it.
             return;
         }
-        this.report(new InactivitySchedulerError('A timer handler failed.', { cause: err }));
+        this.warn(new InactivitySchedulerError('A timer handler failed.', { cause: err }));
     }
 
-    private report(err: InactivitySchedulerError): void {
+    private warn(err: InactivitySchedulerError): void {
         try {
             this.options.onError?.(err);
         } catch (thrown) {

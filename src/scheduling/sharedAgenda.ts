@@ -15,7 +15,7 @@ export interface SharedAgenda {
     /** Announces jobs due before that Agenda's next poll on its notification channel. */
     announcer?: JobAnnouncer;
     /** The middleware's error path (`onError`, else a process warning). */
-    report: (err: unknown) => void;
+    warn: (err: unknown) => void;
 }
 
 /** Lends a {@link SharedAgenda}: the InactivityMiddleware is one. */

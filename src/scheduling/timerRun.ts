@@ -42,7 +42,7 @@ export interface TimerRunHost {
     /** A 0.1.x timer that fires again becomes a version 2 timer. */
     replaceLegacy(attrs: Job['attrs'], data: TimerData, next: Date): Promise<void>;
     /** Hears what the run recovered from. */
-    report(err: InactivitySchedulerError): void;
+    warn(err: InactivitySchedulerError): void;
 }
 
 /**
@@ -60,7 +60,7 @@ export async function runTimerJob(host: TimerRunHost, job: Job): Promise<void> {
     const lockedAt = lockOf(attrs)?.getTime() ?? Date.now();
     const data = readTimerData(attrs.data);
     if (!data) {
-        host.report(new InactivitySchedulerError(`A timer job (${id}) holds data this version cannot read; it was deleted.`));
+        host.warn(new InactivitySchedulerError(`A timer job (${id}) holds data this version cannot read; it was deleted.`));
         await host.endRun(attrs);
         return;
     }

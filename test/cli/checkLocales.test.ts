@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkLocales, formatReport, LocaleProblem } from '../../src/cli/checkLocales';
+import { checkLocales, formatFindings, LocaleProblem } from '../../src/cli/checkLocales';
 import { main } from '../../src/cli/main';
 
 // Compiled to dist/test/cli/: the package root is three folders up.
@@ -106,7 +106,7 @@ describe('check-locales', () => {
 
         const report = checkLocales(dir);
         const error = find(report.problems, { language: 'es', kind: 'syntaxError' });
-        assert.ok(error, formatReport(report));
+        assert.ok(error, formatFindings(report));
         assert.strictEqual(error.line, 4);
         assert.strictEqual(error.column, 5);
 
@@ -122,9 +122,9 @@ describe('check-locales', () => {
         const report = checkLocales(dir);
 
         const es = find(report.problems, { language: 'es', kind: 'syntaxError' });
-        assert.deepStrictEqual([es?.line, es?.column], [3, 3], formatReport(report));
+        assert.deepStrictEqual([es?.line, es?.column], [3, 3], formatFindings(report));
         const pt = find(report.problems, { language: 'pt-BR', kind: 'syntaxError' });
-        assert.deepStrictEqual([pt?.line, pt?.column], [2, 8], formatReport(report));
+        assert.deepStrictEqual([pt?.line, pt?.column], [2, 8], formatFindings(report));
     });
 
     it('reports an empty file and a file that is not an object', () => {
@@ -133,8 +133,8 @@ describe('check-locales', () => {
 
         const report = checkLocales(dir);
 
-        assert.ok(find(report.problems, { language: 'es', kind: 'emptyFile' }), formatReport(report));
-        assert.ok(find(report.problems, { language: 'pt-BR', kind: 'notAnObject' }), formatReport(report));
+        assert.ok(find(report.problems, { language: 'es', kind: 'emptyFile' }), formatFindings(report));
+        assert.ok(find(report.problems, { language: 'pt-BR', kind: 'notAnObject' }), formatFindings(report));
         assert.strictEqual(report.ok, false);
     });
 
@@ -159,7 +159,7 @@ describe('check-locales', () => {
         const report = checkLocales(dir);
 
         const missing = find(report.problems, { language: 'pt-BR', key: 'duration.minutes', kind: 'missingKey' });
-        assert.ok(missing, formatReport(report));
+        assert.ok(missing, formatFindings(report));
         assert.match(missing.message, /minutes_one, minutes_many, minutes_other/);
     });
 
@@ -171,7 +171,7 @@ describe('check-locales', () => {
         const report = checkLocales(dir);
 
         const mismatch = find(report.problems, { language: 'es', key: 'duration.minutes_many' });
-        assert.strictEqual(mismatch?.kind, 'placeholderMismatch', formatReport(report));
+        assert.strictEqual(mismatch?.kind, 'placeholderMismatch', formatFindings(report));
         assert.match(mismatch.message, /missing \{\{count\}\}; unexpected \{\{cuenta\}\}/);
     });
 
@@ -204,7 +204,7 @@ describe('check-locales', () => {
 
         const report = checkLocales(dir);
 
-        assert.ok(find(report.problems, { language: 'es', key: 'buttons.continue', kind: 'notAString' }), formatReport(report));
+        assert.ok(find(report.problems, { language: 'es', key: 'buttons.continue', kind: 'notAString' }), formatFindings(report));
         assert.ok(find(report.problems, { language: 'es', key: 'stale.button', kind: 'notAString' }));
         assert.ok(find(report.problems, { language: 'en', key: 'fallback.text', kind: 'notAString' }));
     });
@@ -214,7 +214,7 @@ describe('check-locales', () => {
 
         const report = checkLocales(dir);
 
-        assert.ok(find(report.problems, { language: 'es', file: 'es/extra.json', kind: 'missingFile' }), formatReport(report));
+        assert.ok(find(report.problems, { language: 'es', file: 'es/extra.json', kind: 'missingFile' }), formatFindings(report));
         assert.ok(find(report.problems, { language: 'pt-BR', file: 'pt-BR/extra.json', kind: 'missingFile' }));
     });
 
@@ -222,19 +222,19 @@ describe('check-locales', () => {
         fs.renameSync(path.join(dir, 'pt-BR'), path.join(dir, 'pt_BR'));
         let report = checkLocales(dir);
         const spelling = find(report.problems, { language: 'pt_BR', kind: 'badFolderName' });
-        assert.strictEqual(spelling?.severity, 'warning', formatReport(report));
+        assert.strictEqual(spelling?.severity, 'warning', formatFindings(report));
         assert.match(spelling.message, /rename it to pt-BR/);
         // Still compared with en, with pt-BR's plural rules: no missing _many.
-        assert.strictEqual(report.problems.length, 1, formatReport(report));
+        assert.strictEqual(report.problems.length, 1, formatFindings(report));
 
         fs.cpSync(path.join(dir, 'pt_BR'), path.join(dir, 'pt-br'), { recursive: true });
         fs.mkdirSync(path.join(dir, '1x'));
         report = checkLocales(dir);
         const twin = find(report.problems, { language: 'pt-br', kind: 'badFolderName' });
-        assert.strictEqual(twin?.severity, 'error', formatReport(report));
+        assert.strictEqual(twin?.severity, 'error', formatFindings(report));
         assert.match(twin.message, /both pt-br\/ and pt_BR\/ as pt-BR/);
         const notATag = find(report.problems, { language: '1x', kind: 'badFolderName' });
-        assert.strictEqual(notATag?.severity, 'error', formatReport(report));
+        assert.strictEqual(notATag?.severity, 'error', formatFindings(report));
     });
 
     it('reports a folder without en', () => {

@@ -8,7 +8,7 @@ import { checkFolderName, isDirectory, namespaceFiles, relative } from './locale
 export const DEFAULT_BASE_LANGUAGE = 'en';
 
 /** The result of {@link checkLocales}. */
-export interface LocaleReport {
+export interface LocaleFindings {
     /** The checked folder, as an absolute path. */
     dir: string;
     /** The language the others were compared with (`en`). */
@@ -50,14 +50,14 @@ export interface CheckLocalesOptions {
  * @example
  * ```ts
  * const report = checkLocales('./locales');
- * process.stdout.write(formatReport(report));
+ * process.stdout.write(formatFindings(report));
  * process.exitCode = report.ok ? 0 : 1;
  * ```
  * @param dir The locales folder.
  * @param options See {@link CheckLocalesOptions}.
  * @returns Every problem found; `ok` is true when there is none.
  */
-export function checkLocales(dir: string, options: CheckLocalesOptions = {}): LocaleReport {
+export function checkLocales(dir: string, options: CheckLocalesOptions = {}): LocaleFindings {
     const root = path.resolve(dir);
     const base = options.baseLanguage ?? DEFAULT_BASE_LANGUAGE;
     const problems: LocaleProblem[] = [];
@@ -143,9 +143,9 @@ export function checkLocales(dir: string, options: CheckLocalesOptions = {}): Lo
 }
 
 /** What a report says besides its problems. */
-type ReportScope = Pick<LocaleReport, 'dir' | 'baseLanguage' | 'languages' | 'namespaces'>;
+type FindingsScope = Pick<LocaleFindings, 'dir' | 'baseLanguage' | 'languages' | 'namespaces'>;
 
-function finish(scope: ReportScope, problems: LocaleProblem[]): LocaleReport {
+function finish(scope: FindingsScope, problems: LocaleProblem[]): LocaleFindings {
     const { baseLanguage } = scope;
     const rank = (language: string): number => (language === '' ? 0 : language === baseLanguage ? 1 : 2);
     // A stable sort keeps each language's problems in file and key order.

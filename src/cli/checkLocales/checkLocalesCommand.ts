@@ -2,7 +2,7 @@ import * as path from 'path';
 import type { CliContext } from '../cliContext';
 import { expectArguments, parseCommandLine } from '../commandLine';
 import { checkLocales } from './checkLocales';
-import { formatReport } from './formatReport';
+import { formatFindings } from './formatFindings';
 
 /**
  * The `locales/` folder shipped with this package, used when `--dir` is not given.
@@ -39,6 +39,6 @@ export function checkLocalesCommand(argv: readonly string[], cli: CliContext): n
     }
     expectArguments(positionals, 0, 'check-locales takes no arguments, only --dir <folder>');
     const report = checkLocales(values.dir === undefined ? DEFAULT_LOCALES_DIR : path.resolve(values.dir));
-    cli.writers.stdout(formatReport(report));
+    cli.writers.stdout(formatFindings(report));
     return report.ok ? 0 : 1;
 }

@@ -87,9 +87,9 @@ export async function recordAbandonment(turn: Pick<Turn, 'plugin' | 'context'>, 
         resumed: false,
     };
     const step = draft.stepIndex !== undefined ? draft.stepIndex + 1 : undefined;
-    track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name: TelemetryEvents.flowAbandoned, properties: { conversationId: event.conversationId, dialogId: event.flowId, step, stepId: event.stepId, reason: event.reason, reminderSent: event.reminderSent, fieldsCollected: event.fieldsCollected.join(','), snapshotId: event.snapshotId }, metrics: { timeSpentMs: event.timeSpentMs, idleMs: event.idleMs } });
+    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.flowAbandoned, properties: { conversationId: event.conversationId, dialogId: event.flowId, step, stepId: event.stepId, reason: event.reason, reminderSent: event.reminderSent, fieldsCollected: event.fieldsCollected.join(','), snapshotId: event.snapshotId }, metrics: { timeSpentMs: event.timeSpentMs, idleMs: event.idleMs } });
     if (plugin.abandonments) {
-        await plugin.bounded(plugin.abandonments.record(event), 'record an abandonment').catch((err: unknown) => plugin.report(err, context));
+        await plugin.bounded(plugin.abandonments.record(event), 'record an abandonment').catch((err: unknown) => plugin.warn(err, context));
     }
     await ending;
     await plugin.lifecycle.emit(context, 'abandoned', { flowId: draft.flowId, stepIndex: draft.stepIndex, stepId: draft.stepId, reason: draft.reason });
@@ -120,7 +120,7 @@ export async function trackFinal(turn: Pick<Turn, 'plugin' | 'context'>, final: 
     const name = action === 'handoff' ? TelemetryEvents.handedOff : action === 'dialog' ? TelemetryEvents.fallbackStarted : TelemetryEvents.closed;
     const step = draft.stepIndex !== undefined ? draft.stepIndex + 1 : undefined;
     const props = { conversationId: conversationIdOf(turn), dialogId: draft.flowId, step, reason, ...(action === 'close' ? { resumable: Boolean(draft.snapshotId) } : {}), ...(fallbackDialog ? { fallbackDialog } : {}) };
-    track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name, properties: props, metrics: { idleMs: draft.idleMs, timeSpentMs: draft.timeSpentMs } });
+    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name, properties: props, metrics: { idleMs: draft.idleMs, timeSpentMs: draft.timeSpentMs } });
     if (action !== 'dialog') {
         await plugin.lifecycle.emit(context, action === 'handoff' ? 'handedOff' : 'closed', { flowId: draft.flowId, stepIndex: draft.stepIndex, stepId: draft.stepId, reason });
     }

@@ -65,7 +65,7 @@ export function watchReprompts(turn: Turn, waiting: { identity: string; frame: A
         const final = count >= policy.maxInvalidAttempts;
         if (final || count === 2) {
             // Escalated: to the explicit line with an example (once per question), or to the step's final action.
-            track({ client: plugin.telemetry, onError: (e) => plugin.report(e, ctx) }, { name: TelemetryEvents.repromptEscalated, properties: { conversationId: ctx.activity.conversation?.id ?? '', dialogId: info.flowId, step: info.stepIndex !== undefined ? info.stepIndex + 1 : undefined, attempt: count, tier: final ? 'final' : 'explicit' } });
+            track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, ctx) }, { name: TelemetryEvents.repromptEscalated, properties: { conversationId: ctx.activity.conversation?.id ?? '', dialogId: info.flowId, step: info.stepIndex !== undefined ? info.stepIndex + 1 : undefined, attempt: count, tier: final ? 'final' : 'explicit' } });
         }
         if (count === Math.min(2, policy.maxInvalidAttempts)) {
             // The second tier (the explicit line), or the final one when the limit comes sooner: once per question.

@@ -86,7 +86,7 @@ export async function saveSnapshot(turn: Pick<Turn, 'plugin' | 'context'>, snaps
         await plugin.bounded(plugin.snapshots.save(snapshot), 'save the flow for resuming');
         return true;
     } catch (err) {
-        plugin.report(err, context);
+        plugin.warn(err, context);
         return false;
     }
 }

@@ -42,7 +42,7 @@ export async function abandonFlow(turn: Omit<Turn, 'state'> & { state?: Inactivi
     const saved = decided.snapshot ? await saveSnapshot(turn, decided.snapshot) : false;
     const draft = saved ? { ...decided.draft, snapshotId: decided.id } : decided.draft;
     const cancelling = plugin.scheduler
-        ? plugin.bounded(plugin.scheduler.cancel(decided.key), 'cancel the timer').catch((err: unknown) => plugin.report(err, context))
+        ? plugin.bounded(plugin.scheduler.cancel(decided.key), 'cancel the timer').catch((err: unknown) => plugin.warn(err, context))
         : undefined;
     await Promise.all([recordAbandonment(turn, { draft, eventId: decided.id, run: decided.run }), cancelling]);
     return true;

@@ -19,7 +19,7 @@ export class FlowHooks {
      */
     constructor(
         private readonly timeoutMs: number,
-        private readonly report: (err: unknown, context?: TurnContextLike) => void
+        private readonly warn: (err: unknown, context?: TurnContextLike) => void
     ) {}
 
     /** How many hooks are registered. */
@@ -69,7 +69,7 @@ export class FlowHooks {
             });
         } catch (err) {
             const what = timedOut ? `did not finish within ${this.timeoutMs} ms` : `failed: ${err instanceof Error ? err.message : String(err)}`;
-            this.report(
+            this.warn(
                 new InactivityHookError(`The onFlowEvent hook for '${event.type}' of flow '${event.flowId}' in conversation ${event.conversationId} ${what}; the plugin went on without it.`, {
                     eventType: event.type,
                     timedOut,

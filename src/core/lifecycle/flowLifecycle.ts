@@ -28,7 +28,7 @@ export interface FlowLifecycleOptions {
     /** The clock. */
     now: () => number;
     /** Where hook failures go. */
-    report: (err: unknown, context?: TurnContextLike) => void;
+    warn: (err: unknown, context?: TurnContextLike) => void;
     /** The conversation reference of a turn's activity (the SDK binding's). */
     referenceOf: (activity: TurnContextLike['activity']) => ConversationRef;
 }
@@ -50,7 +50,7 @@ export class FlowLifecycle {
     constructor(options: FlowLifecycleOptions) {
         this.now = options.now;
         this.referenceOf = options.referenceOf;
-        this.hooks = new FlowHooks(options.timeoutMs, options.report);
+        this.hooks = new FlowHooks(options.timeoutMs, options.warn);
     }
 
     /**

@@ -166,6 +166,6 @@ export async function recordRun(turn: { plugin: Plugin; context?: TurnContextLik
         const record = runRecord({ flow: ending.flow, reference: ending.reference, end: ending.end }, { now: plugin.now(), userOf: (c, u) => store.userOf(c, u) });
         await plugin.bounded(store.record(conversationKey(ending.reference), record), 'record the flow run');
     } catch (err) {
-        plugin.report(err, context);
+        plugin.warn(err, context);
     }
 }

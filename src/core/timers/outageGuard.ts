@@ -25,7 +25,7 @@ export interface OutageGuardOptions {
     /** The scheduler, once started. */
     scheduler: () => TimerScheduler | undefined;
     /** Where the start and the end of an outage are reported. */
-    report: (err: Error) => void;
+    warn: (err: Error) => void;
     /** How often to check for the end of an outage. Default {@link OUTAGE_PROBE_EVERY_MS}. */
     probeEvery?: number;
 }
@@ -148,7 +148,7 @@ export class OutageGuard {
         this.since = Date.now();
         this.skipped = 0;
         debug('outage begins: %s', err.message);
-        this.options.report(
+        this.options.warn(
             new InactivitySchedulerError(`MongoDB did not answer (${err.message}). Until it does, turns go on without waiting for it; timers that could not be armed are armed when it is back.`, { cause: err })
         );
         this.probe = setInterval(() => void this.check(), this.options.probeEvery ?? OUTAGE_PROBE_EVERY_MS);

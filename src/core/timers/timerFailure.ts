@@ -54,8 +54,8 @@ export function failure(turn: { plugin: Plugin; timer: DueTimer; context?: TurnC
         permanent: classified.permanent,
         cause: err,
     });
-    plugin.report(error, context);
-    track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name: TelemetryEvents.sendFailed, properties: {
+    plugin.warn(error, context);
+    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.sendFailed, properties: {
             conversationId,
             dialogId: claim?.abandonment?.flowId,
             stage: claim?.stage,
@@ -82,7 +82,7 @@ export function reportMissingState(plugin: Plugin, key: string, reported: Set<st
         reported.clear();
     }
     reported.add(key);
-    plugin.report(
+    plugin.warn(
         new Error(
             `A timer for conversation ${key} fired but the conversation's state is empty, so nothing was sent. Likely causes: the bot keeps conversation state in a storage that is not persistent or not shared by all its instances (MemoryStorage loses it on restart: use MongoStorage or another shared Storage), or another bot uses the same database and collectionPrefix (give each bot its own prefix).`
         )

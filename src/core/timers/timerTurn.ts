@@ -160,7 +160,7 @@ async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcom
     } catch (err) {
         return sendFailed(turn, claim, err);
     }
-    track({ client: plugin.telemetry, onError: (e) => plugin.report(e, context) }, { name: TelemetryEvents.reminderSent, properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step }, metrics: { idleMs } });
+    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.reminderSent, properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step }, metrics: { idleMs } });
     await plugin.lifecycle.emit(context, 'reminded', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName });
     return { next };
 }

@@ -222,7 +222,7 @@ export async function endUserTurn(turn: UserTurn, end: TurnEnd): Promise<void> {
             // round trip of waiting instead of two.
             const offer =
                 began && !turn.payload && plugin.snapshots
-                    ? plugin.bounded(offerResume(turn, info), 'look up a saved flow').catch((err: unknown) => plugin.report(err, context))
+                    ? plugin.bounded(offerResume(turn, info), 'look up a saved flow').catch((err: unknown) => plugin.warn(err, context))
                     : undefined;
             await Promise.all([offer, armTimer(turn, { due: policy.enabled ? nextDue(state, policy) : undefined, arming: end.arming })]);
         }
@@ -286,7 +286,7 @@ export async function armTimer(turn: Turn, request: { due: number | undefined; a
     } catch (err) {
         // Not known to be armed: the next turn tries again (and after an outage, the guard does).
         state.armedFor = undefined;
-        plugin.report(err, context);
+        plugin.warn(err, context);
     }
 }
 
@@ -322,7 +322,7 @@ async function claimSilenceEnd(turn: Turn, now: number): Promise<InactivityState
         debug('a timer claimed a stage in %s just before this message', context.activity.conversation?.id);
         await withinDatabaseTimeout(plugin.conversations.load(context, true), limit, 'read the conversation state');
     } catch (err) {
-        plugin.report(err, context);
+        plugin.warn(err, context);
     }
     return readState(await plugin.conversations.get(context));
 }

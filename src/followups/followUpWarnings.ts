@@ -3,7 +3,7 @@ import createDebug from 'debug';
 const debug = createDebug('botbuilder-inactivity:followups');
 
 /** Hears an error the follow-ups recovered from. */
-export type Report = (err: unknown) => void;
+export type Warn = (err: unknown) => void;
 
 /**
  * The error path of a `FollowUpService` that stands alone: `onError` when given, else a process warning (code
@@ -13,7 +13,7 @@ export type Report = (err: unknown) => void;
  * @param onError The service's `onError` option, if any.
  * @returns The reporter.
  */
-export function standaloneReporter(onError: ((error: Error) => void) | undefined): Report {
+export function standaloneWarn(onError: ((error: Error) => void) | undefined): Warn {
     return (err) => {
         const error = err instanceof Error ? err : new Error(String(err));
         debug('error: %O', error);

@@ -1,7 +1,7 @@
-import type { LocaleReport } from './checkLocales';
+import type { LocaleFindings } from './checkLocales';
 
 /**
- * Turns a {@link LocaleReport} into text for a terminal: one line per problem, grouped by language, columns
+ * Turns a {@link LocaleFindings} into text for a terminal: one line per problem, grouped by language, columns
  * aligned, then a summary line. Ends with a newline.
  *
  * @example
@@ -13,16 +13,16 @@ import type { LocaleReport } from './checkLocales';
  * @param report What {@link checkLocales} returned.
  * @returns The text to print.
  */
-export function formatReport(report: LocaleReport): string {
-    const languageCount = `${report.languages.length} language${report.languages.length === 1 ? '' : 's'}`;
-    if (report.ok) {
-        if (report.languages.length === 0) {
-            return `No language folders besides ${report.baseLanguage} in ${report.dir}.\n`;
+export function formatFindings(findings: LocaleFindings): string {
+    const languageCount = `${findings.languages.length} language${findings.languages.length === 1 ? '' : 's'}`;
+    if (findings.ok) {
+        if (findings.languages.length === 0) {
+            return `No language folders besides ${findings.baseLanguage} in ${findings.dir}.\n`;
         }
-        return `All ${languageCount} match ${report.baseLanguage}: ${report.languages.join(', ')}.\n`;
+        return `All ${languageCount} match ${findings.baseLanguage}: ${findings.languages.join(', ')}.\n`;
     }
 
-    const rows = report.problems.map((p) => ({
+    const rows = findings.problems.map((p) => ({
         language: p.language || '-',
         file: p.line !== undefined ? `${p.file}:${p.line}:${p.column}` : p.file,
         key: p.key ?? '',
@@ -46,16 +46,16 @@ export function formatReport(report: LocaleReport): string {
         lines.push(`${row.language.padEnd(languageWidth)}  ${row.file.padEnd(fileWidth)}  ${keyColumn}${row.message}`);
     }
 
-    const count = report.problems.length;
+    const count = findings.problems.length;
     const parts = [
-        report.errorCount > 0 ? `${report.errorCount} error${report.errorCount === 1 ? '' : 's'}` : '',
-        report.warningCount > 0 ? `${report.warningCount} warning${report.warningCount === 1 ? '' : 's'}` : '',
+        findings.errorCount > 0 ? `${findings.errorCount} error${findings.errorCount === 1 ? '' : 's'}` : '',
+        findings.warningCount > 0 ? `${findings.warningCount} warning${findings.warningCount === 1 ? '' : 's'}` : '',
     ].filter(Boolean);
-    const where = [...new Set(report.problems.map((p) => p.language || report.dir))].join(', ');
+    const where = [...new Set(findings.problems.map((p) => p.language || findings.dir))].join(', ');
     lines.push('');
     lines.push(
         `${count} problem${count === 1 ? '' : 's'} (${parts.join(', ')}) in ${where}; ` +
-            `${languageCount} checked against ${report.baseLanguage}.`
+            `${languageCount} checked against ${findings.baseLanguage}.`
     );
     return `${lines.join('\n')}\n`;
 }
