@@ -76,7 +76,15 @@ export async function measureBurst(server: BenchServer, options: BurstOptions): 
     try {
         for (let p = 0; p < processes; p++) {
             const worker = fork(join(__dirname, 'support', 'burstWorker.js'), [], {
-                env: { ...process.env, BURST_WORKER: JSON.stringify({ uri, count: timers, reminderAfterMs: REMINDER_AFTER_MS, profile: Boolean(options.profile) && processes === 1 }) },
+                env: {
+                    ...process.env,
+                    BURST_WORKER: JSON.stringify({
+                        uri,
+                        count: timers,
+                        reminderAfterMs: REMINDER_AFTER_MS,
+                        profile: Boolean(options.profile) && processes === 1,
+                    }),
+                },
                 stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
                 // E.g. BENCH_WORKER_ARGV='--cpu-prof --cpu-prof-dir=/tmp/prof' to look inside a worker.
                 execArgv: ['--expose-gc', ...(process.env.BENCH_WORKER_ARGV ? process.env.BENCH_WORKER_ARGV.split(' ') : [])],
@@ -94,7 +102,14 @@ export async function measureBurst(server: BenchServer, options: BurstOptions): 
             for (let j = i; j < Math.min(timers, i + 1000); j++) {
                 const id = conversationId('burst', j);
                 const activity = directLineActivity(id, '');
-                const reference = timerReference({ channelId: activity.channelId, serviceUrl: activity.serviceUrl, conversation: activity.conversation, user: activity.from, bot: activity.recipient, locale: activity.locale });
+                const reference = timerReference({
+                    channelId: activity.channelId,
+                    serviceUrl: activity.serviceUrl,
+                    conversation: activity.conversation,
+                    user: activity.from,
+                    bot: activity.recipient,
+                    locale: activity.locale,
+                });
                 const data = { v: TIMER_DATA_VERSION, key: `directline/${id}`, reference };
                 docs.push({ _id: timerId(data.key), name: TIMER_JOB_NAME, data: storedTimerData(data), nextRunAt: new Date(dueAt) });
             }
@@ -120,7 +135,9 @@ export async function measureBurst(server: BenchServer, options: BurstOptions): 
             if (Date.now() - lastChange > 60_000) break;
         }
         const serverCpu1 = await server.cpuMs();
-        const reports = await Promise.all(workers.map((w) => (w.send({ type: 'finish' }), nextMessage<{ report: WorkerReport }>(w, 'done').then((m) => m.report))));
+        const reports = await Promise.all(
+            workers.map((w) => (w.send({ type: 'finish' }), nextMessage<{ report: WorkerReport }>(w, 'done').then((m) => m.report)))
+        );
         const firstSends = new Map<string, number>();
         const counts = new Map<string, number>();
         for (const r of reports) {
@@ -153,8 +170,16 @@ export async function measureBurst(server: BenchServer, options: BurstOptions): 
             botSystemCpuPerReminderMs: round(sum((r) => r.systemMs) / Math.max(1, reminded), 3),
             roundTripsPerReminder: round(sum((r) => r.commands) / Math.max(1, reminded), 2),
             writesPerReminder: round(sum((r) => r.writes) / Math.max(1, reminded), 2),
-            meanRoundTripMs: round(sum((r) => r.roundTripMs) / Math.max(1, sum((r) => r.commands)), 2),
-            serverCpuPerReminderMs: serverCpu0 !== undefined && serverCpu1 !== undefined ? round((serverCpu1 - serverCpu0) / Math.max(1, reminded), 2) : undefined,
+            meanRoundTripMs: round(
+                sum((r) => r.roundTripMs) /
+                    Math.max(
+                        1,
+                        sum((r) => r.commands)
+                    ),
+                2
+            ),
+            serverCpuPerReminderMs:
+                serverCpu0 !== undefined && serverCpu1 !== undefined ? round((serverCpu1 - serverCpu0) / Math.max(1, reminded), 2) : undefined,
             byCommand,
             profile,
         };
@@ -164,12 +189,15 @@ export async function measureBurst(server: BenchServer, options: BurstOptions): 
                 const end = Date.now() + 15_000;
                 while (w.exitCode === null && w.signalCode === null && Date.now() < end) await sleep(50);
                 if (w.exitCode === null && w.signalCode === null) {
-                    console.error("  [burst] a worker did not exit; killed");
+                    console.error('  [burst] a worker did not exit; killed');
                     w.kill();
                 }
             })
         );
-        await client.db(dbName).dropDatabase().catch(() => undefined);
+        await client
+            .db(dbName)
+            .dropDatabase()
+            .catch(() => undefined);
         await client.close();
     }
 }

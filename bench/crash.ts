@@ -74,7 +74,15 @@ export interface CrashTrialOptions {
 const POLICY = {
     reminderAfter: 1000,
     closeAfter: 30_000,
-    flows: { addClient: { steps: { name: { reminderAfter: 8000 }, type: { remind: false, closeAfter: 1500 }, contact: { reminderAfter: 1000, finalAction: 'close' as const } } } },
+    flows: {
+        addClient: {
+            steps: {
+                name: { reminderAfter: 8000 },
+                type: { remind: false, closeAfter: 1500 },
+                contact: { reminderAfter: 1000, finalAction: 'close' as const },
+            },
+        },
+    },
 };
 /** How long after the kill the channel is watched: the lock, a poll, the sends, and time for a second copy. */
 const WATCH_MS = TIMER_LOCK_LIFETIME_MS + 10_000;
@@ -144,7 +152,9 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
         }
         // Time for a second copy to show up.
         await sleep(Math.min(3000, Math.max(0, deadline - Date.now())));
-        const firstAfter = channel.attempts.find((a) => a.at > (killedAt as number) + restartMs && groups.get(a.activity.conversation?.id ?? '') === 'reminder');
+        const firstAfter = channel.attempts.find(
+            (a) => a.at > (killedAt as number) + restartMs && groups.get(a.activity.conversation?.id ?? '') === 'reminder'
+        );
         const result: CrashConversation[] = [];
         for (const { group, c } of conversations) {
             const got = posts(c.id);
@@ -183,13 +193,19 @@ function judge(group: CrashGroup, got: { reminders: number; goodbyes: number; ap
     switch (group) {
         case 'reminder':
             // The reminder in flight at the kill is not sent again; the flow goes on to its close.
-            return got.reminders === 1 && got.goodbyes === 1 && reasons.join() === 'timeout' ? undefined : `reminders ${got.reminders}, goodbyes ${got.goodbyes}, events ${reasons.join() || 'none'}`;
+            return got.reminders === 1 && got.goodbyes === 1 && reasons.join() === 'timeout'
+                ? undefined
+                : `reminders ${got.reminders}, goodbyes ${got.goodbyes}, events ${reasons.join() || 'none'}`;
         case 'close':
             // The goodbye in flight at the kill is not sent again; the abandonment is recorded once.
-            return got.reminders === 0 && got.goodbyes === 1 && reasons.join() === 'timeout' ? undefined : `reminders ${got.reminders}, goodbyes ${got.goodbyes}, events ${reasons.join() || 'none'}`;
+            return got.reminders === 0 && got.goodbyes === 1 && reasons.join() === 'timeout'
+                ? undefined
+                : `reminders ${got.reminders}, goodbyes ${got.goodbyes}, events ${reasons.join() || 'none'}`;
         case 'armed':
             // Armed before the kill: the new process sends its reminder once, then the close.
-            return got.reminders === 1 && got.goodbyes === 1 && reasons.join() === 'timeout' ? undefined : `reminders ${got.reminders}, goodbyes ${got.goodbyes}, events ${reasons.join() || 'none'}`;
+            return got.reminders === 1 && got.goodbyes === 1 && reasons.join() === 'timeout'
+                ? undefined
+                : `reminders ${got.reminders}, goodbyes ${got.goodbyes}, events ${reasons.join() || 'none'}`;
     }
 }
 
@@ -246,7 +262,9 @@ export function summarize(results: CrashTrialResult[]): string[] {
     });
     const takeovers = results.map((r) => (r.takeoverMs / 1000).toFixed(1)).join(', ');
     const restarts = results.map((r) => (r.restartMs / 1000).toFixed(1)).join(', ');
-    lines.push(`received twice: ${results.reduce((s, r) => s + r.duplicates, 0)} of ${all.length} conversations; restart ${restarts} s; locked timers taken over ${takeovers} s after the kill`);
+    lines.push(
+        `received twice: ${results.reduce((s, r) => s + r.duplicates, 0)} of ${all.length} conversations; restart ${restarts} s; locked timers taken over ${takeovers} s after the kill`
+    );
     return lines;
 }
 
@@ -270,15 +288,27 @@ async function main(): Promise<number> {
                 results.push(await runCrashTrial({ mongoUri: url.toString(), conversations }));
             } finally {
                 const client = new MongoClient(url.toString());
-                await client.db().dropDatabase().catch(() => undefined);
+                await client
+                    .db()
+                    .dropDatabase()
+                    .catch(() => undefined);
                 await client.close();
             }
-            console.log(`trial ${i + 1}/${trials}: ${results[i].conversations.filter((c) => !c.ok).map((c) => `${c.group} ${c.problem}`).join('; ') || 'as expected'}`);
+            console.log(
+                `trial ${i + 1}/${trials}: ${
+                    results[i].conversations
+                        .filter((c) => !c.ok)
+                        .map((c) => `${c.group} ${c.problem}`)
+                        .join('; ') || 'as expected'
+                }`
+            );
         }
     } finally {
         await embedded?.stop();
     }
-    console.log(`kill -9 during proactive sends, ${trials} trials × ${conversations} conversations per group, on ${embedded ? 'the embedded CongoDB' : 'MONGODB_URI'}`);
+    console.log(
+        `kill -9 during proactive sends, ${trials} trials × ${conversations} conversations per group, on ${embedded ? 'the embedded CongoDB' : 'MONGODB_URI'}`
+    );
     for (const line of summarize(results)) {
         console.log(`  ${line}`);
     }

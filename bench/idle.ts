@@ -38,11 +38,20 @@ export async function measureIdle(server: BenchServer, seconds = 30, instances =
         await sleep(seconds * 1000);
         const byCommand: Record<string, number> = {};
         for (const c of counter.commands) byCommand[`${c.name} ${c.collection}`] = (byCommand[`${c.name} ${c.collection}`] ?? 0) + 1;
-        return { seconds, instances, commands: counter.commands.length, perSecondPerInstance: round(counter.commands.length / seconds / instances, 3), byCommand };
+        return {
+            seconds,
+            instances,
+            commands: counter.commands.length,
+            perSecondPerInstance: round(counter.commands.length / seconds / instances, 3),
+            byCommand,
+        };
     } finally {
         counter.close();
         await Promise.all(bots.map((b) => b.stop()));
-        await client.db(dbName).dropDatabase().catch(() => undefined);
+        await client
+            .db(dbName)
+            .dropDatabase()
+            .catch(() => undefined);
         await client.close();
     }
 }

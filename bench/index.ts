@@ -69,16 +69,27 @@ async function main(): Promise<void> {
     const json = args.includes('--json');
     const readme = args.includes('--readme');
     const out = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);
-    const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') as Section[] | undefined;
+    const only = args
+        .find((a) => a.startsWith('--only='))
+        ?.slice('--only='.length)
+        .split(',') as Section[] | undefined;
     const run = (s: Section) => !only || only.includes(s);
     const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
     const started = Date.now();
     const loads: number[] = [loadavg()[0]];
     const sampler = setInterval(() => loads.push(loadavg()[0]), 5000);
     const server = await startServer();
-    log(`bench on ${server.kind} ${server.version}${server.kind === 'CongoDB' ? ' (embedded, in a child process)' : ''}; ${cpus().length} × ${cpus()[0]?.model}; load ${loadavg()[0].toFixed(2)}`);
+    log(
+        `bench on ${server.kind} ${server.version}${server.kind === 'CongoDB' ? ' (embedded, in a child process)' : ''}; ${cpus().length} × ${cpus()[0]?.model}; load ${loadavg()[0].toFixed(2)}`
+    );
     const report: BenchReport = {
-        machine: { cpu: cpus()[0]?.model ?? '?', cores: cpus().length, memoryGb: round(totalmem() / 1e9, 1), node: process.version, loadAverage: { start: loads[0], max: 0, end: 0 } },
+        machine: {
+            cpu: cpus()[0]?.model ?? '?',
+            cores: cpus().length,
+            memoryGb: round(totalmem() / 1e9, 1),
+            node: process.version,
+            loadAverage: { start: loads[0], max: 0, end: 0 },
+        },
         server: { kind: server.kind, version: server.version },
         startedAt: new Date(started).toISOString(),
         durationS: 0,
@@ -161,7 +172,11 @@ async function main(): Promise<void> {
             const previous = text.slice(text.indexOf(start) + start.length, text.indexOf(end)).trim();
             const figures = only ? mergeFigures(previous, report, only) : readmeFigures(report);
             writeFileSync(path, `${text.slice(0, text.indexOf(start) + start.length)}\n${figures}\n${text.slice(text.indexOf(end))}`);
-            log(only ? `docs/figures.md: the Figures rows of ${only.join(', ')} rewritten from this run.` : 'docs/figures.md: Figures table rewritten from this run.');
+            log(
+                only
+                    ? `docs/figures.md: the Figures rows of ${only.join(', ')} rewritten from this run.`
+                    : 'docs/figures.md: Figures table rewritten from this run.'
+            );
         }
     }
 }
@@ -181,7 +196,10 @@ export function goals(r: BenchReport): Goal[] {
             goal: 'added median ≤ 0.3 ms',
             measured: `${ms(p.addedMedianMs)} (bare ${ms(p.bare.medianMs)}, plugin ${ms(p.plugin.medianMs)}); the plugin's own logic, no database: ${ms(p.ownAddedMedianMs)}`,
             holds: p.addedMedianMs <= 0.3,
-            note: p.addedMedianMs > 0.3 ? `limited by the database commands, not the plugin's logic: ${commands}; their garbage and callbacks fall on the turns after them too` : undefined,
+            note:
+                p.addedMedianMs > 0.3
+                    ? `limited by the database commands, not the plugin's logic: ${commands}; their garbage and callbacks fall on the turns after them too`
+                    : undefined,
             pluginSide: { measured: `${ms(p.ownAddedMedianMs)} added median with no database`, holds: p.ownAddedMedianMs <= 0.3 },
         });
         out.push({
@@ -189,7 +207,10 @@ export function goals(r: BenchReport): Goal[] {
             goal: 'added CPU ≤ 0.5 ms',
             measured: `${ms(p.addedCpuMs)} (bare ${ms(p.bare.cpuPerTurnMs)}, plugin ${ms(p.plugin.cpuPerTurnMs)}): the plugin's own logic ${ms(p.ownAddedCpuMs)}, ${p.plugin.commandsPerTurn} commands per turn at ${ms(p.cpuPerCommandMs)} of driver CPU each`,
             holds: p.addedCpuMs <= 0.5,
-            note: p.addedCpuMs > 0.5 ? `limited by the database commands, not the plugin's logic: the driver's CPU per command on this machine dominates (${commands})` : undefined,
+            note:
+                p.addedCpuMs > 0.5
+                    ? `limited by the database commands, not the plugin's logic: the driver's CPU per command on this machine dominates (${commands})`
+                    : undefined,
             pluginSide: { measured: `${ms(p.ownAddedCpuMs)} added CPU with no database`, holds: p.ownAddedCpuMs <= 0.5 },
         });
         out.push({
@@ -206,13 +227,34 @@ export function goals(r: BenchReport): Goal[] {
                 holds: p.ownFirstTurnExtraMs <= 1 && p.ownFirstTurnExtraCpuMs <= 1,
             },
         });
-        out.push({ area: 'Per turn', goal: 'ratio against the naive per-turn upsert', measured: `×${p.ratioVsNaive.median} median, ×${p.ratioVsNaive.cpu} CPU (naive ${ms(p.naive.medianMs)}, ${ms(p.naive.cpuPerTurnMs)} CPU)`, holds: undefined });
+        out.push({
+            area: 'Per turn',
+            goal: 'ratio against the naive per-turn upsert',
+            measured: `×${p.ratioVsNaive.median} median, ×${p.ratioVsNaive.cpu} CPU (naive ${ms(p.naive.medianMs)}, ${ms(p.naive.cpuPerTurnMs)} CPU)`,
+            holds: undefined,
+        });
     }
     if (r.followups) {
         const f = r.followups;
-        out.push({ area: 'Follow-ups', goal: 'schedule 10,000: time and bytes per record', measured: `${f.schedule.count} in ${ms(f.schedule.totalMs, 0)} (${ms(f.schedule.perScheduleMs)} each, 20 at a time), ${f.schedule.bytesPerRecord} bytes per record`, holds: undefined });
-        out.push({ area: 'Follow-ups', goal: 'list by user at 100,000 records: time and index', measured: `${ms(f.list.byUserMs, 1)} median at ${f.list.records}; index ${f.list.index}`, holds: undefined, note: congo ? 'CongoDB scans every document per command (O(N)): the time is its, not the index\'s' : undefined });
-        out.push({ area: 'Follow-ups', goal: 'one key ×1,000 from two instances: 1 record, 1 send', measured: `${f.duplicates.records} record, ${f.duplicates.sends} send (${f.duplicates.attempts} schedules)`, holds: f.duplicates.records === 1 && f.duplicates.sends === 1 });
+        out.push({
+            area: 'Follow-ups',
+            goal: 'schedule 10,000: time and bytes per record',
+            measured: `${f.schedule.count} in ${ms(f.schedule.totalMs, 0)} (${ms(f.schedule.perScheduleMs)} each, 20 at a time), ${f.schedule.bytesPerRecord} bytes per record`,
+            holds: undefined,
+        });
+        out.push({
+            area: 'Follow-ups',
+            goal: 'list by user at 100,000 records: time and index',
+            measured: `${ms(f.list.byUserMs, 1)} median at ${f.list.records}; index ${f.list.index}`,
+            holds: undefined,
+            note: congo ? "CongoDB scans every document per command (O(N)): the time is its, not the index's" : undefined,
+        });
+        out.push({
+            area: 'Follow-ups',
+            goal: 'one key ×1,000 from two instances: 1 record, 1 send',
+            measured: `${f.duplicates.records} record, ${f.duplicates.sends} send (${f.duplicates.attempts} schedules)`,
+            holds: f.duplicates.records === 1 && f.duplicates.sends === 1,
+        });
         const q = f.quietBurst;
         out.push({
             area: 'Follow-ups',
@@ -223,12 +265,31 @@ export function goals(r: BenchReport): Goal[] {
     }
     if (r.writes) {
         const w = r.writes;
-        out.push({ area: 'Writes', goal: '≤ 0.25 scheduler writes per user turn (3 flows × 4 turns, firings included)', measured: `${w.plugin.perTurn} (${w.plugin.writes} for ${w.userTurns} turns: ${Object.entries(w.plugin.byCommand).map(([k, v]) => `${v} ${k}`).join(', ')})`, holds: w.plugin.perTurn <= 0.25 });
-        out.push({ area: 'Writes', goal: '≥ 5× fewer than the naive way', measured: `${w.fewerThanNaive}× (naive ${w.naive.writes}, ${w.naive.perTurn} per turn)`, holds: w.fewerThanNaive >= 5 });
+        out.push({
+            area: 'Writes',
+            goal: '≤ 0.25 scheduler writes per user turn (3 flows × 4 turns, firings included)',
+            measured: `${w.plugin.perTurn} (${w.plugin.writes} for ${w.userTurns} turns: ${Object.entries(w.plugin.byCommand)
+                .map(([k, v]) => `${v} ${k}`)
+                .join(', ')})`,
+            holds: w.plugin.perTurn <= 0.25,
+        });
+        out.push({
+            area: 'Writes',
+            goal: '≥ 5× fewer than the naive way',
+            measured: `${w.fewerThanNaive}× (naive ${w.naive.writes}, ${w.naive.perTurn} per turn)`,
+            holds: w.fewerThanNaive >= 5,
+        });
     }
     if (r.idle) {
         const i = r.idle;
-        out.push({ area: 'Idle', goal: '≤ 0.5 scheduler commands/s per instance, no traffic', measured: `${i.perSecondPerInstance}/s (${i.commands} in ${i.seconds} s: ${Object.entries(i.byCommand).map(([k, v]) => `${v} ${k}`).join(', ')})`, holds: i.perSecondPerInstance <= 0.5 });
+        out.push({
+            area: 'Idle',
+            goal: '≤ 0.5 scheduler commands/s per instance, no traffic',
+            measured: `${i.perSecondPerInstance}/s (${i.commands} in ${i.seconds} s: ${Object.entries(i.byCommand)
+                .map(([k, v]) => `${v} ${k}`)
+                .join(', ')})`,
+            holds: i.perSecondPerInstance <= 0.5,
+        });
         const l = i.lateness;
         out.push({
             area: 'Idle',
@@ -239,20 +300,34 @@ export function goals(r: BenchReport): Goal[] {
     }
     if (r.burst) {
         const { b1000, b3000, profiled } = r.burst;
-        out.push({ area: 'Burst', goal: '1,000 due at once: first ≤ 1 s, last ≤ 10 s', measured: `first ${ms(b1000.firstMs, 0)}, median ${ms(b1000.medianMs, 0)}, last ${ms(b1000.lastMs, 0)} (${b1000.perSecond}/s)`, holds: b1000.firstMs <= 1000 && b1000.lastMs <= 10_000 });
+        out.push({
+            area: 'Burst',
+            goal: '1,000 due at once: first ≤ 1 s, last ≤ 10 s',
+            measured: `first ${ms(b1000.firstMs, 0)}, median ${ms(b1000.medianMs, 0)}, last ${ms(b1000.lastMs, 0)} (${b1000.perSecond}/s)`,
+            holds: b1000.firstMs <= 1000 && b1000.lastMs <= 10_000,
+        });
         const cpuRatio = round(b3000.botCpuPerReminderMs / b1000.botCpuPerReminderMs, 2);
         const tripRatio = round(b3000.roundTripsPerReminder / b1000.roundTripsPerReminder, 2);
-        const serverRatio = b3000.serverCpuPerReminderMs && b1000.serverCpuPerReminderMs ? round(b3000.serverCpuPerReminderMs / b1000.serverCpuPerReminderMs, 2) : undefined;
+        const serverRatio =
+            b3000.serverCpuPerReminderMs && b1000.serverCpuPerReminderMs ? round(b3000.serverCpuPerReminderMs / b1000.serverCpuPerReminderMs, 2) : undefined;
         out.push({
             area: 'Burst',
             goal: '3,000: cost per reminder within 1.5× of 1,000',
             measured: `bot CPU ×${cpuRatio}, round trips ×${tripRatio}, server CPU ×${serverRatio ?? 'n/a'} (first ${ms(b3000.firstMs, 0)}, last ${ms(b3000.lastMs, 0)}, ${b3000.perSecond}/s)`,
             holds: cpuRatio <= 1.5 && tripRatio <= 1.5 && (serverRatio === undefined || serverRatio <= 1.5),
-            note: congo && serverRatio !== undefined && serverRatio > 1.5 ? 'limited by the embedded server: CongoDB scans the whole collection for every statement (O(N)), so its CPU per reminder grows with the number of timers' : undefined,
+            note:
+                congo && serverRatio !== undefined && serverRatio > 1.5
+                    ? 'limited by the embedded server: CongoDB scans the whole collection for every statement (O(N)), so its CPU per reminder grows with the number of timers'
+                    : undefined,
             pluginSide: { measured: `the bot's CPU ×${cpuRatio} and round trips ×${tripRatio} per reminder`, holds: cpuRatio <= 1.5 && tripRatio <= 1.5 },
         });
         const maxTrips = Math.max(b1000.roundTripsPerReminder, b3000.roundTripsPerReminder);
-        out.push({ area: 'Burst', goal: '≤ 3 database round trips per reminder (besides the bot\'s state)', measured: `${b1000.roundTripsPerReminder} at 1,000, ${b3000.roundTripsPerReminder} at 3,000 (${b1000.writesPerReminder} writes)`, holds: maxTrips <= 3 });
+        out.push({
+            area: 'Burst',
+            goal: "≤ 3 database round trips per reminder (besides the bot's state)",
+            measured: `${b1000.roundTripsPerReminder} at 1,000, ${b3000.roundTripsPerReminder} at 3,000 (${b1000.writesPerReminder} writes)`,
+            holds: maxTrips <= 3,
+        });
         const maxCpu = Math.max(b1000.botCpuPerReminderMs, b3000.botCpuPerReminderMs);
         const share = profiled.profile;
         const own = share ? (share.plugin ?? 0) + (share['bench bot'] ?? 0) : undefined;
@@ -265,10 +340,21 @@ export function goals(r: BenchReport): Goal[] {
                 maxCpu > 2 && share
                     ? `over by what the plugin does not run: botbuilder's proactive turn and state ${ms(share.botbuilder)}, Agenda ${ms(share.agenda)}, the driver ${ms(share.driver)} (its socket work costs more on this machine), Node and GC ${ms((share.node ?? 0) + (share.gc ?? 0))}, per reminder in the profiled run`
                     : undefined,
-            pluginSide: own === undefined ? undefined : { measured: `${ms(own)} per reminder (the plugin's code ${ms(share?.plugin)}, rendering its texts ${ms(share?.['bench bot'])}; profiled run)`, holds: own <= 2 },
+            pluginSide:
+                own === undefined
+                    ? undefined
+                    : {
+                          measured: `${ms(own)} per reminder (the plugin's code ${ms(share?.plugin)}, rendering its texts ${ms(share?.['bench bot'])}; profiled run)`,
+                          holds: own <= 2,
+                      },
         });
         const all = [b1000, b3000, profiled, ...(r.scaleOut ?? [])];
-        out.push({ area: 'Burst', goal: '0 duplicates, 0 skipped reminders', measured: all.map((b) => `${b.timers}×${b.processes}p: ${b.duplicates} dup, ${b.skipped} skipped`).join('; '), holds: all.every((b) => b.duplicates === 0 && b.skipped === 0) });
+        out.push({
+            area: 'Burst',
+            goal: '0 duplicates, 0 skipped reminders',
+            measured: all.map((b) => `${b.timers}×${b.processes}p: ${b.duplicates} dup, ${b.skipped} skipped`).join('; '),
+            holds: all.every((b) => b.duplicates === 0 && b.skipped === 0),
+        });
         if (profiled.profile) {
             const p = profiled.profile;
             out.push({
@@ -280,12 +366,36 @@ export function goals(r: BenchReport): Goal[] {
         }
     }
     if (r.scaleOut) {
-        out.push({ area: 'Scale out', goal: 'reminders/s, 1,000 due at once, by bot processes', measured: r.scaleOut.map((b) => `${b.processes}: ${b.perSecond}/s (${b.perSecondPerProcess}/s each, last ${ms(b.lastMs, 0)})`).join('; '), holds: undefined, note: congo ? 'CongoDB is single-threaded and shares the 2 cores with the bot processes' : undefined });
+        out.push({
+            area: 'Scale out',
+            goal: 'reminders/s, 1,000 due at once, by bot processes',
+            measured: r.scaleOut.map((b) => `${b.processes}: ${b.perSecond}/s (${b.perSecondPerProcess}/s each, last ${ms(b.lastMs, 0)})`).join('; '),
+            holds: undefined,
+            note: congo ? 'CongoDB is single-threaded and shares the 2 cores with the bot processes' : undefined,
+        });
     }
     if (r.size) {
         const s = r.size;
-        out.push({ area: 'Size', goal: '≤ 400 B of BSON per timer', measured: `${s.bytesPerTimer} B (Direct Line; was ${s.legacyBytes} B); Teams personal ${s.teamsPersonalBytes} B, channel ${s.teamsChannelBytes} B`, holds: s.bytesPerTimer <= 400, note: s.teamsPersonalBytes > 400 ? "Teams' own ids (conversation, user, bot, tenant) are ~330 B; only they, the service URL and the locale are kept" : undefined });
-        out.push({ area: 'Size', goal: 'at 100k, projected to 1M (with indexes)', measured: `${s.timers.toLocaleString('en')}: data ${s.dataMb} MB, indexes ${Object.entries(s.indexMb).map(([k, v]) => `${k} ${v} MB`).join(', ')} (${s.source}); 1M: data ${s.projected1M.dataMb} MB, indexes ${s.projected1M.indexMb} MB; an arm ${ms(s.armMs, 0)}, an idle poll ${ms(s.idlePollMs, 0)} at 100k`, holds: undefined });
+        out.push({
+            area: 'Size',
+            goal: '≤ 400 B of BSON per timer',
+            measured: `${s.bytesPerTimer} B (Direct Line; was ${s.legacyBytes} B); Teams personal ${s.teamsPersonalBytes} B, channel ${s.teamsChannelBytes} B`,
+            holds: s.bytesPerTimer <= 400,
+            note:
+                s.teamsPersonalBytes > 400
+                    ? "Teams' own ids (conversation, user, bot, tenant) are ~330 B; only they, the service URL and the locale are kept"
+                    : undefined,
+        });
+        out.push({
+            area: 'Size',
+            goal: 'at 100k, projected to 1M (with indexes)',
+            measured: `${s.timers.toLocaleString('en')}: data ${s.dataMb} MB, indexes ${Object.entries(s.indexMb)
+                .map(([k, v]) => `${k} ${v} MB`)
+                .join(
+                    ', '
+                )} (${s.source}); 1M: data ${s.projected1M.dataMb} MB, indexes ${s.projected1M.indexMb} MB; an arm ${ms(s.armMs, 0)}, an idle poll ${ms(s.idlePollMs, 0)} at 100k`,
+            holds: undefined,
+        });
     }
     if (r.indexes) {
         const x = r.indexes;
@@ -293,21 +403,35 @@ export function goals(r: BenchReport): Goal[] {
         out.push({
             area: 'Indexes',
             goal: 'every query at scale served by a named index',
-            measured: x.explained ? `${x.explained.filter((e) => e.ok).length}/${x.explained.length} index scans on the named index (keys examined: max ${Math.max(...x.explained.map((e) => e.keysExamined ?? 0))})` : `${QUERIES.length - missing.length}/${QUERIES.length} named indexes present; explain() needs MONGODB_URI`,
+            measured: x.explained
+                ? `${x.explained.filter((e) => e.ok).length}/${x.explained.length} index scans on the named index (keys examined: max ${Math.max(...x.explained.map((e) => e.keysExamined ?? 0))})`
+                : `${QUERIES.length - missing.length}/${QUERIES.length} named indexes present; explain() needs MONGODB_URI`,
             holds: x.explained ? x.explained.every((e) => e.ok) : missing.length === 0 ? undefined : false,
         });
     }
     if (r.report) {
         const x = r.report;
-        const sizes = x.sizes.map((z) => `${z.records.toLocaleString('en')}: ${ms(z.reportMs, 0)} (again ${ms(z.reportAgainMs, 0)}), Node heap +${z.heapMb} MB, RSS +${z.rssMb} MB${z.serverCpuMs !== undefined ? `, server CPU ${ms(z.serverCpuMs, 0)}` : ''}`).join('; ');
+        const sizes = x.sizes
+            .map(
+                (z) =>
+                    `${z.records.toLocaleString('en')}: ${ms(z.reportMs, 0)} (again ${ms(z.reportAgainMs, 0)}), Node heap +${z.heapMb} MB, RSS +${z.rssMb} MB${z.serverCpuMs !== undefined ? `, server CPU ${ms(z.serverCpuMs, 0)}` : ''}`
+            )
+            .join('; ');
         out.push({
             area: 'Report',
             goal: 'drop-off report over 1,000,000 flow records: time and memory, aggregated in the database',
             measured: `${sizes}; projected to 1M: ~${x.projected1MReportS} s`,
             holds: undefined,
-            note: congo ? 'CongoDB runs every pipeline by scanning all documents with mingo in one process (O(N) per command, no indexes used): 1M records are past what it seeds and reports in a few minutes, so the time is measured at the sizes shown and projected linearly; a real MongoDB serves the $match from the byFlow / retention indexes' : undefined,
+            note: congo
+                ? 'CongoDB runs every pipeline by scanning all documents with mingo in one process (O(N) per command, no indexes used): 1M records are past what it seeds and reports in a few minutes, so the time is measured at the sizes shown and projected linearly; a real MongoDB serves the $match from the byFlow / retention indexes'
+                : undefined,
         });
-        out.push({ area: 'Report', goal: 'bytes per flow record', measured: `${x.bytesPerRecord} B of BSON (a 3-6 step run; Teams tenant, hashed user); 1M records: ~${x.projected1MDataMb} MB of data`, holds: undefined });
+        out.push({
+            area: 'Report',
+            goal: 'bytes per flow record',
+            measured: `${x.bytesPerRecord} B of BSON (a 3-6 step run; Teams tenant, hashed user); 1M records: ~${x.projected1MDataMb} MB of data`,
+            holds: undefined,
+        });
     }
     return out;
 }
@@ -339,7 +463,9 @@ function table(r: BenchReport): string {
  * end), the other rows kept, and a line under the table saying which rows come from which run.
  */
 export function mergeFigures(previous: string, r: BenchReport, sections: string[]): string {
-    const fresh = readmeFigures(r).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Area') && !l.startsWith('| ---'));
+    const fresh = readmeFigures(r)
+        .split('\n')
+        .filter((l) => l.startsWith('| ') && !l.startsWith('| Area') && !l.startsWith('| ---'));
     const keyOf = (line: string) => line.split(' | ').slice(0, 2).join(' | ');
     const lines = previous.split('\n').filter((l) => !l.startsWith(`Rows of ${sections.join(', ')} re-measured`));
     const used = new Set<string>();
@@ -351,8 +477,16 @@ export function mergeFigures(previous: string, r: BenchReport, sections: string[
     const lastRow = out.map((l) => l.startsWith('| ')).lastIndexOf(true);
     out.splice(lastRow + 1, 0, ...fresh.filter((f) => !used.has(f)));
     const end = out.map((l) => l.startsWith('| ')).lastIndexOf(true);
-    out.splice(end + 1, 0, '', `Rows of ${sections.join(', ')} re-measured by \`npm run bench -- --only=${sections.join(',')}\` on ${r.machine.cores} × ${r.machine.cpu}, ${r.server.kind} ${r.server.version}, ${r.startedAt.slice(0, 10)}; load average ${r.machine.loadAverage.start}–${r.machine.loadAverage.max}.`);
-    return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+    out.splice(
+        end + 1,
+        0,
+        '',
+        `Rows of ${sections.join(', ')} re-measured by \`npm run bench -- --only=${sections.join(',')}\` on ${r.machine.cores} × ${r.machine.cpu}, ${r.server.kind} ${r.server.version}, ${r.startedAt.slice(0, 10)}; load average ${r.machine.loadAverage.start}–${r.machine.loadAverage.max}.`
+    );
+    return out
+        .join('\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trim();
 }
 
 /** "yes", "**no**" or "—"; a goal missed as a whole but held by the plugin's own part says so. */

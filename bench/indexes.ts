@@ -32,21 +32,165 @@ const due = (now: Date): Document => ({ name: TIMER_JOB_NAME, lockedAt: null, ne
 
 /** The queries, in the order the README's Indexes table lists them. */
 export const QUERIES: QuerySpec[] = [
-    { what: 'arm (a turn that arms or moves a timer)', when: 'first turn of a flow', collection: 'inactivityJobs', index: '_id_', command: ({ id, now }) => ({ update: 'inactivityJobs', updates: [{ q: { _id: id }, u: { $set: { nextRunAt: now } }, upsert: true }] }) },
-    { what: 'cancel', when: 'rare (the port\'s cancel)', collection: 'inactivityJobs', index: '_id_', command: ({ id }) => ({ delete: 'inactivityJobs', deletes: [{ q: { _id: id }, limit: 1 }] }) },
-    { what: 'poll: lock the next due timer', when: 'every poll (5 s) and notification', collection: 'inactivityJobs', index: LOCK_INDEX.name, command: ({ now, me }) => ({ findAndModify: 'inactivityJobs', query: due(now), sort: { nextRunAt: 1 }, update: { $set: { lockedAt: now, lastModifiedBy: me } }, new: true }) },
-    { what: 'burst: ids of up to 50 due timers', when: 'per 50 timers of a burst', collection: 'inactivityJobs', index: LOCK_INDEX.name, command: ({ now }) => ({ find: 'inactivityJobs', filter: due(now), sort: { nextRunAt: 1 }, projection: { _id: 1 }, limit: 50 }) },
-    { what: 'burst: lock them', when: 'per 50 timers of a burst', collection: 'inactivityJobs', index: '_id_', alsoOk: LOCK_INDEX.name, command: ({ ids, now, me }) => ({ update: 'inactivityJobs', updates: [{ q: { ...due(now), _id: { $in: ids } }, u: { $set: { lockedAt: now, lastModifiedBy: me } }, multi: true }] }) },
-    { what: 'burst: read back the ones locked', when: 'per 50 timers of a burst', collection: 'inactivityJobs', index: '_id_', command: ({ ids, now, me }) => ({ find: 'inactivityJobs', filter: { _id: { $in: ids }, lockedAt: now, lastModifiedBy: me }, sort: { nextRunAt: 1 } }) },
-    { what: 'expired locks (an instance died mid-run)', when: 'every 30 s when nothing is due', collection: 'inactivityJobs', index: LOCK_INDEX.name, command: ({ now, me }) => ({ findAndModify: 'inactivityJobs', query: { name: TIMER_JOB_NAME, lockedAt: { $lte: new Date(now.getTime() - 60_000) }, disabled: { $ne: true } }, sort: { lockedAt: 1 }, update: { $set: { lockedAt: now, lastModifiedBy: me } }, new: true }) },
-    { what: 'run completes: next time, or delete (batched)', when: 'per firing', collection: 'inactivityJobs', index: '_id_', command: ({ id, now, me }) => ({ update: 'inactivityJobs', updates: [{ q: { _id: id, lockedAt: now, lastModifiedBy: me }, u: { $set: { nextRunAt: now }, $unset: { lockedAt: '' } } }] }) },
-    { what: 'stop(): release this instance\'s locks', when: 'once per stop', collection: 'inactivityJobs', index: LOCK_INDEX.name, command: ({ me }) => ({ update: 'inactivityJobs', updates: [{ q: { name: { $in: [TIMER_JOB_NAME] }, lastModifiedBy: me, lockedAt: { $ne: null }, _id: { $nin: [] } }, u: { $unset: { lockedAt: '' } }, multi: true }] }) },
-    { what: 'hourly sweep lease; outage probe', when: 'every 60 s; every 1 s in an outage', collection: 'inactivityJobs', index: '_id_', command: ({ now }) => ({ findAndModify: 'inactivityJobs', query: { _id: timerId('repeat:sweep'), nextRunAt: { $lte: now } }, update: { $set: { nextRunAt: now } } }) },
-    { what: 'resume lookup (a flow begins)', when: 'first turn of a flow', collection: 'inactivitySnapshots', index: 'resumeLookup', command: ({ now }) => ({ find: 'inactivitySnapshots', filter: { 'scope.channelId': 'directline', 'scope.userId': 'u1', 'scope.tenantId': null, flowId: 'addClient', status: 'abandoned', expiresAt: { $gt: now.getTime() } }, sort: { createdAt: -1 }, limit: 1 }) },
-    { what: 'claim a saved flow (Resume / Start fresh)', when: 'per click', collection: 'inactivitySnapshots', index: 'snapshotId', command: ({ now }) => ({ findAndModify: 'inactivitySnapshots', query: { snapshotId: 's1', status: 'abandoned', expiresAt: { $gt: now.getTime() } }, update: { $set: { status: 'resumed' } } }) },
-    { what: 'expire saved flows', when: 'hourly, one instance', collection: 'inactivitySnapshots', index: 'expirySweep', command: ({ now }) => ({ update: 'inactivitySnapshots', updates: [{ q: { status: 'abandoned', expiresAt: { $lte: now.getTime() } }, u: { $set: { status: 'expired' } }, multi: true }] }) },
-    { what: 'record an abandonment (idempotent)', when: 'per final action', collection: 'inactivityEvents', index: 'eventId', command: () => ({ update: 'inactivityEvents', updates: [{ q: { eventId: 'e1' }, u: { $setOnInsert: { reason: 'timeout' } }, upsert: true }] }) },
-    { what: 'mark an abandonment resumed', when: 'per resume', collection: 'inactivityEvents', index: 'bySnapshot', command: () => ({ update: 'inactivityEvents', updates: [{ q: { snapshotId: 's1', resumed: { $ne: true } }, u: { $set: { resumed: true } }, multi: true }] }) },
+    {
+        what: 'arm (a turn that arms or moves a timer)',
+        when: 'first turn of a flow',
+        collection: 'inactivityJobs',
+        index: '_id_',
+        command: ({ id, now }) => ({ update: 'inactivityJobs', updates: [{ q: { _id: id }, u: { $set: { nextRunAt: now } }, upsert: true }] }),
+    },
+    {
+        what: 'cancel',
+        when: "rare (the port's cancel)",
+        collection: 'inactivityJobs',
+        index: '_id_',
+        command: ({ id }) => ({ delete: 'inactivityJobs', deletes: [{ q: { _id: id }, limit: 1 }] }),
+    },
+    {
+        what: 'poll: lock the next due timer',
+        when: 'every poll (5 s) and notification',
+        collection: 'inactivityJobs',
+        index: LOCK_INDEX.name,
+        command: ({ now, me }) => ({
+            findAndModify: 'inactivityJobs',
+            query: due(now),
+            sort: { nextRunAt: 1 },
+            update: { $set: { lockedAt: now, lastModifiedBy: me } },
+            new: true,
+        }),
+    },
+    {
+        what: 'burst: ids of up to 50 due timers',
+        when: 'per 50 timers of a burst',
+        collection: 'inactivityJobs',
+        index: LOCK_INDEX.name,
+        command: ({ now }) => ({ find: 'inactivityJobs', filter: due(now), sort: { nextRunAt: 1 }, projection: { _id: 1 }, limit: 50 }),
+    },
+    {
+        what: 'burst: lock them',
+        when: 'per 50 timers of a burst',
+        collection: 'inactivityJobs',
+        index: '_id_',
+        alsoOk: LOCK_INDEX.name,
+        command: ({ ids, now, me }) => ({
+            update: 'inactivityJobs',
+            updates: [{ q: { ...due(now), _id: { $in: ids } }, u: { $set: { lockedAt: now, lastModifiedBy: me } }, multi: true }],
+        }),
+    },
+    {
+        what: 'burst: read back the ones locked',
+        when: 'per 50 timers of a burst',
+        collection: 'inactivityJobs',
+        index: '_id_',
+        command: ({ ids, now, me }) => ({ find: 'inactivityJobs', filter: { _id: { $in: ids }, lockedAt: now, lastModifiedBy: me }, sort: { nextRunAt: 1 } }),
+    },
+    {
+        what: 'expired locks (an instance died mid-run)',
+        when: 'every 30 s when nothing is due',
+        collection: 'inactivityJobs',
+        index: LOCK_INDEX.name,
+        command: ({ now, me }) => ({
+            findAndModify: 'inactivityJobs',
+            query: { name: TIMER_JOB_NAME, lockedAt: { $lte: new Date(now.getTime() - 60_000) }, disabled: { $ne: true } },
+            sort: { lockedAt: 1 },
+            update: { $set: { lockedAt: now, lastModifiedBy: me } },
+            new: true,
+        }),
+    },
+    {
+        what: 'run completes: next time, or delete (batched)',
+        when: 'per firing',
+        collection: 'inactivityJobs',
+        index: '_id_',
+        command: ({ id, now, me }) => ({
+            update: 'inactivityJobs',
+            updates: [{ q: { _id: id, lockedAt: now, lastModifiedBy: me }, u: { $set: { nextRunAt: now }, $unset: { lockedAt: '' } } }],
+        }),
+    },
+    {
+        what: "stop(): release this instance's locks",
+        when: 'once per stop',
+        collection: 'inactivityJobs',
+        index: LOCK_INDEX.name,
+        command: ({ me }) => ({
+            update: 'inactivityJobs',
+            updates: [
+                {
+                    q: { name: { $in: [TIMER_JOB_NAME] }, lastModifiedBy: me, lockedAt: { $ne: null }, _id: { $nin: [] } },
+                    u: { $unset: { lockedAt: '' } },
+                    multi: true,
+                },
+            ],
+        }),
+    },
+    {
+        what: 'hourly sweep lease; outage probe',
+        when: 'every 60 s; every 1 s in an outage',
+        collection: 'inactivityJobs',
+        index: '_id_',
+        command: ({ now }) => ({
+            findAndModify: 'inactivityJobs',
+            query: { _id: timerId('repeat:sweep'), nextRunAt: { $lte: now } },
+            update: { $set: { nextRunAt: now } },
+        }),
+    },
+    {
+        what: 'resume lookup (a flow begins)',
+        when: 'first turn of a flow',
+        collection: 'inactivitySnapshots',
+        index: 'resumeLookup',
+        command: ({ now }) => ({
+            find: 'inactivitySnapshots',
+            filter: {
+                'scope.channelId': 'directline',
+                'scope.userId': 'u1',
+                'scope.tenantId': null,
+                flowId: 'addClient',
+                status: 'abandoned',
+                expiresAt: { $gt: now.getTime() },
+            },
+            sort: { createdAt: -1 },
+            limit: 1,
+        }),
+    },
+    {
+        what: 'claim a saved flow (Resume / Start fresh)',
+        when: 'per click',
+        collection: 'inactivitySnapshots',
+        index: 'snapshotId',
+        command: ({ now }) => ({
+            findAndModify: 'inactivitySnapshots',
+            query: { snapshotId: 's1', status: 'abandoned', expiresAt: { $gt: now.getTime() } },
+            update: { $set: { status: 'resumed' } },
+        }),
+    },
+    {
+        what: 'expire saved flows',
+        when: 'hourly, one instance',
+        collection: 'inactivitySnapshots',
+        index: 'expirySweep',
+        command: ({ now }) => ({
+            update: 'inactivitySnapshots',
+            updates: [{ q: { status: 'abandoned', expiresAt: { $lte: now.getTime() } }, u: { $set: { status: 'expired' } }, multi: true }],
+        }),
+    },
+    {
+        what: 'record an abandonment (idempotent)',
+        when: 'per final action',
+        collection: 'inactivityEvents',
+        index: 'eventId',
+        command: () => ({ update: 'inactivityEvents', updates: [{ q: { eventId: 'e1' }, u: { $setOnInsert: { reason: 'timeout' } }, upsert: true }] }),
+    },
+    {
+        what: 'mark an abandonment resumed',
+        when: 'per resume',
+        collection: 'inactivityEvents',
+        index: 'bySnapshot',
+        command: () => ({
+            update: 'inactivityEvents',
+            updates: [{ q: { snapshotId: 's1', resumed: { $ne: true } }, u: { $set: { resumed: true } }, multi: true }],
+        }),
+    },
 ];
 
 /** One explained query. */
@@ -93,9 +237,18 @@ export async function explainQueries(server: BenchServer, timers = 10_000): Prom
             const docs = [];
             for (let j = i; j < Math.min(timers, i + 5000); j++) {
                 const key = `directline/conv-${j}`;
-                const data = { v: TIMER_DATA_VERSION, key, reference: { channelId: 'directline', conversation: { id: `conv-${j}` } as ConversationReference['conversation'] } };
+                const data = {
+                    v: TIMER_DATA_VERSION,
+                    key,
+                    reference: { channelId: 'directline', conversation: { id: `conv-${j}` } as ConversationReference['conversation'] },
+                };
                 // 1 in 1000 due now, 1 in 1000 locked; the rest due later.
-                const doc: Document = { _id: timerId(key), name: TIMER_JOB_NAME, data: storedTimerData(data), nextRunAt: new Date(now + (j % 1000 === 0 ? -1000 : 3_600_000 + j)) };
+                const doc: Document = {
+                    _id: timerId(key),
+                    name: TIMER_JOB_NAME,
+                    data: storedTimerData(data),
+                    nextRunAt: new Date(now + (j % 1000 === 0 ? -1000 : 3_600_000 + j)),
+                };
                 if (j % 1000 === 1) Object.assign(doc, { lockedAt: new Date(now - 1000), lastModifiedBy: 'other' });
                 docs.push(doc);
             }
@@ -108,7 +261,12 @@ export async function explainQueries(server: BenchServer, timers = 10_000): Prom
         if (server.kind !== 'MongoDB') {
             return { server: server.kind, timers, present };
         }
-        const ctx = { now: new Date(now), id: timerId('directline/conv-7'), ids: Array.from({ length: 50 }, (_, k) => timerId(`directline/conv-${k * 1000}`)), me: 'bench' };
+        const ctx = {
+            now: new Date(now),
+            id: timerId('directline/conv-7'),
+            ids: Array.from({ length: 50 }, (_, k) => timerId(`directline/conv-${k * 1000}`)),
+            me: 'bench',
+        };
         const explained: ExplainedQuery[] = [];
         for (const q of QUERIES) {
             const result = await db.command({ explain: q.command(ctx), verbosity: 'executionStats' });
@@ -150,4 +308,3 @@ function indexesUsed(plan: Document | undefined): string[] {
     visit(plan);
     return [...new Set(out)];
 }
-

@@ -88,7 +88,10 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
         let seed = 9;
         const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
         for (let i = 0; i < warmup + flows; i++) {
-            const order = (['bare', 'plugin', 'pluginOnly', 'naive'] as const).map((v) => [random(), v] as const).sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+            const order = (['bare', 'plugin', 'pluginOnly', 'naive'] as const)
+                .map((v) => [random(), v] as const)
+                .sort((a, b) => a[0] - b[0])
+                .map(([, v]) => v);
             for (const variant of order) {
                 const id = conversationId(variant === 'pluginOnly' ? 'pono' : variant.slice(0, 4), i);
                 const turns = flowTurns(i);
@@ -121,7 +124,13 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
         const all = samples[variant];
         return {
             medianMs: round(median(all.map((s) => s.ms)), 3),
-            p95Ms: round(percentile(all.map((s) => s.ms), 0.95), 3),
+            p95Ms: round(
+                percentile(
+                    all.map((s) => s.ms),
+                    0.95
+                ),
+                3
+            ),
             firstTurnMedianMs: round(median(all.filter((s) => s.first).map((s) => s.ms)), 3),
             laterTurnsMedianMs: round(median(all.filter((s) => !s.first).map((s) => s.ms)), 3),
             cpuPerTurnMs: round(all.reduce((sum, s) => sum + s.cpu, 0) / all.length, 3),

@@ -50,7 +50,12 @@ function record(i: number, now: number): FlowRunDocument {
     const completed = r(100) < 55;
     const reached = completed ? stepCount : 1 + r(stepCount);
     const resumed = r(17) === 0;
-    const steps = Array.from({ length: reached }, (_, k) => ({ step: `step${k + 1}`, index: k, ms: 5_000 + ((i + k) % 50) * 1_000, ...(resumed && k === 0 ? { resumed: true as const } : {}) }));
+    const steps = Array.from({ length: reached }, (_, k) => ({
+        step: `step${k + 1}`,
+        index: k,
+        ms: 5_000 + ((i + k) % 50) * 1_000,
+        ...(resumed && k === 0 ? { resumed: true as const } : {}),
+    }));
     const durationMs = steps.reduce((s, x) => s + x.ms, 0);
     const endedAt = new Date(now - (i % 90) * DAY - (i % 86_400) * 1000);
     const reminded = r(3) === 0;
@@ -90,7 +95,13 @@ function record(i: number, now: number): FlowRunDocument {
 export async function measureReport(server: BenchServer, sizes: number[], log: (m: string) => void = () => undefined): Promise<ReportBenchResult> {
     // CongoDB answers one command at a time and a pipeline over 100k documents holds it for tens of seconds: the
     // driver's monitor must not take that for a dead server.
-    const client = new MongoClient(server.uriFor(benchDbName('report')), { serverSelectionTimeoutMS: 600_000, connectTimeoutMS: 600_000, socketTimeoutMS: 0, serverMonitoringMode: 'poll', heartbeatFrequencyMS: 600_000 });
+    const client = new MongoClient(server.uriFor(benchDbName('report')), {
+        serverSelectionTimeoutMS: 600_000,
+        connectTimeoutMS: 600_000,
+        socketTimeoutMS: 0,
+        serverMonitoringMode: 'poll',
+        heartbeatFrequencyMS: 600_000,
+    });
     await client.connect();
     const db = client.db();
     const now = Date.now();
@@ -103,7 +114,10 @@ export async function measureReport(server: BenchServer, sizes: number[], log: (
             const t0 = Date.now();
             while (seeded < size) {
                 const n = Math.min(5_000, size - seeded);
-                await store.collection.insertMany(Array.from({ length: n }, (_, k) => record(seeded + k, now)), { ordered: false });
+                await store.collection.insertMany(
+                    Array.from({ length: n }, (_, k) => record(seeded + k, now)),
+                    { ordered: false }
+                );
                 seeded += n;
             }
             const seedS = round((Date.now() - t0) / 1000, 1);
@@ -134,14 +148,17 @@ export async function measureReport(server: BenchServer, sizes: number[], log: (
                 ...(cpu0 !== undefined && cpu1 !== undefined ? { serverCpuMs: round(cpu1 - cpu0, 0) } : {}),
             });
         }
-        const sample = await store.collection.find({ runId: { $exists: true } }).limit(1000).toArray();
+        const sample = await store.collection
+            .find({ runId: { $exists: true } })
+            .limit(1000)
+            .toArray();
         const bytesPerRecord = Math.round(sample.reduce((s, d) => s + BSON.calculateObjectSize(d), 0) / sample.length);
         const last = out[out.length - 1];
         return {
             server: server.kind,
             bytesPerRecord,
             sizes: out,
-            projected1MReportS: round((Math.min(last.reportMs, last.reportAgainMs) / last.records) * 1_000_000 / 1000, 0),
+            projected1MReportS: round(((Math.min(last.reportMs, last.reportAgainMs) / last.records) * 1_000_000) / 1000, 0),
             projected1MDataMb: round((bytesPerRecord * 1_000_000) / 1e6, 0),
         };
     } finally {

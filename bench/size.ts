@@ -38,19 +38,41 @@ export interface SizeResult {
 const TEAMS_PERSONAL: Partial<ConversationReference> = {
     channelId: 'msteams',
     serviceUrl: 'https://smba.trafficmanager.net/emea/',
-    conversation: { id: 'a:1Lrpa2Oh_mnwBGnzVMrq3ja7UChMP6jBFxSkLe5OmnGaRJJpLkX0ZS4ziHTvOFSD2E1uBnp7JM6Zsm8UrcRtsPddpc-rpTGkZFTbHF2D4YMYmt3c-UwVb0YbvrQ_ClbCF', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', conversationType: 'personal', isGroup: false } as ConversationReference['conversation'],
+    conversation: {
+        id: 'a:1Lrpa2Oh_mnwBGnzVMrq3ja7UChMP6jBFxSkLe5OmnGaRJJpLkX0ZS4ziHTvOFSD2E1uBnp7JM6Zsm8UrcRtsPddpc-rpTGkZFTbHF2D4YMYmt3c-UwVb0YbvrQ_ClbCF',
+        tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+        conversationType: 'personal',
+        isGroup: false,
+    } as ConversationReference['conversation'],
     bot: { id: '28:0d4ad9ba-b8dd-4b0b-9ac0-ac9ce29ecb8b', name: 'Trainer' },
-    user: { id: '29:1GcS4EN8K-2lYt1p7DtZ3-Lz9c-ZZ0AGGq8eMxRr1h-fTJXYqQmlnWIhF8c5QOxn1v2_jXz2bT8HqD9gDrDq-3w', name: 'Maria Silva', aadObjectId: '6b1f4c3e-2a0d-4d6e-9f3b-1c2d3e4f5a6b' },
+    user: {
+        id: '29:1GcS4EN8K-2lYt1p7DtZ3-Lz9c-ZZ0AGGq8eMxRr1h-fTJXYqQmlnWIhF8c5QOxn1v2_jXz2bT8HqD9gDrDq-3w',
+        name: 'Maria Silva',
+        aadObjectId: '6b1f4c3e-2a0d-4d6e-9f3b-1c2d3e4f5a6b',
+    },
     locale: 'en-US',
 };
 const TEAMS_CHANNEL: Partial<ConversationReference> = {
     ...TEAMS_PERSONAL,
-    conversation: { id: '19:bdba6f9b3d2f4a3a9b8e0c6c2e6ad9f5@thread.tacv2;messageid=1700000000000', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', conversationType: 'channel', isGroup: true } as ConversationReference['conversation'],
+    conversation: {
+        id: '19:bdba6f9b3d2f4a3a9b8e0c6c2e6ad9f5@thread.tacv2;messageid=1700000000000',
+        tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+        conversationType: 'channel',
+        isGroup: true,
+    } as ConversationReference['conversation'],
 };
 
 function directLineReference(i: number): Partial<ConversationReference> {
     const a = directLineActivity(conversationId('size', i), '');
-    return { activityId: 'Gb4m8VOhxfP1nY2k3Lq9aZ-us|0000005', channelId: a.channelId, serviceUrl: a.serviceUrl, conversation: a.conversation, user: { ...a.from, role: 'user' } as ConversationReference['user'], bot: { ...a.recipient, role: 'bot' } as ConversationReference['bot'], locale: a.locale };
+    return {
+        activityId: 'Gb4m8VOhxfP1nY2k3Lq9aZ-us|0000005',
+        channelId: a.channelId,
+        serviceUrl: a.serviceUrl,
+        conversation: a.conversation,
+        user: { ...a.from, role: 'user' } as ConversationReference['user'],
+        bot: { ...a.recipient, role: 'bot' } as ConversationReference['bot'],
+        locale: a.locale,
+    };
 }
 
 function timerDoc(reference: Partial<ConversationReference>, nextRunAt: Date): Document {
@@ -61,7 +83,26 @@ function timerDoc(reference: Partial<ConversationReference>, nextRunAt: Date): D
 
 /** A 0.1.x timer as Agenda's save() stored it (every field, nulls included, the whole reference). */
 function legacyDoc(reference: Partial<ConversationReference>, at: Date): Document {
-    const nulls = Object.fromEntries(['lockedAt', 'lastFinishedAt', 'failedAt', 'failCount', 'failReason', 'repeatTimezone', 'lastRunAt', 'repeatInterval', 'repeatAt', 'disabled', 'progress', 'debounceStartedAt', 'fork', 'startDate', 'endDate', 'skipDays'].map((k) => [k, null]));
+    const nulls = Object.fromEntries(
+        [
+            'lockedAt',
+            'lastFinishedAt',
+            'failedAt',
+            'failCount',
+            'failReason',
+            'repeatTimezone',
+            'lastRunAt',
+            'repeatInterval',
+            'repeatAt',
+            'disabled',
+            'progress',
+            'debounceStartedAt',
+            'fork',
+            'startDate',
+            'endDate',
+            'skipDays',
+        ].map((k) => [k, null])
+    );
     return {
         _id: timerId('legacy'),
         name: 'botbuilder-inactivity:timer',
@@ -120,11 +161,18 @@ export async function measureSize(server: BenchServer, count = 100_000): Promise
         const arms: number[] = [];
         for (let i = 0; i < 5; i++) {
             const t0 = Date.now();
-            await scheduler.arm({ v: TIMER_DATA_VERSION, key: `directline/arm-${i}`, reference: { channelId: 'directline', conversation: { id: `arm-${i}` } } }, new Date(later));
+            await scheduler.arm(
+                { v: TIMER_DATA_VERSION, key: `directline/arm-${i}`, reference: { channelId: 'directline', conversation: { id: `arm-${i}` } } },
+                new Date(later)
+            );
             arms.push(Date.now() - t0);
         }
         const t1 = Date.now();
-        await jobs.findOneAndUpdate({ name: TIMER_JOB_NAME, lockedAt: null, nextRunAt: { $lte: new Date(0) }, disabled: { $ne: true } }, { $set: { lockedAt: new Date() } }, { sort: { nextRunAt: 1 } });
+        await jobs.findOneAndUpdate(
+            { name: TIMER_JOB_NAME, lockedAt: null, nextRunAt: { $lte: new Date(0) }, disabled: { $ne: true } },
+            { $set: { lockedAt: new Date() } },
+            { sort: { nextRunAt: 1 } }
+        );
         const idlePollMs = Date.now() - t1;
         await sleep(10);
         return {

@@ -108,7 +108,10 @@ export async function measureTimerLateness(options: TimerLatenessOptions = {}): 
         return { server, ...(await run(scheduler, count, minDelayMs, maxDelayMs, handlerMs, options.armSpreadMs ?? DEFAULT_PROCESS_EVERY_MS)) };
     } finally {
         await scheduler?.stop();
-        await probe.db(dbName).dropDatabase().catch(() => undefined);
+        await probe
+            .db(dbName)
+            .dropDatabase()
+            .catch(() => undefined);
         await probe.close();
         await embedded?.stop();
     }
@@ -218,7 +221,9 @@ async function main(): Promise<number> {
     console.log(`  timers ${result.count}, fired ${result.fired}, fired twice ${result.duplicates.length}, never fired ${result.missing.length}`);
     console.log(`  lateness ms: min ${result.minMs}  median ${result.medianMs}  p95 ${result.p95Ms}  p99 ${result.p99Ms}  max ${result.maxMs}`);
     const ok = result.maxMs <= MAX_LATENESS_MS && result.duplicates.length === 0 && result.missing.length === 0;
-    console.log(ok ? `  OK: every timer fired once, at most ${MAX_LATENESS_MS} ms late` : `  FAIL: the promise is at most ${MAX_LATENESS_MS} ms late, each timer once`);
+    console.log(
+        ok ? `  OK: every timer fired once, at most ${MAX_LATENESS_MS} ms late` : `  FAIL: the promise is at most ${MAX_LATENESS_MS} ms late, each timer once`
+    );
     return ok ? 0 : 1;
 }
 

@@ -27,7 +27,10 @@ export interface WritesResult {
  * @param server The database server.
  * @param options Conversations (default 3), the reminder period (default 15 s) and the pace (default 800 ms).
  */
-export async function measureWrites(server: BenchServer, options: { conversations?: number; reminderAfterMs?: number; paceMs?: number } = {}): Promise<WritesResult> {
+export async function measureWrites(
+    server: BenchServer,
+    options: { conversations?: number; reminderAfterMs?: number; paceMs?: number } = {}
+): Promise<WritesResult> {
     const conversations = options.conversations ?? 3;
     const reminderAfterMs = options.reminderAfterMs ?? 15_000;
     const paceMs = options.paceMs ?? 800;

@@ -1,4 +1,13 @@
-import { ChoiceFactory, ChoicePrompt, ComponentDialog, FoundChoice, PromptValidatorContext, TextPrompt, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
+import {
+    ChoiceFactory,
+    ChoicePrompt,
+    ComponentDialog,
+    FoundChoice,
+    PromptValidatorContext,
+    TextPrompt,
+    WaterfallDialog,
+    WaterfallStepContext,
+} from 'botbuilder-dialogs';
 import type { Localizer } from '../src';
 
 /** The flow's dialog id: what the inactivity policy file names. */
@@ -39,7 +48,9 @@ export class AddClientDialog extends ComponentDialog {
         super(ADD_CLIENT);
         this.addDialog(new TextPrompt('namePrompt', async (p: PromptValidatorContext<string>) => Boolean(p.recognized.value?.trim())));
         this.addDialog(new ChoicePrompt('typePrompt'));
-        this.addDialog(new TextPrompt('contactPrompt', async (p: PromptValidatorContext<string>) => p.recognized.succeeded && isContact(p.recognized.value ?? '')));
+        this.addDialog(
+            new TextPrompt('contactPrompt', async (p: PromptValidatorContext<string>) => p.recognized.succeeded && isContact(p.recognized.value ?? ''))
+        );
         this.addDialog(
             new WaterfallDialog('addClientSteps', [
                 (step) => this.askName(step),

@@ -20,12 +20,16 @@ export function reportRoute(db: Db): (req: Request, res: Response) => Promise<vo
             }
         } catch (err) {
             // The message names the parameter, its value and both forms, and ends with its own period.
-            res.status(400).type('text/plain').send((err as Error).message);
+            res.status(400)
+                .type('text/plain')
+                .send((err as Error).message);
             return;
         }
         try {
             const data = await report(db, { since, flowId: typeof q.flow === 'string' && q.flow ? q.flow : undefined });
-            res.type('html').set('Cache-Control', 'no-store').send(reportPage(data, { title: 'Drop-off report: sample bot' }));
+            res.type('html')
+                .set('Cache-Control', 'no-store')
+                .send(reportPage(data, { title: 'Drop-off report: sample bot' }));
         } catch (err) {
             console.error('[sample] could not make the report:', err);
             res.status(500).type('text/plain').send('Could not read the flow runs from MongoDB.');

@@ -55,7 +55,9 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
     } else if (quiet) {
         const m = /^(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$/.exec(quiet);
         if (!m) {
-            throw new Error(`INACTIVITY_QUIET_HOURS must be 'HH:mm-HH:mm' (for example '21:00-08:00') or 'off'; got ${JSON.stringify(env.INACTIVITY_QUIET_HOURS)}.`);
+            throw new Error(
+                `INACTIVITY_QUIET_HOURS must be 'HH:mm-HH:mm' (for example '21:00-08:00') or 'off'; got ${JSON.stringify(env.INACTIVITY_QUIET_HOURS)}.`
+            );
         }
         quietHours = { start: m[1], end: m[2] };
     }

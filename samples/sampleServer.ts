@@ -32,7 +32,10 @@ export interface RunningSample {
 }
 
 /** Hooks that add routes before the server listens. */
-export type SampleExtension = (app: express.Express, sample: { port: number; adapter: CloudAdapter; run: (context: TurnContext) => Promise<void> }) => void | Promise<void>;
+export type SampleExtension = (
+    app: express.Express,
+    sample: { port: number; adapter: CloudAdapter; run: (context: TurnContext) => Promise<void> }
+) => void | Promise<void>;
 
 /**
  * Starts the sample bot: Bot Framework at `/api/messages` (no credentials unless `MicrosoftAppId` and
@@ -44,7 +47,11 @@ export type SampleExtension = (app: express.Express, sample: { port: number; ada
  * @param log Where start-up lines go.
  * @returns The running sample.
  */
-export async function startSample(config: SampleConfig, extensions: SampleExtension[] = [], log: (line: string) => void = () => undefined): Promise<RunningSample> {
+export async function startSample(
+    config: SampleConfig,
+    extensions: SampleExtension[] = [],
+    log: (line: string) => void = () => undefined
+): Promise<RunningSample> {
     let embedded: EmbeddedMongo | undefined;
     const mongoUri = config.mongoUri ?? (embedded = await startEmbeddedMongo()).uri;
     // One client, one connection pool, for the plugin's timers and the bot's state. The sample opened it, so
@@ -89,7 +96,9 @@ export async function startSample(config: SampleConfig, extensions: SampleExtens
         // A flow event hook: a real bot would tell a person; the sample logs the user struggling with a step.
         onFlowEvent: (event) => {
             if (event.type === 'escalated') {
-                log(`[sample] ${event.userId ?? 'a user'} is struggling with step ${event.stepId ?? '?'} of ${event.flowId} (conversation ${event.conversationId})`);
+                log(
+                    `[sample] ${event.userId ?? 'a user'} is struggling with step ${event.stepId ?? '?'} of ${event.flowId} (conversation ${event.conversationId})`
+                );
             }
         },
     });

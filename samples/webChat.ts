@@ -45,7 +45,9 @@ export function webChat(): SampleExtension {
         app.get('/webchat.js', (req, res) => {
             const bundle = webChatBundle();
             if (!bundle) {
-                res.status(500).type('text/plain').send('botframework-webchat is not installed: run `npm install` (it is a dev dependency of this repository).');
+                res.status(500)
+                    .type('text/plain')
+                    .send('botframework-webchat is not installed: run `npm install` (it is a dev dependency of this repository).');
                 return;
             }
             res.sendFile(bundle, { maxAge: '1h' });

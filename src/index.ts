@@ -8,7 +8,18 @@
 export { InactivityMiddleware } from './botbuilder/inactivityMiddleware';
 export { DEFAULTS } from './core/policy/options';
 export type { CoreOptions, ResolvedPolicy } from './core/policy/options';
-export type { ActivityLike, AttachmentLike, CardActionLike, ChannelAccountLike, ConversationLike, ConversationRef, ResourceResponseLike, SendHandler, TelemetryClientLike, TurnContextLike } from './core/ports/activity';
+export type {
+    ActivityLike,
+    AttachmentLike,
+    CardActionLike,
+    ChannelAccountLike,
+    ConversationLike,
+    ConversationRef,
+    ResourceResponseLike,
+    SendHandler,
+    TelemetryClientLike,
+    TurnContextLike,
+} from './core/ports/activity';
 export type { InactivityOptions } from './botbuilder/options';
 export type { ProactiveAdapter } from './botbuilder/botbuilderBinding';
 export type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } from './core/policy/policy';
@@ -54,7 +65,15 @@ export { FollowUpService, FOLLOW_UP_JOB_NAME } from './followups/followUpService
 export { FollowUpMiddleware } from './followups/followUpMiddleware';
 export type { FollowUpTurnPort } from './followups/followUpMiddleware';
 export { FOLLOW_UP_DEFAULTS } from './followups/followUpOptions';
-export type { CheckInFollowUp, CustomFollowUp, FollowUpHealth, FollowUpOptions, PostEventFollowUp, ScheduleCommon, ScheduleResult } from './followups/followUpOptions';
+export type {
+    CheckInFollowUp,
+    CustomFollowUp,
+    FollowUpHealth,
+    FollowUpOptions,
+    PostEventFollowUp,
+    ScheduleCommon,
+    ScheduleResult,
+} from './followups/followUpOptions';
 export { FOLLOW_UP_VERSION } from './followups/followUpRecord';
 export type { FollowUp, FollowUpDocument, FollowUpHistoryEntry, FollowUpStatus, FollowUpType, SkipReason } from './followups/followUpRecord';
 export type { FollowUpPage, FollowUpQuery } from './mongo/followUpStore';

@@ -17,7 +17,11 @@ describe('the API reference (npm run docs)', function () {
     before(() => {
         out = mkdtempSync(join(tmpdir(), 'inactivity-docs-'));
         // The same configuration as `npm run docs` (typedoc.json), written elsewhere so docs/api is left alone.
-        const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
+        const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--out', out], {
+            cwd: ROOT,
+            encoding: 'utf8',
+            timeout: 110_000,
+        });
         run = { status: result.status, output: `${result.stdout}${result.stderr}` };
     });
     after(() => rmSync(out, { recursive: true, force: true }));

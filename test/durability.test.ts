@@ -17,7 +17,18 @@ async function botInstance(storage: Storage, db: Db) {
     const dialog = new AddClientDialog(t);
     const bot = new SampleBot(conversationState, dialogState, dialog, t);
     const adapter = new ProactiveTestAdapter((ctx) => bot.run(ctx));
-    const inactivity = new InactivityMiddleware({ adapter, conversationState, dialogState, dialog, mongo: db, reminderAfter: 1200, closeAfter: '1 minute', localesPath: SAMPLE_LOCALES, policyFile: SAMPLE_POLICY, onError: (e) => console.error(e) });
+    const inactivity = new InactivityMiddleware({
+        adapter,
+        conversationState,
+        dialogState,
+        dialog,
+        mongo: db,
+        reminderAfter: 1200,
+        closeAfter: '1 minute',
+        localesPath: SAMPLE_LOCALES,
+        policyFile: SAMPLE_POLICY,
+        onError: (e) => console.error(e),
+    });
     adapter.use(inactivity);
     await inactivity.start();
     return { adapter, inactivity, reminders: () => texts(adapter.activeQueue).filter((x) => x.startsWith('Still there?')) };
@@ -73,7 +84,11 @@ describe('Durable timers across bot processes (real Agenda on MongoDB)', functio
             await settle(() => a.reminders().length + b.reminders().length >= 4);
             const sweeps = await mongo.db.collection('inactivityJobs').find({ task: EXPIRE_JOB_NAME }).toArray();
             assert.strictEqual(sweeps.length, 1, 'one hourly expiry sweep shared by both instances');
-            assert.strictEqual(await mongo.db.collection('inactivityJobs').countDocuments({ name: EXPIRE_JOB_NAME }), 0, 'not an Agenda job: Agenda does not poll it');
+            assert.strictEqual(
+                await mongo.db.collection('inactivityJobs').countDocuments({ name: EXPIRE_JOB_NAME }),
+                0,
+                'not an Agenda job: Agenda does not poll it'
+            );
             assert.ok(sweeps[0].nextRunAt > new Date(Date.now() + 59 * 60_000), 'first run an hour from start');
             const all = [...a.reminders(), ...b.reminders()];
             assert.strictEqual(all.length, 4, all.join('\n'));

@@ -92,7 +92,10 @@ describe('the published package', function () {
 
     it('loads neither the test helpers nor mocha or sinon from the main entry', () => {
         const out = childJson(
-            node(['-e', "require('botbuilder-inactivity'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /[\\/](testing|mocha|sinon)[\\/]/.test(f))))"])
+            node([
+                '-e',
+                "require('botbuilder-inactivity'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /[\\/](testing|mocha|sinon)[\\/]/.test(f))))",
+            ])
         );
         assert.deepStrictEqual(out, []);
     });
@@ -152,7 +155,19 @@ describe('the published package', function () {
         });
 
         it('ships the code, the texts, the manifest and the CLI', () => {
-            for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/esm/index.mjs', 'dist/src/testing/index.js', 'dist/esm/testing.mjs', 'LICENSE', 'CHANGELOG.md', 'locales/en/inactivity.json', 'manifest.json', 'bin/botbuilder-inactivity.js', 'package.json']) {
+            for (const file of [
+                'dist/src/index.js',
+                'dist/src/index.d.ts',
+                'dist/esm/index.mjs',
+                'dist/src/testing/index.js',
+                'dist/esm/testing.mjs',
+                'LICENSE',
+                'CHANGELOG.md',
+                'locales/en/inactivity.json',
+                'manifest.json',
+                'bin/botbuilder-inactivity.js',
+                'package.json',
+            ]) {
                 assert.ok(files.includes(file), `${file} is in the tarball`);
             }
         });

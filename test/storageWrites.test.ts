@@ -30,7 +30,15 @@ describe('Writes to the bot storage per turn', () => {
             }
         });
         adapter.use(new AutoSaveStateMiddleware(conversationState));
-        const inactivity = new InactivityMiddleware({ adapter, conversationState, dialogState, dialog, scheduler: new FakeScheduler(), localesPath: SAMPLE_LOCALES, policyFile: SAMPLE_POLICY });
+        const inactivity = new InactivityMiddleware({
+            adapter,
+            conversationState,
+            dialogState,
+            dialog,
+            scheduler: new FakeScheduler(),
+            localesPath: SAMPLE_LOCALES,
+            policyFile: SAMPLE_POLICY,
+        });
         adapter.use(inactivity);
         await inactivity.start();
         const turns = ['add client', 'Maria Silva', 'Group classes', 'not a contact'];
@@ -40,7 +48,7 @@ describe('Writes to the bot storage per turn', () => {
         assert.strictEqual(storage.writes, turns.length);
     });
 
-    it('is one per turn inside a flow when the bot saves in its own handler (the sample, Microsoft\'s samples)', async () => {
+    it("is one per turn inside a flow when the bot saves in its own handler (the sample, Microsoft's samples)", async () => {
         const storage = new CountingStorage();
         const conversationState = new ConversationState(storage);
         const dialogState = conversationState.createProperty<DialogState>('DialogState');
@@ -53,7 +61,15 @@ describe('Writes to the bot storage per turn', () => {
             }
             await conversationState.saveChanges(context);
         });
-        const inactivity = new InactivityMiddleware({ adapter, conversationState, dialogState, dialog, scheduler: new FakeScheduler(), localesPath: SAMPLE_LOCALES, policyFile: SAMPLE_POLICY });
+        const inactivity = new InactivityMiddleware({
+            adapter,
+            conversationState,
+            dialogState,
+            dialog,
+            scheduler: new FakeScheduler(),
+            localesPath: SAMPLE_LOCALES,
+            policyFile: SAMPLE_POLICY,
+        });
         adapter.use(inactivity);
         await inactivity.start();
         await adapter.send('add client').startTest();

@@ -18,7 +18,7 @@ export function flowTurns(i: number): string[] {
 
 /** A conversation id shaped like Direct Line's (a GUID-like id and a suffix), for realistic sizes. */
 export function conversationId(tag: string, i: number): string {
-    const hex = (i * 2654435761 >>> 0).toString(16).padStart(8, '0');
+    const hex = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
     return `${hex}-${tag}-4c1e-9a2d-${hex}${hex.slice(0, 4)}|livechat`;
 }
 
@@ -89,7 +89,10 @@ export const NAIVE_JOB = 'naive-inactivity-timer';
  * (Agenda's `create().unique().schedule().save()`), with Agenda's defaults.
  */
 export class NaiveTimerMiddleware implements Middleware {
-    constructor(private readonly agenda: Agenda, private readonly delayMs: number) {}
+    constructor(
+        private readonly agenda: Agenda,
+        private readonly delayMs: number
+    ) {}
 
     async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
         await next();
@@ -129,7 +132,8 @@ export async function benchBot(options: BenchBotOptions = {}): Promise<BenchBot>
             policyFile: SAMPLE_POLICY,
             reminderAfter: '5 minutes',
             closeAfter: '15 minutes',
-            onError: (e) => console.error(`  [bench] plugin error: ${e.message}${(e as { cause?: Error }).cause ? ` (${(e as { cause?: Error }).cause?.message})` : ''}`),
+            onError: (e) =>
+                console.error(`  [bench] plugin error: ${e.message}${(e as { cause?: Error }).cause ? ` (${(e as { cause?: Error }).cause?.message})` : ''}`),
             ...options.plugin,
         });
         adapter.use(inactivity);
@@ -167,8 +171,17 @@ export class NullScheduler implements TimerScheduler {
  *
  * @returns The conversation ids and the timer data to arm for each.
  */
-export async function seedConversations(storage: Storage, count: number, dueAt: number, reminderAfterMs: number, tag = 'burst'): Promise<Array<{ id: string; reference: Partial<ConversationReference> }>> {
-    const template = await benchBot({ plugin: { scheduler: new NullScheduler(), reminderAfter: reminderAfterMs, closeAfter: '10 minutes', onError: () => undefined }, storage: new MemoryStorage() });
+export async function seedConversations(
+    storage: Storage,
+    count: number,
+    dueAt: number,
+    reminderAfterMs: number,
+    tag = 'burst'
+): Promise<Array<{ id: string; reference: Partial<ConversationReference> }>> {
+    const template = await benchBot({
+        plugin: { scheduler: new NullScheduler(), reminderAfter: reminderAfterMs, closeAfter: '10 minutes', onError: () => undefined },
+        storage: new MemoryStorage(),
+    });
     const templateId = conversationId(tag, 0);
     await template.say(templateId, 'add client');
     await template.say(templateId, 'Maria Silva');

@@ -81,7 +81,16 @@ async function main(): Promise<void> {
                 const profile = session ? await stopProfile(session) : undefined;
                 const byCommand: Record<string, number> = {};
                 for (const c of counter.commands) byCommand[`${c.name} ${c.collection}`] = (byCommand[`${c.name} ${c.collection}`] ?? 0) + 1;
-                const report: WorkerReport = { sends, cpuMs: cpu, systemMs, commands: counter.commands.length, writes: counter.writes.length, byCommand, roundTripMs: counter.totalMs, profile };
+                const report: WorkerReport = {
+                    sends,
+                    cpuMs: cpu,
+                    systemMs,
+                    commands: counter.commands.length,
+                    writes: counter.writes.length,
+                    byCommand,
+                    roundTripMs: counter.totalMs,
+                    profile,
+                };
                 const stopping = bot;
                 bot = undefined;
                 process.send?.({ type: 'done', report }, () => {
@@ -116,7 +125,13 @@ function stopProfile(session: Session): Promise<Record<string, number>> {
                 top.set(fn, (top.get(fn) ?? 0) + (deltas[i] ?? 0) / 1000);
             });
             if (process.env.BENCH_PROFILE_TOP) {
-                console.error([...top].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_PROFILE_TOP)).map(([k, v]) => `${v.toFixed(0).padStart(6)} ms ${k}`).join('\n'));
+                console.error(
+                    [...top]
+                        .sort((a, b) => b[1] - a[1])
+                        .slice(0, Number(process.env.BENCH_PROFILE_TOP))
+                        .map(([k, v]) => `${v.toFixed(0).padStart(6)} ms ${k}`)
+                        .join('\n')
+                );
             }
             session.disconnect();
             resolve(out);
@@ -129,7 +144,13 @@ function categorize(url: string, fn: string): string {
     if (url.includes('/dist/src/')) return 'plugin';
     // Agenda logs through `debug`, creating a logger (and asking whether stderr is a TTY) on every call.
     if (/node_modules\/(agenda|@agendajs|date\.js|cron-parser|human-interval|luxon|debug)\//.test(url) || fn === 'isTTY') return 'agenda';
-    if (/node_modules\/(mongodb|bson|mongodb-connection-string-url)\//.test(url) || /^node:(net|stream|internal\/stream|internal\/net)/.test(url) || fn === 'writeBuffer' || fn === 'writev') return 'driver';
+    if (
+        /node_modules\/(mongodb|bson|mongodb-connection-string-url)\//.test(url) ||
+        /^node:(net|stream|internal\/stream|internal\/net)/.test(url) ||
+        fn === 'writeBuffer' ||
+        fn === 'writev'
+    )
+        return 'driver';
     if (/node_modules\/(botbuilder|botframework|@microsoft)/.test(url)) return 'botbuilder';
     if (url.includes('/dist/bench/') || url.includes('/dist/samples/') || /node_modules\/(i18next)\//.test(url)) return 'bench bot';
     if (fn === '(garbage collector)') return 'gc';

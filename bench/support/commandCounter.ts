@@ -36,7 +36,10 @@ export class CommandCounter {
      * @param client A client created with `monitorCommands: true`.
      * @param collections Only commands on these collections are counted (all when empty).
      */
-    constructor(client: MongoClient, private readonly collections: string[] = []) {
+    constructor(
+        client: MongoClient,
+        private readonly collections: string[] = []
+    ) {
         const started = (e: CommandStartedEvent) => this.started(e);
         const succeeded = (e: CommandSucceededEvent) => this.finished(e.requestId, e.duration, e.reply as Document, true);
         const failed = (e: CommandFailedEvent) => this.finished(e.requestId, e.duration, undefined, false);

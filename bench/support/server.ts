@@ -48,7 +48,10 @@ export async function startServer(): Promise<BenchServer> {
                 child?.send({ type: 'cpu' });
             });
         }
-        const status = await admin.db('admin').command({ serverStatus: 1 }).catch(() => undefined);
+        const status = await admin
+            .db('admin')
+            .command({ serverStatus: 1 })
+            .catch(() => undefined);
         const extra = status?.extra_info as { user_time_us?: number; system_time_us?: number } | undefined;
         return extra?.user_time_us !== undefined ? ((extra.user_time_us ?? 0) + (extra.system_time_us ?? 0)) / 1000 : undefined;
     };

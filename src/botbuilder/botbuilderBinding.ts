@@ -72,6 +72,9 @@ export class BotbuilderBinding implements BotBinding {
 
     /** @inheritdoc */
     addressed(context: TurnContextLike, activity: ActivityLike): ActivityLike {
-        return TurnContext.applyConversationReference(activity as Partial<Activity>, TurnContext.getConversationReference(context.activity as Partial<Activity>));
+        return TurnContext.applyConversationReference(
+            activity as Partial<Activity>,
+            TurnContext.getConversationReference(context.activity as Partial<Activity>)
+        );
     }
 }

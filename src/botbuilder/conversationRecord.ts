@@ -72,7 +72,12 @@ export async function claimRecord(conversationState: ConversationState, context:
  * @param check Decides from the stored item whether to write.
  * @returns True when written; false when the check failed.
  */
-export async function rewriteIf(conversationState: ConversationState, context: TurnContext, key: string, check: (stored: StoreItem) => boolean): Promise<boolean> {
+export async function rewriteIf(
+    conversationState: ConversationState,
+    context: TurnContext,
+    key: string,
+    check: (stored: StoreItem) => boolean
+): Promise<boolean> {
     const internals = conversationState as unknown as BotStateInternals;
     for (let tries = 0; tries < 3; tries++) {
         const stored = ((await internals.storage.read([key]))[key] ?? {}) as StoreItem;
@@ -85,7 +90,6 @@ export async function rewriteIf(conversationState: ConversationState, context: T
     }
     return false;
 }
-
 
 /**
  * The plugin's record as a property of the bot's `ConversationState`, with conditional writes on the eTag the

@@ -58,7 +58,12 @@ export class InactivityMiddleware implements Middleware {
                 scheduler:
                     options.scheduler ??
                     (options.agenda
-                        ? new AgendaScheduler({ agenda: options.agenda, onError: warn, retry: { retries: options.sendRetries ?? DEFAULTS.sendRetries }, runDeadline: settings.timerDeadline })
+                        ? new AgendaScheduler({
+                              agenda: options.agenda,
+                              onError: warn,
+                              retry: { retries: options.sendRetries ?? DEFAULTS.sendRetries },
+                              runDeadline: settings.timerDeadline,
+                          })
                         : undefined),
             },
         });

@@ -92,7 +92,11 @@ async function perform(service: FollowUpService, args: FollowUpsArgs): Promise<{
         }
         case 'cancel': {
             const done = await service.cancel(id);
-            const text = json ? `${JSON.stringify({ id, cancelled: done })}\n` : done ? `Cancelled ${id}.\n` : `${id} was not cancelled: not found, or no longer pending.\n`;
+            const text = json
+                ? `${JSON.stringify({ id, cancelled: done })}\n`
+                : done
+                  ? `Cancelled ${id}.\n`
+                  : `${id} was not cancelled: not found, or no longer pending.\n`;
             return { text, code: done ? 0 : 1 };
         }
         case 'reschedule': {
@@ -100,12 +104,18 @@ async function perform(service: FollowUpService, args: FollowUpsArgs): Promise<{
             const done = await service.reschedule(id, at);
             const text = json
                 ? `${JSON.stringify({ id, rescheduled: done, scheduledAt: at.toISOString() })}\n`
-                : done ? `Rescheduled ${id} to ${at.toISOString()}.\n` : `${id} was not rescheduled: not found, or being sent right now.\n`;
+                : done
+                  ? `Rescheduled ${id} to ${at.toISOString()}.\n`
+                  : `${id} was not rescheduled: not found, or being sent right now.\n`;
             return { text, code: done ? 0 : 1 };
         }
         default: {
             const health = await service.health();
-            const text = json ? `${JSON.stringify(health, null, 2)}\n` : Object.entries(health).map(([k, v]) => `${k.padEnd(16)} ${String(v)}`).join('\n') + '\n';
+            const text = json
+                ? `${JSON.stringify(health, null, 2)}\n`
+                : Object.entries(health)
+                      .map(([k, v]) => `${k.padEnd(16)} ${String(v)}`)
+                      .join('\n') + '\n';
             return { text, code: health.status === 'ok' ? 0 : 1 };
         }
     }
@@ -117,7 +127,11 @@ function readArgs(argv: readonly string[], cli: CliContext): FollowUpsArgs | 'he
         if (parseCommandLine(argv, {}).help) {
             return 'help';
         }
-        throw new InactivityConfigError(action === undefined ? 'say what to do: list, cancel, reschedule or health.' : `unknown action "${action}"; the actions are list, cancel, reschedule and health.`);
+        throw new InactivityConfigError(
+            action === undefined
+                ? 'say what to do: list, cancel, reschedule or health.'
+                : `unknown action "${action}"; the actions are list, cancel, reschedule and health.`
+        );
     }
     // Only list filters; the other actions refuse its flags rather than ignore them.
     const { help, values, positionals } = parseCommandLine(rest, action === 'list' ? LIST_FLAGS : MONGO_FLAGS);
@@ -131,7 +145,13 @@ function readArgs(argv: readonly string[], cli: CliContext): FollowUpsArgs | 'he
         prefix: collectionPrefix(values.prefix),
         json: values.json === true,
         id: positionals[0] ?? '',
-        filter: { userId: list.user, conversationId: list.conversation, status: oneOf('--status', list.status, STATUSES), type: oneOf('--type', list.type, TYPES), limit: positive('--limit', list.limit) },
+        filter: {
+            userId: list.user,
+            conversationId: list.conversation,
+            status: oneOf('--status', list.status, STATUSES),
+            type: oneOf('--type', list.type, TYPES),
+            limit: positive('--limit', list.limit),
+        },
     };
     if (action === 'cancel') {
         expectArguments(positionals, 1, 'cancel takes one follow-up id');
@@ -160,7 +180,16 @@ function positive(flag: string, value: string | undefined): number | undefined {
 }
 
 /** The fields `list --json` prints, in this order. */
-function summary(f: FollowUp): { id: string; type: string; status: string; userId: string; conversationId: string; scheduledAt: string; executedAt: string | null; attempts: number } {
+function summary(f: FollowUp): {
+    id: string;
+    type: string;
+    status: string;
+    userId: string;
+    conversationId: string;
+    scheduledAt: string;
+    executedAt: string | null;
+    attempts: number;
+} {
     return {
         id: f.id,
         type: f.type,
@@ -180,6 +209,10 @@ function table(rows: Array<ReturnType<typeof summary>>): string {
     const head = ['id', 'type', 'status', 'userId', 'conversationId', 'scheduledAt', 'executedAt', 'attempts'];
     const cells = rows.map((r) => [r.id, r.type, r.status, r.userId, r.conversationId, r.scheduledAt, r.executedAt ?? '-', String(r.attempts)]);
     const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+    const line = (c: string[]) =>
+        c
+            .map((v, i) => v.padEnd(widths[i]))
+            .join('  ')
+            .trimEnd();
     return [line(head), ...cells.map(line)].join('\n') + '\n';
 }

@@ -127,8 +127,12 @@ function textSummary(data: DropOffReport): string {
         lines.push('  none.');
     }
     for (const f of data.flows) {
-        const reasons = Object.entries(f.abandonedByReason).map(([r, n]) => `${r} ${n}`).join(', ');
-        lines.push(`  ${f.flowId}: started ${f.started}, completed ${f.completed}, abandoned ${f.abandoned}${reasons ? ` (${reasons})` : ''}; reminded ${f.reminded}, recovered ${f.recoveredAfterReminder}; resumed ${f.resumed}, completed after resume ${f.completedAfterResume}`);
+        const reasons = Object.entries(f.abandonedByReason)
+            .map(([r, n]) => `${r} ${n}`)
+            .join(', ');
+        lines.push(
+            `  ${f.flowId}: started ${f.started}, completed ${f.completed}, abandoned ${f.abandoned}${reasons ? ` (${reasons})` : ''}; reminded ${f.reminded}, recovered ${f.recoveredAfterReminder}; resumed ${f.resumed}, completed after resume ${f.completedAfterResume}`
+        );
     }
     return `${lines.join('\n')}\n`;
 }

@@ -208,7 +208,10 @@ export class InactivityEngine {
     warn(err: unknown, context?: TurnContextLike): void {
         const error = err instanceof Error ? err : new Error(String(err));
         debug('error: %O', error);
-        if (error instanceof OutageSkipError || (this.guard?.isDown && error instanceof InactivitySchedulerError && /scheduler reported an error/.test(error.message))) {
+        if (
+            error instanceof OutageSkipError ||
+            (this.guard?.isDown && error instanceof InactivitySchedulerError && /scheduler reported an error/.test(error.message))
+        ) {
             // Part of an outage already reported once (its start): not once per turn or per poll.
             return;
         }

@@ -37,7 +37,12 @@ export interface DeliveryDeps {
  * @param score The score to choose by.
  * @returns The key.
  */
-export function templateKey(localizer: Localizer, doc: Pick<FollowUpDocument, 'template' | 'locale'>, score: number | undefined, thresholds: ScoreThresholds): string {
+export function templateKey(
+    localizer: Localizer,
+    doc: Pick<FollowUpDocument, 'template' | 'locale'>,
+    score: number | undefined,
+    thresholds: ScoreThresholds
+): string {
     if (score !== undefined) {
         const banded = `${doc.template}.${scoreBand(score, thresholds)}`;
         if (localizer.has(banded, doc.locale)) {
@@ -52,7 +57,11 @@ export function templateKey(localizer: Localizer, doc: Pick<FollowUpDocument, 't
  *
  * @returns The activity to send and its text.
  */
-export function renderFollowUp(deps: Pick<DeliveryDeps, 'localizer' | 'thresholds'>, doc: FollowUpDocument, score: number | undefined): { activity: Partial<Activity>; text: string } {
+export function renderFollowUp(
+    deps: Pick<DeliveryDeps, 'localizer' | 'thresholds'>,
+    doc: FollowUpDocument,
+    score: number | undefined
+): { activity: Partial<Activity>; text: string } {
     const key = templateKey(deps.localizer, doc, score, deps.thresholds);
     const text = deps.localizer.t(doc.locale, key, doc.variables);
     const activity: Partial<Activity> = { type: ActivityTypes.Message, text, ...(doc.locale ? { locale: doc.locale } : {}) };

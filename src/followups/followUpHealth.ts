@@ -3,7 +3,16 @@ import type { Warn } from './followUpWarnings';
 import type { FollowUpStore } from '../mongo/followUpStore';
 
 /** The health of a service whose database does not answer (or that is not started). */
-export const DOWN: FollowUpHealth = { status: 'down', running: false, pending: 0, executedToday: 0, failed: 0, overdue: 0, oldestOverdueMs: 0, p95LatenessMs: 0 };
+export const DOWN: FollowUpHealth = {
+    status: 'down',
+    running: false,
+    pending: 0,
+    executedToday: 0,
+    failed: 0,
+    overdue: 0,
+    oldestOverdueMs: 0,
+    p95LatenessMs: 0,
+};
 
 /**
  * Reads the follow-ups' state: counts by status, how late the oldest overdue one is, the 95th percentile of how
@@ -25,8 +34,16 @@ export async function readHealth(store: FollowUpStore, state: { running: boolean
             c.countDocuments({ status: 'executed', finishedAt: { $gte: midnight } }),
             c.countDocuments({ status: 'failed', finishedAt: { $gte: midnight } }),
             c.countDocuments({ status: 'pending', scheduledAt: { $lt: now } }),
-            c.find({ status: 'pending', scheduledAt: { $lt: now } }, { projection: { scheduledAt: 1 } }).sort({ scheduledAt: 1 }).limit(1).toArray(),
-            c.find({ status: 'executed' }, { projection: { scheduledAt: 1, executedAt: 1 } }).sort({ finishedAt: -1 }).limit(1000).toArray(),
+            c
+                .find({ status: 'pending', scheduledAt: { $lt: now } }, { projection: { scheduledAt: 1 } })
+                .sort({ scheduledAt: 1 })
+                .limit(1)
+                .toArray(),
+            c
+                .find({ status: 'executed' }, { projection: { scheduledAt: 1, executedAt: 1 } })
+                .sort({ finishedAt: -1 })
+                .limit(1000)
+                .toArray(),
         ]);
         const oldestOverdueMs = oldest[0] ? now.getTime() - oldest[0].scheduledAt.getTime() : 0;
         const lateness = recent.map((d) => Math.max(0, (d.executedAt?.getTime() ?? 0) - d.scheduledAt.getTime())).sort((a, b) => a - b);

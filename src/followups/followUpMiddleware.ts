@@ -123,7 +123,12 @@ export class FollowUpMiddleware implements Middleware {
         }
         const score = await this.service.scoreMessage(activity.text ?? '', context);
         if (score !== undefined && score < this.service.lowScore) {
-            await this.service.scheduleCheckIn({ reference: TurnContext.getConversationReference(activity), userId, score, ...(activity.localTimezone ? { timeZone: activity.localTimezone } : {}) });
+            await this.service.scheduleCheckIn({
+                reference: TurnContext.getConversationReference(activity),
+                userId,
+                score,
+                ...(activity.localTimezone ? { timeZone: activity.localTimezone } : {}),
+            });
         }
     }
 
@@ -150,6 +155,8 @@ export class FollowUpMiddleware implements Middleware {
 
     /** Waits for the middleware's database work at most `WRITE_BOUND_MS`; a failure or a timeout is only logged. */
     private async bounded(work: Promise<unknown>): Promise<void> {
-        await withTimeout(work, WRITE_BOUND_MS, () => new Error(`no answer in ${WRITE_BOUND_MS} ms; the turn went on`)).catch((err: unknown) => debug('follow-up write failed: %O', err));
+        await withTimeout(work, WRITE_BOUND_MS, () => new Error(`no answer in ${WRITE_BOUND_MS} ms; the turn went on`)).catch((err: unknown) =>
+            debug('follow-up write failed: %O', err)
+        );
     }
 }

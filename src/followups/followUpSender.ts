@@ -147,7 +147,10 @@ export class FollowUpSender {
             return skip('capped');
         }
         // Re-engagement speaks to a first-time user and to a past customer differently.
-        const toSend = doc.type === 'reengagement' && doc.template === 'followups:reengagement' ? { ...doc, template: `followups:reengagement.${user?.customer ? 'pastCustomer' : 'firstTime'}` } : doc;
+        const toSend =
+            doc.type === 'reengagement' && doc.template === 'followups:reengagement'
+                ? { ...doc, template: `followups:reengagement.${user?.customer ? 'pastCustomer' : 'firstTime'}` }
+                : doc;
         const followUp = toFollowUp(toSend);
         const outsideWindow = options.outsideWindow;
         const outcome = await deliverFollowUp(this.deliveryDeps(), toSend, {
@@ -164,7 +167,10 @@ export class FollowUpSender {
             }
             const latenessMs = Math.max(0, done.getTime() - doc.scheduledAt.getTime());
             debug('follow-up %s sent (%d ms late)', props.followUpId, latenessMs);
-            track({ client: options.telemetryClient, onError: warn }, { name: FollowUpEvents.sent, properties: props, metrics: { latenessMs, attempt: doc.attempts } });
+            track(
+                { client: options.telemetryClient, onError: warn },
+                { name: FollowUpEvents.sent, properties: props, metrics: { latenessMs, attempt: doc.attempts } }
+            );
             return;
         }
         if (settings.frequencyCap > 0) {
@@ -174,7 +180,14 @@ export class FollowUpSender {
             return skip('outsideWindow');
         }
         const last = outcome.failure.permanent || doc.attempts > settings.retries;
-        track({ client: options.telemetryClient, onError: warn }, { name: FollowUpEvents.failed, properties: { ...props, status: outcome.failure.status, permanent: outcome.failure.permanent, final: last }, metrics: { attempt: doc.attempts } });
+        track(
+            { client: options.telemetryClient, onError: warn },
+            {
+                name: FollowUpEvents.failed,
+                properties: { ...props, status: outcome.failure.status, permanent: outcome.failure.permanent, final: last },
+                metrics: { attempt: doc.attempts },
+            }
+        );
         if (outcome.failure.status === 403) {
             // Blocked or removed: nothing more goes to this user until they write again.
             await users.update(doc.userId, { blockedAt: done });

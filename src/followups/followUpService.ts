@@ -65,7 +65,8 @@ export class FollowUpService {
     constructor(private readonly options: FollowUpOptions) {
         this.settings = resolveFollowUpSettings(options);
         this.warn = standaloneWarn(options.onError);
-        this.localizer = options.localizer ?? new Localizer({ defaultLocale: options.defaultLocale, ...(options.localesPath ? { extraPaths: [options.localesPath] } : {}) });
+        this.localizer =
+            options.localizer ?? new Localizer({ defaultLocale: options.defaultLocale, ...(options.localesPath ? { extraPaths: [options.localesPath] } : {}) });
         this.now = options.now ?? Date.now;
     }
 
@@ -186,7 +187,17 @@ export class FollowUpService {
         const at = request.at ?? new Date(this.now() + this.settings.checkInAfter);
         const day = localDate(at, zone);
         const key = request.key ?? `checkIn:${userId}:${day}`;
-        return this.insert({ type: 'checkIn', key, request, userId, scheduledAt: at, zone, template: request.template ?? 'followups:checkIn', trigger: {}, score: request.score });
+        return this.insert({
+            type: 'checkIn',
+            key,
+            request,
+            userId,
+            scheduledAt: at,
+            zone,
+            template: request.template ?? 'followups:checkIn',
+            trigger: {},
+            score: request.score,
+        });
     }
 
     /**
@@ -201,7 +212,17 @@ export class FollowUpService {
         const userId = userOf(request);
         const zone = await zoneOf(this.zoneSource(), userId, request);
         const key = request.key ?? `custom:${userId}:${request.template}:${request.at.toISOString()}`;
-        return this.insert({ type: 'custom', key, request, userId, scheduledAt: request.at, zone, template: request.template, trigger: {}, score: request.score });
+        return this.insert({
+            type: 'custom',
+            key,
+            request,
+            userId,
+            scheduledAt: request.at,
+            zone,
+            template: request.template,
+            trigger: {},
+            score: request.score,
+        });
     }
 
     /**

@@ -53,10 +53,14 @@ export function resolveFollowUpSettings(options: FollowUpOptions): FollowUpSetti
         throw new InactivityConfigError('FollowUpService needs `adapter`: the bot adapter (CloudAdapter) follow-ups are sent through.');
     }
     if (!options.mongo && !options.inactivity) {
-        throw new InactivityConfigError("FollowUpService needs `inactivity` (the InactivityMiddleware, to share its MongoDB connection and Agenda) or `mongo`: a MongoDB connection string, MongoClient or Db.");
+        throw new InactivityConfigError(
+            'FollowUpService needs `inactivity` (the InactivityMiddleware, to share its MongoDB connection and Agenda) or `mongo`: a MongoDB connection string, MongoClient or Db.'
+        );
     }
     if (options.inactivity && typeof options.inactivity.sharedAgenda !== 'function') {
-        throw new InactivityConfigError('FollowUpService `inactivity` must be the InactivityMiddleware whose MongoDB connection and Agenda the follow-ups share.');
+        throw new InactivityConfigError(
+            'FollowUpService `inactivity` must be the InactivityMiddleware whose MongoDB connection and Agenda the follow-ups share.'
+        );
     }
     const d = FOLLOW_UP_DEFAULTS;
     const defaultTimeZone = options.defaultTimeZone ?? d.defaultTimeZone;

@@ -63,7 +63,17 @@ export async function startFollowUps(startup: FollowUpStartup): Promise<RunningF
         await store.ensureIndexes();
         const users = new FollowUpUsers(db, `${settings.prefix}FollowUpUsers`);
         const wake = (at: Date) => startup.wakeUp.wake(at);
-        const sender = new FollowUpSender({ options, settings, localizer: startup.localizer, store, users, now: startup.now, warn, wake, blocked: startup.blocked });
+        const sender = new FollowUpSender({
+            options,
+            settings,
+            localizer: startup.localizer,
+            store,
+            users,
+            now: startup.now,
+            warn,
+            wake,
+            blocked: startup.blocked,
+        });
         // Also without sending: a follow-up scheduled or rescheduled here moves the senders' wake-up.
         await startup.wakeUp.open({
             db,

@@ -83,7 +83,13 @@ export class FollowUpWakeUp {
             agenda = shared;
             this.announcer = setup.shared?.announcer;
         } else {
-            const own = await createAgenda({ db: setup.db, collection: ownJobs.collectionName, processEvery: setup.processEvery, maxConcurrency: 1, onError: setup.warn });
+            const own = await createAgenda({
+                db: setup.db,
+                collection: ownJobs.collectionName,
+                processEvery: setup.processEvery,
+                maxConcurrency: 1,
+                onError: setup.warn,
+            });
             agenda = own.agenda;
             this.announcer = new JobAnnouncer(own.channel, setup.processEvery, 'followups');
             this.ownsAgenda = true;
@@ -95,7 +101,17 @@ export class FollowUpWakeUp {
         // The one wake-up document, created once by whichever instance comes first (its _id is fixed).
         await jobs.updateOne(
             { _id: WAKE_ID },
-            { $setOnInsert: { name: FOLLOW_UP_JOB_NAME, type: 'normal', data: {}, priority: 0, nextRunAt: new Date(setup.now()), lockedAt: null, disabled: false } },
+            {
+                $setOnInsert: {
+                    name: FOLLOW_UP_JOB_NAME,
+                    type: 'normal',
+                    data: {},
+                    priority: 0,
+                    nextRunAt: new Date(setup.now()),
+                    lockedAt: null,
+                    disabled: false,
+                },
+            },
             { upsert: true }
         );
         this.agenda = agenda;

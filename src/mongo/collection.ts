@@ -130,9 +130,16 @@ export function retentionIndex(field: string, retention: number): IndexSpec {
  * @param indexes The store's indexes.
  * @param retired Names of indexes earlier versions made and this one no longer needs.
  */
-export async function ensureIndexes<T extends Document>(collection: Collection<T>, indexes: readonly IndexSpec[], retired: readonly string[] = []): Promise<void> {
+export async function ensureIndexes<T extends Document>(
+    collection: Collection<T>,
+    indexes: readonly IndexSpec[],
+    retired: readonly string[] = []
+): Promise<void> {
     // A collection that does not exist yet has no indexes (and a real MongoDB answers NamespaceNotFound).
-    const existing = (await collection.listIndexes().toArray().catch(() => [])) as IndexDescriptionInfo[];
+    const existing = (await collection
+        .listIndexes()
+        .toArray()
+        .catch(() => [])) as IndexDescriptionInfo[];
     for (const name of retired) {
         if (existing.some((i) => i.name === name)) {
             await dropIndex(collection, name);
@@ -241,7 +248,7 @@ export function describe(value: unknown): string {
     if (Array.isArray(value)) {
         return 'an array';
     }
-    const name = (value).constructor?.name;
+    const name = value.constructor?.name;
     if (name === 'MongoClient' || name === 'Db') {
         // Had it been this driver's, the caller would have accepted it: it comes from another copy of the driver.
         return `a ${name} from another copy of the 'mongodb' package (give the bot and botbuilder-inactivity one mongodb version)`;

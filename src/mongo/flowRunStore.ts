@@ -66,7 +66,11 @@ export class MongoFlowRunStore implements FlowRunLog {
      * @throws InactivityConfigError naming the option and the value.
      */
     constructor(db: Db, options: MongoFlowRunStoreOptions = {}) {
-        this.collection = namedCollection<FlowRunDocument>(db, options.collection, { owner: 'MongoFlowRunStore', option: 'collection', fallback: DEFAULT_RUNS_COLLECTION });
+        this.collection = namedCollection<FlowRunDocument>(db, options.collection, {
+            owner: 'MongoFlowRunStore',
+            option: 'collection',
+            fallback: DEFAULT_RUNS_COLLECTION,
+        });
         this.retentionMs = retentionMs(options.retention ?? DEFAULT_RECORD_RETENTION, { owner: 'MongoFlowRunStore', option: 'retention' });
         if (options.userHashKey !== undefined && (typeof options.userHashKey !== 'string' || options.userHashKey.length < 16)) {
             // The key is a secret: its length is named, never its value.

@@ -93,7 +93,12 @@ export class FollowUpStore {
      */
     async findNear(userId: string, type: FollowUpType, at: Date, windowMs: number): Promise<string | undefined> {
         const doc = await this.collection.findOne(
-            { userId, type, status: { $in: ['pending', 'sending', 'executed'] }, scheduledAt: { $gte: new Date(at.getTime() - windowMs), $lte: new Date(at.getTime() + windowMs) } },
+            {
+                userId,
+                type,
+                status: { $in: ['pending', 'sending', 'executed'] },
+                scheduledAt: { $gte: new Date(at.getTime() - windowMs), $lte: new Date(at.getTime() + windowMs) },
+            },
             { projection: { _id: 1 } }
         );
         return doc?._id.toHexString();
@@ -155,7 +160,10 @@ export class FollowUpStore {
     async cancelUser(userId: string, now: Date, reason: string): Promise<number> {
         const result = await this.collection.updateMany(
             { userId, status: 'pending' },
-            { $set: { status: 'cancelled', cancelledAt: now, finishedAt: now, lastError: reason }, $push: { history: { event: 'cancelled', at: now, error: reason } } }
+            {
+                $set: { status: 'cancelled', cancelledAt: now, finishedAt: now, lastError: reason },
+                $push: { history: { event: 'cancelled', at: now, error: reason } },
+            }
         );
         return result.modifiedCount;
     }
@@ -187,7 +195,12 @@ export class FollowUpStore {
      */
     async claimDue(now: Date, leaseMs: number): Promise<FollowUpDocument | null> {
         return this.collection.findOneAndUpdate(
-            { $or: [{ status: 'pending', scheduledAt: { $lte: now } }, { status: 'sending', leaseUntil: { $lt: now } }] },
+            {
+                $or: [
+                    { status: 'pending', scheduledAt: { $lte: now } },
+                    { status: 'sending', leaseUntil: { $lt: now } },
+                ],
+            },
             { $set: { status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
             { sort: { scheduledAt: 1 }, returnDocument: 'after' }
         );
@@ -197,7 +210,11 @@ export class FollowUpStore {
     async markExecuted(doc: FollowUpDocument, text: string, now: Date): Promise<void> {
         await this.collection.updateOne(
             { _id: doc._id, status: 'sending', attempts: doc.attempts },
-            { $set: { status: 'executed', text, executedAt: now, finishedAt: now }, $unset: { leaseUntil: '', lastError: '' }, $push: { history: { event: 'executed', at: now } } }
+            {
+                $set: { status: 'executed', text, executedAt: now, finishedAt: now },
+                $unset: { leaseUntil: '', lastError: '' },
+                $push: { history: { event: 'executed', at: now } },
+            }
         );
     }
 
@@ -205,7 +222,11 @@ export class FollowUpStore {
     async markSkipped(doc: FollowUpDocument, reason: SkipReason, now: Date): Promise<void> {
         await this.collection.updateOne(
             { _id: doc._id, status: 'sending', attempts: doc.attempts },
-            { $set: { status: 'skipped', skipReason: reason, finishedAt: now }, $unset: { leaseUntil: '' }, $push: { history: { event: 'skipped', at: now, error: reason } } }
+            {
+                $set: { status: 'skipped', skipReason: reason, finishedAt: now },
+                $unset: { leaseUntil: '' },
+                $push: { history: { event: 'skipped', at: now, error: reason } },
+            }
         );
     }
 
@@ -213,7 +234,11 @@ export class FollowUpStore {
     async markFailed(doc: FollowUpDocument, error: string, now: Date): Promise<void> {
         await this.collection.updateOne(
             { _id: doc._id, status: 'sending', attempts: doc.attempts },
-            { $set: { status: 'failed', lastError: error, finishedAt: now }, $unset: { leaseUntil: '' }, $push: { history: { event: 'failed', at: now, error } } }
+            {
+                $set: { status: 'failed', lastError: error, finishedAt: now },
+                $unset: { leaseUntil: '' },
+                $push: { history: { event: 'failed', at: now, error } },
+            }
         );
     }
 
@@ -239,8 +264,16 @@ export class FollowUpStore {
 
     /** @returns The earliest time a follow-up becomes claimable (pending due time or a lease's end), if any. */
     async nextDue(): Promise<Date | undefined> {
-        const [pending] = await this.collection.find({ status: 'pending' }, { projection: { scheduledAt: 1 } }).sort({ scheduledAt: 1 }).limit(1).toArray();
-        const [leased] = await this.collection.find({ status: 'sending' }, { projection: { leaseUntil: 1 } }).sort({ leaseUntil: 1 }).limit(1).toArray();
+        const [pending] = await this.collection
+            .find({ status: 'pending' }, { projection: { scheduledAt: 1 } })
+            .sort({ scheduledAt: 1 })
+            .limit(1)
+            .toArray();
+        const [leased] = await this.collection
+            .find({ status: 'sending' }, { projection: { leaseUntil: 1 } })
+            .sort({ leaseUntil: 1 })
+            .limit(1)
+            .toArray();
         const times = [pending?.scheduledAt, leased?.leaseUntil].filter((d): d is Date => d instanceof Date).map((d) => d.getTime());
         return times.length ? new Date(Math.min(...times)) : undefined;
     }

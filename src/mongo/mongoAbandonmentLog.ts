@@ -68,7 +68,11 @@ export class MongoAbandonmentLog implements AbandonmentLog {
      * @throws InactivityConfigError naming the option and the value.
      */
     constructor(db: Db, options: MongoAbandonmentLogOptions = {}) {
-        this.collection = namedCollection<AbandonmentDocument>(db, options.collection, { owner: 'MongoAbandonmentLog', option: 'collection', fallback: DEFAULT_EVENTS_COLLECTION });
+        this.collection = namedCollection<AbandonmentDocument>(db, options.collection, {
+            owner: 'MongoAbandonmentLog',
+            option: 'collection',
+            fallback: DEFAULT_EVENTS_COLLECTION,
+        });
         this.retentionMs = retentionMs(options.retention ?? DEFAULT_RECORD_RETENTION, { owner: 'MongoAbandonmentLog', option: 'retention' });
     }
 

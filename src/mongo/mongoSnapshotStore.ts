@@ -67,7 +67,11 @@ export class MongoSnapshotStore implements SnapshotStore {
      * @param options See {@link MongoSnapshotStoreOptions}.
      */
     constructor(db: Db, options: MongoSnapshotStoreOptions = {}) {
-        this.collection = namedCollection<SnapshotDocument>(db, options.collection, { owner: 'MongoSnapshotStore', option: 'collection', fallback: DEFAULT_SNAPSHOTS_COLLECTION });
+        this.collection = namedCollection<SnapshotDocument>(db, options.collection, {
+            owner: 'MongoSnapshotStore',
+            option: 'collection',
+            fallback: DEFAULT_SNAPSHOTS_COLLECTION,
+        });
     }
 
     /**
@@ -87,10 +91,7 @@ export class MongoSnapshotStore implements SnapshotStore {
     /** @inheritdoc */
     async findResumable(scope: SnapshotScope, flowId: string, now: number): Promise<FlowSnapshot | undefined> {
         requireString('flowId', flowId);
-        const doc = await this.collection.findOne(
-            { ...scopeFilter(scope), flowId, status: 'abandoned', expiresAt: { $gt: now } },
-            { sort: { createdAt: -1 } }
-        );
+        const doc = await this.collection.findOne({ ...scopeFilter(scope), flowId, status: 'abandoned', expiresAt: { $gt: now } }, { sort: { createdAt: -1 } });
         return doc ? fromDocument(doc) : undefined;
     }
 

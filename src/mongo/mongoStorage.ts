@@ -88,7 +88,10 @@ export class MongoStorage implements BotStorage {
             );
         }
         this.source = mongo;
-        this.collectionName = checkCollectionName(options.collection === undefined ? DEFAULT_STATE_COLLECTION : options.collection, { owner: 'MongoStorage', option: 'collection' });
+        this.collectionName = checkCollectionName(options.collection === undefined ? DEFAULT_STATE_COLLECTION : options.collection, {
+            owner: 'MongoStorage',
+            option: 'collection',
+        });
     }
 
     /**
@@ -145,7 +148,11 @@ export class MongoStorage implements BotStorage {
         try {
             collection = await this.collection();
         } catch (err) {
-            throw this.failure('write', writes.map((w) => w.key), err);
+            throw this.failure(
+                'write',
+                writes.map((w) => w.key),
+                err
+            );
         }
         const results = await Promise.allSettled(writes.map((w) => this.writeOne(collection, w)));
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -56,7 +56,10 @@ export class PluginStores {
             const db = this.mongo.db;
             try {
                 const snapshots = new MongoSnapshotStore(db, { collection: `${prefix}Snapshots` });
-                const abandonments = new MongoAbandonmentLog(db, { collection: `${prefix}Events`, retention: options.recordRetention ?? DEFAULTS.recordRetention });
+                const abandonments = new MongoAbandonmentLog(db, {
+                    collection: `${prefix}Events`,
+                    retention: options.recordRetention ?? DEFAULTS.recordRetention,
+                });
                 const flowRuns = new MongoFlowRunStore(db, {
                     collection: `${prefix}Runs`,
                     retention: options.recordRetention ?? DEFAULTS.recordRetention,
@@ -80,7 +83,9 @@ export class PluginStores {
                 }
             } catch (err) {
                 await this.close();
-                throw err instanceof InactivitySchedulerError ? err : new InactivitySchedulerError('Could not prepare the MongoDB collections.', { cause: err });
+                throw err instanceof InactivitySchedulerError
+                    ? err
+                    : new InactivitySchedulerError('Could not prepare the MongoDB collections.', { cause: err });
             }
         }
         try {

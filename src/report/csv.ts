@@ -18,7 +18,20 @@ export function reportCsv(data: DropOffReport): string {
     for (const f of data.flows) {
         const add = (metric: string, value: number | null, at: { step?: string; reason?: string; day?: string } = {}) =>
             rows.push([f.flowId, metric, at.step ?? '', at.reason ?? '', at.day ?? '', value ?? '']);
-        for (const metric of ['runs', 'started', 'completed', 'abandoned', 'handedOff', 'reminded', 'answeredAfterReminder', 'recoveredAfterReminder', 'resumed', 'completedAfterResume', 'extensions', 'medianTimeToAbandonMs'] as const) {
+        for (const metric of [
+            'runs',
+            'started',
+            'completed',
+            'abandoned',
+            'handedOff',
+            'reminded',
+            'answeredAfterReminder',
+            'recoveredAfterReminder',
+            'resumed',
+            'completedAfterResume',
+            'extensions',
+            'medianTimeToAbandonMs',
+        ] as const) {
             add(metric, f[metric]);
         }
         for (const s of f.funnel) {

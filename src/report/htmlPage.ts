@@ -86,12 +86,18 @@ ${trendTable(f)}
 }
 
 function figureList(caption: string, rows: Array<[string, string, string?]>): string {
-    const items = rows.map(([label, value, note]) => `<tr><th>${esc(label)}</th><td>${esc(value)}</td><td class="rate">${note ? esc(note) : ''}</td></tr>`).join('');
+    const items = rows
+        .map(([label, value, note]) => `<tr><th>${esc(label)}</th><td>${esc(value)}</td><td class="rate">${note ? esc(note) : ''}</td></tr>`)
+        .join('');
     return `<table class="figures"><caption>${esc(caption)}</caption>${items}</table>`;
 }
 
 function funnelChart(f: FlowReport): string {
-    const data = [{ name: 'Started', value: f.started }, ...f.funnel.map((s) => ({ name: `Step ${s.step}`, value: s.reached })), { name: 'Completed', value: f.completed }];
+    const data = [
+        { name: 'Started', value: f.started },
+        ...f.funnel.map((s) => ({ name: `Step ${s.step}`, value: s.reached })),
+        { name: 'Completed', value: f.completed },
+    ];
     return svg(560, 60 + data.length * 38, {
         color: ['#30638e', '#00798c', '#66a182', '#8dbf8b', '#b5d6a7', '#d9ead3'],
         series: [

@@ -129,7 +129,10 @@ const NO_STEP = '(none)';
 export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffReport> {
     const until = query.until ?? new Date();
     const since = query.since ?? null;
-    for (const [name, value] of [['since', query.since], ['until', query.until]] as const) {
+    for (const [name, value] of [
+        ['since', query.since],
+        ['until', query.until],
+    ] as const) {
         if (value !== undefined && (!(value instanceof Date) || Number.isNaN(value.getTime()))) {
             throw new InactivityConfigError(`report: '${name}' must be a valid Date, got ${String(value)}.`);
         }
@@ -172,7 +175,14 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
             { $match: match },
             { $unwind: '$steps' },
             { $match: { 'steps.resumed': { $ne: true } } },
-            { $group: { _id: { flowId: '$flowId', step: '$steps.step' }, reached: { $sum: 1 }, index: { $min: '$steps.index' }, meanMs: { $avg: '$steps.ms' } } },
+            {
+                $group: {
+                    _id: { flowId: '$flowId', step: '$steps.step' },
+                    reached: { $sum: 1 },
+                    index: { $min: '$steps.index' },
+                    meanMs: { $avg: '$steps.ms' },
+                },
+            },
         ]),
         rows<TrendRow>(collection, [
             { $match: match },
@@ -203,10 +213,21 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
         }
         const steps: FunnelStep[] = funnel
             .filter((f) => f._id.flowId === flowId)
-            .map((f) => ({ step: String(f._id.step), ...(typeof f.index === 'number' ? { index: f.index } : {}), reached: f.reached, meanMs: Math.round(f.meanMs ?? 0) }))
+            .map((f) => ({
+                step: String(f._id.step),
+                ...(typeof f.index === 'number' ? { index: f.index } : {}),
+                reached: f.reached,
+                meanMs: Math.round(f.meanMs ?? 0),
+            }))
             .sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity) || b.reached - a.reached || a.step.localeCompare(b.step));
         const order = new Map(steps.map((s, i) => [s.step, i]));
-        abandonedByStepAndReason.sort((a, b) => (order.get(a.step) ?? Infinity) - (order.get(b.step) ?? Infinity) || a.step.localeCompare(b.step) || reasonOrder(a.reason) - reasonOrder(b.reason) || a.reason.localeCompare(b.reason));
+        abandonedByStepAndReason.sort(
+            (a, b) =>
+                (order.get(a.step) ?? Infinity) - (order.get(b.step) ?? Infinity) ||
+                a.step.localeCompare(b.step) ||
+                reasonOrder(a.reason) - reasonOrder(b.reason) ||
+                a.reason.localeCompare(b.reason)
+        );
         flows.push({
             flowId,
             runs: t.runs,
@@ -233,7 +254,14 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
         });
     }
     flows.sort((a, b) => b.runs - a.runs || a.flowId.localeCompare(b.flowId));
-    return { since, until, ...(query.flowId !== undefined ? { flowId: query.flowId } : {}), generatedAt: new Date(), builtInReasons: [...BUILT_IN_REASONS], flows };
+    return {
+        since,
+        until,
+        ...(query.flowId !== undefined ? { flowId: query.flowId } : {}),
+        generatedAt: new Date(),
+        builtInReasons: [...BUILT_IN_REASONS],
+        flows,
+    };
 }
 
 /**
@@ -302,5 +330,9 @@ function reasonOrder(reason: string): number {
 }
 
 function sortedRecord(record: Record<string, number>, compare: (a: string, b: string) => number): Record<string, number> {
-    return Object.fromEntries(Object.keys(record).sort(compare).map((k) => [k, record[k]]));
+    return Object.fromEntries(
+        Object.keys(record)
+            .sort(compare)
+            .map((k) => [k, record[k]])
+    );
 }

@@ -6,7 +6,15 @@ import { Collection, Db, ObjectId } from 'mongodb';
 import { isDuplicateKey } from '../mongo/collection';
 import type { SharedAgenda } from './sharedAgenda';
 import { InactivityDeliveryError, InactivitySchedulerError } from '../core/errors';
-import { AgendaSchedulerOptions, DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, DEFAULT_RUN_DEADLINE_MS, TIMER_CONCURRENCY, TIMER_LOCK_LIFETIME_MS, TIMER_LOCK_LIMIT } from './agendaSchedulerOptions';
+import {
+    AgendaSchedulerOptions,
+    DEFAULT_JOBS_COLLECTION,
+    DEFAULT_PROCESS_EVERY_MS,
+    DEFAULT_RUN_DEADLINE_MS,
+    TIMER_CONCURRENCY,
+    TIMER_LOCK_LIFETIME_MS,
+    TIMER_LOCK_LIMIT,
+} from './agendaSchedulerOptions';
 import { ArmSequence } from './armSequence';
 import { createAgenda } from './createAgenda';
 import { checkQueueWhenDue } from './earlyTimeout';
@@ -86,7 +94,11 @@ export class AgendaScheduler implements TimerScheduler {
         try {
             if (!jobs) {
                 // Another backend: Agenda's own upsert on the key, stored in the data.
-                await agenda.create(TIMER_JOB_NAME, { ...storedTimerData(data), k: data.key }).unique({ 'data.k': data.key }).schedule(dueAt).save();
+                await agenda
+                    .create(TIMER_JOB_NAME, { ...storedTimerData(data), k: data.key })
+                    .unique({ 'data.k': data.key })
+                    .schedule(dueAt)
+                    .save();
                 return;
             }
             const _id = timerId(data.key);
@@ -179,7 +191,12 @@ export class AgendaScheduler implements TimerScheduler {
             const running = [...this.running];
             await jobs
                 ?.updateMany(
-                    { name: { $in: [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME] }, lastModifiedBy: this.instanceName, lockedAt: { $ne: null }, _id: { $nin: running.map((id) => timerObjectId(id)) } },
+                    {
+                        name: { $in: [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME] },
+                        lastModifiedBy: this.instanceName,
+                        lockedAt: { $ne: null },
+                        _id: { $nin: running.map((id) => timerObjectId(id)) },
+                    },
                     { $unset: { lockedAt: '', lastModifiedBy: '' } }
                 )
                 .catch((err: unknown) => this.warn(new InactivitySchedulerError('Could not release the timers this instance had locked.', { cause: err })));
@@ -252,7 +269,11 @@ export class AgendaScheduler implements TimerScheduler {
             }
             this.announcer = new JobAnnouncer(JobAnnouncer.channelOf(agenda), agenda.attrs.processEvery, this.instanceName);
             if (agenda.attrs.maxConcurrency < TIMER_CONCURRENCY) {
-                debug('the given Agenda runs at most %d jobs at once (maxConcurrency); timers are meant to run %d', agenda.attrs.maxConcurrency, TIMER_CONCURRENCY);
+                debug(
+                    'the given Agenda runs at most %d jobs at once (maxConcurrency); timers are meant to run %d',
+                    agenda.attrs.maxConcurrency,
+                    TIMER_CONCURRENCY
+                );
             }
         }
         // Timers of 0.1.x (another job name and data shape) still fire; they are polled only while some exist.
@@ -264,7 +285,12 @@ export class AgendaScheduler implements TimerScheduler {
         const batcher = this.jobCollection ? new WriteBatcher(this.jobCollection) : undefined;
         this.batcher = batcher;
         guardJobState(agenda, names, { rearmed: (name, at) => this.announcer.announce(name, at), write: batcher && ((op) => batcher.write(op)) });
-        this.lockState = guardLockQueries(agenda, { names, toJobId: agendaModule.toJobId, expiredEvery: TIMER_LOCK_LIFETIME_MS / 2, onLock: () => this.noteLocking() });
+        this.lockState = guardLockQueries(agenda, {
+            names,
+            toJobId: agendaModule.toJobId,
+            expiredEvery: TIMER_LOCK_LIFETIME_MS / 2,
+            onLock: () => this.noteLocking(),
+        });
         this.lockState?.resume();
         this.lockOwner = agenda.attrs.name || null;
         const host = this.runHost({ onDue, retry, deadlineMs: this.options.runDeadline ?? DEFAULT_RUN_DEADLINE_MS, lockLifetimeMs: TIMER_LOCK_LIFETIME_MS });

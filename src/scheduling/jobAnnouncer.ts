@@ -39,7 +39,9 @@ export class JobAnnouncer {
         if (!channel || nextRunAt.getTime() - Date.now() > this.processEvery || channel.state !== 'connected') {
             return;
         }
-        channel.publish({ jobId: '' as never, jobName: name, nextRunAt, priority: 0, timestamp: new Date(), source: this.source }).catch((err: unknown) => debug('notification failed: %O', err));
+        channel
+            .publish({ jobId: '' as never, jobName: name, nextRunAt, priority: 0, timestamp: new Date(), source: this.source })
+            .catch((err: unknown) => debug('notification failed: %O', err));
     }
 
     /**

@@ -76,7 +76,10 @@ export function guardJobState(agenda: Agenda, names: readonly string[], hooks: J
             const lockedAt = new Date(job.lockedAt);
             if (held && held.getTime() !== lockedAt.getTime()) {
                 // `job.touch()`: extend this run's own lock, nothing else.
-                const touched = await collection.updateOne({ _id: new ObjectId(String(job._id)), lockedAt: held, lastModifiedBy: options?.lastModifiedBy ?? null }, { $set: { lockedAt } });
+                const touched = await collection.updateOne(
+                    { _id: new ObjectId(String(job._id)), lockedAt: held, lastModifiedBy: options?.lastModifiedBy ?? null },
+                    { $set: { lockedAt } }
+                );
                 if (touched.matchedCount !== 1) {
                     throw new Error(`job ${String(job._id)} (name: ${job.name}) is no longer locked by this run`);
                 }

@@ -88,7 +88,11 @@ export interface LockGuardOptions {
  */
 export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQueryState | undefined {
     const { names, toJobId, expiredEvery, onLock } = guard;
-    const repository = agenda.db as unknown as { collection?: Collection<JobDocument>; getNextJobToRun?: GetNextJobToRun; [GUARDED]?: { names: Set<string>; state: LockQueryState } };
+    const repository = agenda.db as unknown as {
+        collection?: Collection<JobDocument>;
+        getNextJobToRun?: GetNextJobToRun;
+        [GUARDED]?: { names: Set<string>; state: LockQueryState };
+    };
     const collection = repository.collection;
     const existing = repository[GUARDED];
     if (existing) {
@@ -133,7 +137,11 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
                 buffers.set(jobName, batch);
             }
         } else {
-            doc = await collection.findOneAndUpdate(due, { $set: { lockedAt: nextLockTime(now), lastModifiedBy } }, { sort: { nextRunAt: 1 }, returnDocument: 'after' });
+            doc = await collection.findOneAndUpdate(
+                due,
+                { $set: { lockedAt: nextLockTime(now), lastModifiedBy } },
+                { sort: { nextRunAt: 1 }, returnDocument: 'after' }
+            );
             if (doc) {
                 locked?.(doc);
             }
@@ -158,7 +166,10 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
     const lockBatch = async (jobName: string, due: Filter<JobDocument>, lastModifiedBy: string | null, lockedAt: Date): Promise<JobRecord[]> => {
         const ids = (await collection.find(due, { projection: { _id: 1 }, sort: { nextRunAt: 1 }, limit: LOCK_BATCH }).toArray()).map((d) => d._id);
         if (ids.length <= 1) {
-            const one = ids.length === 1 ? await collection.findOneAndUpdate({ ...due, _id: ids[0] }, { $set: { lockedAt, lastModifiedBy } }, { returnDocument: 'after' }) : null;
+            const one =
+                ids.length === 1
+                    ? await collection.findOneAndUpdate({ ...due, _id: ids[0] }, { $set: { lockedAt, lastModifiedBy } }, { returnDocument: 'after' })
+                    : null;
             return one ? [one] : [];
         }
         await collection.updateMany({ ...due, _id: { $in: ids } }, { $set: { lockedAt, lastModifiedBy } });

@@ -155,9 +155,12 @@ export class MemoryScheduler implements TimerScheduler {
         if (previous) {
             clearInterval(previous);
         }
-        const handle = setInterval(() => {
-            task().catch((err: unknown) => debug('recurring task %s failed: %O', name, err));
-        }, Math.min(Math.max(1, intervalMs), MAX_TIMEOUT_MS));
+        const handle = setInterval(
+            () => {
+                task().catch((err: unknown) => debug('recurring task %s failed: %O', name, err));
+            },
+            Math.min(Math.max(1, intervalMs), MAX_TIMEOUT_MS)
+        );
         handle.unref();
         this.repeats.set(name, handle);
     }
@@ -173,14 +176,17 @@ export class MemoryScheduler implements TimerScheduler {
             clearTimeout(armed.handle);
         }
         const wait = Math.max(0, armed.dueAt.getTime() - Date.now());
-        armed.handle = setTimeout(() => {
-            armed.handle = undefined;
-            if (wait >= MAX_TIMEOUT_MS) {
-                this.schedule(key);
-            } else {
-                void this.fire(key, armed);
-            }
-        }, Math.min(wait, MAX_TIMEOUT_MS));
+        armed.handle = setTimeout(
+            () => {
+                armed.handle = undefined;
+                if (wait >= MAX_TIMEOUT_MS) {
+                    this.schedule(key);
+                } else {
+                    void this.fire(key, armed);
+                }
+            },
+            Math.min(wait, MAX_TIMEOUT_MS)
+        );
         armed.handle.unref();
     }
 

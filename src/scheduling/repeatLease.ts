@@ -33,7 +33,10 @@ export async function repeatWithLease(jobs: Collection, repeated: RepeatedTask):
     await jobs.deleteMany({ name, type: 'single' });
     const check = async () => {
         const now = Date.now();
-        const won = await jobs.findOneAndUpdate({ _id, nextRunAt: { $lte: new Date(now) } }, { $set: { nextRunAt: new Date(now + intervalMs), lastRunAt: new Date(now) } });
+        const won = await jobs.findOneAndUpdate(
+            { _id, nextRunAt: { $lte: new Date(now) } },
+            { $set: { nextRunAt: new Date(now + intervalMs), lastRunAt: new Date(now) } }
+        );
         if (won) {
             await task();
         }

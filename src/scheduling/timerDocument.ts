@@ -63,7 +63,6 @@ interface LegacyTimerData {
     dueAt?: Date;
 }
 
-
 /**
  * The `_id` of a conversation's timer: {@link hashedId} of its key (the first 12 bytes of its SHA-256). The key is then stored nowhere
  * else, the `_id` index (which every MongoDB enforces as unique) keeps one timer per conversation, and arming is

@@ -121,7 +121,13 @@ export async function runTimerJob(host: TimerRunHost, job: Job): Promise<void> {
  * @returns The strategy to define the timer jobs with.
  */
 export function timerBackoff(exponentialBackoff: typeof exponential, retry: TimerRetryPolicy): BackoffStrategy {
-    const strategy = exponentialBackoff({ delay: retry.delay, factor: retry.factor, maxDelay: retry.maxDelay, maxRetries: retry.retries, jitter: retry.jitter });
+    const strategy = exponentialBackoff({
+        delay: retry.delay,
+        factor: retry.factor,
+        maxDelay: retry.maxDelay,
+        maxRetries: retry.retries,
+        jitter: retry.jitter,
+    });
     return (context) => {
         const delay = strategy(context);
         const asked = (context.error as { retryAfterMs?: unknown }).retryAfterMs;

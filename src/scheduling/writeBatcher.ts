@@ -19,7 +19,11 @@ export class WriteBatcher {
      * @param delayMs How long a write waits for others. Default 2 ms.
      * @param max A batch is sent as soon as it holds this many writes. Default 100.
      */
-    constructor(private readonly collection: Collection, private readonly delayMs = 2, private readonly max = 100) {}
+    constructor(
+        private readonly collection: Collection,
+        private readonly delayMs = 2,
+        private readonly max = 100
+    ) {}
 
     /**
      * Queues one write.

@@ -45,12 +45,16 @@ export function findButton(activities: Partial<Activity> | Array<Partial<Activit
 export function click(adapter: TestAdapter, action: ButtonAction, from?: Partial<Activity> | Array<Partial<Activity>>): TestFlow {
     const searched = from ?? (adapter as TestAdapter & { sent?: Array<Partial<Activity>> }).sent;
     if (!searched) {
-        throw new Error(`click('${action}'): this adapter does not record what the bot sent. Use InactivityTestAdapter, or pass the message with the buttons as \`from\`.`);
+        throw new Error(
+            `click('${action}'): this adapter does not record what the bot sent. Use InactivityTestAdapter, or pass the message with the buttons as \`from\`.`
+        );
     }
     const found = findButton(searched, action);
     if (!found) {
         const seen = (Array.isArray(searched) ? searched : [searched]).flatMap(actionsOf).map((b) => b.title);
-        throw new Error(`click('${action}'): the bot sent no ${PAYLOAD_KEY} button for '${action}'. Buttons seen: ${seen.length ? seen.map((t) => JSON.stringify(t)).join(', ') : 'none'}.`);
+        throw new Error(
+            `click('${action}'): the bot sent no ${PAYLOAD_KEY} button for '${action}'. Buttons seen: ${seen.length ? seen.map((t) => JSON.stringify(t)).join(', ') : 'none'}.`
+        );
     }
     const { button } = found;
     return adapter.send({ type: 'message', text: typeof button.text === 'string' ? button.text : button.title, value: button.value as unknown });
@@ -97,6 +101,6 @@ export function clickStartFresh(adapter: TestAdapter): TestFlow {
 }
 
 function actionsOf(activity: Partial<Activity>): CardAction[] {
-    const card = (activity.attachments ?? []).flatMap((a) => ((a.content as { buttons?: CardAction[] } | undefined)?.buttons ?? []));
+    const card = (activity.attachments ?? []).flatMap((a) => (a.content as { buttons?: CardAction[] } | undefined)?.buttons ?? []);
     return [...card, ...(activity.suggestedActions?.actions ?? [])];
 }

@@ -145,7 +145,12 @@ export class TestScheduler implements TimerScheduler {
         const attempt = item.attempt ?? 1;
         let retryIn: number | undefined;
         try {
-            const timer: DueTimer = { data: item.data as TimerData, firedAt: new Date(this.clock), attempt, lastAttempt: attempt > DEFAULT_TIMER_RETRY.retries };
+            const timer: DueTimer = {
+                data: item.data as TimerData,
+                firedAt: new Date(this.clock),
+                attempt,
+                lastAttempt: attempt > DEFAULT_TIMER_RETRY.retries,
+            };
             next = await (this.onDue as DueTimerHandler)(timer);
         } catch (err) {
             // The handler asks for a retry, as Agenda's backoff would give it (without jitter).

@@ -90,7 +90,13 @@ describe('dialogPath', () => {
         });
 
         it('picks the outermost configured flow when flows are nested', () => {
-            const state = stack(component('onboarding', waterfall('onboardingSteps', 1, { plan: 'gold' }), component('addClient', waterfall('addClientSteps', 0), prompt('namePrompt'))));
+            const state = stack(
+                component(
+                    'onboarding',
+                    waterfall('onboardingSteps', 1, { plan: 'gold' }),
+                    component('addClient', waterfall('addClientSteps', 0), prompt('namePrompt'))
+                )
+            );
             const info = flowOf(state, { addClient: {}, onboarding: {} });
             assert.strictEqual(info.flowId, 'onboarding');
             assert.strictEqual(info.stepIndex, 1, "the outer flow's own step");
@@ -117,12 +123,17 @@ describe('dialogPath', () => {
         // Regression: dialogs were found by id anywhere in the tree, so with Microsoft's sample naming (every
         // component has a 'WATERFALL_DIALOG' and a 'TEXT_PROMPT') the reminder said "step 2 of 5" for a
         // 3-step flow and the re-prompt hint came from another component's NumberPrompt.
-        it("finds each dialog inside its own component when ids repeat across components", () => {
+        it('finds each dialog inside its own component when ids repeat across components', () => {
             class EditClient extends ComponentDialog {
                 constructor() {
                     super('editClient');
                     this.addDialog(new NumberPrompt('TEXT_PROMPT'));
-                    this.addDialog(new WaterfallDialog('WATERFALL_DIALOG', [1, 2, 3, 4, 5].map(() => async (s: WaterfallStepContext) => s.next())));
+                    this.addDialog(
+                        new WaterfallDialog(
+                            'WATERFALL_DIALOG',
+                            [1, 2, 3, 4, 5].map(() => async (s: WaterfallStepContext) => s.next())
+                        )
+                    );
                 }
             }
             class Main extends ComponentDialog {
@@ -221,7 +232,9 @@ describe('dialogPath', () => {
                     steps: { contact: { maxInvalidAttempts: 1 } },
                 },
             };
-            const state = stack(component('onboarding', waterfall('onboardingSteps', 1), component('addClient', waterfall('addClientSteps', 2), prompt('contactPrompt'))));
+            const state = stack(
+                component('onboarding', waterfall('onboardingSteps', 1), component('addClient', waterfall('addClientSteps', 2), prompt('contactPrompt')))
+            );
             const policy = resolve(state, flows);
             assert.strictEqual(policy.reminderAfter, 2 * MIN, 'the inner flow beats the outer flow and its step');
             assert.strictEqual(policy.maxInvalidAttempts, 1, "the inner flow's step beats the outer flow");

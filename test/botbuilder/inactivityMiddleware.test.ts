@@ -45,7 +45,10 @@ describe('InactivityMiddleware', () => {
         const sent = await rig.fireAt();
         assert.strictEqual(sent.length, 1);
         assert.match(sent[0].text ?? '', /^Still there\? You were adding John Doe \(step 2 of 3\)\. I'll close it in 10 minutes/);
-        assert.deepStrictEqual(buttons(sent[0]).map((b) => b.title), ['Continue', 'Start over']);
+        assert.deepStrictEqual(
+            buttons(sent[0]).map((b) => b.title),
+            ['Continue', 'Start over']
+        );
         assert.ok(buttons(sent[0]).every((b) => b.type === 'messageBack'));
         assert.strictEqual(sent[0].replyToId, undefined, 'not a reply to the internal proactive event (Web Chat would hold it 5 s)');
         assert.strictEqual(rig.scheduler.only().dueAt.getTime(), rig.clock.now - 5 * MIN + 15 * MIN, 'then armed for the close');
@@ -149,8 +152,14 @@ describe('InactivityMiddleware', () => {
         const transcript = event.attachments?.find((a) => a.name === 'Transcript')?.content as { activities: Array<{ text: string; from: { role: string } }> };
         const lines = transcript.activities.map((a) => `${a.from.role}: ${a.text}`);
         assert.ok(lines.includes('user: John Doe'), lines.join('\n'));
-        assert.ok(lines.some((l) => l.startsWith('bot: What kind of client is John Doe?')), lines.join('\n'));
-        assert.ok(lines.some((l) => l.startsWith('bot: Still there?')), 'the reminder is in the transcript');
+        assert.ok(
+            lines.some((l) => l.startsWith('bot: What kind of client is John Doe?')),
+            lines.join('\n')
+        );
+        assert.ok(
+            lines.some((l) => l.startsWith('bot: Still there?')),
+            'the reminder is in the transcript'
+        );
     });
 
     it('begins a fallback dialog as the final action when configured', async () => {
@@ -170,7 +179,10 @@ describe('InactivityMiddleware', () => {
             const [reminder] = await rig.fireAt();
             assert.match(reminder.text ?? '', /^Ainda está aí\?/);
             assert.match(reminder.text ?? '', /Maria Silva/);
-            assert.deepStrictEqual(buttons(reminder).map((b) => b.title), ['Continuar', 'Recomeçar']);
+            assert.deepStrictEqual(
+                buttons(reminder).map((b) => b.title),
+                ['Continuar', 'Recomeçar']
+            );
         });
     }
 
@@ -232,7 +244,13 @@ describe('InactivityMiddleware', () => {
 
     it('reports telemetry without message text', async () => {
         const events: Array<{ name: string; properties?: Record<string, string>; metrics?: Record<string, number> }> = [];
-        const telemetryClient = { trackEvent: (e: (typeof events)[number]) => events.push(e), trackDependency() {}, trackException() {}, trackTrace() {}, flush() {} };
+        const telemetryClient = {
+            trackEvent: (e: (typeof events)[number]) => events.push(e),
+            trackDependency() {},
+            trackException() {},
+            trackTrace() {},
+            flush() {},
+        };
         const rig = await createRig({ telemetryClient: telemetryClient });
         await rig.say('add client');
         await rig.say('Secret Name');
@@ -268,13 +286,16 @@ describe('InactivityMiddleware', () => {
             assert.deepStrictEqual(texts(await rig.say('add client')), ["What's the client's name?"]);
             await new Promise((r) => setImmediate(r));
             assert.strictEqual(onTurnError.callCount, 0);
-            assert.ok(warnings.some((w) => w.name === 'BotbuilderInactivityWarning'), warnings.map((w) => w.name).join());
+            assert.ok(
+                warnings.some((w) => w.name === 'BotbuilderInactivityWarning'),
+                warnings.map((w) => w.name).join()
+            );
         } finally {
             process.off('warning', listener);
         }
     });
 
-    it('does not save a half-done dialog state when the bot\'s logic throws', async () => {
+    it("does not save a half-done dialog state when the bot's logic throws", async () => {
         const rig = await createRig();
         await rig.say('add client');
         await rig.say('Maria Silva');
@@ -288,7 +309,10 @@ describe('InactivityMiddleware', () => {
 
     it('answers Start over without waiting for a stalled MongoDB', async () => {
         const rig = await createRig({ schedulerTimeout: 50 });
-        (rig.inactivity as unknown as { engine: { plugin: { abandonments: unknown } } }).engine.plugin.abandonments = { record: () => new Promise(() => undefined), markResumed: () => new Promise(() => undefined) };
+        (rig.inactivity as unknown as { engine: { plugin: { abandonments: unknown } } }).engine.plugin.abandonments = {
+            record: () => new Promise(() => undefined),
+            markResumed: () => new Promise(() => undefined),
+        };
         await rig.say('add client');
         await rig.say('John Doe');
         const [reminder] = await rig.fireAt();
@@ -349,8 +373,14 @@ describe('InactivityMiddleware', () => {
     });
 
     it('refuses, at construction, text keys no locale file has and durations that would end every flow at once', async () => {
-        await assert.rejects(createRig({ messages: { close: 'closing.typo' } }), { name: 'InactivityConfigError', message: /options\.messages\.close names the text 'closing\.typo'/ });
-        await assert.rejects(createRig({ flows: { addClient: { activity: 'sample:addClient.activityTypo' } } }), { name: 'InactivityConfigError', message: /flows\.addClient\.activity names 'sample:addClient\.activityTypo'/ });
+        await assert.rejects(createRig({ messages: { close: 'closing.typo' } }), {
+            name: 'InactivityConfigError',
+            message: /options\.messages\.close names the text 'closing\.typo'/,
+        });
+        await assert.rejects(createRig({ flows: { addClient: { activity: 'sample:addClient.activityTypo' } } }), {
+            name: 'InactivityConfigError',
+            message: /flows\.addClient\.activity names 'sample:addClient\.activityTypo'/,
+        });
         await assert.rejects(createRig({ remind: false, closeAfter: 0 }), { name: 'InactivityConfigError', message: /closeAfter is 0/ });
         await assert.rejects(createRig({ maxDuration: 0 }), { name: 'InactivityConfigError', message: /maxDuration is 0/ });
     });

@@ -34,9 +34,7 @@ function lineWith(output: string, ...parts: string[]): string | undefined {
 }
 
 function find(problems: LocaleProblem[], fields: Partial<LocaleProblem>): LocaleProblem | undefined {
-    return problems.find((p) =>
-        Object.entries(fields).every(([name, value]) => p[name as keyof LocaleProblem] === value)
-    );
+    return problems.find((p) => Object.entries(fields).every(([name, value]) => p[name as keyof LocaleProblem] === value));
 }
 
 describe('check-locales', () => {
@@ -44,8 +42,7 @@ describe('check-locales', () => {
 
     const file = (language: string, ns = 'inactivity'): string => path.join(dir, language, `${ns}.json`);
     const read = (language: string): Tree => JSON.parse(fs.readFileSync(file(language), 'utf8')) as Tree;
-    const write = (language: string, data: Tree): void =>
-        fs.writeFileSync(file(language), `${JSON.stringify(data, null, 2)}\n`);
+    const write = (language: string, data: Tree): void => fs.writeFileSync(file(language), `${JSON.stringify(data, null, 2)}\n`);
     const edit = (language: string, change: (data: Tree & Record<string, Tree>) => void): void => {
         const data = read(language) as Tree & Record<string, Tree>;
         change(data);
@@ -99,9 +96,7 @@ describe('check-locales', () => {
 
     it('reports a JSON syntax error with its line and column', () => {
         // Line 3 loses its trailing comma, so the parser stops at the quote that opens line 4, column 5.
-        const broken = fs
-            .readFileSync(file('es'), 'utf8')
-            .replace('"¿Sigues ahí? Estabas {{activity}}.",', '"¿Sigues ahí? Estabas {{activity}}."');
+        const broken = fs.readFileSync(file('es'), 'utf8').replace('"¿Sigues ahí? Estabas {{activity}}.",', '"¿Sigues ahí? Estabas {{activity}}."');
         fs.writeFileSync(file('es'), broken);
 
         const report = checkLocales(dir);
@@ -117,7 +112,7 @@ describe('check-locales', () => {
 
     it('finds the line and column of errors Node reports without a position (trailing comma, single quotes)', () => {
         fs.writeFileSync(file('es'), '{\n  "a": ["x",\n  ],\n  "b": 1\n}\n');
-        fs.writeFileSync(file('pt-BR'), "{\n  \"a\": 'x'\n}\n");
+        fs.writeFileSync(file('pt-BR'), '{\n  "a": \'x\'\n}\n');
 
         const report = checkLocales(dir);
 

@@ -50,7 +50,9 @@ describe('CLI: one command line for every command', function () {
     it('refuses an unknown flag on every command with exit status 2, what is wrong and the usage on stderr', async () => {
         for (const command of COMMANDS) {
             for (const bogus of ['--bogus', '--bogus=1', '-x']) {
-                const argv = [...command, '--mongo', NOWHERE, bogus].filter((a, i) => command[0] !== 'check-locales' || (i !== command.length && i !== command.length + 1));
+                const argv = [...command, '--mongo', NOWHERE, bogus].filter(
+                    (a, i) => command[0] !== 'check-locales' || (i !== command.length && i !== command.length + 1)
+                );
                 const out = await run(argv);
                 assert.strictEqual(out.code, 2, `${argv.join(' ')}: ${out.stderr}`);
                 assert.match(out.stderr, new RegExp(`^botbuilder-inactivity ${command[0]}: unknown option "${bogus}"\\.\\n\\nUsage:\\n`), argv.join(' '));
@@ -101,7 +103,11 @@ describe('CLI: one command line for every command', function () {
             const cancel = await run(['followups', 'cancel', ID], env);
             assert.deepStrictEqual([cancel.code, cancel.stdout], [1, `${ID} was not cancelled: not found, or no longer pending.\n`], cancel.stderr);
             const reschedule = await run(['followups', 'reschedule', ID, '2 hours'], env);
-            assert.deepStrictEqual([reschedule.code, reschedule.stdout], [1, `${ID} was not rescheduled: not found, or being sent right now.\n`], reschedule.stderr);
+            assert.deepStrictEqual(
+                [reschedule.code, reschedule.stdout],
+                [1, `${ID} was not rescheduled: not found, or being sent right now.\n`],
+                reschedule.stderr
+            );
             const health = await run(['followups', 'health', '--json'], env);
             assert.strictEqual(health.code, 0, health.stderr);
             assert.strictEqual(JSON.parse(health.stdout).status, 'ok');
@@ -113,7 +119,11 @@ describe('CLI: one command line for every command', function () {
     });
 
     it('reports bad input from the installed bin with status 2 and no stack trace', () => {
-        for (const argv of [['report', '--since', 'yesterday', '--mongo', NOWHERE], ['followups', 'list', '--limit', '0', '--mongo', NOWHERE], ['report', '--prefix', '1x', '--mongo', NOWHERE]]) {
+        for (const argv of [
+            ['report', '--since', 'yesterday', '--mongo', NOWHERE],
+            ['followups', 'list', '--limit', '0', '--mongo', NOWHERE],
+            ['report', '--prefix', '1x', '--mongo', NOWHERE],
+        ]) {
             const out = spawnSync(process.execPath, [BIN, ...argv], { encoding: 'utf8' });
             assert.strictEqual(out.status, 2, argv.join(' ') + out.stderr);
             assert.doesNotMatch(out.stderr, /^\s+at /m, 'no stack trace');
@@ -122,24 +132,39 @@ describe('CLI: one command line for every command', function () {
     });
 
     it('raises InactivityConfigError naming the flag and the value', () => {
-        assert.throws(() => parseCommandLine(['--lang', 'es'], { dir: { type: 'string' } }), (err: unknown) => err instanceof InactivityConfigError && /unknown option "--lang"/.test(err.message));
-        assert.throws(() => parseCommandLine(['--json=no'], { json: { type: 'boolean' } }), (err: unknown) => err instanceof InactivityConfigError && /--json takes no value; got "--json=no"/.test(err.message));
-        assert.deepStrictEqual(parseCommandLine(['a', '--dir=x', '--', '--b'], { dir: { type: 'string' } }), { help: false, values: { dir: 'x' }, positionals: ['a', '--b'] });
+        assert.throws(
+            () => parseCommandLine(['--lang', 'es'], { dir: { type: 'string' } }),
+            (err: unknown) => err instanceof InactivityConfigError && /unknown option "--lang"/.test(err.message)
+        );
+        assert.throws(
+            () => parseCommandLine(['--json=no'], { json: { type: 'boolean' } }),
+            (err: unknown) => err instanceof InactivityConfigError && /--json takes no value; got "--json=no"/.test(err.message)
+        );
+        assert.deepStrictEqual(parseCommandLine(['a', '--dir=x', '--', '--b'], { dir: { type: 'string' } }), {
+            help: false,
+            values: { dir: 'x' },
+            positionals: ['a', '--b'],
+        });
     });
 
     it('keeps src/cli free of import cycles and every file under 400 lines', () => {
         const root = path.join(PACKAGE_ROOT, 'src', 'cli');
-        const files = fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join(root, f));
+        const files = fs
+            .readdirSync(root, { recursive: true, encoding: 'utf8' })
+            .filter((f) => f.endsWith('.ts'))
+            .map((f) => path.join(root, f));
         const resolve = (from: string, spec: string): string | undefined => {
             const base = path.resolve(path.dirname(from), spec);
             return [`${base}.ts`, path.join(base, 'index.ts')].find((f) => files.includes(f));
         };
-        const imports = new Map(files.map((f) => {
-            const text = fs.readFileSync(f, 'utf8');
-            assert.ok(text.split('\n').length <= 400, `${f} has more than 400 lines`);
-            const specs = [...text.matchAll(/from '(\.[^']+)'/g)].map((m) => resolve(f, m[1])).filter((x): x is string => x !== undefined);
-            return [f, specs];
-        }));
+        const imports = new Map(
+            files.map((f) => {
+                const text = fs.readFileSync(f, 'utf8');
+                assert.ok(text.split('\n').length <= 400, `${f} has more than 400 lines`);
+                const specs = [...text.matchAll(/from '(\.[^']+)'/g)].map((m) => resolve(f, m[1])).filter((x): x is string => x !== undefined);
+                return [f, specs];
+            })
+        );
         const visit = (file: string, trail: string[]): void => {
             assert.ok(!trail.includes(file), `import cycle: ${[...trail, file].map((f) => path.relative(root, f)).join(' -> ')}`);
             for (const next of imports.get(file) ?? []) visit(next, [...trail, file]);

@@ -19,7 +19,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
     return { code, stdout, stderr };
 }
 
-describe('A date or a duration (the CLI and the sample\'s /report route)', function () {
+describe("A date or a duration (the CLI and the sample's /report route)", function () {
     this.timeout(30_000);
     afterEach(() => sinon.restore());
 
@@ -35,7 +35,9 @@ describe('A date or a duration (the CLI and the sample\'s /report route)', funct
         for (const text of ['yesterday', '7', '2026-02-30', '2026-13-01', '2026-11-01Tnoon']) {
             assert.throws(
                 () => parseDateOrDuration(text, { name: '--since', now: NOW }),
-                (err: unknown) => err instanceof InactivityConfigError && err.message === `--since "${text}" is neither a duration (30d, 12h, '2 weeks') nor a date (2026-11-01, 2030-01-31T09:00:00Z).`,
+                (err: unknown) =>
+                    err instanceof InactivityConfigError &&
+                    err.message === `--since "${text}" is neither a duration (30d, 12h, '2 weeks') nor a date (2026-11-01, 2030-01-31T09:00:00Z).`,
                 text
             );
         }
@@ -50,11 +52,14 @@ describe('A date or a duration (the CLI and the sample\'s /report route)', funct
         } finally {
             await mongo.close();
         }
-        assert.deepStrictEqual(spy.getCalls().map((c) => [c.args[0], c.args[1].name, c.args[1].direction ?? 'ago']), [
-            ['7 days', '--since', 'ago'],
-            ['2030-01-01', '--until', 'ago'],
-            ['7d', '<when>', 'fromNow'],
-        ]);
+        assert.deepStrictEqual(
+            spy.getCalls().map((c) => [c.args[0], c.args[1].name, c.args[1].direction ?? 'ago']),
+            [
+                ['7 days', '--since', 'ago'],
+                ['2030-01-01', '--until', 'ago'],
+                ['7d', '<when>', 'fromNow'],
+            ]
+        );
         // The same refusal, word for word, from both commands.
         const report = await run(['report', '--mongo', 'mongodb://127.0.0.1:1/x', '--since', '2026-02-30']);
         const followups = await run(['followups', 'reschedule', '0123456789abcdef01234567', '2026-02-30', '--mongo', 'mongodb://127.0.0.1:1/x']);
@@ -64,7 +69,7 @@ describe('A date or a duration (the CLI and the sample\'s /report route)', funct
         assert.strictEqual(reason(followups.stderr), reason(report.stderr));
     });
 
-    it('answers the sample route\'s bad ?since with one sentence (400), naming the value', async () => {
+    it("answers the sample route's bad ?since with one sentence (400), naming the value", async () => {
         for (const since of ['yesterday', '2026-02-30']) {
             let status = 0;
             let body = '';

@@ -23,16 +23,38 @@ describe('CLI: botbuilder-inactivity followups', function () {
         const { service } = serviceOn(mongo.db);
         try {
             await service.start();
-            const a = await service.scheduleCustom({ reference: referenceOf('cli-user'), at: new Date('2031-01-01T10:00:00Z'), template: 'followups:checkIn', key: 'a' });
-            const b = await service.scheduleCustom({ reference: referenceOf('cli-user'), at: new Date('2031-01-02T10:00:00Z'), template: 'followups:checkIn', key: 'b' });
+            const a = await service.scheduleCustom({
+                reference: referenceOf('cli-user'),
+                at: new Date('2031-01-01T10:00:00Z'),
+                template: 'followups:checkIn',
+                key: 'a',
+            });
+            const b = await service.scheduleCustom({
+                reference: referenceOf('cli-user'),
+                at: new Date('2031-01-02T10:00:00Z'),
+                template: 'followups:checkIn',
+                key: 'b',
+            });
             await service.scheduleCustom({ reference: referenceOf('other'), at: new Date('2031-01-03T10:00:00Z'), template: 'followups:checkIn', key: 'c' });
 
             const listed = await run(['followups', 'list', '--mongo', mongo.uri, '--user', 'cli-user', '--json']);
             assert.strictEqual(listed.code, 0, listed.stderr);
             const rows = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
-            assert.deepStrictEqual(rows.map((r) => r.id), [b.id, a.id]);
+            assert.deepStrictEqual(
+                rows.map((r) => r.id),
+                [b.id, a.id]
+            );
             assert.deepStrictEqual(Object.keys(rows[0]), ['id', 'type', 'status', 'userId', 'conversationId', 'scheduledAt', 'executedAt', 'attempts']);
-            assert.deepStrictEqual(rows[1], { id: a.id, type: 'custom', status: 'pending', userId: 'cli-user', conversationId: 'conv-cli-user', scheduledAt: '2031-01-01T10:00:00.000Z', executedAt: null, attempts: 0 });
+            assert.deepStrictEqual(rows[1], {
+                id: a.id,
+                type: 'custom',
+                status: 'pending',
+                userId: 'cli-user',
+                conversationId: 'conv-cli-user',
+                scheduledAt: '2031-01-01T10:00:00.000Z',
+                executedAt: null,
+                attempts: 0,
+            });
 
             const table = await run(['followups', 'list', '--mongo', mongo.uri]);
             assert.match(table.stdout.split('\n')[0], /^id\s+type\s+status\s+userId\s+conversationId\s+scheduledAt\s+executedAt\s+attempts$/);
@@ -50,7 +72,10 @@ describe('CLI: botbuilder-inactivity followups', function () {
             const health = await run(['followups', 'health', '--mongo', mongo.uri, '--json']);
             const h = JSON.parse(health.stdout) as Record<string, unknown>;
             assert.strictEqual(h.pending, 2);
-            assert.deepStrictEqual(Object.keys(h).sort(), ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort());
+            assert.deepStrictEqual(
+                Object.keys(h).sort(),
+                ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
+            );
         } finally {
             await service.stop();
             await mongo.close();
@@ -58,7 +83,12 @@ describe('CLI: botbuilder-inactivity followups', function () {
     });
 
     it('prints its usage for --help and -h, after the action or without one (exit status 0, nothing on stderr)', async () => {
-        for (const argv of [['followups', '--help'], ['followups', '-h'], ['followups', 'list', '--help'], ['followups', 'reschedule', '-h']]) {
+        for (const argv of [
+            ['followups', '--help'],
+            ['followups', '-h'],
+            ['followups', 'list', '--help'],
+            ['followups', 'reschedule', '-h'],
+        ]) {
             const help = await run(argv);
             assert.strictEqual(help.code, 0, `${argv.join(' ')}: ${help.stderr}`);
             assert.strictEqual(help.stderr, '', argv.join(' '));
@@ -81,7 +111,9 @@ describe('CLI: botbuilder-inactivity followups', function () {
         const mongo = await freshDb();
         try {
             const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
-                execFile(process.execPath, [BIN, 'followups', 'health', '--mongo', mongo.uri, '--json'], (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }));
+                execFile(process.execPath, [BIN, 'followups', 'health', '--mongo', mongo.uri, '--json'], (err, stdout) =>
+                    resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout })
+                );
             });
             assert.strictEqual(out.code, 0);
             assert.strictEqual(JSON.parse(out.stdout).status, 'ok');

@@ -21,7 +21,11 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 
 /** The page's visible text, tags removed (the SVG charts' labels included). */
 function textOf(html: string): string {
-    return html.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]+>/g, ' ').replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c))).replace(/\s+/g, ' ');
+    return html
+        .replace(/<style>[\s\S]*?<\/style>/, '')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))
+        .replace(/\s+/g, ' ');
 }
 
 describe('CLI: botbuilder-inactivity report', function () {
@@ -44,7 +48,10 @@ describe('CLI: botbuilder-inactivity report', function () {
         const { code, stdout, stderr } = await run(['report', '--mongo', db.uri, ...period, '--json']);
         assert.strictEqual(code, 0, stderr);
         const json = JSON.parse(stdout);
-        assert.deepStrictEqual(json.flows.map((f: { flowId: string }) => f.flowId), ['booking', 'signup']);
+        assert.deepStrictEqual(
+            json.flows.map((f: { flowId: string }) => f.flowId),
+            ['booking', 'signup']
+        );
         for (const flow of json.flows) {
             const expected = EXPECTED[flow.flowId as keyof typeof EXPECTED];
             for (const [key, value] of Object.entries(expected)) {
@@ -59,7 +66,10 @@ describe('CLI: botbuilder-inactivity report', function () {
         const { code, stdout } = await run(['report', '--mongo', db.uri, '--since', '100000d', '--flow', 'signup', '--json']);
         assert.strictEqual(code, 0);
         // 100,000 days back reaches the records that ended before the period too.
-        assert.deepStrictEqual(JSON.parse(stdout).flows.map((f: { flowId: string; runs: number }) => [f.flowId, f.runs]), [['signup', 4]]);
+        assert.deepStrictEqual(
+            JSON.parse(stdout).flows.map((f: { flowId: string; runs: number }) => [f.flowId, f.runs]),
+            [['signup', 4]]
+        );
     });
 
     it('--csv prints one row per number', async function () {
@@ -100,13 +110,34 @@ describe('CLI: botbuilder-inactivity report', function () {
         assert.strictEqual((html.match(/<svg /g) ?? []).length, 4, 'a funnel and a reasons chart per flow');
         const text = textOf(html);
         for (const part of [
-            'booking', 'signup',
-            'Started 9', 'Completed 5 56%', 'Abandoned 6 55%', 'Handed off 1', 'Median time to abandon 2 min 40 s',
-            'Reminded 4', 'Answered after a reminder 2 50%', 'Completed after a reminder 1 25%', 'Resumed 2 33%', 'Completed after resuming 1 50%', 'Given more time 3',
-            'Started: 9', 'Step name: 9', 'Step date: 8', 'Step confirm: 8', 'Completed: 5',
-            'timeout', 'invalidInput', 'handoff', 'paymentFailed', 'userCancelled',
-            'name 9 1 10 s', 'date 8 2 20 s', 'confirm 8 3 30 s',
-            '2026-11-20 5 2 3', '2026-11-21 4 3 3',
+            'booking',
+            'signup',
+            'Started 9',
+            'Completed 5 56%',
+            'Abandoned 6 55%',
+            'Handed off 1',
+            'Median time to abandon 2 min 40 s',
+            'Reminded 4',
+            'Answered after a reminder 2 50%',
+            'Completed after a reminder 1 25%',
+            'Resumed 2 33%',
+            'Completed after resuming 1 50%',
+            'Given more time 3',
+            'Started: 9',
+            'Step name: 9',
+            'Step date: 8',
+            'Step confirm: 8',
+            'Completed: 5',
+            'timeout',
+            'invalidInput',
+            'handoff',
+            'paymentFailed',
+            'userCancelled',
+            'name 9 1 10 s',
+            'date 8 2 20 s',
+            'confirm 8 3 30 s',
+            '2026-11-20 5 2 3',
+            '2026-11-21 4 3 3',
         ]) {
             assert.ok(text.includes(part), `the page lacks "${part}"`);
         }
@@ -115,13 +146,33 @@ describe('CLI: botbuilder-inactivity report', function () {
     it('escapes names the bot chose (flow ids, reasons)', function () {
         const evil = '<img src=x onerror=alert(1)>';
         const data: DropOffReport = {
-            since: null, until: UNTIL, generatedAt: UNTIL, builtInReasons: ['timeout'],
-            flows: [{
-                flowId: evil, runs: 1, started: 1, completed: 0, abandoned: 1, handedOff: 0, completionRate: 0,
-                funnel: [{ step: evil, reached: 1, meanMs: 1000 }], abandonedByStep: { [evil]: 1 }, abandonedByReason: { [evil]: 1 },
-                abandonedByStepAndReason: [{ step: evil, reason: evil, count: 1 }], reminded: 0, answeredAfterReminder: 0, recoveredAfterReminder: 0,
-                resumed: 0, completedAfterResume: 0, extensions: 0, medianTimeToAbandonMs: 1000, trend: [],
-            }],
+            since: null,
+            until: UNTIL,
+            generatedAt: UNTIL,
+            builtInReasons: ['timeout'],
+            flows: [
+                {
+                    flowId: evil,
+                    runs: 1,
+                    started: 1,
+                    completed: 0,
+                    abandoned: 1,
+                    handedOff: 0,
+                    completionRate: 0,
+                    funnel: [{ step: evil, reached: 1, meanMs: 1000 }],
+                    abandonedByStep: { [evil]: 1 },
+                    abandonedByReason: { [evil]: 1 },
+                    abandonedByStepAndReason: [{ step: evil, reason: evil, count: 1 }],
+                    reminded: 0,
+                    answeredAfterReminder: 0,
+                    recoveredAfterReminder: 0,
+                    resumed: 0,
+                    completedAfterResume: 0,
+                    extensions: 0,
+                    medianTimeToAbandonMs: 1000,
+                    trend: [],
+                },
+            ],
         };
         const html = reportPage(data);
         assert.ok(!html.includes('<img'), 'a name is never markup');

@@ -44,13 +44,20 @@ const CASES: FaultCase[] = [
     { name: 'no answer, once', stage: 'reminder', fault: 'hang', times: 1, expected: { attempts: 2, outcome: 'delivered' } },
     { name: '403, always', stage: 'reminder', fault: { status: 403 }, times: Infinity, expected: { attempts: 1, outcome: 'undeliverable' } },
     { name: '500, always', stage: 'reminder', fault: { status: 500 }, times: Infinity, expected: { attempts: SEND_RETRIES + 1, outcome: 'undeliverable' } },
-    { name: '429 Retry-After: 1, always', stage: 'reminder', fault: retryAfter1s, times: Infinity, expected: { attempts: SEND_RETRIES + 1, outcome: 'undeliverable' } },
+    {
+        name: '429 Retry-After: 1, always',
+        stage: 'reminder',
+        fault: retryAfter1s,
+        times: Infinity,
+        expected: { attempts: SEND_RETRIES + 1, outcome: 'undeliverable' },
+    },
     { name: 'no answer, always', stage: 'reminder', fault: 'hang', times: Infinity, expected: { attempts: SEND_RETRIES + 1, outcome: 'undeliverable' } },
     { name: '503, once', stage: 'close', fault: { status: 503 }, times: 1, expected: { attempts: 2, outcome: 'delivered' } },
     { name: '403, always', stage: 'close', fault: { status: 403 }, times: Infinity, expected: { attempts: 1, outcome: 'undeliverable' } },
 ];
 
-const isStageMessage = (stage: Stage) => (a: Partial<Activity>) => a.type === 'message' && (stage === 'reminder' ? /^Still there\?/ : /^I closed this/).test(a.text ?? '');
+const isStageMessage = (stage: Stage) => (a: Partial<Activity>) =>
+    a.type === 'message' && (stage === 'reminder' ? /^Still there\?/ : /^I closed this/).test(a.text ?? '');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
@@ -83,7 +90,9 @@ async function startRig(stage: Stage, cases: Array<{ c: FaultCase; conversation?
     const errors: Error[] = [];
     const turnErrors: Error[] = [];
     const telemetry: Rig['telemetry'] = [];
-    const telemetryClient = { trackEvent: (e: { name: string; properties?: Record<string, unknown> }) => void telemetry.push(e) } as unknown as BotTelemetryClient;
+    const telemetryClient = {
+        trackEvent: (e: { name: string; properties?: Record<string, unknown> }) => void telemetry.push(e),
+    } as unknown as BotTelemetryClient;
     const bot = await startHttpBot({
         mongoUri: mongo.uri,
         retry: RETRY,
@@ -155,7 +164,8 @@ describe('Channel faults on proactive sends: the sample bot over HTTP, its chann
                     await c.waitFor((a) => /^What's the client's name\?/.test(a.text ?? ''));
                     const from = await c.say('John Doe');
                     await c.waitFor((a) => /^What kind of client/.test(a.text ?? ''), { from });
-                    const stageAttempts = () => rig.channel.attempts.filter((a) => a.activity.conversation?.id === c.id && isStageMessage(entry.c.stage)(a.activity));
+                    const stageAttempts = () =>
+                        rig.channel.attempts.filter((a) => a.activity.conversation?.id === c.id && isStageMessage(entry.c.stage)(a.activity));
                     const first = await until(`the first ${entry.c.stage} attempt (${entry.c.name})`, () => stageAttempts()[0], 10_000);
                     const outcome = await until(
                         `the outcome of ${entry.c.stage}: ${entry.c.name}`,
@@ -179,9 +189,13 @@ describe('Channel faults on proactive sends: the sample bot over HTTP, its chann
             console.log('  [faults] fault (stage)                                    attempts  final outcome          time to outcome');
             for (const row of [...rows].sort((a, b) => CASES.indexOf(a.c) - CASES.indexOf(b.c))) {
                 const label = `${row.c.name} (${row.c.stage})`.padEnd(50);
-                console.log(`  [faults] ${label} ${String(row.attempts.length).padStart(8)}  ${row.outcome.padEnd(22)} ${(row.msToOutcome / 1000).toFixed(1)} s`);
+                console.log(
+                    `  [faults] ${label} ${String(row.attempts.length).padStart(8)}  ${row.outcome.padEnd(22)} ${(row.msToOutcome / 1000).toFixed(1)} s`
+                );
             }
-            console.log(`  [faults] sendRetries ${SEND_RETRIES}, backoff ${RETRY.delay} ms ×${RETRY.factor} ±${RETRY.jitter * 100} %, sendTimeout ${SEND_TIMEOUT_MS} ms`);
+            console.log(
+                `  [faults] sendRetries ${SEND_RETRIES}, backoff ${RETRY.delay} ms ×${RETRY.factor} ±${RETRY.jitter * 100} %, sendTimeout ${SEND_TIMEOUT_MS} ms`
+            );
 
             for (const entry of entries) {
                 const { c } = entry;
@@ -198,7 +212,9 @@ describe('Channel faults on proactive sends: the sample bot over HTTP, its chann
                 assert.strictEqual(delivered.length, c.expected.outcome === 'delivered' ? 1 : 0, `${label}: messages the user got`);
 
                 // One InactivityDeliveryError and one InactivitySendFailed per failed attempt, with its status.
-                const reported = rig.errors.filter((e): e is InactivityDeliveryError => e instanceof InactivityDeliveryError && e.message.includes(conversation.id));
+                const reported = rig.errors.filter(
+                    (e): e is InactivityDeliveryError => e instanceof InactivityDeliveryError && e.message.includes(conversation.id)
+                );
                 assert.strictEqual(reported.length, failedAttempts, `${label}: onError calls (${reported.map((e) => e.message).join(' | ')})`);
                 assert.deepStrictEqual(
                     reported.map((e) => e.attempt),
@@ -240,13 +256,25 @@ describe('Channel faults on proactive sends: the sample bot over HTTP, its chann
                     .collection('inactivityJobs')
                     .countDocuments({ _id: timerId(`emulator/${conversation.id}`), nextRunAt: { $ne: null } });
                 if (c.expected.outcome === 'undeliverable') {
-                    assert.deepStrictEqual(events.map((e) => e.reason), ['undeliverable'], `${label}: one abandonment event, undeliverable`);
+                    assert.deepStrictEqual(
+                        events.map((e) => e.reason),
+                        ['undeliverable'],
+                        `${label}: one abandonment event, undeliverable`
+                    );
                     assert.strictEqual(plugin?.flow, undefined, `${label}: the stored state has no flow`);
                     assert.deepStrictEqual(dialogStack, [], `${label}: the dialog is ended`);
                     assert.strictEqual(jobs, 0, `${label}: the timer is gone`);
                 } else if (c.stage === 'close') {
-                    assert.deepStrictEqual(events.map((e) => e.reason), ['timeout'], `${label}: the close recorded once, as a timeout`);
-                    assert.strictEqual(conversation.received.filter((r) => r.activity.type === 'endOfConversation').length, 1, `${label}: one endOfConversation`);
+                    assert.deepStrictEqual(
+                        events.map((e) => e.reason),
+                        ['timeout'],
+                        `${label}: the close recorded once, as a timeout`
+                    );
+                    assert.strictEqual(
+                        conversation.received.filter((r) => r.activity.type === 'endOfConversation').length,
+                        1,
+                        `${label}: one endOfConversation`
+                    );
                     assert.strictEqual(jobs, 0, `${label}: the timer is gone`);
                 } else {
                     assert.deepStrictEqual(events, [], `${label}: nothing abandoned`);
@@ -257,7 +285,11 @@ describe('Channel faults on proactive sends: the sample bot over HTTP, its chann
             for (const rig of Object.values(rigs)) {
                 assert.deepStrictEqual(rig.turnErrors, [], "nothing reached the adapter's onTurnError");
                 const others = rig.errors.filter((e) => !(e instanceof InactivityDeliveryError));
-                assert.deepStrictEqual(others.map((e) => e.message), [], 'no other error reported');
+                assert.deepStrictEqual(
+                    others.map((e) => e.message),
+                    [],
+                    'no other error reported'
+                );
             }
         } finally {
             await rigs.reminder.close();

@@ -13,7 +13,9 @@ describe('kill -9 of the bot process while its reminders and goodbyes are being 
         const mongo = await freshDb();
         try {
             const result = await runCrashTrial({ mongoUri: mongo.uri, conversations: CONVERSATIONS });
-            console.log(`  [crash] 1 trial × ${CONVERSATIONS} conversations per group in npm test (more: npm run build && node dist/bench/crash.js --trials=3 --conversations=5)`);
+            console.log(
+                `  [crash] 1 trial × ${CONVERSATIONS} conversations per group in npm test (more: npm run build && node dist/bench/crash.js --trials=3 --conversations=5)`
+            );
             for (const line of summarize([result])) {
                 console.log(`  [crash] ${line}`);
             }
@@ -21,7 +23,11 @@ describe('kill -9 of the bot process while its reminders and goodbyes are being 
             assert.deepStrictEqual(wrong, [], 'every conversation as expected');
             assert.strictEqual(result.duplicates, 0, 'nothing received twice');
             assert.strictEqual(result.conversations.length, 3 * CONVERSATIONS);
-            assert.deepStrictEqual(result.stderr.filter((l) => l.startsWith('onTurnError')), [], "nothing reached the adapter's onTurnError");
+            assert.deepStrictEqual(
+                result.stderr.filter((l) => l.startsWith('onTurnError')),
+                [],
+                "nothing reached the adapter's onTurnError"
+            );
         } finally {
             await mongo.close();
         }

@@ -11,7 +11,7 @@ const STALL_MS = 10_000;
 /** User turns during the stall, each starting a flow (so each needs MongoDB: a saved-flow lookup and an arm). */
 const TURNS = 20;
 /** The shipped default: the longest a turn waits for MongoDB, once per outage. */
-const SCHEDULER_TIMEOUT_MS = toMilliseconds(DEFAULTS.schedulerTimeout, "schedulerTimeout");
+const SCHEDULER_TIMEOUT_MS = toMilliseconds(DEFAULTS.schedulerTimeout, 'schedulerTimeout');
 /** Short enough that most stall-time reminders are due before MongoDB answers again. */
 const REMINDER_AFTER_MS = 4000;
 /** What a turn may cost on top of a normal one, apart from the first of the outage (a loaded 2-core machine). */
@@ -122,7 +122,9 @@ function report(tag: string, f: OutageFigures): void {
     const added = f.during.map((d) => d.ms - f.normal);
     const [first, ...rest] = added;
     const late = f.lateness.filter((l) => !Number.isNaN(l));
-    console.log(`  [${tag}] normal turn ${f.normal} ms (median of 5); stall ${STALL_MS / 1000} s, ${TURNS} turns during it, the last ending ${((f.lastTurnEnd - f.stalledAt) / 1000).toFixed(1)} s into it`);
+    console.log(
+        `  [${tag}] normal turn ${f.normal} ms (median of 5); stall ${STALL_MS / 1000} s, ${TURNS} turns during it, the last ending ${((f.lastTurnEnd - f.stalledAt) / 1000).toFixed(1)} s into it`
+    );
     console.log(
         `  [${tag}] replies ${f.during.filter((d) => d.replied).length}/${TURNS}; added latency: first turn ${first} ms (schedulerTimeout ${SCHEDULER_TIMEOUT_MS} ms), others max ${Math.max(...rest)} ms, total ${added.reduce((a, b) => a + b, 0)} ms (20 turns minus 20 normal ones)`
     );
@@ -141,7 +143,10 @@ function check(f: OutageFigures): void {
         'no turn without its reply'
     );
     assert.ok(f.lastTurnEnd < f.stalledAt + STALL_MS, 'all turns ran during the stall');
-    assert.ok(first >= SCHEDULER_TIMEOUT_MS - 300 && first <= SCHEDULER_TIMEOUT_MS + SLACK_MS, `the first turn waits about schedulerTimeout (added ${first} ms)`);
+    assert.ok(
+        first >= SCHEDULER_TIMEOUT_MS - 300 && first <= SCHEDULER_TIMEOUT_MS + SLACK_MS,
+        `the first turn waits about schedulerTimeout (added ${first} ms)`
+    );
     assert.ok(Math.max(...rest) < SLACK_MS, `no other turn waits for MongoDB (added ${rest.join(', ')} ms)`);
     assert.deepStrictEqual(
         f.reminders.map((r) => r.length),

@@ -39,13 +39,29 @@ async function botInstance(storage: Storage, db: Db, sent: Sent[], errors: Error
             sent.push({ conversationId: a.conversation?.id ?? '', text: a.text ?? '', type: a.type ?? '', at: Date.now() });
         }
     };
-    const inactivity = new InactivityMiddleware({ adapter, conversationState, dialogState, dialog, mongo: db, ...policy, localesPath: SAMPLE_LOCALES, policyFile: SAMPLE_POLICY, onError: (e) => void errors.push(e) });
+    const inactivity = new InactivityMiddleware({
+        adapter,
+        conversationState,
+        dialogState,
+        dialog,
+        mongo: db,
+        ...policy,
+        localesPath: SAMPLE_LOCALES,
+        policyFile: SAMPLE_POLICY,
+        onError: (e) => void errors.push(e),
+    });
     adapter.use(inactivity);
     await inactivity.start();
     const say = async (conversationId: string, text: string): Promise<{ replies: Sent[]; start: number; end: number }> => {
         const start = Date.now();
         const before = sent.length;
-        await adapter.processActivity({ type: 'message', text, conversation: { id: conversationId } as Activity['conversation'], from: { id: `user-${conversationId}`, name: 'user' }, locale: 'en-US' });
+        await adapter.processActivity({
+            type: 'message',
+            text,
+            conversation: { id: conversationId } as Activity['conversation'],
+            from: { id: `user-${conversationId}`, name: 'user' },
+            locale: 'en-US',
+        });
         return { replies: sent.slice(before).filter((s) => s.conversationId === conversationId && s.at >= start), start, end: Date.now() };
     };
     return { inactivity, say };
@@ -77,8 +93,14 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
             const storage = await raceStorage(mongo.db);
             const sent: Sent[] = [];
             const errors: Error[] = [];
-            const policy = scenario === 'reminder' ? { remind: true, reminderAfter: STAGE_MS, closeAfter: 120_000 } : { remind: false, reminderAfter: 1000, closeAfter: STAGE_MS };
-            const bots = [await botInstance(storage.storage, mongo.db, sent, errors, policy), await botInstance(storage.storage, mongo.db, sent, errors, policy)];
+            const policy =
+                scenario === 'reminder'
+                    ? { remind: true, reminderAfter: STAGE_MS, closeAfter: 120_000 }
+                    : { remind: false, reminderAfter: 1000, closeAfter: STAGE_MS };
+            const bots = [
+                await botInstance(storage.storage, mongo.db, sent, errors, policy),
+                await botInstance(storage.storage, mongo.db, sent, errors, policy),
+            ];
             const pick = () => bots[Math.floor(Math.random() * 2)];
             const stats = { stageFirst: 0, messageFirst: 0, staleAfterAccept: 0, crossed: 0, lostAnswers: 0, silencesWithout: 0, resurrected: 0 };
             const problems: string[] = [];
@@ -97,10 +119,17 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
                         const turn = await pick().say(c, 'Personal training');
                         // Wait for the next silence's stage (due STAGE_MS after the reply; late when the server is busy).
                         const writesNow = () => storage.writes(`test/conversations/${c}/`);
-                        const startOfSilence = () => writesNow().filter((w) => (w.plugin?.lastUserActivityAt ?? 0) >= turn.start).map((w) => w.plugin?.lastUserActivityAt ?? 0).pop() ?? turn.end;
+                        const startOfSilence = () =>
+                            writesNow()
+                                .filter((w) => (w.plugin?.lastUserActivityAt ?? 0) >= turn.start)
+                                .map((w) => w.plugin?.lastUserActivityAt ?? 0)
+                                .pop() ?? turn.end;
                         const isFinalStage = scenario === 'reminder' ? isReminder : isGoodbye;
                         const waitUntil = Date.now() + 30_000;
-                        while (Date.now() < waitUntil && !sent.some((x) => x.conversationId === c && isFinalStage(x) && x.at >= startOfSilence() + STAGE_MS - 50)) {
+                        while (
+                            Date.now() < waitUntil &&
+                            !sent.some((x) => x.conversationId === c && isFinalStage(x) && x.at >= startOfSilence() + STAGE_MS - 50)
+                        ) {
                             await sleep(100);
                         }
                         await sleep(300);
@@ -114,7 +143,11 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
                         const isStage = scenario === 'reminder' ? isReminder : isGoodbye;
                         const stage = mine.filter(isStage);
                         // The silence after the answer starts at the end of the bot's reply (the last stamp the turn stored).
-                        const silenceStart = writes.filter((w) => (w.plugin?.lastUserActivityAt ?? 0) >= turn.start).map((w) => w.plugin?.lastUserActivityAt ?? 0).pop() ?? turn.end;
+                        const silenceStart =
+                            writes
+                                .filter((w) => (w.plugin?.lastUserActivityAt ?? 0) >= turn.start)
+                                .map((w) => w.plugin?.lastUserActivityAt ?? 0)
+                                .pop() ?? turn.end;
                         const newStage = stage.filter((s) => s.at >= silenceStart + STAGE_MS - 50);
                         const oldStage = stage.filter((s) => s.at < silenceStart + STAGE_MS - 50);
                         if (newStage[0]) lateness.push(newStage[0].at - (silenceStart + STAGE_MS));
@@ -157,8 +190,41 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
                         if (problems.length > problemsBefore && process.env.RACE_DEBUG) {
                             const job = await mongo.db.collection('inactivityJobs').findOne({ 'data.key': `test/${c}` });
                             const st = (await storedState(storage.storage, c)).plugin;
-                            console.log(c, 'job', job && { next: job.nextRunAt?.getTime() - due, dueAt: new Date(job.data.dueAt).getTime() - due, locked: job.lockedAt, failCount: job.failCount, lastRun: job.lastRunAt?.getTime() - due, fin: job.lastFinishedAt?.getTime() - due }, 'state', st && { last: st.lastUserActivityAt - due, armedFor: (st.armedFor ?? 0) - due, stages: st.stagesDone, delivery: st.delivery?.status }, 'writes', writes.map((w) => `${w.at - due}:${(w.plugin?.lastUserActivityAt ?? 0) - due}:${w.plugin?.delivery?.status ?? '-'}:${(w.plugin?.armedFor ?? 0) - due}`).join(' '));
-                            console.log(c, 'offset', offset, 'turn', turn.start - due, turn.end - due, mine.map((m) => `${m.at - due}:${m.type}:${m.text.slice(0, 20)}`).join(' | '));
+                            console.log(
+                                c,
+                                'job',
+                                job && {
+                                    next: job.nextRunAt?.getTime() - due,
+                                    dueAt: new Date(job.data.dueAt).getTime() - due,
+                                    locked: job.lockedAt,
+                                    failCount: job.failCount,
+                                    lastRun: job.lastRunAt?.getTime() - due,
+                                    fin: job.lastFinishedAt?.getTime() - due,
+                                },
+                                'state',
+                                st && {
+                                    last: st.lastUserActivityAt - due,
+                                    armedFor: (st.armedFor ?? 0) - due,
+                                    stages: st.stagesDone,
+                                    delivery: st.delivery?.status,
+                                },
+                                'writes',
+                                writes
+                                    .map(
+                                        (w) =>
+                                            `${w.at - due}:${(w.plugin?.lastUserActivityAt ?? 0) - due}:${w.plugin?.delivery?.status ?? '-'}:${(w.plugin?.armedFor ?? 0) - due}`
+                                    )
+                                    .join(' ')
+                            );
+                            console.log(
+                                c,
+                                'offset',
+                                offset,
+                                'turn',
+                                turn.start - due,
+                                turn.end - due,
+                                mine.map((m) => `${m.at - due}:${m.type}:${m.text.slice(0, 20)}`).join(' | ')
+                            );
                         }
                     })
                 );
@@ -175,7 +241,10 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
                 }
 
                 assert.deepStrictEqual(problems, []);
-                assert.deepStrictEqual(errors.map((e) => e.message), []);
+                assert.deepStrictEqual(
+                    errors.map((e) => e.message),
+                    []
+                );
             } finally {
                 await Promise.all(bots.map((b) => b.inactivity.stop()));
                 await storage.close();

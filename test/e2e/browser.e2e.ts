@@ -102,7 +102,10 @@ describe('the sample in a real browser (Web Chat, local Direct Line, Chromium)',
     });
 
     afterEach(async function () {
-        const title = (this.currentTest?.title ?? 'step').replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+        const title = (this.currentTest?.title ?? 'step')
+            .replace(/[^a-z0-9]+/gi, '-')
+            .replace(/^-|-$/g, '')
+            .toLowerCase();
         const failed = this.currentTest?.state === 'failed';
         shot += 1;
         if (shotPage && !shotPage.isClosed()) {

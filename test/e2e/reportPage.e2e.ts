@@ -15,10 +15,18 @@ import { seededRecords } from '../support/flowRunSeed';
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+];
 const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'e2e');
 
-describe('the drop-off report page in a real browser (the sample\'s /report, Chromium)', function () {
+describe("the drop-off report page in a real browser (the sample's /report, Chromium)", function () {
     let sample: RunningSample;
     let browser: Browser;
 

@@ -7,7 +7,11 @@ describe('Follow-ups: quiet hours, time zones, frequency cap, channel window, op
     it('schedules in the user time zone (resolver, then stored, then default) out of quiet hours, and defers a send that falls inside them', async () => {
         const mongo = await freshDb();
         let clock = Date.parse('2030-01-15T12:00:00Z');
-        const { service, adapter } = serviceOn(mongo.db, { quietHours: { start: '21:00', end: '08:00' }, timeZone: (u) => (u === 'tokyo' ? 'Asia/Tokyo' : undefined), now: () => clock });
+        const { service, adapter } = serviceOn(mongo.db, {
+            quietHours: { start: '21:00', end: '08:00' },
+            timeZone: (u) => (u === 'tokyo' ? 'Asia/Tokyo' : undefined),
+            now: () => clock,
+        });
         try {
             await service.start();
             // 12:00 UTC + 24 h is 21:00 in Tokyo: quiet, so 08:00 Tokyo the next day (23:00 UTC).
@@ -15,7 +19,11 @@ describe('Follow-ups: quiet hours, time zones, frequency cap, channel window, op
             assert.strictEqual((await service.get(tokyo.id))?.scheduledAt.toISOString(), '2030-01-16T23:00:00.000Z');
             assert.strictEqual((await service.get(tokyo.id))?.timeZone, 'Asia/Tokyo');
             await service.noteUserMessage('lisbon', new Date(clock), 'Europe/Lisbon');
-            const lisbon = await service.scheduleCustom({ reference: referenceOf('lisbon'), at: new Date('2030-01-15T23:00:00Z'), template: 'followups:checkIn' });
+            const lisbon = await service.scheduleCustom({
+                reference: referenceOf('lisbon'),
+                at: new Date('2030-01-15T23:00:00Z'),
+                template: 'followups:checkIn',
+            });
             assert.strictEqual((await service.get(lisbon.id))?.scheduledAt.toISOString(), '2030-01-16T08:00:00.000Z');
             // Rescheduled into quiet hours (an operator's choice): the send is deferred when it comes due.
             await service.reschedule(lisbon.id, new Date('2030-01-15T22:00:00Z'));
@@ -38,13 +46,20 @@ describe('Follow-ups: quiet hours, time zones, frequency cap, channel window, op
     it('caps sends at 1 per user per local day: the second due one is skipped with reason capped (telemetry InactivityFollowUpSkipped)', async () => {
         const mongo = await freshDb();
         const events: string[] = [];
-        const telemetryClient = { trackEvent: (e: { name: string; properties?: Record<string, string> }) => events.push(`${e.name}:${e.properties?.reason ?? ''}`) } as unknown as BotTelemetryClient;
+        const telemetryClient = {
+            trackEvent: (e: { name: string; properties?: Record<string, string> }) => events.push(`${e.name}:${e.properties?.reason ?? ''}`),
+        } as unknown as BotTelemetryClient;
         const { service, adapter } = serviceOn(mongo.db, { frequencyCap: 1, telemetryClient });
         try {
             await service.start();
             const at = new Date(Date.now() - 1000);
             const one = await service.scheduleCustom({ reference: referenceOf('capped'), at, template: 'followups:checkIn', key: 'one' });
-            const two = await service.scheduleCustom({ reference: referenceOf('capped'), at: new Date(at.getTime() + 1), template: 'followups:checkIn', key: 'two' });
+            const two = await service.scheduleCustom({
+                reference: referenceOf('capped'),
+                at: new Date(at.getTime() + 1),
+                template: 'followups:checkIn',
+                key: 'two',
+            });
             await service.runDue();
             assert.strictEqual(adapter.sent.length, 1);
             // Claimed by two workers at once: the cap's reservation decides which one goes.
@@ -84,7 +99,10 @@ describe('Follow-ups: quiet hours, time zones, frequency cap, channel window, op
             const old2 = await withCallback.scheduleCustom({ reference: referenceOf('old', 'whatsapp'), at: due, template: 'followups:checkIn', key: 'old2' });
             await withCallback.runDue();
             assert.strictEqual((await withCallback.get(old2.id))?.status, 'executed');
-            assert.deepStrictEqual(adapter.sent.map((s) => s.activity.text ?? s.activity), ['Just checking in: how are things going?', '[approved template] custom']);
+            assert.deepStrictEqual(
+                adapter.sent.map((s) => s.activity.text ?? s.activity),
+                ['Just checking in: how are things going?', '[approved template] custom']
+            );
         } finally {
             await service.stop();
             await withCallback.stop();
@@ -97,13 +115,28 @@ describe('Follow-ups: quiet hours, time zones, frequency cap, channel window, op
         const { service } = serviceOn(mongo.db);
         try {
             await service.start();
-            const a = await service.scheduleCustom({ reference: referenceOf('o'), at: new Date(Date.now() + 3600_000), template: 'followups:checkIn', key: 'a' });
+            const a = await service.scheduleCustom({
+                reference: referenceOf('o'),
+                at: new Date(Date.now() + 3600_000),
+                template: 'followups:checkIn',
+                key: 'a',
+            });
             assert.strictEqual(await service.optOut('o'), 1);
             assert.strictEqual((await service.get(a.id))?.status, 'cancelled');
-            const b = await service.scheduleCustom({ reference: referenceOf('o'), at: new Date(Date.now() + 3600_000), template: 'followups:checkIn', key: 'b' });
+            const b = await service.scheduleCustom({
+                reference: referenceOf('o'),
+                at: new Date(Date.now() + 3600_000),
+                template: 'followups:checkIn',
+                key: 'b',
+            });
             assert.deepStrictEqual([(await service.get(b.id))?.status, (await service.get(b.id))?.skipReason], ['skipped', 'optedOut']);
             await service.optIn('o');
-            const c = await service.scheduleCustom({ reference: referenceOf('o'), at: new Date(Date.now() + 3600_000), template: 'followups:checkIn', key: 'c' });
+            const c = await service.scheduleCustom({
+                reference: referenceOf('o'),
+                at: new Date(Date.now() + 3600_000),
+                template: 'followups:checkIn',
+                key: 'c',
+            });
             assert.strictEqual((await service.get(c.id))?.status, 'pending');
         } finally {
             await service.stop();

@@ -13,13 +13,18 @@ describe('FollowUpService: two instances on one database (races)', () => {
             await Promise.all([a.start(), b.start()]);
             const at = new Date(Date.now() - 1000);
             const results = await Promise.all(
-                Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).scheduleCustom({ reference: referenceOf('race'), at, template: 'followups:checkIn', key: 'same-key' }))
+                Array.from({ length: 200 }, (_, i) =>
+                    (i % 2 ? a : b).scheduleCustom({ reference: referenceOf('race'), at, template: 'followups:checkIn', key: 'same-key' })
+                )
             );
             assert.strictEqual(new Set(results.map((r) => r.id)).size, 1);
             assert.strictEqual(results.filter((r) => !r.duplicate).length, 1, 'exactly one insert won');
             assert.strictEqual(await mongo.db.collection('inactivityFollowUps').countDocuments(), 1);
             const claimed = await Promise.all([a.runDue(), b.runDue(), a.runDue(), b.runDue()]);
-            assert.strictEqual(claimed.reduce((s, n) => s + n, 0), 1);
+            assert.strictEqual(
+                claimed.reduce((s, n) => s + n, 0),
+                1
+            );
             assert.strictEqual(adapter.sent.length, 1);
             console.log(`      duplicate race (${isRealMongo() ? 'MongoDB' : 'embedded server'}): 200 schedules -> 1 record, ${adapter.sent.length} send`);
         } finally {

@@ -17,10 +17,15 @@ describe('Follow-ups without traffic', () => {
             await new Promise((r) => setTimeout(r, 5000));
             mongo.client.off('commandStarted', listener);
             const polls = 5;
-            console.log(`      idle follow-ups: ${seen.length} commands in 5 s at processEvery 1 s (${seen.join(', ')}); at the default 30 s: ${(seen.length / polls / 30).toFixed(3)}/s`);
+            console.log(
+                `      idle follow-ups: ${seen.length} commands in 5 s at processEvery 1 s (${seen.join(', ')}); at the default 30 s: ${(seen.length / polls / 30).toFixed(3)}/s`
+            );
             assert.ok(seen.length <= polls + 1, `${seen.length} commands in ${polls} polls`);
             assert.ok(seen.length >= polls - 1, `${seen.length} commands in ${polls} polls: the service must still poll`);
-            assert.ok(seen.every((c) => c === 'findAndModify'), 'only the poll');
+            assert.ok(
+                seen.every((c) => c === 'findAndModify'),
+                'only the poll'
+            );
         } finally {
             await service.stop();
             await mongo.close();

@@ -16,7 +16,8 @@ export class RecordingAdapter {
             activity: { type: 'event', name: 'ContinueConversation', conversation: reference.conversation, channelId: reference.channelId },
             adapter: this,
             turnState: new Map(),
-            sendActivity: async (activity: string | Partial<Activity>) => (await context.sendActivities([typeof activity === 'string' ? { type: 'message', text: activity } : activity]))[0],
+            sendActivity: async (activity: string | Partial<Activity>) =>
+                (await context.sendActivities([typeof activity === 'string' ? { type: 'message', text: activity } : activity]))[0],
             sendActivities: async (activities: Array<Partial<Activity>>) => {
                 for (const activity of activities) {
                     const fault = this.fail?.(activity);
@@ -47,6 +48,15 @@ export function referenceOf(u: string, channelId = 'msteams', locale = 'en-US'):
 /** A service on `db` with a recording adapter; quiet hours off, no cap, sending only on `runDue()`, unless given. */
 export function serviceOn(db: Db, options: Partial<FollowUpOptions> = {}): { service: FollowUpService; adapter: RecordingAdapter } {
     const adapter = (options.adapter as RecordingAdapter | undefined) ?? new RecordingAdapter();
-    const service = new FollowUpService({ quietHours: null, frequencyCap: 0, processEvery: 60_000, send: false, onError: () => undefined, ...options, adapter, mongo: db });
+    const service = new FollowUpService({
+        quietHours: null,
+        frequencyCap: 0,
+        processEvery: 60_000,
+        send: false,
+        onError: () => undefined,
+        ...options,
+        adapter,
+        mongo: db,
+    });
     return { service, adapter };
 }

@@ -11,8 +11,20 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
         try {
             await service.start();
             const eventAt = new Date('2030-03-10T12:00:00Z');
-            const first = await service.schedulePostEvent({ reference: referenceOf('u1'), eventAt, eventId: 'b1', template: 'followups:postEvent', variables: { name: 'Maria' } });
-            const again = await service.schedulePostEvent({ reference: referenceOf('u1'), eventAt, eventId: 'b1', template: 'followups:postEvent', variables: { name: 'Maria' } });
+            const first = await service.schedulePostEvent({
+                reference: referenceOf('u1'),
+                eventAt,
+                eventId: 'b1',
+                template: 'followups:postEvent',
+                variables: { name: 'Maria' },
+            });
+            const again = await service.schedulePostEvent({
+                reference: referenceOf('u1'),
+                eventAt,
+                eventId: 'b1',
+                template: 'followups:postEvent',
+                variables: { name: 'Maria' },
+            });
             assert.deepStrictEqual(again, { id: first.id, duplicate: true });
             assert.strictEqual(first.duplicate, false);
             const got = await service.get(first.id);
@@ -20,9 +32,19 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             assert.strictEqual(got?.scheduledAt.toISOString(), '2030-03-11T12:00:00.000Z');
             assert.strictEqual(await mongo.db.collection('inactivityFollowUps').countDocuments(), 1);
             // Another booking of the same user within a day is the same follow-up (tolerance window).
-            const near = await service.schedulePostEvent({ reference: referenceOf('u1'), eventAt: new Date(eventAt.getTime() + 3600_000), eventId: 'b2', template: 'followups:postEvent' });
+            const near = await service.schedulePostEvent({
+                reference: referenceOf('u1'),
+                eventAt: new Date(eventAt.getTime() + 3600_000),
+                eventId: 'b2',
+                template: 'followups:postEvent',
+            });
             assert.deepStrictEqual(near, { id: first.id, duplicate: true });
-            const far = await service.schedulePostEvent({ reference: referenceOf('u1'), eventAt: new Date(eventAt.getTime() + 3 * 86400_000), eventId: 'b3', template: 'followups:postEvent' });
+            const far = await service.schedulePostEvent({
+                reference: referenceOf('u1'),
+                eventAt: new Date(eventAt.getTime() + 3 * 86400_000),
+                eventId: 'b3',
+                template: 'followups:postEvent',
+            });
             assert.strictEqual(far.duplicate, false);
         } finally {
             await service.stop();
@@ -37,12 +59,23 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             await service.start();
             const base = Date.parse('2030-01-01T00:00:00Z');
             for (let i = 0; i < 7; i++) {
-                await service.scheduleCustom({ reference: referenceOf(i % 2 ? 'odd' : 'even'), at: new Date(base + i * 3600_000), template: 'followups:checkIn', key: `k${i}` });
+                await service.scheduleCustom({
+                    reference: referenceOf(i % 2 ? 'odd' : 'even'),
+                    at: new Date(base + i * 3600_000),
+                    template: 'followups:checkIn',
+                    key: `k${i}`,
+                });
             }
             const page1 = await service.list({ userId: 'even', limit: 3 });
-            assert.deepStrictEqual(page1.items.map((f) => f.key), ['k6', 'k4', 'k2']);
+            assert.deepStrictEqual(
+                page1.items.map((f) => f.key),
+                ['k6', 'k4', 'k2']
+            );
             const page2 = await service.list({ userId: 'even', limit: 3, cursor: page1.nextCursor });
-            assert.deepStrictEqual(page2.items.map((f) => f.key), ['k0']);
+            assert.deepStrictEqual(
+                page2.items.map((f) => f.key),
+                ['k0']
+            );
             assert.strictEqual(page2.nextCursor, undefined);
             assert.strictEqual((await service.list({ conversationId: 'conv-odd' })).items.length, 3);
             assert.strictEqual((await service.list({ type: 'postEvent' })).items.length, 0);
@@ -52,7 +85,10 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             assert.strictEqual(await service.cancel(cancelledId), false, 'already cancelled');
             assert.strictEqual(await service.cancel('0123456789abcdef01234567'), false, 'not found');
             assert.strictEqual(await service.cancel('not an id'), false);
-            assert.deepStrictEqual((await service.list({ status: 'cancelled' })).items.map((f) => f.key), ['k6']);
+            assert.deepStrictEqual(
+                (await service.list({ status: 'cancelled' })).items.map((f) => f.key),
+                ['k6']
+            );
             const names = (await mongo.db.collection('inactivityFollowUps').listIndexes().toArray()).map((i) => i.name);
             for (const index of FOLLOW_UP_INDEXES) {
                 assert.ok(names.includes(index.name), `index ${index.name}`);
@@ -91,9 +127,15 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             const moved = await service.get(id);
             assert.strictEqual(moved?.status, 'pending');
             assert.strictEqual(moved?.attempts, 0);
-            assert.deepStrictEqual(moved?.history.map((h) => h.event), ['scheduled', 'executed', 'rescheduled']);
+            assert.deepStrictEqual(
+                moved?.history.map((h) => h.event),
+                ['scheduled', 'executed', 'rescheduled']
+            );
             const health = await service.health();
-            assert.deepStrictEqual(Object.keys(health).sort(), ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort());
+            assert.deepStrictEqual(
+                Object.keys(health).sort(),
+                ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
+            );
             assert.strictEqual(health.pending, 1);
             assert.strictEqual(health.running, false, 'this instance only sends on runDue()');
             assert.strictEqual(health.status, 'ok');
@@ -118,7 +160,10 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             // The first retry waits DEFAULT_TIMER_RETRY.delay, within its jitter (the inactivity timers' backoff).
             const first = DEFAULT_TIMER_RETRY.delay;
             const waited = doc.scheduledAt.getTime() - clock;
-            assert.ok(waited >= first * (1 - DEFAULT_TIMER_RETRY.jitter) - 1 && waited <= first * (1 + DEFAULT_TIMER_RETRY.jitter) + 1, `the retry waits about ${first} ms; waited ${waited} ms`);
+            assert.ok(
+                waited >= first * (1 - DEFAULT_TIMER_RETRY.jitter) - 1 && waited <= first * (1 + DEFAULT_TIMER_RETRY.jitter) + 1,
+                `the retry waits about ${first} ms; waited ${waited} ms`
+            );
             for (let i = 0; i < 2; i++) {
                 clock += 120_000;
                 await service.runDue();
@@ -168,7 +213,10 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             assert.strictEqual(jobs.length, 1, 'one wake-up job');
             await new Promise((r) => setTimeout(r, 300));
             const wake = await mongo.db.collection('inactivityFollowUpJobs').findOne();
-            assert.ok(Math.abs((wake?.nextRunAt as Date).getTime() - (started + 600_000)) < 2000, `sleeps until the next one is due: ${String(wake?.nextRunAt)}`);
+            assert.ok(
+                Math.abs((wake?.nextRunAt as Date).getTime() - (started + 600_000)) < 2000,
+                `sleeps until the next one is due: ${String(wake?.nextRunAt)}`
+            );
         } finally {
             await service.stop();
             await mongo.close();

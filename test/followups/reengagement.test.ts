@@ -60,7 +60,8 @@ describe('Re-engagement from the middleware', () => {
         try {
             await service.start();
             const middleware = service.middleware();
-            const lastMessageAt = async () => ((await mongo.db.collection('inactivityFollowUpUsers').findOne({ userId: 'wa' }))?.lastMessageAt as Date).getTime();
+            const lastMessageAt = async () =>
+                ((await mongo.db.collection('inactivityFollowUpUsers').findOne({ userId: 'wa' }))?.lastMessageAt as Date).getTime();
             const t0 = Date.now();
             await middleware.onTurn(message('wa', 'hi', 'whatsapp'), async () => undefined);
             assert.strictEqual(await lastMessageAt(), t0);
@@ -90,7 +91,12 @@ describe('Re-engagement from the middleware', () => {
         try {
             await service.start();
             await service.armReengagement(referenceOf('new'));
-            await service.schedulePostEvent({ reference: referenceOf('customer'), eventAt: new Date(clock - 86400_000 * 5), template: 'followups:postEvent', variables: { name: 'Ana' } });
+            await service.schedulePostEvent({
+                reference: referenceOf('customer'),
+                eventAt: new Date(clock - 86400_000 * 5),
+                template: 'followups:postEvent',
+                variables: { name: 'Ana' },
+            });
             clock += 86400_000;
             await service.runDue();
             await service.armReengagement(referenceOf('customer'));
@@ -113,8 +119,18 @@ describe('Re-engagement from the middleware', () => {
         try {
             await service.start();
             const eventAt = new Date(clock - 86400_000 * 5);
-            const cancelled = await service.schedulePostEvent({ reference: referenceOf('cancelled'), eventAt, template: 'followups:postEvent', variables: { name: 'Ana' } });
-            const sent = await service.schedulePostEvent({ reference: referenceOf('sent'), eventAt, template: 'followups:postEvent', variables: { name: 'Rui' } });
+            const cancelled = await service.schedulePostEvent({
+                reference: referenceOf('cancelled'),
+                eventAt,
+                template: 'followups:postEvent',
+                variables: { name: 'Ana' },
+            });
+            const sent = await service.schedulePostEvent({
+                reference: referenceOf('sent'),
+                eventAt,
+                template: 'followups:postEvent',
+                variables: { name: 'Rui' },
+            });
             assert.strictEqual((await users.findOne({ userId: 'sent' }))?.customer, undefined, 'scheduled is not yet a customer');
             assert.strictEqual(await service.cancel(cancelled.id), true);
             await service.runDue();
@@ -153,7 +169,11 @@ describe('Re-engagement from the middleware', () => {
                     await service.armReengagement(referenceOf(u));
                 }
                 clock += 120_000; // this batch's re-engagements are due (and earlier batches' moved ones again)
-                await Promise.all([...users.map((u) => middleware.onTurn(message(u, 'still here'), async () => undefined)), service.runDue(), service.runDue()]);
+                await Promise.all([
+                    ...users.map((u) => middleware.onTurn(message(u, 'still here'), async () => undefined)),
+                    service.runDue(),
+                    service.runDue(),
+                ]);
                 for (const u of users) {
                     const [record] = (await service.list({ userId: u, type: 'reengagement' })).items;
                     const sends = adapter.sent.filter((s) => s.conversationId === `conv-${u}`).length;
@@ -174,7 +194,9 @@ describe('Re-engagement from the middleware', () => {
                     }
                 }
             }
-            console.log(`      re-engagement race (${isRealMongo() ? 'MongoDB' : 'embedded server'}): ${moved} moved by the message (sent or not before it), ${sent} sent while the message came, ${sendsAfterMove} sent after a move`);
+            console.log(
+                `      re-engagement race (${isRealMongo() ? 'MongoDB' : 'embedded server'}): ${moved} moved by the message (sent or not before it), ${sent} sent while the message came, ${sendsAfterMove} sent after a move`
+            );
             assert.strictEqual(sendsAfterMove, 0);
             assert.strictEqual(moved + sent, trials);
             assert.ok(moved > 0, 'the message won some collisions');
@@ -229,7 +251,10 @@ describe('Re-engagement from the middleware', () => {
             });
             assert.strictEqual(botRan, false, 'the stop word is answered by the middleware');
             assert.match(sent[0], /no te enviaré más mensajes/);
-            assert.deepStrictEqual((await service.list({ userId: 's1' })).items.map((f) => f.status), ['cancelled']);
+            assert.deepStrictEqual(
+                (await service.list({ userId: 's1' })).items.map((f) => f.status),
+                ['cancelled']
+            );
             await middleware.onTurn(message('s1', 'start'), async () => undefined);
             const user = await mongo.db.collection('inactivityFollowUpUsers').findOne({ userId: 's1' });
             assert.strictEqual(user?.optedOutAt, undefined);

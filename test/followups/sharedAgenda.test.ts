@@ -52,8 +52,14 @@ describe('FollowUpService sharing the InactivityMiddleware (one connection, one 
                 await new Promise((resolve) => setTimeout(resolve, 100));
             }
             assert.strictEqual(adapter.sent.length, 1, "the follow-up was sent by the wake-up job on the middleware's Agenda");
-            assert.ok((await mongo.db.collection('inactivityJobs').findOne({ name: 'bbi:followups' })) !== null, "the wake-up job lives in the middleware's jobs collection");
-            assert.ok(errors.some((e) => /profile service is down/.test(e.message)), "the service's error reached the middleware's onError");
+            assert.ok(
+                (await mongo.db.collection('inactivityJobs').findOne({ name: 'bbi:followups' })) !== null,
+                "the wake-up job lives in the middleware's jobs collection"
+            );
+            assert.ok(
+                errors.some((e) => /profile service is down/.test(e.message)),
+                "the service's error reached the middleware's onError"
+            );
             assert.strictEqual((await followUps.health()).running, true);
         } finally {
             await followUps.stop();
@@ -79,7 +85,12 @@ describe('FollowUpService sharing the InactivityMiddleware (one connection, one 
     it('refuses to start on a middleware without MongoDB, saying what to give', async () => {
         const adapter = new RecordingAdapter();
         const conversationState = new ConversationState(new MemoryStorage());
-        const inactivity = new InactivityMiddleware({ adapter, conversationState, dialogState: conversationState.createProperty<DialogState>('DialogState'), scheduler: new FakeScheduler() });
+        const inactivity = new InactivityMiddleware({
+            adapter,
+            conversationState,
+            dialogState: conversationState.createProperty<DialogState>('DialogState'),
+            scheduler: new FakeScheduler(),
+        });
         const followUps = new FollowUpService({ adapter, inactivity });
         await assert.rejects(followUps.start(), /give it `mongo`, or give the FollowUpService its own `mongo`/);
         await inactivity.stop();

@@ -6,13 +6,19 @@ describe('Follow-ups in the user time: quiet hours and daylight saving', () => {
         // 22:30 in Lisbon (UTC+0 in winter) -> 08:00 the next morning.
         assert.strictEqual(outsideQuietHours(new Date('2030-01-15T22:30:00Z'), 'Europe/Lisbon', DEFAULT_QUIET_HOURS).toISOString(), '2030-01-16T08:00:00.000Z');
         // 03:00 in Sao Paulo (UTC-3) -> 08:00 the same day.
-        assert.strictEqual(outsideQuietHours(new Date('2030-01-15T06:00:00Z'), 'America/Sao_Paulo', DEFAULT_QUIET_HOURS).toISOString(), '2030-01-15T11:00:00.000Z');
+        assert.strictEqual(
+            outsideQuietHours(new Date('2030-01-15T06:00:00Z'), 'America/Sao_Paulo', DEFAULT_QUIET_HOURS).toISOString(),
+            '2030-01-15T11:00:00.000Z'
+        );
         // 14:00 in Tokyo: untouched.
         const noon = new Date('2030-01-15T05:00:00Z');
         assert.strictEqual(outsideQuietHours(noon, 'Asia/Tokyo', DEFAULT_QUIET_HOURS), noon);
         assert.strictEqual(outsideQuietHours(new Date('2030-01-15T22:30:00Z'), 'Europe/Lisbon', null).toISOString(), '2030-01-15T22:30:00.000Z');
         // Quiet hours that do not wrap midnight.
-        assert.strictEqual(outsideQuietHours(new Date('2030-01-15T13:00:00Z'), 'UTC', { start: '12:00', end: '14:00' }).toISOString(), '2030-01-15T14:00:00.000Z');
+        assert.strictEqual(
+            outsideQuietHours(new Date('2030-01-15T13:00:00Z'), 'UTC', { start: '12:00', end: '14:00' }).toISOString(),
+            '2030-01-15T14:00:00.000Z'
+        );
     });
 
     it('is right across the spring-forward night: 22:00 EST before the change ends at 08:00 EDT (12:00 UTC, not 13:00)', () => {
@@ -20,7 +26,10 @@ describe('Follow-ups in the user time: quiet hours and daylight saving', () => {
         const at = new Date('2030-03-10T03:00:00Z'); // 22:00 EST on 9 March
         assert.strictEqual(outsideQuietHours(at, 'America/New_York', DEFAULT_QUIET_HOURS).toISOString(), '2030-03-10T12:00:00.000Z');
         // The night before, the same wall clock was 13:00 UTC.
-        assert.strictEqual(outsideQuietHours(new Date('2030-03-09T03:00:00Z'), 'America/New_York', DEFAULT_QUIET_HOURS).toISOString(), '2030-03-09T13:00:00.000Z');
+        assert.strictEqual(
+            outsideQuietHours(new Date('2030-03-09T03:00:00Z'), 'America/New_York', DEFAULT_QUIET_HOURS).toISOString(),
+            '2030-03-09T13:00:00.000Z'
+        );
     });
 
     it('is right across the fall-back night, and a local time of day stays on the wall clock', () => {

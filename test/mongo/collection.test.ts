@@ -59,7 +59,12 @@ describe('The stores share one collection helper', function () {
             ['FollowUpService: options.collectionPrefix', (name) => new FollowUpUsers(db.db, name as string)],
         ];
         for (const [where, make] of stores) {
-            for (const [name, shown] of [['', '""'], ['bot$state', '"bot$state"'], ['system.x', '"system.x"'], [42, '42']] as const) {
+            for (const [name, shown] of [
+                ['', '""'],
+                ['bot$state', '"bot$state"'],
+                ['system.x', '"system.x"'],
+                [42, '42'],
+            ] as const) {
                 assert.throws(
                     () => make(name),
                     (err: Error) => err instanceof InactivityConfigError && err.message === `${where} ${rule}, got ${shown}.`,
@@ -80,16 +85,28 @@ describe('The stores share one collection helper', function () {
         const drop = sinon.spy(Object.getPrototypeOf(db.db.collection('x')), 'dropIndex');
         try {
             await Promise.all(inits());
-            assert.deepStrictEqual(drop.getCalls().map((c) => c.args[0]), []);
+            assert.deepStrictEqual(
+                drop.getCalls().map((c) => c.args[0]),
+                []
+            );
         } finally {
             drop.restore();
         }
     });
 
     it('refuses a retention of 0 and a short hash key with InactivityConfigError naming the option', function () {
-        assert.throws(() => new MongoFlowRunStore(db.db, { retention: 0 }), /^InactivityConfigError: MongoFlowRunStore: options\.retention must be more than 0, got 0\.$/);
-        assert.throws(() => new MongoAbandonmentLog(db.db, { retention: 0 }), /^InactivityConfigError: MongoAbandonmentLog: options\.retention must be more than 0, got 0\.$/);
+        assert.throws(
+            () => new MongoFlowRunStore(db.db, { retention: 0 }),
+            /^InactivityConfigError: MongoFlowRunStore: options\.retention must be more than 0, got 0\.$/
+        );
+        assert.throws(
+            () => new MongoAbandonmentLog(db.db, { retention: 0 }),
+            /^InactivityConfigError: MongoAbandonmentLog: options\.retention must be more than 0, got 0\.$/
+        );
         assert.throws(() => new MongoAbandonmentLog(db.db, { retention: 'soon' }), InactivityConfigError);
-        assert.throws(() => new MongoFlowRunStore(db.db, { userHashKey: 'short' }), /options\.userHashKey must be a string of at least 16 characters, got 5 characters\./);
+        assert.throws(
+            () => new MongoFlowRunStore(db.db, { userHashKey: 'short' }),
+            /options\.userHashKey must be a string of at least 16 characters, got 5 characters\./
+        );
     });
 });

@@ -240,7 +240,7 @@ describe('MongoSnapshotStore', function () {
                 const doc = await store.collection.findOne({ snapshotId: s.id });
                 assert.strictEqual(doc?.status, 'expired');
                 assert.strictEqual(doc?.updatedAt, NOW);
-                assert.ok(!('dialogStateJson' in doc), 'the user\'s data is gone');
+                assert.ok(!('dialogStateJson' in doc), "the user's data is gone");
             }
             // Even with a clock that goes back, an expired snapshot is never offered nor claimable.
             assert.strictEqual(await store.findResumable(ALICE, 'orderPizza', NOW - 10), undefined);
@@ -255,10 +255,7 @@ describe('MongoSnapshotStore', function () {
         const indexes = await store.collection.listIndexes().toArray();
         const byKey = (key: Record<string, number>) => indexes.find((i) => JSON.stringify(i.key) === JSON.stringify(key));
 
-        assert.ok(
-            byKey({ 'scope.channelId': 1, 'scope.userId': 1, 'scope.tenantId': 1, flowId: 1, status: 1, createdAt: -1 }),
-            'resume lookup index'
-        );
+        assert.ok(byKey({ 'scope.channelId': 1, 'scope.userId': 1, 'scope.tenantId': 1, flowId: 1, status: 1, createdAt: -1 }), 'resume lookup index');
         assert.ok(byKey({ status: 1, expiresAt: 1 }), 'expiry sweep index');
         assert.strictEqual(byKey({ snapshotId: 1 })?.unique, true, 'unique id index');
         const ttl = byKey({ purgeAt: 1 });

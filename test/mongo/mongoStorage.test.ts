@@ -359,14 +359,19 @@ describe('MongoStorage', function () {
         it('leave one document when 40 overwrites create it at once, all of them succeeding', async function () {
             const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => storage.write({ [LONG_KEY]: { writer: i } })));
 
-            assert.deepStrictEqual(results.filter((r) => r.status === 'rejected'), []);
+            assert.deepStrictEqual(
+                results.filter((r) => r.status === 'rejected'),
+                []
+            );
             assert.strictEqual(await db.db.collection('botState').countDocuments({}), 1);
             const stored = (await storage.read([LONG_KEY]))[LONG_KEY];
             assert.ok(Number.isInteger(stored.writer) && stored.writer >= 0 && stored.writer < 40);
         });
 
         it('leave one document when 40 writes carrying the same eTag create it at once, exactly one succeeding', async function () {
-            const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => storage.write({ [LONG_KEY]: { writer: i, eTag: 'read-before-a-delete' } })));
+            const results = await Promise.allSettled(
+                Array.from({ length: 40 }, (_, i) => storage.write({ [LONG_KEY]: { writer: i, eTag: 'read-before-a-delete' } }))
+            );
 
             const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
             assert.strictEqual(winners.length, 1);
@@ -519,23 +524,21 @@ describe('MongoStorage', function () {
             const userState = new UserState(storageOfThisInstance);
             const dialogState = conversationState.createProperty<DialogState>('DialogState');
             const clientsAdded = userState.createProperty<number>('clientsAdded');
-            const dialogs = new DialogSet(dialogState)
-                .add(new TextPrompt('text'))
-                .add(
-                    new WaterfallDialog('addClient', [
-                        async (step) => step.prompt('text', "What is the client's name?"),
-                        async (step) => {
-                            (step.values as { name?: string }).name = step.result;
-                            return step.prompt('text', `What is ${step.result}'s email?`);
-                        },
-                        async (step) => {
-                            const count = (await clientsAdded.get(step.context, 0)) + 1;
-                            await clientsAdded.set(step.context, count);
-                            await step.context.sendActivity(`Saved ${(step.values as { name?: string }).name} <${step.result}>, your client number ${count}.`);
-                            return step.endDialog();
-                        },
-                    ])
-                );
+            const dialogs = new DialogSet(dialogState).add(new TextPrompt('text')).add(
+                new WaterfallDialog('addClient', [
+                    async (step) => step.prompt('text', "What is the client's name?"),
+                    async (step) => {
+                        (step.values as { name?: string }).name = step.result;
+                        return step.prompt('text', `What is ${step.result}'s email?`);
+                    },
+                    async (step) => {
+                        const count = (await clientsAdded.get(step.context, 0)) + 1;
+                        await clientsAdded.set(step.context, count);
+                        await step.context.sendActivity(`Saved ${(step.values as { name?: string }).name} <${step.result}>, your client number ${count}.`);
+                        return step.endDialog();
+                    },
+                ])
+            );
             return new TestAdapter(async (context) => {
                 const dc = await dialogs.createContext(context);
                 if ((await dc.continueDialog()).status === DialogTurnStatus.empty) {
@@ -547,7 +550,12 @@ describe('MongoStorage', function () {
         }
 
         it('keeps the dialog and the user state across a restart', async function () {
-            await bot(storage).send('add client').assertReply("What is the client's name?").send('Maria Silva').assertReply("What is Maria Silva's email?").startTest();
+            await bot(storage)
+                .send('add client')
+                .assertReply("What is the client's name?")
+                .send('Maria Silva')
+                .assertReply("What is Maria Silva's email?")
+                .startTest();
             await storage.close();
 
             // A restart: new storage, state objects and adapter on the same collection.

@@ -25,11 +25,22 @@ const SHIPPED = [
 ];
 
 /** npm for a child process: no terminal, so `yes=true` for botbuilder-dialogs' postinstall `npx`; quiet and offline-first. */
-const NPM_ENV = { ...process.env, npm_config_yes: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_prefer_offline: 'true' };
+const NPM_ENV = {
+    ...process.env,
+    npm_config_yes: 'true',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+    npm_config_prefer_offline: 'true',
+};
 
 function run(command: string, args: string[], cwd: string, timeout: number, env: NodeJS.ProcessEnv = process.env): SpawnSyncReturns<string> {
     const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
-    assert.strictEqual(result.status, 0, `${command} ${args.join(' ')} failed (status ${result.status}, ${result.error?.message ?? ''}):\n${result.stdout}\n${result.stderr}`);
+    assert.strictEqual(
+        result.status,
+        0,
+        `${command} ${args.join(' ')} failed (status ${result.status}, ${result.error?.message ?? ''}):\n${result.stdout}\n${result.stderr}`
+    );
     return result;
 }
 
@@ -155,7 +166,9 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
         // A clean clone: the files git knows of (tracked, or new and not ignored), no dist/, and node_modules as
         // `npm ci` leaves it.
         const clone = join(work, 'clone');
-        const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+        const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+            .split('\0')
+            .filter(Boolean);
         for (const file of files) {
             const target = join(clone, file);
             mkdirSync(dirname(target), { recursive: true });
@@ -210,7 +223,17 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
 
     it('holds the built code, and only what a user needs', () => {
         const paths = packed.files.map((f) => f.path);
-        for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/esm/index.mjs', 'dist/src/testing/index.js', 'dist/src/testing/index.d.ts', 'dist/esm/testing.mjs', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
+        for (const needed of [
+            'dist/src/index.js',
+            'dist/src/index.d.ts',
+            'dist/esm/index.mjs',
+            'dist/src/testing/index.js',
+            'dist/src/testing/index.d.ts',
+            'dist/esm/testing.mjs',
+            'README.md',
+            'CHANGELOG.md',
+            'LICENSE',
+        ]) {
             assert.ok(paths.includes(needed), `${needed} is in the tarball`);
         }
         assert.deepStrictEqual(
@@ -252,7 +275,11 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
         it('runs a CommonJS bot: require() it, take a turn on a TestAdapter, get a real reminder from MemoryScheduler', () => {
             const dir = join(consumers, 'cjs-bot');
             const out = lastJson<{ resolved: string; sent: string[]; warnings: string[] }>(run(process.execPath, ['bot.js'], dir, 30_000).stdout);
-            assert.strictEqual(out.resolved, join(consumers, 'node_modules', PKG.name, 'dist', 'src', 'index.js'), 'the installed tarball, not this repository');
+            assert.strictEqual(
+                out.resolved,
+                join(consumers, 'node_modules', PKG.name, 'dist', 'src', 'index.js'),
+                'the installed tarball, not this repository'
+            );
             assert.strictEqual(out.sent[0], 'What is your name?');
             assert.match(out.sent[1], /^Still there\? .*I'll close it in /);
             assert.deepStrictEqual(

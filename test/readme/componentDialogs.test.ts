@@ -1,6 +1,16 @@
 import assert from 'assert';
 import { Activity, ConversationState, MemoryStorage } from 'botbuilder';
-import { ComponentDialog, ConfirmPrompt, DialogSet, DialogState, DialogTurnStatus, NumberPrompt, TextPrompt, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
+import {
+    ComponentDialog,
+    ConfirmPrompt,
+    DialogSet,
+    DialogState,
+    DialogTurnStatus,
+    NumberPrompt,
+    TextPrompt,
+    WaterfallDialog,
+    WaterfallStepContext,
+} from 'botbuilder-dialogs';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -54,10 +64,19 @@ describe("the designers guide's component dialog policy (docs/designers.md)", ()
         });
         const scheduler = new TestScheduler();
         const errors: Error[] = [];
-        const inactivity = new InactivityMiddleware({ adapter, conversationState, dialogState, dialog, scheduler, now: scheduler.now, policyFile, onError: (e) => void errors.push(e) });
+        const inactivity = new InactivityMiddleware({
+            adapter,
+            conversationState,
+            dialogState,
+            dialog,
+            scheduler,
+            now: scheduler.now,
+            policyFile,
+            onError: (e) => void errors.push(e),
+        });
         adapter.use(inactivity);
         await inactivity.start();
-        const reminder = (text: string) => (a: Partial<Activity>) => assert.strictEqual(a.text?.split(' I\'ll close')[0], text);
+        const reminder = (text: string) => (a: Partial<Activity>) => assert.strictEqual(a.text?.split(" I'll close")[0], text);
 
         await adapter.send('hi').assertReply('Please enter your mode of transport.');
         await adapter.send('Bus').assertReply('Please enter your name.');

@@ -32,7 +32,10 @@ function literal(value: unknown): string {
 }
 
 describe("the README's Options block, DEFAULTS and manifest.json agree", () => {
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8')) as { options: { properties: Record<string, unknown> }; codeOnlyOptions: string[] };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8')) as {
+        options: { properties: Record<string, unknown> };
+        codeOnlyOptions: string[];
+    };
     const options = [...Object.keys(manifest.options.properties), ...manifest.codeOnlyOptions];
     const block = entries(optionsBlock());
 

@@ -115,7 +115,7 @@ describe("the README's quick starts, run as pasted", function () {
         rmSync(dir, { recursive: true, force: true });
     });
 
-    it('CommonJS (index.js of a bot shaped like Microsoft\'s 05.multi-turn-prompt): MongoStorage, a reminder over HTTP, SIGTERM ends it', async () => {
+    it("CommonJS (index.js of a bot shaped like Microsoft's 05.multi-turn-prompt): MongoStorage, a reminder over HTTP, SIGTERM ends it", async () => {
         const project = join(dir, 'commonjs');
         cpSync(join(FIXTURES, 'commonjs'), project, { recursive: true });
         writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'multiturn-prompts-bot', version: '1.0.0', private: true, main: 'index.js' }));
@@ -167,7 +167,11 @@ function typescriptProject(dir: string, name: string, indexMarker: string): { pr
     writeFileSync(join(project, 'tsconfig.json'), readmeJsonAfter('#### `tsconfig.json`'));
     writeFileSync(join(project, 'src', 'userProfileDialog.ts'), readmeBlock('quick-start: typescript src/userProfileDialog.ts'));
     writeFileSync(join(project, 'src', 'index.ts'), shortened(readmeBlock(indexMarker)));
-    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8', timeout: 80_000 });
+    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], {
+        cwd: project,
+        encoding: 'utf8',
+        timeout: 80_000,
+    });
     assert.strictEqual(build.status, 0, `tsc reported:\n${build.stdout}${build.stderr}`);
     const start = (JSON.parse(pkg) as { scripts: { start: string } }).scripts.start;
     const entry = /^node (\S+)$/.exec(start)?.[1];

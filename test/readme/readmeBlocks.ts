@@ -29,10 +29,15 @@ export function documents(): { name: string; text: string }[] {
  */
 export function readmeBlock(marker: string): string {
     const found = documents().flatMap(({ name, text }) =>
-        [...text.matchAll(/^```(?:js|ts|javascript|typescript)\n([\s\S]*?)^```$/gm)].map((m) => m[1]).filter((code) => code.startsWith(`// ${marker}\n`)).map((code) => ({ name, code }))
+        [...text.matchAll(/^```(?:js|ts|javascript|typescript)\n([\s\S]*?)^```$/gm)]
+            .map((m) => m[1])
+            .filter((code) => code.startsWith(`// ${marker}\n`))
+            .map((code) => ({ name, code }))
     );
     if (found.length !== 1) {
-        throw new Error(`README.md and docs/*.md have ${found.length} code blocks starting with "// ${marker}" (${found.map((f) => f.name).join(', ')}); expected exactly one.`);
+        throw new Error(
+            `README.md and docs/*.md have ${found.length} code blocks starting with "// ${marker}" (${found.map((f) => f.name).join(', ')}); expected exactly one.`
+        );
     }
     return found[0].code;
 }

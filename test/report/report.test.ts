@@ -26,12 +26,19 @@ describe('report: the drop-off report from flow-run records', function () {
 
     it('counts every number of the seeded dataset per flow', async function () {
         const data = await report(db.db, { since: SINCE, until: UNTIL });
-        assert.deepStrictEqual(data.flows.map((f) => f.flowId), ['booking', 'signup']);
+        assert.deepStrictEqual(
+            data.flows.map((f) => f.flowId),
+            ['booking', 'signup']
+        );
         for (const flow of data.flows) {
             const expected = EXPECTED[flow.flowId as keyof typeof EXPECTED];
             for (const [key, value] of Object.entries(expected)) {
                 if (key === 'funnel') {
-                    assert.deepStrictEqual(flow.funnel.map((s) => ({ step: s.step, reached: s.reached })), value, `${flow.flowId}.funnel`);
+                    assert.deepStrictEqual(
+                        flow.funnel.map((s) => ({ step: s.step, reached: s.reached })),
+                        value,
+                        `${flow.flowId}.funnel`
+                    );
                 } else {
                     assert.deepStrictEqual(flow[key as keyof typeof flow], value, `${flow.flowId}.${key}`);
                 }
@@ -39,7 +46,10 @@ describe('report: the drop-off report from flow-run records', function () {
         }
         const booking = data.flows[0];
         assert.strictEqual(booking.completionRate, 5 / 9);
-        assert.deepStrictEqual(booking.funnel.map((s) => s.meanMs), [10_000, 20_000, 30_000]);
+        assert.deepStrictEqual(
+            booking.funnel.map((s) => s.meanMs),
+            [10_000, 20_000, 30_000]
+        );
         assert.deepStrictEqual(
             booking.abandonedByStepAndReason.map((c) => `${c.step}/${c.reason}=${c.count}`),
             ['name/invalidInput=1', 'date/timeout=2', 'confirm/timeout=1', 'confirm/handoff=1', 'confirm/paymentFailed=1']
@@ -48,11 +58,26 @@ describe('report: the drop-off report from flow-run records', function () {
 
     it('filters by flow and by period (runs that ended before `since` or at `until` are left out)', async function () {
         const onlySignup = await report(db.db, { since: SINCE, until: UNTIL, flowId: 'signup' });
-        assert.deepStrictEqual(onlySignup.flows.map((f) => [f.flowId, f.runs]), [['signup', 3]]);
+        assert.deepStrictEqual(
+            onlySignup.flows.map((f) => [f.flowId, f.runs]),
+            [['signup', 3]]
+        );
         const all = await report(db.db, { until: UNTIL });
-        assert.deepStrictEqual(all.flows.map((f) => [f.flowId, f.runs]), [['booking', 12], ['signup', 4]]);
+        assert.deepStrictEqual(
+            all.flows.map((f) => [f.flowId, f.runs]),
+            [
+                ['booking', 12],
+                ['signup', 4],
+            ]
+        );
         const day1Only = await report(db.db, { since: SINCE, until: new Date(DAY1.getTime() + 3_600_000) });
-        assert.deepStrictEqual(day1Only.flows.map((f) => [f.flowId, f.runs]), [['booking', 5], ['signup', 2]]);
+        assert.deepStrictEqual(
+            day1Only.flows.map((f) => [f.flowId, f.runs]),
+            [
+                ['booking', 5],
+                ['signup', 2],
+            ]
+        );
         const none = await report(db.db, { since: UNTIL });
         assert.deepStrictEqual(none.flows, []);
     });
@@ -62,10 +87,23 @@ describe('report: the drop-off report from flow-run records', function () {
     });
 
     it('keeps one record when the same run end is recorded twice, also at once', async function () {
-        const flow = { id: 'booking', startedAt: DAY1.getTime(), reminded: false, runId: 'run-x', steps: [{ step: 'name', index: 0, at: DAY1.getTime() }], reminders: [] };
+        const flow = {
+            id: 'booking',
+            startedAt: DAY1.getTime(),
+            reminded: false,
+            runId: 'run-x',
+            steps: [{ step: 'name', index: 0, at: DAY1.getTime() }],
+            reminders: [],
+        };
         const reference = { channelId: 'test', conversation: { id: 'c1' } as never, user: { id: 'u1', name: 'u' } };
-        const a = runRecord({ flow, reference, end: { outcome: 'abandoned', reason: 'timeout' } }, { now: DAY1.getTime() + 5000, userOf: (c, u) => store.userOf(c, u) });
-        const b = runRecord({ flow, reference, end: { outcome: 'abandoned', reason: 'timeout' } }, { now: DAY1.getTime() + 9000, userOf: (c, u) => store.userOf(c, u) });
+        const a = runRecord(
+            { flow, reference, end: { outcome: 'abandoned', reason: 'timeout' } },
+            { now: DAY1.getTime() + 5000, userOf: (c, u) => store.userOf(c, u) }
+        );
+        const b = runRecord(
+            { flow, reference, end: { outcome: 'abandoned', reason: 'timeout' } },
+            { now: DAY1.getTime() + 9000, userOf: (c, u) => store.userOf(c, u) }
+        );
         await Promise.all([store.record('test/c1', a), store.record('test/c1', b), store.record('test/c1', a)]);
         await store.record('test/c1', b);
         const stored = await store.collection.find({ runId: 'run-x' }).toArray();
@@ -79,8 +117,20 @@ describe('report: the drop-off report from flow-run records', function () {
     it('collides 40 runs, each ended by 4 instances at once: 40 records, one per run', async function () {
         const reference = (i: number) => ({ channelId: 'test', conversation: { id: `race-${i}` } as never, user: { id: `u${i}`, name: 'u' } });
         const ends = Array.from({ length: 40 }, (_, i) => {
-            const flow = { id: 'race', startedAt: DAY1.getTime(), reminded: false, runId: `race-run-${i}`, steps: [{ step: 'name', index: 0, at: DAY1.getTime() }], reminders: [] };
-            return [0, 1, 2, 3].map((k) => runRecord({ flow, reference: reference(i), end: { outcome: 'abandoned', reason: 'timeout' } }, { now: DAY1.getTime() + 1000 * (k + 1), userOf: (c, u) => store.userOf(c, u) }));
+            const flow = {
+                id: 'race',
+                startedAt: DAY1.getTime(),
+                reminded: false,
+                runId: `race-run-${i}`,
+                steps: [{ step: 'name', index: 0, at: DAY1.getTime() }],
+                reminders: [],
+            };
+            return [0, 1, 2, 3].map((k) =>
+                runRecord(
+                    { flow, reference: reference(i), end: { outcome: 'abandoned', reason: 'timeout' } },
+                    { now: DAY1.getTime() + 1000 * (k + 1), userOf: (c, u) => store.userOf(c, u) }
+                )
+            );
         });
         await Promise.all(ends.flat().map((r) => store.record(`seed/${r.runId}`, r)));
         const stored = await store.collection.find({ flowId: 'race' }).toArray();

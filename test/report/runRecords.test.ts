@@ -12,7 +12,11 @@ const DONE = 'Done! Maria Silva (Group classes) is added. Contact: maria@example
 
 const rigs = mongoRigs();
 const runs = (db: Db) => db.collection('inactivityRuns');
-const records = (db: Db) => runs(db).find({ runId: { $exists: true } }).sort({ endedAt: 1 }).toArray();
+const records = (db: Db) =>
+    runs(db)
+        .find({ runId: { $exists: true } })
+        .sort({ endedAt: 1 })
+        .toArray();
 
 /** Says something `ms` after the last turn. */
 async function sayAfter(rig: Rig, ms: number, text: string, value?: unknown) {
@@ -71,7 +75,10 @@ describe('flow-run records written by the middleware (TestAdapter + MongoDB)', (
         assert.strictEqual(abandoned.outcome, 'abandoned');
         assert.strictEqual(abandoned.reason, 'timeout');
         assert.strictEqual(abandoned.endStep, 'type');
-        assert.deepStrictEqual(abandoned.steps.map((s: { step: string }) => s.step), ['name', 'type']);
+        assert.deepStrictEqual(
+            abandoned.steps.map((s: { step: string }) => s.step),
+            ['name', 'type']
+        );
         assert.deepStrictEqual([abandoned.reminded, abandoned.answeredAfterReminder], [true, false]);
         assert.strictEqual(abandoned.reminders.length, 1);
         const snapshot = await db.collection('inactivitySnapshots').findOne();
@@ -101,7 +108,14 @@ describe('flow-run records written by the middleware (TestAdapter + MongoDB)', (
             [flow.runs, flow.started, flow.completed, flow.abandoned, flow.reminded, flow.recoveredAfterReminder, flow.resumed, flow.completedAfterResume],
             [2, 1, 1, 1, 1, 0, 1, 1]
         );
-        assert.deepStrictEqual(flow.funnel.map((s) => [s.step, s.reached]), [['name', 1], ['type', 1], ['contact', 1]]);
+        assert.deepStrictEqual(
+            flow.funnel.map((s) => [s.step, s.reached]),
+            [
+                ['name', 1],
+                ['type', 1],
+                ['contact', 1],
+            ]
+        );
         assert.deepStrictEqual(flow.abandonedByStep, { type: 1 });
         assert.deepStrictEqual(flow.abandonedByReason, { timeout: 1 });
     });
@@ -132,9 +146,18 @@ describe('flow-run records written by the middleware (TestAdapter + MongoDB)', (
         await sayAfter(rig, 5 * SEC, 'not a type');
         await sayAfter(rig, 5 * SEC, 'still not a type');
         const all = await records(db);
-        assert.deepStrictEqual(all.map((r) => [r.outcome, r.reason, r.endStep]), [['abandoned', 'userCancelled', 'type'], ['abandoned', 'invalidInput', 'type']]);
+        assert.deepStrictEqual(
+            all.map((r) => [r.outcome, r.reason, r.endStep]),
+            [
+                ['abandoned', 'userCancelled', 'type'],
+                ['abandoned', 'invalidInput', 'type'],
+            ]
+        );
         assert.notStrictEqual(all[0].runId, all[1].runId);
-        assert.deepStrictEqual(all[1].steps.map((s: { step: string }) => s.step), ['name', 'type']);
+        assert.deepStrictEqual(
+            all[1].steps.map((s: { step: string }) => s.step),
+            ['name', 'type']
+        );
     });
 
     it('with rawUserIds the record keeps the user id', async () => {
@@ -153,11 +176,20 @@ describe('flow-run records written by the middleware (TestAdapter + MongoDB)', (
             const old = new Date(Date.UTC(2026, 7, 1));
             const recent = new Date(Date.UTC(2026, 10, 1));
             await runs(mongo.db).insertMany([seedRecord({ endedAt: old }), seedRecord({ endedAt: recent })]);
-            await mongo.db.collection('inactivityEvents').insertMany([{ eventId: 'old', at: old }, { eventId: 'recent', at: recent }]);
+            await mongo.db.collection('inactivityEvents').insertMany([
+                { eventId: 'old', at: old },
+                { eventId: 'recent', at: recent },
+            ]);
             const rig = await createRig({ mongo: mongo.db });
             try {
-                assert.deepStrictEqual((await records(mongo.db)).map((r) => r.endedAt.getTime()), [recent.getTime()]);
-                assert.deepStrictEqual((await mongo.db.collection('inactivityEvents').find().toArray()).map((e) => e.eventId), ['recent']);
+                assert.deepStrictEqual(
+                    (await records(mongo.db)).map((r) => r.endedAt.getTime()),
+                    [recent.getTime()]
+                );
+                assert.deepStrictEqual(
+                    (await mongo.db.collection('inactivityEvents').find().toArray()).map((e) => e.eventId),
+                    ['recent']
+                );
             } finally {
                 await rig.inactivity.stop();
             }

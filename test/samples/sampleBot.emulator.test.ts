@@ -68,7 +68,10 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
             const from = await c.say('Maria Silva');
             const reminder = await c.waitFor(isText(/^Ainda está aí\?/), { from, timeoutMs: 6000 });
             assert.match(reminder.activity.text ?? '', /Maria Silva/);
-            assert.deepStrictEqual(buttonsOf(reminder.activity).map((b) => b.title), ['Continuar', 'Recomeçar']);
+            assert.deepStrictEqual(
+                buttonsOf(reminder.activity).map((b) => b.title),
+                ['Continuar', 'Recomeçar']
+            );
         });
     });
 
@@ -90,7 +93,10 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
             const transcript = handoff.activity.attachments?.find((a) => a.name === 'Transcript')?.content as { activities: Array<{ text?: string }> };
             const lines = transcript.activities.map((a) => a.text ?? '');
             assert.ok(lines.includes('John Doe'), lines.join(' | '));
-            assert.ok(lines.some((l) => l.startsWith('Still there?')), lines.join(' | '));
+            assert.ok(
+                lines.some((l) => l.startsWith('Still there?')),
+                lines.join(' | ')
+            );
         });
     });
 
@@ -123,7 +129,10 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
             const replay = await mallory.say(resume.title, resume.value);
             await mallory.waitFor(isText(/no longer available/), { from: replay });
             await new Promise((r) => setTimeout(r, 300));
-            assert.ok(mallory.received.every((r) => !JSON.stringify(r.activity).includes('Maria')), 'nothing of Maria leaks');
+            assert.ok(
+                mallory.received.every((r) => !JSON.stringify(r.activity).includes('Maria')),
+                'nothing of Maria leaks'
+            );
 
             const afterResume = await c.say(resume.title, resume.value);
             await c.waitFor(isText(/^What kind of client is Maria Silva\?/), { from: afterResume });

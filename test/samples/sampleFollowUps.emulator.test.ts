@@ -17,7 +17,14 @@ describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', functio
     before(async () => {
         mongo = await freshDb();
         sample = await startSample(
-            readSampleConfig({ PORT: '0', MONGODB_URI: mongo.uri, INACTIVITY_FOLLOWUP_AFTER: '2000', INACTIVITY_REENGAGE_AFTER: '4000', INACTIVITY_QUIET_HOURS: 'off', INACTIVITY_REMINDER_AFTER: '1 minute' })
+            readSampleConfig({
+                PORT: '0',
+                MONGODB_URI: mongo.uri,
+                INACTIVITY_FOLLOWUP_AFTER: '2000',
+                INACTIVITY_REENGAGE_AFTER: '4000',
+                INACTIVITY_QUIET_HOURS: 'off',
+                INACTIVITY_REMINDER_AFTER: '1 minute',
+            })
         );
         emulator = new EmulatorClient(sample.messagesUrl);
         await emulator.start();
@@ -45,7 +52,10 @@ describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', functio
         assert.strictEqual(followUp.activity.text, 'How did the first session with Maria Silva go?');
         assert.ok(followUp.at - doneTime >= 1900, `sent after INACTIVITY_FOLLOWUP_AFTER: ${followUp.at - doneTime} ms`);
         const buttons = EmulatorConversation.buttons(followUp.activity);
-        assert.deepStrictEqual(buttons.map((b) => b.title), ['Great', 'Not great']);
+        assert.deepStrictEqual(
+            buttons.map((b) => b.title),
+            ['Great', 'Not great']
+        );
         const answeredTime = Date.now();
         const answeredAt = await c.say('Not great');
         await c.waitFor(isText(/^Thanks for telling me/), { from: answeredAt });
@@ -55,11 +65,17 @@ describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', functio
         assert.strictEqual(user?.score, 0.2, 'Not great feeds the next check-in');
         // "I'll check in again soon": the check-in it announces is scheduled, a day later (the service's checkInAfter).
         const checkIns = await sample.followUps!.list({ userId: c.userId, type: 'checkIn' });
-        assert.deepStrictEqual(checkIns.items.map((f) => f.status), ['pending']);
+        assert.deepStrictEqual(
+            checkIns.items.map((f) => f.status),
+            ['pending']
+        );
         const inMs = checkIns.items[0].scheduledAt.getTime() - answeredTime;
         assert.ok(inMs > 23 * 3_600_000 && inMs <= 24 * 3_600_000 + 60_000, `checked in a day later: ${inMs} ms`);
         const health = (await (await fetch(`http://127.0.0.1:${sample.port}/api/followups/health`)).json()) as Record<string, unknown>;
-        assert.deepStrictEqual(Object.keys(health).sort(), ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort());
+        assert.deepStrictEqual(
+            Object.keys(health).sort(),
+            ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
+        );
         assert.strictEqual(health.running, true);
         assert.ok((health.executedToday as number) >= 1);
     });
@@ -81,7 +97,10 @@ describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', functio
         const stopAt = await c.say('stop');
         await c.waitFor(isText(/won't send you follow-up messages/), { from: stopAt });
         const page = await sample.followUps!.list({ userId: c.userId });
-        assert.deepStrictEqual(page.items.map((f) => f.status), ['cancelled']);
+        assert.deepStrictEqual(
+            page.items.map((f) => f.status),
+            ['cancelled']
+        );
     });
 });
 

@@ -512,7 +512,13 @@ describe('AgendaScheduler', function () {
 
                 await s.stop();
 
-                assert.strictEqual(await client.db().collection('inactivityJobs').countDocuments({ _id: timerId('test/own-client') }), 1);
+                assert.strictEqual(
+                    await client
+                        .db()
+                        .collection('inactivityJobs')
+                        .countDocuments({ _id: timerId('test/own-client') }),
+                    1
+                );
             } finally {
                 await client.close();
             }
@@ -528,10 +534,12 @@ describe('AgendaScheduler', function () {
             try {
                 const s = scheduler({ mongo: `mongodb://bot:s3cr3t-pw@127.0.0.1:${port}/bots` });
                 const began = Date.now();
-                const err = await s.start(async () => undefined).then(
-                    () => assert.fail('start() resolved'),
-                    (e: unknown) => e
-                );
+                const err = await s
+                    .start(async () => undefined)
+                    .then(
+                        () => assert.fail('start() resolved'),
+                        (e: unknown) => e
+                    );
                 const took = Date.now() - began;
 
                 assert.ok(err instanceof InactivitySchedulerError, `got ${String(err)}`);
@@ -553,10 +561,12 @@ describe('AgendaScheduler', function () {
             // The driver's own message quotes the whole string, password included.
             const s = scheduler({ mongo: 'mongodb://bot:s3cr3t-pw@/bots' });
 
-            const err = await s.start(async () => undefined).then(
-                () => assert.fail('start() resolved'),
-                (e: unknown) => e
-            );
+            const err = await s
+                .start(async () => undefined)
+                .then(
+                    () => assert.fail('start() resolved'),
+                    (e: unknown) => e
+                );
 
             assert.ok(err instanceof InactivitySchedulerError, `got ${String(err)}`);
             assert.match(err.message, /MongoDB/);

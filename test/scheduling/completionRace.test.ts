@@ -86,13 +86,27 @@ describe('AgendaScheduler: an arm() made while a timer runs always wins (real Ag
             });
             await scheduler.arm(timer('recovers'), new Date(Date.now() + 300));
             await scheduler.arm(timer('always'), new Date(Date.now() + 300));
-            await until('three runs of each', () => runs.filter((r) => r.key === 'recovers').length === 3 && runs.filter((r) => r.key === 'always').length === 3);
+            await until(
+                'three runs of each',
+                () => runs.filter((r) => r.key === 'recovers').length === 3 && runs.filter((r) => r.key === 'always').length === 3
+            );
             await sleep(1500);
             const recovers = runs.filter((r) => r.key === 'recovers');
             const always = runs.filter((r) => r.key === 'always');
-            assert.deepStrictEqual(recovers.map((r) => r.attempt), [1, 2, 3]);
+            assert.deepStrictEqual(
+                recovers.map((r) => r.attempt),
+                [1, 2, 3]
+            );
             assert.ok(recovers[1].at - recovers[0].at >= 590 && recovers[2].at - recovers[1].at >= 590, 'Retry-After waited for');
-            assert.deepStrictEqual(always.map((r) => [r.attempt, r.last]), [[1, false], [2, false], [3, true]], 'no attempt after the last: no endless loop');
+            assert.deepStrictEqual(
+                always.map((r) => [r.attempt, r.last]),
+                [
+                    [1, false],
+                    [2, false],
+                    [3, true],
+                ],
+                'no attempt after the last: no endless loop'
+            );
             const jobs = mongo.db.collection('inactivityJobs');
             assert.strictEqual(await jobs.countDocuments({ _id: timerId('recovers') }), 0, 'a recovered timer that ends leaves nothing armed');
         } finally {

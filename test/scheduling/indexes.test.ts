@@ -33,9 +33,16 @@ describe('Indexes of the queries run at scale', function () {
             for (const e of result.explained) {
                 console.log(`      ${e.ok ? 'ok' : 'NO'}  ${e.what}: ${e.used}, ${e.keysExamined} keys, ${e.docsExamined} docs examined`);
             }
-            assert.deepStrictEqual(result.explained.filter((e) => !e.ok).map((e) => `${e.what}: ${e.used} instead of ${e.index}`), [], 'index scans on the named indexes');
+            assert.deepStrictEqual(
+                result.explained.filter((e) => !e.ok).map((e) => `${e.what}: ${e.used} instead of ${e.index}`),
+                [],
+                'index scans on the named indexes'
+            );
             // 20,000 timers, 20 due and 20 locked: no query walks the collection.
-            assert.ok(result.explained.every((e) => (e.keysExamined ?? 0) <= 200), 'keys examined stay in the dozens');
+            assert.ok(
+                result.explained.every((e) => (e.keysExamined ?? 0) <= 200),
+                'keys examined stay in the dozens'
+            );
         }
     });
 });

@@ -20,7 +20,10 @@ describe('MemoryScheduler', () => {
         let next: (key: string) => Date | undefined;
 
         beforeEach(async () => {
-            clock = sinon.useFakeTimers({ now: Date.UTC(2026, 10, 22, 12, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+            clock = sinon.useFakeTimers({
+                now: Date.UTC(2026, 10, 22, 12, 0, 0),
+                toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+            });
             scheduler = new MemoryScheduler({ warn: false });
             fires = [];
             next = () => undefined;

@@ -35,9 +35,18 @@ const DIRECT_LINE: Partial<ConversationReference> = {
 const TEAMS: Partial<ConversationReference> = {
     channelId: 'msteams',
     serviceUrl: 'https://smba.trafficmanager.net/emea/',
-    conversation: { id: 'a:1Lrpa2Oh_mnwBGnzVMrq3ja7UChMP6jBFxSkLe5OmnGaRJJpLkX0ZS4ziHTvOFSD2E1uBnp7JM6Zsm8UrcRtsPddpc-rpTGkZFTbHF2D4YMYmt3c-UwVb0YbvrQ_ClbCF', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', conversationType: 'personal', isGroup: false } as ConversationAccount,
+    conversation: {
+        id: 'a:1Lrpa2Oh_mnwBGnzVMrq3ja7UChMP6jBFxSkLe5OmnGaRJJpLkX0ZS4ziHTvOFSD2E1uBnp7JM6Zsm8UrcRtsPddpc-rpTGkZFTbHF2D4YMYmt3c-UwVb0YbvrQ_ClbCF',
+        tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+        conversationType: 'personal',
+        isGroup: false,
+    } as ConversationAccount,
     bot: { id: '28:0d4ad9ba-b8dd-4b0b-9ac0-ac9ce29ecb8b', name: 'Trainer' },
-    user: { id: '29:1GcS4EN8K-2lYt1p7DtZ3-Lz9c-ZZ0AGGq8eMxRr1h-fTJXYqQmlnWIhF8c5QOxn1v2_jXz2bT8HqD9gDrDq-3w', name: 'Maria Silva', aadObjectId: '6b1f4c3e-2a0d-4d6e-9f3b-1c2d3e4f5a6b' },
+    user: {
+        id: '29:1GcS4EN8K-2lYt1p7DtZ3-Lz9c-ZZ0AGGq8eMxRr1h-fTJXYqQmlnWIhF8c5QOxn1v2_jXz2bT8HqD9gDrDq-3w',
+        name: 'Maria Silva',
+        aadObjectId: '6b1f4c3e-2a0d-4d6e-9f3b-1c2d3e4f5a6b',
+    },
     locale: 'en-US',
 };
 
@@ -132,8 +141,12 @@ describe('Scale figures, counted (small versions of npm run bench)', function ()
             await sleep(500);
             await counter.settled();
             const perReminder = counter.commands.length / N;
-            console.log(`      burst of ${N}: ${counter.commands.length} commands (${(perReminder).toFixed(2)} per reminder), ${counter.writes.length} writes`);
-            assert.deepStrictEqual([...fires.values()].filter((n) => n !== 1), [], 'fired twice');
+            console.log(`      burst of ${N}: ${counter.commands.length} commands (${perReminder.toFixed(2)} per reminder), ${counter.writes.length} writes`);
+            assert.deepStrictEqual(
+                [...fires.values()].filter((n) => n !== 1),
+                [],
+                'fired twice'
+            );
             assert.ok(perReminder <= 3, `${perReminder} round trips per reminder`);
             assert.ok(perReminder < 0.5, `locks and completion writes are batched: ${perReminder} per reminder`);
         } finally {
@@ -161,7 +174,11 @@ describe('Scale figures, counted (small versions of npm run bench)', function ()
             await until('every timer to fire', () => fires.size === N, 20_000);
             await until('every timer to end', async () => (await mongo.db.collection('inactivityJobs').countDocuments({ name: TIMER_JOB_NAME })) === 0, 10_000);
             console.log(`      ${N} slow timers: ${scheduler.stats.handedBack} handed back, ${scheduler.stats.runs} runs`);
-            assert.deepStrictEqual([...fires.values()].filter((n) => n !== 1), [], 'fired twice');
+            assert.deepStrictEqual(
+                [...fires.values()].filter((n) => n !== 1),
+                [],
+                'fired twice'
+            );
             assert.ok(scheduler.stats.handedBack >= N - 50, `handed back ${scheduler.stats.handedBack}`);
             assert.strictEqual(scheduler.stats.runs, N);
         } finally {
@@ -174,7 +191,15 @@ describe('Scale figures, counted (small versions of npm run bench)', function ()
         const mongo = await freshDb();
         const jobs = mongo.db.collection('inactivityJobs');
         const legacy = { v: 1, key: 'directline/legacy-1', reference: { ...DIRECT_LINE, conversation: { id: 'legacy-1' } }, dueAt: new Date(Date.now() + 700) };
-        await jobs.insertOne({ name: LEGACY_TIMER_JOB_NAME, data: legacy, type: 'normal', priority: 0, nextRunAt: legacy.dueAt, lockedAt: null, lastModifiedBy: null });
+        await jobs.insertOne({
+            name: LEGACY_TIMER_JOB_NAME,
+            data: legacy,
+            type: 'normal',
+            priority: 0,
+            nextRunAt: legacy.dueAt,
+            lockedAt: null,
+            lastModifiedBy: null,
+        });
         const seen: DueTimer[] = [];
         const scheduler = new AgendaScheduler({ mongo: mongo.db });
         try {

@@ -40,7 +40,11 @@ describe('Scheduler writes per conversation (command monitoring, real Agenda)', 
             console.log(`      scheduler writes for 21 turns: ${writes.length} (${writes.map((w) => w.name).join(', ')})`);
             assert.strictEqual(counter.commands.filter(isArmOf(conversationKey(rig.adapter.conversation))).length, 1, 'the first turn arms the timer');
             assert.ok(writes.length <= 2, `expected at most 2 writes, saw ${writes.length}`);
-            assert.strictEqual(await mongo.db.collection('inactivityJobs').countDocuments({ _id: timerId(conversationKey(rig.adapter.conversation)) }), 1, 'one job per conversation');
+            assert.strictEqual(
+                await mongo.db.collection('inactivityJobs').countDocuments({ _id: timerId(conversationKey(rig.adapter.conversation)) }),
+                1,
+                'one job per conversation'
+            );
         } finally {
             counter.close();
             await rig.inactivity.stop();
@@ -51,7 +55,14 @@ describe('Scheduler writes per conversation (command monitoring, real Agenda)', 
     it("a timer that comes due after the user spoke re-arms inside Agenda's own completion write, then reminds once", async () => {
         const mongo = await freshDb({ monitorCommands: true });
         const counter = new CommandCounter(mongo.client, ['inactivityJobs']);
-        const rig = await createRig({ scheduler: undefined, mongo: mongo.db, now: Date.now, reminderAfter: 1500, closeAfter: '1 minute', policyFile: undefined });
+        const rig = await createRig({
+            scheduler: undefined,
+            mongo: mongo.db,
+            now: Date.now,
+            reminderAfter: 1500,
+            closeAfter: '1 minute',
+            policyFile: undefined,
+        });
         try {
             await rig.say('add client');
             await sleep(1000);
@@ -66,7 +77,11 @@ describe('Scheduler writes per conversation (command monitoring, real Agenda)', 
             assert.strictEqual(reminders.length, 1, 'one reminder');
             // A stage within EARLY_TOLERANCE_MS of its time is taken rather than re-armed for a moment later.
             assert.ok(Date.now() - spokeAt >= 1500 - EARLY_TOLERANCE_MS, 'not before 1.5 s after the newer message');
-            assert.strictEqual(counter.commands.filter(isArmOf(conversationKey(rig.adapter.conversation))).length, 1, 'only the first turn armed; the stale fire re-armed through the completion write');
+            assert.strictEqual(
+                counter.commands.filter(isArmOf(conversationKey(rig.adapter.conversation))).length,
+                1,
+                'only the first turn armed; the stale fire re-armed through the completion write'
+            );
         } finally {
             counter.close();
             await rig.inactivity.stop();
@@ -99,9 +114,15 @@ describe('Scheduler writes per conversation (command monitoring, real Agenda)', 
             await counter.settled();
             assert.strictEqual(await jobs.countDocuments({ _id: key }), 0, 'the timer fired and ended');
             const writes = counter.writes;
-            console.log(`      scheduler writes for 3 flows × 4 turns, the timer's firing included: ${writes.length} (${writes.map((w) => w.name).join(', ')}) = ${(writes.length / 12).toFixed(2)} per turn`);
+            console.log(
+                `      scheduler writes for 3 flows × 4 turns, the timer's firing included: ${writes.length} (${writes.map((w) => w.name).join(', ')}) = ${(writes.length / 12).toFixed(2)} per turn`
+            );
             assert.ok(writes.length / 12 <= 0.25, `${writes.length} writes for 12 turns`);
-            assert.deepStrictEqual(texts(rig.take()).filter((t) => t.startsWith('Still there?')), [], 'no reminder: every flow completed');
+            assert.deepStrictEqual(
+                texts(rig.take()).filter((t) => t.startsWith('Still there?')),
+                [],
+                'no reminder: every flow completed'
+            );
         } finally {
             counter.close();
             await rig.inactivity.stop();

@@ -57,7 +57,9 @@ export class EmulatorClient {
                 return;
             }
             if (fault) {
-                res.status(fault.status).set(fault.headers ?? {}).json({ error: { code: 'ChannelFault', message: `The test channel answered ${fault.status}.` } });
+                res.status(fault.status)
+                    .set(fault.headers ?? {})
+                    .json({ error: { code: 'ChannelFault', message: `The test channel answered ${fault.status}.` } });
                 return;
             }
             this.received.push({ activity, at });
@@ -85,7 +87,12 @@ export class EmulatorClient {
      * @returns A conversation to talk in.
      */
     conversation(options: { userId?: string; locale?: string; conversationId?: string } = {}): EmulatorConversation {
-        return new EmulatorConversation(this, options.conversationId ?? `conv-${randomUUID()}`, options.userId ?? `user-${randomUUID()}`, options.locale ?? 'en-US');
+        return new EmulatorConversation(
+            this,
+            options.conversationId ?? `conv-${randomUUID()}`,
+            options.userId ?? `user-${randomUUID()}`,
+            options.locale ?? 'en-US'
+        );
     }
 
     /** @internal */
@@ -114,7 +121,9 @@ export class EmulatorClient {
             }
             const left = deadline - Date.now();
             if (left <= 0) {
-                throw new Error(`Timed out; received: ${JSON.stringify(this.received.slice(options.from ?? 0).map((r) => r.activity.text ?? r.activity.type ?? r.activity.name))}`);
+                throw new Error(
+                    `Timed out; received: ${JSON.stringify(this.received.slice(options.from ?? 0).map((r) => r.activity.text ?? r.activity.type ?? r.activity.name))}`
+                );
             }
             await new Promise<void>((resolve) => {
                 const t = setTimeout(resolve, Math.min(left, 200));
@@ -183,7 +192,7 @@ export class EmulatorConversation {
      * @returns Titles and values.
      */
     static buttons(activity: Partial<Activity>): Array<{ title: string; value: unknown }> {
-        const card = activity.attachments?.flatMap((a) => ((a.content as { buttons?: Array<{ title: string; value: unknown }> })?.buttons ?? [])) ?? [];
+        const card = activity.attachments?.flatMap((a) => (a.content as { buttons?: Array<{ title: string; value: unknown }> })?.buttons ?? []) ?? [];
         const suggested = (activity.suggestedActions?.actions ?? []).map((a) => ({ title: a.title ?? '', value: a.value as unknown }));
         return [...card, ...suggested];
     }

@@ -84,8 +84,21 @@ export function seededRecords(): FlowRunRecord[] {
         seedRecord({ resumed: true, steps: [['date', 1, 20 * S, true], CONFIRM], endedAt: DAY2 }),
         seedRecord({ resumed: true, outcome: 'abandoned', reason: 'timeout', steps: [['date', 1, 20 * S, true], CONFIRM], durationMs: 500 * S, endedAt: DAY2 }),
         // signup: two completed, one cancelled by the user at step "1".
-        seedRecord({ flowId: 'signup', steps: [['1', 0, 5 * S], ['2', 1, 5 * S]] }),
-        seedRecord({ flowId: 'signup', steps: [['1', 0, 5 * S], ['2', 1, 5 * S]], endedAt: DAY2 }),
+        seedRecord({
+            flowId: 'signup',
+            steps: [
+                ['1', 0, 5 * S],
+                ['2', 1, 5 * S],
+            ],
+        }),
+        seedRecord({
+            flowId: 'signup',
+            steps: [
+                ['1', 0, 5 * S],
+                ['2', 1, 5 * S],
+            ],
+            endedAt: DAY2,
+        }),
         seedRecord({ flowId: 'signup', outcome: 'abandoned', reason: 'userCancelled', steps: [['1', 0, 40 * S]], durationMs: 40 * S }),
         // Outside the period: never counted.
         seedRecord({ flowId: 'signup', outcome: 'abandoned', reason: 'timeout', steps: [['1', 0, 5 * S]], endedAt: BEFORE }),

@@ -89,11 +89,13 @@ export async function startHttpBot(options: HttpBotOptions): Promise<HttpBot> {
     const app = express();
     app.use(express.json({ limit: '1mb' }));
     app.post('/api/messages', (req, res) => {
-        adapter.process(req, res, (context) => bot.run(context)).catch(() => {
-            if (!res.headersSent) {
-                res.status(500).end();
-            }
-        });
+        adapter
+            .process(req, res, (context) => bot.run(context))
+            .catch(() => {
+                if (!res.headersSent) {
+                    res.status(500).end();
+                }
+            });
     });
     const server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(s)).on('error', reject);

@@ -48,7 +48,11 @@ export interface Rig {
     /** Everything the bot sent so far (and clears the list). */
     take(): Array<Partial<Activity>>;
     /** Sends a user message (with an optional button value) and returns what the bot sent in that turn. */
-    say(text: string, value?: unknown, from?: { locale?: string; userId?: string; conversationId?: string; isGroup?: boolean }): Promise<Array<Partial<Activity>>>;
+    say(
+        text: string,
+        value?: unknown,
+        from?: { locale?: string; userId?: string; conversationId?: string; isGroup?: boolean }
+    ): Promise<Array<Partial<Activity>>>;
     /** Advances the clock and fires the conversation's timer; returns what the bot sent. */
     fireAt(msAfterLastArm?: number): Promise<Array<Partial<Activity>>>;
 }
@@ -60,7 +64,10 @@ export interface Rig {
  * @param extra `locale`: the conversation's locale.
  * @returns The rig, started.
  */
-export async function createRig(options: Partial<InactivityOptions> = {}, extra: { locale?: string; storage?: Storage; before?: Middleware[] } = {}): Promise<Rig> {
+export async function createRig(
+    options: Partial<InactivityOptions> = {},
+    extra: { locale?: string; storage?: Storage; before?: Middleware[] } = {}
+): Promise<Rig> {
     const texts = new Localizer({ extraPaths: [SAMPLE_LOCALES] });
     const storage = extra.storage ?? new MemoryStorage();
     const conversationState = new ConversationState(storage);
@@ -122,7 +129,11 @@ export async function createRig(options: Partial<InactivityOptions> = {}, extra:
             if (from?.userId || from?.conversationId || from?.isGroup) {
                 const ref = { ...adapter.conversation };
                 if (from.userId) activity.from = { id: from.userId, name: from.userId };
-                activity.conversation = { ...(ref.conversation as object), id: from.conversationId ?? ref.conversation?.id, ...(from.isGroup ? { isGroup: true } : {}) } as Activity['conversation'];
+                activity.conversation = {
+                    ...(ref.conversation as object),
+                    id: from.conversationId ?? ref.conversation?.id,
+                    ...(from.isGroup ? { isGroup: true } : {}),
+                } as Activity['conversation'];
             }
             await adapter.receiveActivity(activity);
             return take();
@@ -142,4 +153,4 @@ export const texts = (activities: Array<Partial<Activity>>): string[] => activit
 
 /** Buttons of hero cards in messages. */
 export const buttons = (activity: Partial<Activity> | undefined): Array<{ title: string; value: unknown; type: string }> =>
-    activity?.attachments?.flatMap((a) => ((a.content as { buttons?: Array<{ title: string; value: unknown; type: string }> }).buttons ?? [])) ?? [];
+    activity?.attachments?.flatMap((a) => (a.content as { buttons?: Array<{ title: string; value: unknown; type: string }> }).buttons ?? []) ?? [];

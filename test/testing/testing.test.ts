@@ -19,7 +19,10 @@ class ProfileDialog extends ComponentDialog {
         this.addDialog(new TextPrompt('name'));
         this.addDialog(new NumberPrompt('age'));
         this.addDialog(
-            new WaterfallDialog('steps', [async (step) => step.prompt('name', 'What is your name?'), async (step) => step.prompt('age', `How old are you, ${step.result}?`)])
+            new WaterfallDialog('steps', [
+                async (step) => step.prompt('name', 'What is your name?'),
+                async (step) => step.prompt('age', `How old are you, ${step.result}?`),
+            ])
         );
         this.initialDialogId = 'steps';
     }
@@ -60,7 +63,8 @@ async function profileBot(options: Partial<InactivityOptions> = {}) {
     return { adapter, scheduler, inactivity, errors };
 }
 
-const startsWith = (prefix: string) => (activity: Partial<Activity>) => assert.ok(activity.text?.startsWith(prefix), `expected "${prefix}…", got ${JSON.stringify(activity.text ?? activity.type)}`);
+const startsWith = (prefix: string) => (activity: Partial<Activity>) =>
+    assert.ok(activity.text?.startsWith(prefix), `expected "${prefix}…", got ${JSON.stringify(activity.text ?? activity.type)}`);
 
 describe('botbuilder-inactivity/testing', () => {
     describe('TestScheduler', () => {
@@ -138,7 +142,7 @@ describe('botbuilder-inactivity/testing', () => {
             await adapter.send('Ada').assertReply('How old are you, Ada?');
             await scheduler.advance('5 minutes');
             await adapter.assertReply(startsWith('Still there?'));
-            await clickStartOver(adapter).assertReply('No problem, let\'s start over.').assertReply('What is your name?');
+            await clickStartOver(adapter).assertReply("No problem, let's start over.").assertReply('What is your name?');
             // One advance runs the reminder and then the close it armed.
             await scheduler.advance('15 minutes');
             await adapter
@@ -167,7 +171,10 @@ describe('botbuilder-inactivity/testing', () => {
                 await adapter.send('hi').assertReply('What is your name?');
                 await adapter.send('Ada').assertReply('How old are you, Ada?');
                 await scheduler.advance('15 minutes');
-                await adapter.assertReply(startsWith('Still there?')).assertReply(startsWith('I closed this')).assertReply((a) => assert.strictEqual(a.type, 'endOfConversation'));
+                await adapter
+                    .assertReply(startsWith('Still there?'))
+                    .assertReply(startsWith('I closed this'))
+                    .assertReply((a) => assert.strictEqual(a.type, 'endOfConversation'));
                 await adapter.send('hello again').assertReply('What is your name?').assertReply(startsWith('Welcome back!'));
                 await clickResume(adapter).assertReply(startsWith('Here we go')).assertReply('How old are you, Ada?');
                 await adapter.send('36').assertReply('Thanks!');
@@ -176,7 +183,10 @@ describe('botbuilder-inactivity/testing', () => {
                 await adapter.send('hi').assertReply('What is your name?');
                 await adapter.send('Bob').assertReply('How old are you, Bob?');
                 await scheduler.advance('15 minutes');
-                await adapter.assertReply(startsWith('Still there?')).assertReply(startsWith('I closed this')).assertReply((a) => assert.strictEqual(a.type, 'endOfConversation'));
+                await adapter
+                    .assertReply(startsWith('Still there?'))
+                    .assertReply(startsWith('I closed this'))
+                    .assertReply((a) => assert.strictEqual(a.type, 'endOfConversation'));
                 await adapter.send('hi').assertReply('What is your name?').assertReply(startsWith('Welcome back!'));
                 await clickStartFresh(adapter).assertReply('OK, starting fresh.');
                 await inactivity.stop();

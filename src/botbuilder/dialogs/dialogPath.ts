@@ -102,7 +102,6 @@ export function inspectFlow(path: ActiveFrame[], flows: Record<string, FlowDefin
     return info;
 }
 
-
 /** The kind of a prompt dialog, checked most specific first: the built-in prompts do not inherit from each other, but a bot's may. */
 function promptKind(prompt: Dialog | undefined): PromptKind | undefined {
     if (prompt instanceof ChoicePrompt) return 'choice';

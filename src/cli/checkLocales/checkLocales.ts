@@ -82,14 +82,20 @@ export function checkLocales(dir: string, options: CheckLocalesOptions = {}): Lo
 
     if (!folders.includes(base)) {
         problems.push(
-            problem({ language: base, file: base }, { severity: 'error', kind: 'missingBaseLanguage', message: `no "${base}" folder to compare with in ${root}` })
+            problem(
+                { language: base, file: base },
+                { severity: 'error', kind: 'missingBaseLanguage', message: `no "${base}" folder to compare with in ${root}` }
+            )
         );
         return finish({ dir: root, baseLanguage: base, languages, namespaces: [] }, problems);
     }
     const namespaces = namespaceFiles(path.join(root, base));
     if (namespaces.length === 0) {
         problems.push(
-            problem({ language: base, file: base }, { severity: 'error', kind: 'missingBaseLanguage', message: `the "${base}" folder has no <namespace>.json file` })
+            problem(
+                { language: base, file: base },
+                { severity: 'error', kind: 'missingBaseLanguage', message: `the "${base}" folder has no <namespace>.json file` }
+            )
         );
         return finish({ dir: root, baseLanguage: base, languages, namespaces: [] }, problems);
     }
@@ -149,9 +155,7 @@ function finish(scope: FindingsScope, problems: LocaleProblem[]): LocaleFindings
     const { baseLanguage } = scope;
     const rank = (language: string): number => (language === '' ? 0 : language === baseLanguage ? 1 : 2);
     // A stable sort keeps each language's problems in file and key order.
-    const sorted = [...problems].sort(
-        (a, b) => rank(a.language) - rank(b.language) || a.language.localeCompare(b.language)
-    );
+    const sorted = [...problems].sort((a, b) => rank(a.language) - rank(b.language) || a.language.localeCompare(b.language));
     const errorCount = sorted.filter((p) => p.severity === 'error').length;
     return {
         ...scope,

@@ -29,8 +29,7 @@ export function formatFindings(findings: LocaleFindings): string {
         message: p.severity === 'warning' ? `${p.message} [warning]` : p.message,
         group: p.language,
     }));
-    const width = (pick: (row: (typeof rows)[number]) => string): number =>
-        Math.max(...rows.map((row) => pick(row).length));
+    const width = (pick: (row: (typeof rows)[number]) => string): number => Math.max(...rows.map((row) => pick(row).length));
     const languageWidth = width((row) => row.language);
     const fileWidth = width((row) => row.file);
     const keyWidth = width((row) => row.key);
@@ -53,9 +52,6 @@ export function formatFindings(findings: LocaleFindings): string {
     ].filter(Boolean);
     const where = [...new Set(findings.problems.map((p) => p.language || findings.dir))].join(', ');
     lines.push('');
-    lines.push(
-        `${count} problem${count === 1 ? '' : 's'} (${parts.join(', ')}) in ${where}; ` +
-            `${languageCount} checked against ${findings.baseLanguage}.`
-    );
+    lines.push(`${count} problem${count === 1 ? '' : 's'} (${parts.join(', ')}) in ${where}; ` + `${languageCount} checked against ${findings.baseLanguage}.`);
     return `${lines.join('\n')}\n`;
 }

@@ -59,8 +59,10 @@ export function checkFolderName(language: string, readAs: Map<string, string[]>)
     const twins = (readAs.get(canonical) ?? []).filter((name) => name !== language);
     if (twins.length > 0) {
         const message =
-            `the plugin reads both ${[language, ...twins].sort().map((n) => `${n}/`).join(' and ')} as ${canonical}: ` +
-            'the files of one replace the other\'s; keep one folder';
+            `the plugin reads both ${[language, ...twins]
+                .sort()
+                .map((n) => `${n}/`)
+                .join(' and ')} as ${canonical}: ` + "the files of one replace the other's; keep one folder";
         return problem({ language, file: folder }, { severity: 'error', kind: 'badFolderName', message });
     }
     if (canonical !== language) {

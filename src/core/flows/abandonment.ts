@@ -76,7 +76,9 @@ export interface AbandonmentRecord {
 export async function recordAbandonment(turn: Pick<Turn, 'plugin' | 'context'>, abandonment: AbandonmentRecord): Promise<void> {
     const { plugin, context } = turn;
     const { draft, run } = abandonment;
-    const ending = run ? recordRun(turn, { reference: run.reference, flow: run.flow, end: { outcome: run.outcome, reason: draft.reason, snapshotId: draft.snapshotId } }) : undefined;
+    const ending = run
+        ? recordRun(turn, { reference: run.reference, flow: run.flow, end: { outcome: run.outcome, reason: draft.reason, snapshotId: draft.snapshotId } })
+        : undefined;
     const event: AbandonmentEvent = {
         id: abandonment.eventId ?? randomUUID(),
         v: 1,
@@ -87,7 +89,23 @@ export async function recordAbandonment(turn: Pick<Turn, 'plugin' | 'context'>, 
         resumed: false,
     };
     const step = draft.stepIndex !== undefined ? draft.stepIndex + 1 : undefined;
-    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.flowAbandoned, properties: { conversationId: event.conversationId, dialogId: event.flowId, step, stepId: event.stepId, reason: event.reason, reminderSent: event.reminderSent, fieldsCollected: event.fieldsCollected.join(','), snapshotId: event.snapshotId }, metrics: { timeSpentMs: event.timeSpentMs, idleMs: event.idleMs } });
+    track(
+        { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+        {
+            name: TelemetryEvents.flowAbandoned,
+            properties: {
+                conversationId: event.conversationId,
+                dialogId: event.flowId,
+                step,
+                stepId: event.stepId,
+                reason: event.reason,
+                reminderSent: event.reminderSent,
+                fieldsCollected: event.fieldsCollected.join(','),
+                snapshotId: event.snapshotId,
+            },
+            metrics: { timeSpentMs: event.timeSpentMs, idleMs: event.idleMs },
+        }
+    );
     if (plugin.abandonments) {
         await plugin.bounded(plugin.abandonments.record(event), 'record an abandonment').catch((err: unknown) => plugin.warn(err, context));
     }
@@ -119,9 +137,24 @@ export async function trackFinal(turn: Pick<Turn, 'plugin' | 'context'>, final: 
     const { action, draft, reason, fallbackDialog } = final;
     const name = action === 'handoff' ? TelemetryEvents.handedOff : action === 'dialog' ? TelemetryEvents.fallbackStarted : TelemetryEvents.closed;
     const step = draft.stepIndex !== undefined ? draft.stepIndex + 1 : undefined;
-    const props = { conversationId: conversationIdOf(turn), dialogId: draft.flowId, step, reason, ...(action === 'close' ? { resumable: Boolean(draft.snapshotId) } : {}), ...(fallbackDialog ? { fallbackDialog } : {}) };
-    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name, properties: props, metrics: { idleMs: draft.idleMs, timeSpentMs: draft.timeSpentMs } });
+    const props = {
+        conversationId: conversationIdOf(turn),
+        dialogId: draft.flowId,
+        step,
+        reason,
+        ...(action === 'close' ? { resumable: Boolean(draft.snapshotId) } : {}),
+        ...(fallbackDialog ? { fallbackDialog } : {}),
+    };
+    track(
+        { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+        { name, properties: props, metrics: { idleMs: draft.idleMs, timeSpentMs: draft.timeSpentMs } }
+    );
     if (action !== 'dialog') {
-        await plugin.lifecycle.emit(context, action === 'handoff' ? 'handedOff' : 'closed', { flowId: draft.flowId, stepIndex: draft.stepIndex, stepId: draft.stepId, reason });
+        await plugin.lifecycle.emit(context, action === 'handoff' ? 'handedOff' : 'closed', {
+            flowId: draft.flowId,
+            stepIndex: draft.stepIndex,
+            stepId: draft.stepId,
+            reason,
+        });
     }
 }

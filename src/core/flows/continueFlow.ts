@@ -16,7 +16,14 @@ export async function continueFlow(turn: Turn & Partial<Pick<FlowTurn, 'info'>>)
     }
     await context.sendActivity(textActivity(plugin.localizer.t(state.locale, 'continue.text')));
     await plugin.flows.reask(context);
-    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.continued, properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: stepNumberOf(info) }, metrics: { idleMs: idleMsOf(turn) } });
+    track(
+        { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+        {
+            name: TelemetryEvents.continued,
+            properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: stepNumberOf(info) },
+            metrics: { idleMs: idleMsOf(turn) },
+        }
+    );
 }
 
 /**
@@ -36,7 +43,14 @@ export async function startOver(turn: Turn & Partial<FlowTurn>): Promise<void> {
     await plugin.flows.restart(context, info);
     // maxDuration counts from the flow's first start: starting over does not restart it.
     state.flow = { id: info.flowId, startedAt: state.flow?.id === info.flowId ? state.flow.startedAt : plugin.now(), reminded: false };
-    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.startedOver, properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: stepNumberOf(info) }, metrics: { idleMs: idleMsOf(turn) } });
+    track(
+        { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+        {
+            name: TelemetryEvents.startedOver,
+            properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: stepNumberOf(info) },
+            metrics: { idleMs: idleMsOf(turn) },
+        }
+    );
     // A new run of the flow: its `started` follows the old run's `abandoned` (userCancelled).
     const restarted = plugin.flows.inspect(await plugin.flows.path(context));
     await plugin.lifecycle.emit(context, 'started', { flowId: info.flowId, stepIndex: restarted?.stepIndex, stepId: restarted?.stepName });

@@ -29,7 +29,10 @@ export async function fallbackAvailable(turn: FlowTurn, fallback: string): Promi
     if (await turn.plugin.flows.hasFallback(turn.context, { info: turn.info, fallback })) {
         return true;
     }
-    turn.plugin.warn(new Error(`The fallback dialog '${fallback}' is not registered in the flow '${turn.info.flowId}' or beside it; the flow was closed instead.`), turn.context);
+    turn.plugin.warn(
+        new Error(`The fallback dialog '${fallback}' is not registered in the flow '${turn.info.flowId}' or beside it; the flow was closed instead.`),
+        turn.context
+    );
     return false;
 }
 

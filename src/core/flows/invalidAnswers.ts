@@ -65,7 +65,19 @@ export function watchReprompts(turn: Turn, waiting: { identity: string; frame: A
         const final = count >= policy.maxInvalidAttempts;
         if (final || count === 2) {
             // Escalated: to the explicit line with an example (once per question), or to the step's final action.
-            track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, ctx) }, { name: TelemetryEvents.repromptEscalated, properties: { conversationId: ctx.activity.conversation?.id ?? '', dialogId: info.flowId, step: info.stepIndex !== undefined ? info.stepIndex + 1 : undefined, attempt: count, tier: final ? 'final' : 'explicit' } });
+            track(
+                { client: plugin.telemetry, onError: (e) => plugin.warn(e, ctx) },
+                {
+                    name: TelemetryEvents.repromptEscalated,
+                    properties: {
+                        conversationId: ctx.activity.conversation?.id ?? '',
+                        dialogId: info.flowId,
+                        step: info.stepIndex !== undefined ? info.stepIndex + 1 : undefined,
+                        attempt: count,
+                        tier: final ? 'final' : 'explicit',
+                    },
+                }
+            );
         }
         if (count === Math.min(2, policy.maxInvalidAttempts)) {
             // The second tier (the explicit line), or the final one when the limit comes sooner: once per question.
@@ -84,7 +96,10 @@ export function watchReprompts(turn: Turn, waiting: { identity: string; frame: A
             asked.text = plugin.localizer.t(state.locale, 'reprompt.explicit', { hint: asked.text });
             return next();
         }
-        const line = plugin.bot.addressed(ctx, { type: 'message', text: hintText(turn, { count, hintKey: policy.messages.hint, kind: info.prompt?.kind, frame: path[path.length - 1] }) });
+        const line = plugin.bot.addressed(ctx, {
+            type: 'message',
+            text: hintText(turn, { count, hintKey: policy.messages.hint, kind: info.prompt?.kind, frame: path[path.length - 1] }),
+        });
         ours.add(line);
         activities.unshift(line);
         return next();
@@ -95,7 +110,9 @@ export function watchReprompts(turn: Turn, waiting: { identity: string; frame: A
 /** Whether the waiting prompt was given a retryPrompt of its own (a text, or an activity with text). */
 function hasRetryPrompt(frame: ActiveFrame): boolean {
     const retry = (frame.state.options as { retryPrompt?: unknown } | undefined)?.retryPrompt;
-    return typeof retry === 'string' ? retry.trim() !== '' : typeof (retry as { text?: unknown } | undefined)?.text === 'string' && (retry as { text: string }).text.trim() !== '';
+    return typeof retry === 'string'
+        ? retry.trim() !== ''
+        : typeof (retry as { text?: unknown } | undefined)?.text === 'string' && (retry as { text: string }).text.trim() !== '';
 }
 
 /** What the explicit line is built from. */
@@ -121,7 +138,9 @@ function promptHint(turn: Turn, request: HintRequest): string | undefined {
     const locale = turn.state.locale;
     switch (request.kind) {
         case 'choice': {
-            const choices = ((request.frame.state.options as { choices?: Array<string | { value: string }> }).choices ?? []).map((c) => (typeof c === 'string' ? c : c.value));
+            const choices = ((request.frame.state.options as { choices?: Array<string | { value: string }> }).choices ?? []).map((c) =>
+                typeof c === 'string' ? c : c.value
+            );
             return t.t(locale, 'reprompt.hint.choice', { choices: choices.join(', ') });
         }
         case 'confirm':

@@ -39,7 +39,9 @@ export async function offerResume(turn: Turn, info: FlowInfo): Promise<void> {
     const description = describeFlow(t, locale, saved);
     const nonce = newNonce();
     state.pending = { nonce, kind: 'resume', issuedAt: plugin.now(), snapshotId: snapshot.id };
-    const text = t.firstFitting(locale, description.step !== undefined ? ['resume.offerWithStep', 'resume.offer'] : ['resume.offer'], { ...description }) ?? t.t(locale, 'resume.offer', { activity: t.t(locale, 'activity.generic') });
+    const text =
+        t.firstFitting(locale, description.step !== undefined ? ['resume.offerWithStep', 'resume.offer'] : ['resume.offer'], { ...description }) ??
+        t.t(locale, 'resume.offer', { activity: t.t(locale, 'activity.generic') });
     const resumeTitle = description.summary ? t.t(locale, 'buttons.resume', { summary: description.summary }) : t.t(locale, 'buttons.resumeGeneric');
     await context.sendActivity(
         plugin.bot.messageWithButtons(text, [
@@ -47,7 +49,14 @@ export async function offerResume(turn: Turn, info: FlowInfo): Promise<void> {
             { title: t.t(locale, 'buttons.startFresh'), value: buttonValue('fresh', nonce) },
         ])
     );
-    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.resumeOffered, properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step }, metrics: { ageMs: plugin.now() - snapshot.createdAt } });
+    track(
+        { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+        {
+            name: TelemetryEvents.resumeOffered,
+            properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step },
+            metrics: { ageMs: plugin.now() - snapshot.createdAt },
+        }
+    );
 }
 
 /**
@@ -64,12 +73,26 @@ export async function discardIgnoredOffer(turn: Turn, pending: PendingButtons): 
         return;
     }
     const now = plugin.now();
-    const snapshot = await plugin.bounded(plugin.snapshots.claim(pending.snapshotId, scope, 'discarded', now), 'discard the saved flow').catch((err: unknown) => {
-        plugin.warn(err, context);
-        return undefined;
-    });
+    const snapshot = await plugin
+        .bounded(plugin.snapshots.claim(pending.snapshotId, scope, 'discarded', now), 'discard the saved flow')
+        .catch((err: unknown) => {
+            plugin.warn(err, context);
+            return undefined;
+        });
     if (snapshot) {
-        track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.startedFresh, properties: { conversationId: conversationIdOf(turn), dialogId: snapshot.flowId, step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined, answeredBy: 'typing' }, metrics: { ageMs: now - snapshot.createdAt } });
+        track(
+            { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+            {
+                name: TelemetryEvents.startedFresh,
+                properties: {
+                    conversationId: conversationIdOf(turn),
+                    dialogId: snapshot.flowId,
+                    step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined,
+                    answeredBy: 'typing',
+                },
+                metrics: { ageMs: now - snapshot.createdAt },
+            }
+        );
     }
 }
 
@@ -105,9 +128,7 @@ export async function answerResume(turn: Turn, answer: { pending: PendingButtons
             if (!answered) {
                 // Still running: the claim may yet succeed, after this turn has told the user nothing changed. Then
                 // it is undone, so that what the user was told stays true and the offer can be clicked again.
-                claiming
-                    .then((late) => (late ? store.release(late, to) : false))
-                    .catch((e: unknown) => plugin.warn(e, context));
+                claiming.then((late) => (late ? store.release(late, to) : false)).catch((e: unknown) => plugin.warn(e, context));
             }
             state.pending = pending;
             await context.sendActivity(textActivity(t.t(state.locale, 'resume.unavailable')));
@@ -123,13 +144,26 @@ export async function answerResume(turn: Turn, answer: { pending: PendingButtons
         // maxDuration counts from the flow's first start, not from the resume (older snapshots lack it).
         state.flow = { id: snapshot.flowId, startedAt: snapshot.flowStartedAt ?? now, reminded: false, resumedFrom: snapshot.id };
         if (plugin.abandonments) {
-            await plugin.bounded(plugin.abandonments.markResumed(snapshot.id, new Date(now)), 'mark the abandonment resumed').catch((err: unknown) => plugin.warn(err, context));
+            await plugin
+                .bounded(plugin.abandonments.markResumed(snapshot.id, new Date(now)), 'mark the abandonment resumed')
+                .catch((err: unknown) => plugin.warn(err, context));
         }
     }
     await context.sendActivity(textActivity(t.t(state.locale, resume ? 'resume.resumed' : 'resume.fresh')));
     // Re-ask the step: the saved one on Resume, the first question of the new run on Start fresh.
     await plugin.flows.reask(context);
-    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: resume ? TelemetryEvents.resumed : TelemetryEvents.startedFresh, properties: { conversationId: conversationIdOf(turn), dialogId: snapshot.flowId, step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined }, metrics: { ageMs: now - snapshot.createdAt } });
+    track(
+        { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+        {
+            name: resume ? TelemetryEvents.resumed : TelemetryEvents.startedFresh,
+            properties: {
+                conversationId: conversationIdOf(turn),
+                dialogId: snapshot.flowId,
+                step: snapshot.stepIndex !== undefined ? snapshot.stepIndex + 1 : undefined,
+            },
+            metrics: { ageMs: now - snapshot.createdAt },
+        }
+    );
     if (resume) {
         await plugin.lifecycle.emit(context, 'resumed', { flowId: snapshot.flowId, stepIndex: snapshot.stepIndex, stepId: snapshot.stepName });
     }

@@ -48,7 +48,10 @@ export function snapshotOf(turn: FlowTurn, request: SnapshotRequest): FlowSnapsh
     // A resumed flow keeps its first start, so it can be resumed only while its maxDuration lasts; a flow closed
     // for its maxDuration cannot be continued at all, and nothing is promised.
     const flowStartedAt = state.flow?.startedAt;
-    const expiresAt = Math.min(now + policy.resumeWindow, policy.maxDuration !== null && flowStartedAt !== undefined ? flowStartedAt + policy.maxDuration : Infinity);
+    const expiresAt = Math.min(
+        now + policy.resumeWindow,
+        policy.maxDuration !== null && flowStartedAt !== undefined ? flowStartedAt + policy.maxDuration : Infinity
+    );
     if (expiresAt <= now) {
         return undefined;
     }

@@ -23,6 +23,8 @@ export function checkAbandonReason(reason: unknown): asserts reason is string {
         );
     }
     if (RESERVED_ABANDON_REASONS.includes(reason)) {
-        throw new InactivityConfigError(`abandon() got the reason '${reason}', which the plugin records for its own decisions (${RESERVED_ABANDON_REASONS.join(', ')}); give a name of your own, or 'userCancelled' for the user's "cancel".`);
+        throw new InactivityConfigError(
+            `abandon() got the reason '${reason}', which the plugin records for its own decisions (${RESERVED_ABANDON_REASONS.join(', ')}); give a name of your own, or 'userCancelled' for the user's "cancel".`
+        );
     }
 }

@@ -18,7 +18,11 @@ export const MAX_UPDATE_ATTEMPTS = 8;
  * @returns What `change` returned on the attempt that was stored, or `undefined`.
  * @throws Error when the state kept changing for {@link MAX_UPDATE_ATTEMPTS} attempts, or the storage failed.
  */
-export async function updateStored<T>(plugin: Plugin, context: TurnContextLike, change: (state: InactivityState) => Promise<T | undefined>): Promise<T | undefined> {
+export async function updateStored<T>(
+    plugin: Plugin,
+    context: TurnContextLike,
+    change: (state: InactivityState) => Promise<T | undefined>
+): Promise<T | undefined> {
     for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
         const record = await plugin.conversations.load(context, true);
         const state = readState(await plugin.conversations.get(context));
@@ -37,5 +41,7 @@ export async function updateStored<T>(plugin: Plugin, context: TurnContextLike, 
             return result;
         }
     }
-    throw new Error(`The conversation state of ${context.activity.conversation?.id ?? 'this conversation'} changed ${MAX_UPDATE_ATTEMPTS} times while the plugin tried to update it; nothing was changed.`);
+    throw new Error(
+        `The conversation state of ${context.activity.conversation?.id ?? 'this conversation'} changed ${MAX_UPDATE_ATTEMPTS} times while the plugin tried to update it; nothing was changed.`
+    );
 }

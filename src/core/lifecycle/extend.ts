@@ -27,7 +27,9 @@ export const MAX_EXTEND_MS = 7 * 86_400_000;
 export async function extendFlow(plugin: Plugin, context: TurnContextLike, duration: Duration, turnState: InactivityState | undefined): Promise<boolean> {
     const ms = toMilliseconds(duration, 'extend() duration');
     if (ms <= 0 || ms > MAX_EXTEND_MS) {
-        throw new InactivityConfigError(`extend() got ${ms} ms; give more than 0 and at most ${MAX_EXTEND_MS} ms (7 days), as milliseconds or a string such as '10 minutes'.`);
+        throw new InactivityConfigError(
+            `extend() got ${ms} ms; give more than 0 and at most ${MAX_EXTEND_MS} ms (7 days), as milliseconds or a string such as '10 minutes'.`
+        );
     }
     const apply = async (state: InactivityState): Promise<{ flowId: string; key: string } | undefined> => {
         if (!state.flow) {

@@ -20,7 +20,17 @@ import type { ConversationRef } from '../ports/activity';
 export type FlowEventType = 'started' | 'reminded' | 'escalated' | 'closed' | 'handedOff' | 'abandoned' | 'resumed' | 'completed' | 'extended';
 
 /** Every {@link FlowEventType}, in the order of a flow's life. */
-export const FLOW_EVENT_TYPES: readonly FlowEventType[] = ['started', 'reminded', 'escalated', 'extended', 'closed', 'handedOff', 'abandoned', 'resumed', 'completed'];
+export const FLOW_EVENT_TYPES: readonly FlowEventType[] = [
+    'started',
+    'reminded',
+    'escalated',
+    'extended',
+    'closed',
+    'handedOff',
+    'abandoned',
+    'resumed',
+    'completed',
+];
 
 /** What a flow event hook receives. Plain data: it stays valid after the turn that raised it has ended. */
 export interface FlowEvent {

@@ -4,7 +4,6 @@ import type { FlowEvent, FlowEventHandler } from './flowEvent';
 import { InactivityHookError } from './hookError';
 import { withTimeout } from '../util/withTimeout';
 
-
 /**
  * The flow event hooks of one middleware. Every hook gets its own copy of the event; all run at once and are
  * awaited together at most `timeoutMs`. A hook that throws, rejects or is still running at the bound is
@@ -70,11 +69,14 @@ export class FlowHooks {
         } catch (err) {
             const what = timedOut ? `did not finish within ${this.timeoutMs} ms` : `failed: ${err instanceof Error ? err.message : String(err)}`;
             this.warn(
-                new InactivityHookError(`The onFlowEvent hook for '${event.type}' of flow '${event.flowId}' in conversation ${event.conversationId} ${what}; the plugin went on without it.`, {
-                    eventType: event.type,
-                    timedOut,
-                    cause: timedOut ? undefined : err,
-                }),
+                new InactivityHookError(
+                    `The onFlowEvent hook for '${event.type}' of flow '${event.flowId}' in conversation ${event.conversationId} ${what}; the plugin went on without it.`,
+                    {
+                        eventType: event.type,
+                        timedOut,
+                        cause: timedOut ? undefined : err,
+                    }
+                ),
                 context
             );
         }

@@ -78,7 +78,7 @@ export class FlowLifecycle {
             type,
             flowId: detail.flowId,
             ...(step !== undefined ? { step } : {}),
-            ...(detail.stepId ?? step !== undefined ? { stepId: detail.stepId ?? String(step) } : {}),
+            ...((detail.stepId ?? step !== undefined) ? { stepId: detail.stepId ?? String(step) } : {}),
             ...(detail.reason !== undefined ? { reason: detail.reason } : {}),
             ...(ref.user?.id ? { userId: ref.user.id } : {}),
             conversationId: ref.conversation?.id ?? '',

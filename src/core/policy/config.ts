@@ -177,7 +177,9 @@ export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDe
     const check = (messages: InactivityPolicy['messages'], where: string): void => {
         for (const [name, key] of Object.entries({ ...messages })) {
             if (key && !has(key)) {
-                throw new InactivityConfigError(`${where}.messages.${name} names the text '${quoteKey(key)}', which no locale file has. Add it to your locales (localesPath) or fix the key.`);
+                throw new InactivityConfigError(
+                    `${where}.messages.${name} names the text '${quoteKey(key)}', which no locale file has. Add it to your locales (localesPath) or fix the key.`
+                );
             }
         }
     };
@@ -191,7 +193,9 @@ export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDe
             const keys = flow[field] === undefined ? [] : ([] as string[]).concat(flow[field]);
             const missing = keys.filter((k) => !has(k));
             if (missing.length > 0) {
-                throw new InactivityConfigError(`flows.${quoteKey(id)}.${field} names ${missing.map((k) => `'${quoteKey(k)}'`).join(', ')}, which no locale file has. Add it to your locales (localesPath) or fix the key.`);
+                throw new InactivityConfigError(
+                    `flows.${quoteKey(id)}.${field} names ${missing.map((k) => `'${quoteKey(k)}'`).join(', ')}, which no locale file has. Add it to your locales (localesPath) or fix the key.`
+                );
             }
         }
     }
@@ -213,7 +217,9 @@ function checkResolved(p: ResolvedPolicy, where: string): void {
         );
     }
     if (p.finalAction === 'dialog' && !p.fallbackDialog) {
-        throw new InactivityConfigError(`For ${where}, finalAction is 'dialog' but no fallbackDialog is set at that level or above: name the dialog id to begin.`);
+        throw new InactivityConfigError(
+            `For ${where}, finalAction is 'dialog' but no fallbackDialog is set at that level or above: name the dialog id to begin.`
+        );
     }
 }
 
@@ -261,7 +267,9 @@ function describeErrors(errors: ErrorObject[] | null | undefined, data: unknown,
             const extra = (e.params as { additionalProperty: string }).additionalProperty;
             const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
             const near = known.find((k) => k.toLowerCase() === extra.toLowerCase());
-            lines.push(`${path ? `${path}.` : ''}${quoteKey(extra)} is not a known setting${near ? ` (did you mean ${near}?)` : known.length ? `; known settings: ${known.join(', ')}` : ''}`);
+            lines.push(
+                `${path ? `${path}.` : ''}${quoteKey(extra)} is not a known setting${near ? ` (did you mean ${near}?)` : known.length ? `; known settings: ${known.join(', ')}` : ''}`
+            );
             continue;
         }
         if (seen.has(path)) {

@@ -32,14 +32,20 @@ export function resolveSettings(options: CoreOptions<never>): ResolvedSettings {
     checkResolvedPolicies(policy, flows);
     const sendTimeout = toMilliseconds(options.sendTimeout ?? DEFAULTS.sendTimeout, 'sendTimeout');
     if (sendTimeout <= 0 || sendTimeout > MAX_SEND_TIMEOUT_MS) {
-        throw new InactivityConfigError(`sendTimeout is ${sendTimeout} ms; it must be more than 0 and at most ${MAX_SEND_TIMEOUT_MS} ms, so that a timer's turn ends well inside its one-minute lock.`);
+        throw new InactivityConfigError(
+            `sendTimeout is ${sendTimeout} ms; it must be more than 0 and at most ${MAX_SEND_TIMEOUT_MS} ms, so that a timer's turn ends well inside its one-minute lock.`
+        );
     }
     const flowEventTimeout = toMilliseconds(options.flowEventTimeout ?? DEFAULTS.flowEventTimeout, 'flowEventTimeout');
     if (flowEventTimeout <= 0 || flowEventTimeout > MAX_FLOW_EVENT_TIMEOUT_MS) {
-        throw new InactivityConfigError(`flowEventTimeout is ${flowEventTimeout} ms; it must be more than 0 and at most ${MAX_FLOW_EVENT_TIMEOUT_MS} ms, so that hooks cannot hold a timer's turn past its lock.`);
+        throw new InactivityConfigError(
+            `flowEventTimeout is ${flowEventTimeout} ms; it must be more than 0 and at most ${MAX_FLOW_EVENT_TIMEOUT_MS} ms, so that hooks cannot hold a timer's turn past its lock.`
+        );
     }
     if (options.onFlowEvent !== undefined && typeof options.onFlowEvent !== 'function') {
-        throw new InactivityConfigError(`options.onFlowEvent must be a function (event) => void | Promise<void>; got ${options.onFlowEvent === null ? 'null' : typeof options.onFlowEvent}.`);
+        throw new InactivityConfigError(
+            `options.onFlowEvent must be a function (event) => void | Promise<void>; got ${options.onFlowEvent === null ? 'null' : typeof options.onFlowEvent}.`
+        );
     }
     return {
         policy,

@@ -1,4 +1,3 @@
-
 /** The current version of {@link FlowRunRecord}. */
 export const FLOW_RUN_VERSION = 1;
 

@@ -42,7 +42,12 @@ export function noteStep(flow: FlowProgress, info: FlowInfo, now: number): void 
     if (steps[steps.length - 1]?.step === step) {
         return;
     }
-    const visit = { step, at: now, ...(info.stepIndex !== undefined ? { index: info.stepIndex } : {}), ...(steps.length === 0 && flow.resumedFrom ? { resumed: true as const } : {}) };
+    const visit = {
+        step,
+        at: now,
+        ...(info.stepIndex !== undefined ? { index: info.stepIndex } : {}),
+        ...(steps.length === 0 && flow.resumedFrom ? { resumed: true as const } : {}),
+    };
     flow.steps = [...steps, visit].slice(-MAX_STEPS);
 }
 
@@ -108,7 +113,10 @@ export interface RunEnding {
  * @param at When (epoch ms), and how the user is stored.
  * @returns The record.
  */
-export function runRecord(ending: RunEnding & { flow: FlowProgress }, at: { now: number; userOf: (channelId: string, userId: string | undefined) => string | undefined }): FlowRunRecord {
+export function runRecord(
+    ending: RunEnding & { flow: FlowProgress },
+    at: { now: number; userOf: (channelId: string, userId: string | undefined) => string | undefined }
+): FlowRunRecord {
     const { flow, reference, end } = ending;
     const { now, userOf } = at;
     const visits = flow.steps ?? [];
@@ -148,7 +156,6 @@ export function runRecord(ending: RunEnding & { flow: FlowProgress }, at: { now:
     };
 }
 
-
 /**
  * Records the end of a run, once (the record's id comes from the run), within the scheduler's time bound. A
  * storage failure is reported, never thrown. Nothing happens without a records store (no MongoDB) or a run.
@@ -163,7 +170,10 @@ export async function recordRun(turn: { plugin: Plugin; context?: TurnContextLik
         return;
     }
     try {
-        const record = runRecord({ flow: ending.flow, reference: ending.reference, end: ending.end }, { now: plugin.now(), userOf: (c, u) => store.userOf(c, u) });
+        const record = runRecord(
+            { flow: ending.flow, reference: ending.reference, end: ending.end },
+            { now: plugin.now(), userOf: (c, u) => store.userOf(c, u) }
+        );
         await plugin.bounded(store.record(conversationKey(ending.reference), record), 'record the flow run');
     } catch (err) {
         plugin.warn(err, context);

@@ -77,7 +77,6 @@ const INTERPOLATION = /\{\{(.+?)\}\}/g;
 const NESTING = /\$t\(\s*([^,)]+?)\s*[,)]/g;
 const QUOTE_LENGTH = 50;
 
-
 /** Where a comparison happens, for the problems' messages. */
 export interface CompareWhere {
     /** The base language (`en`). */
@@ -164,7 +163,10 @@ function quote(text: Json | undefined): string {
     if (typeof text !== 'string') {
         return describe(text);
     }
-    const cut = text.slice(0, QUOTE_LENGTH - 3).trimEnd().replace(/[.,;:!?]+$/, '');
+    const cut = text
+        .slice(0, QUOTE_LENGTH - 3)
+        .trimEnd()
+        .replace(/[.,;:!?]+$/, '');
     const short = text.length > QUOTE_LENGTH ? `${cut}...` : text;
     return JSON.stringify(short);
 }
@@ -326,10 +328,9 @@ function compareLeaf(ctx: CompareContext, leaf: Leaf): void {
     const missing = [...expected].filter((name) => !found.has(name) && !optional.includes(name));
     const unexpected = [...found].filter((name) => !expected.has(name) && !optional.includes(name));
     if (missing.length > 0 || unexpected.length > 0) {
-        const parts = [
-            missing.length > 0 ? `missing ${missing.join(', ')}` : '',
-            unexpected.length > 0 ? `unexpected ${unexpected.join(', ')}` : '',
-        ].filter(Boolean);
+        const parts = [missing.length > 0 ? `missing ${missing.join(', ')}` : '', unexpected.length > 0 ? `unexpected ${unexpected.join(', ')}` : ''].filter(
+            Boolean
+        );
         add('placeholderMismatch', `placeholders differ: ${parts.join('; ')} (${ctx.base}: ${quote(baseValue)})`);
     }
 }
@@ -358,7 +359,10 @@ function placeholders(value: Json): Set<string> {
         return names;
     }
     for (const match of value.matchAll(INTERPOLATION)) {
-        const name = match[1].replace(/^\s*-\s*/, '').split(',')[0].trim();
+        const name = match[1]
+            .replace(/^\s*-\s*/, '')
+            .split(',')[0]
+            .trim();
         names.add(`{{${name}}}`);
     }
     for (const match of value.matchAll(NESTING)) {

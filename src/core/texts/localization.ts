@@ -339,7 +339,12 @@ export class Localizer {
  * @param base The language the others are compared with (`en`).
  * @param onProblem Where the report goes.
  */
-function dropUnusableTexts(resources: Record<string, Record<string, object>>, paths: Map<string, string>, base: string, onProblem?: (err: Error) => void): void {
+function dropUnusableTexts(
+    resources: Record<string, Record<string, object>>,
+    paths: Map<string, string>,
+    base: string,
+    onProblem?: (err: Error) => void
+): void {
     const baseFiles = resources[base] ?? {};
     for (const [lng, namespaces] of Object.entries(resources)) {
         for (const [ns, data] of Object.entries(namespaces)) {
@@ -379,4 +384,3 @@ function removeKey(data: JsonObject, dotted: string): void {
         delete node[parts[parts.length - 1]];
     }
 }
-

@@ -26,7 +26,11 @@ const asKeys = (k: string | string[] | undefined): string[] => (k === undefined 
  * @param flow The flow.
  * @returns The description.
  */
-export function describeFlow(t: Localizer, locale: string | undefined, flow: Pick<FlowInfo, 'definition' | 'values' | 'stepIndex' | 'stepCount'>): FlowDescription {
+export function describeFlow(
+    t: Localizer,
+    locale: string | undefined,
+    flow: Pick<FlowInfo, 'definition' | 'values' | 'stepIndex' | 'stepCount'>
+): FlowDescription {
     const vars = valueVariables(flow.values);
     const activity = t.firstFitting(locale, asKeys(flow.definition?.activity), vars) ?? t.t(locale, 'activity.generic');
     const summary = t.firstFitting(locale, asKeys(flow.definition?.summary), vars);
@@ -67,7 +71,11 @@ export function reminderActivity(turn: FlowTurn, request: ReminderRequest): Acti
     // Rounded up: "I'll close it in 10 minutes" when 9 minutes 40 seconds are left, never a promise of less time.
     const after = durationWords(t, locale, Math.max(0, policy.closeAfter - idleMs), 'up');
     const warning =
-        policy.finalAction === 'handoff' ? t.t(locale, 'reminder.handoffWarning', { after }) : policy.finalAction === 'close' ? t.t(locale, 'reminder.closeWarning', { after }) : '';
+        policy.finalAction === 'handoff'
+            ? t.t(locale, 'reminder.handoffWarning', { after })
+            : policy.finalAction === 'close'
+              ? t.t(locale, 'reminder.closeWarning', { after })
+              : '';
     return turn.plugin.bot.messageWithButtons([text, warning].filter(Boolean).join(' '), [
         { title: t.t(locale, 'buttons.continue'), value: buttonValue('continue', nonce) },
         { title: t.t(locale, 'buttons.startOver'), value: buttonValue('startOver', nonce) },

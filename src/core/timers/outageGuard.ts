@@ -149,7 +149,10 @@ export class OutageGuard {
         this.skipped = 0;
         debug('outage begins: %s', err.message);
         this.options.warn(
-            new InactivitySchedulerError(`MongoDB did not answer (${err.message}). Until it does, turns go on without waiting for it; timers that could not be armed are armed when it is back.`, { cause: err })
+            new InactivitySchedulerError(
+                `MongoDB did not answer (${err.message}). Until it does, turns go on without waiting for it; timers that could not be armed are armed when it is back.`,
+                { cause: err }
+            )
         );
         this.probe = setInterval(() => void this.check(), this.options.probeEvery ?? OUTAGE_PROBE_EVERY_MS);
         this.probe.unref();
@@ -200,11 +203,18 @@ export class OutageGuard {
 
 /** A call that timed out or lost its connection: the database, not the request, is the problem. */
 function isOutage(err: unknown): boolean {
-    for (let e = err as { name?: string; message?: string; code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    for (
+        let e = err as { name?: string; message?: string; code?: string; cause?: unknown } | undefined, depth = 0;
+        e && depth < 5;
+        e = e.cause as typeof e, depth++
+    ) {
         if (/^Gave up waiting for MongoDB/.test(e.message ?? '')) {
             return true;
         }
-        if (/MongoServerSelectionError|MongoNetwork|MongoTopologyClosed|MongoNotConnected|PoolCleared|MongoPoolClosed/.test(e.name ?? '') || /ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(e.code ?? '')) {
+        if (
+            /MongoServerSelectionError|MongoNetwork|MongoTopologyClosed|MongoNotConnected|PoolCleared|MongoPoolClosed/.test(e.name ?? '') ||
+            /ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(e.code ?? '')
+        ) {
             return true;
         }
     }

@@ -32,7 +32,14 @@ export async function deliver(turn: TimerTurn, claim: DeliveryClaim): Promise<Ou
         // A retried reminder says what the first attempt would have: the flow, its step, the idle time.
         const flowTurn = state.flow ? await inFlow(turn) : undefined;
         const info = flowTurn?.info;
-        track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.reminderSent, properties: { conversationId: conversationIdOf(turn), dialogId: state.flow?.id, step: stepNumberOf(info) }, metrics: { idleMs: idleMsOf(turn), attempt: timer.attempt } });
+        track(
+            { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+            {
+                name: TelemetryEvents.reminderSent,
+                properties: { conversationId: conversationIdOf(turn), dialogId: state.flow?.id, step: stepNumberOf(info) },
+                metrics: { idleMs: idleMsOf(turn), attempt: timer.attempt },
+            }
+        );
         if (state.flow) {
             await plugin.lifecycle.emit(context, 'reminded', { flowId: state.flow.id, stepIndex: info?.stepIndex, stepId: info?.stepName });
         }
@@ -56,16 +63,20 @@ export async function runFallback(turn: TimerFlowTurn, claim: DeliveryClaim): Pr
     const { plugin, context, state, record } = turn;
     const fallbackDialog = turn.policy.fallbackDialog as string;
     try {
-        await withTimeout(beginFallback(turn, fallbackDialog), plugin.settings.sendTimeout, () => timeoutError(`Gave up after ${plugin.settings.sendTimeout} ms.`));
+        await withTimeout(beginFallback(turn, fallbackDialog), plugin.settings.sendTimeout, () =>
+            timeoutError(`Gave up after ${plugin.settings.sendTimeout} ms.`)
+        );
     } catch (err) {
         return sendFailed(turn, claim, err);
     }
     // The fallback changed the flow state after the claim: store it while the claim still stands.
     await plugin.conversations.set(context, { ...state, delivery: { ...claim, status: 'done' } });
-    const stored = await plugin.conversations.rewriteIf(context, record.key, (stored) => readState(stored)?.delivery?.id === claim.id).catch((err: unknown) => {
-        plugin.warn(err, context);
-        return false;
-    });
+    const stored = await plugin.conversations
+        .rewriteIf(context, record.key, (stored) => readState(stored)?.delivery?.id === claim.id)
+        .catch((err: unknown) => {
+            plugin.warn(err, context);
+            return false;
+        });
     if (!stored) {
         debug('%s: the user wrote while the fallback began; their turn stands', record.key);
     }
@@ -122,7 +133,9 @@ export async function sendFailed(turn: TimerTurn, claim: DeliveryClaim, err: unk
     const fresh = readState(await plugin.conversations.get(context));
     if (fresh && fresh.delivery?.id === claim.id) {
         await plugin.conversations.set(context, { ...fresh, delivery: { ...claim, status: 'retry', attempts: timer.attempt } });
-        await plugin.conversations.rewriteIf(context, record.key, (stored) => readState(stored)?.delivery?.id === claim.id).catch((e: unknown) => plugin.warn(e, context));
+        await plugin.conversations
+            .rewriteIf(context, record.key, (stored) => readState(stored)?.delivery?.id === claim.id)
+            .catch((e: unknown) => plugin.warn(e, context));
     }
     return { retry: error };
 }
@@ -169,10 +182,12 @@ export async function giveUp(turn: TimerTurn, claim: DeliveryClaim): Promise<voi
 export async function settle(turn: TimerTurn, claim: DeliveryClaim, reason: AbandonReason): Promise<void> {
     const { plugin, context, state, record } = turn;
     await plugin.conversations.set(context, { ...state, delivery: { ...claim, status: 'done', activities: undefined } });
-    const stored = await plugin.conversations.rewriteIf(context, record.key, (item) => readState(item)?.delivery?.id === claim.id).catch((err: unknown) => {
-        plugin.warn(err, context);
-        return false;
-    });
+    const stored = await plugin.conversations
+        .rewriteIf(context, record.key, (item) => readState(item)?.delivery?.id === claim.id)
+        .catch((err: unknown) => {
+            plugin.warn(err, context);
+            return false;
+        });
     if (stored && claim.abandonment) {
         const draft = { ...claim.abandonment, reason };
         await recordAbandonment(turn, { draft, eventId: claim.id, run: endedRun(state, claim) });

@@ -37,7 +37,11 @@ export function failure(turn: { plugin: Plugin; timer: DueTimer; context?: TurnC
     const classified = classifySendFailure(err);
     const conversationId = timer.data.reference.conversation?.id ?? '';
     const status =
-        classified.status !== undefined ? `status ${classified.status}` : (err as { code?: string })?.code === 'ETIMEDOUT' ? 'no answer in time' : ((err as Error)?.message ?? String(err));
+        classified.status !== undefined
+            ? `status ${classified.status}`
+            : (err as { code?: string })?.code === 'ETIMEDOUT'
+              ? 'no answer in time'
+              : ((err as Error)?.message ?? String(err));
     const next = undecided
         ? timer.lastAttempt
             ? `it will be tried again in ${UNDECIDED_RETRY_MS / 60_000} minutes`
@@ -55,15 +59,22 @@ export function failure(turn: { plugin: Plugin; timer: DueTimer; context?: TurnC
         cause: err,
     });
     plugin.warn(error, context);
-    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.sendFailed, properties: {
-            conversationId,
-            dialogId: claim?.abandonment?.flowId,
-            stage: claim?.stage,
-            action: claim?.action ?? what,
-            status: classified.status,
-            permanent: classified.permanent,
-            lastAttempt: timer.lastAttempt,
-        }, metrics: { attempt: timer.attempt } });
+    track(
+        { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+        {
+            name: TelemetryEvents.sendFailed,
+            properties: {
+                conversationId,
+                dialogId: claim?.abandonment?.flowId,
+                stage: claim?.stage,
+                action: claim?.action ?? what,
+                status: classified.status,
+                permanent: classified.permanent,
+                lastAttempt: timer.lastAttempt,
+            },
+            metrics: { attempt: timer.attempt },
+        }
+    );
     return error;
 }
 

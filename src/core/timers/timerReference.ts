@@ -18,8 +18,8 @@ export function timerReference<R extends ConversationRef>(reference: R): R {
             isGroup: conversation?.isGroup === true ? true : undefined,
             conversationType: conversation?.conversationType,
         }) as ConversationRef['conversation'],
-        bot: reference.bot?.id !== undefined ? ({ id: reference.bot.id }) : undefined,
-        user: reference.user?.id !== undefined ? ({ id: reference.user.id }) : undefined,
+        bot: reference.bot?.id !== undefined ? { id: reference.bot.id } : undefined,
+        user: reference.user?.id !== undefined ? { id: reference.user.id } : undefined,
         locale: reference.locale,
     };
     return definedOnly(kept) as R;

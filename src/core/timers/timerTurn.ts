@@ -129,7 +129,6 @@ async function onDue(start: { plugin: Plugin; context: TurnContextLike; timer: D
     return due.stage.name === 'reminder' ? remind(flowTurn, due.settled) : finish(flowTurn, { stage: due.stage, settled: due.settled });
 }
 
-
 async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcome> {
     const { plugin, context, state, info, policy, timer } = turn;
     const now = plugin.now();
@@ -150,7 +149,15 @@ async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcom
     }
     const next = nextDue(state, policy);
     state.armedFor = next;
-    const claim: DeliveryClaim = { id: randomUUID(), stage: 'reminder', action: 'reminder', status: 'sending', attempts: timer.attempt, claimedAt: now, activities: [activity] };
+    const claim: DeliveryClaim = {
+        id: randomUUID(),
+        stage: 'reminder',
+        action: 'reminder',
+        status: 'sending',
+        attempts: timer.attempt,
+        claimedAt: now,
+        activities: [activity],
+    };
     state.delivery = claim;
     if (!(await claimStage(turn))) {
         return afterConflict(turn);
@@ -160,7 +167,14 @@ async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcom
     } catch (err) {
         return sendFailed(turn, claim, err);
     }
-    track({ client: plugin.telemetry, onError: (e) => plugin.warn(e, context) }, { name: TelemetryEvents.reminderSent, properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step }, metrics: { idleMs } });
+    track(
+        { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
+        {
+            name: TelemetryEvents.reminderSent,
+            properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: description.step },
+            metrics: { idleMs },
+        }
+    );
     await plugin.lifecycle.emit(context, 'reminded', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName });
     return { next };
 }
@@ -202,14 +216,3 @@ async function finish(turn: TimerFlowTurn, due: { stage: Stage; settled: StageNa
     }
     return deliver(turn, claim);
 }
-
-
-
-
-
-
-
-
-
-
-

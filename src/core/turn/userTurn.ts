@@ -17,7 +17,16 @@ import { TIMER_DATA_VERSION } from '../ports/timerScheduler';
 import { timerReference } from '../timers/timerReference';
 import { withinDatabaseTimeout } from '../util/withinDatabaseTimeout';
 import { ButtonPayload, readPayload } from './buttonPayload';
-import { addTranscriptLine, conversationKey, FlowProgress, InactivityState, PendingButtons, readState, recordSentMessages, STATE_VERSION } from './inactivityState';
+import {
+    addTranscriptLine,
+    conversationKey,
+    FlowProgress,
+    InactivityState,
+    PendingButtons,
+    readState,
+    recordSentMessages,
+    STATE_VERSION,
+} from './inactivityState';
 import type { Turn } from './turn';
 
 const debug = createDebug('botbuilder-inactivity:turn');
@@ -141,7 +150,8 @@ export async function answerInPlaceOfBot(turn: UserTurn): Promise<void> {
         return;
     }
     const { plugin, context, state, payload, pendingBefore } = turn;
-    const kind = payload === 'invalid' || payload === undefined ? undefined : payload.action === 'continue' || payload.action === 'startOver' ? 'reminder' : 'resume';
+    const kind =
+        payload === 'invalid' || payload === undefined ? undefined : payload.action === 'continue' || payload.action === 'startOver' ? 'reminder' : 'resume';
     if (payload === 'invalid' || payload === undefined || !pendingBefore || pendingBefore.nonce !== payload.nonce || pendingBefore.kind !== kind) {
         debug('stale or forged button in %s', context.activity.conversation?.id);
         await context.sendActivity(textActivity(plugin.localizer.t(state.locale, kind === 'resume' ? 'stale.resume' : 'stale.button')));

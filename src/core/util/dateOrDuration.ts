@@ -55,9 +55,7 @@ export function parseDateOrDuration(text: string, options: DateOrDurationOptions
             // Reported below, with both forms.
         }
     }
-    throw new InactivityConfigError(
-        `${options.name} "${text}" is neither a duration (30d, 12h, '2 weeks') nor a date (2026-11-01, 2030-01-31T09:00:00Z).`
-    );
+    throw new InactivityConfigError(`${options.name} "${text}" is neither a duration (30d, 12h, '2 weeks') nor a date (2026-11-01, 2030-01-31T09:00:00Z).`);
 }
 
 // Date parsing rolls 2026-02-30 over to March 2; a typo should be refused instead.

@@ -11,11 +11,16 @@ export const QUOTE_LIMIT = 100;
  */
 export function quoteValue(value: unknown): string {
     if (typeof value === 'string') {
-        return value.length > QUOTE_LIMIT ? `${JSON.stringify(value.slice(0, QUOTE_LIMIT)).slice(0, -1)}…" (${value.length} characters)` : JSON.stringify(value);
+        return value.length > QUOTE_LIMIT
+            ? `${JSON.stringify(value.slice(0, QUOTE_LIMIT)).slice(0, -1)}…" (${value.length} characters)`
+            : JSON.stringify(value);
     }
     let text: string;
     try {
-        text = typeof value === 'number' || value === undefined || typeof value === 'function' || typeof value === 'bigint' || typeof value === 'symbol' ? String(value) : JSON.stringify(value);
+        text =
+            typeof value === 'number' || value === undefined || typeof value === 'function' || typeof value === 'bigint' || typeof value === 'symbol'
+                ? String(value)
+                : JSON.stringify(value);
     } catch {
         text = Object.prototype.toString.call(value); // a cycle
     }

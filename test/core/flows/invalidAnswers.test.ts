@@ -32,11 +32,46 @@ const HANDOFF_INVALID = "This seems tricky, so I'm passing you to a person who c
 /** The form's steps, in order: the answers that pass and the ones every prompt type refuses. */
 const STEPS = [
     { name: 'name', question: "What's your name?", valid: 'Ann Lee', invalid: 'x', retry: "What's your name?", hint: 'Please type your answer as text.' },
-    { name: 'age', question: 'How old are you?', valid: '30', invalid: 'old enough', retry: 'Please type your age in digits.', hint: 'Please answer with a number, for example 42.' },
-    { name: 'color', question: 'Pick a colour.', valid: 'Green', invalid: 'purple', retry: 'Pick a colour. (1) Red, (2) Green, or (3) Blue', hint: 'Please pick one of the options, or type one of them: Red, Green, Blue.' },
-    { name: 'news', question: 'Do you want our newsletter?', valid: 'yes', invalid: 'perhaps', retry: 'Do you want our newsletter? (1) Yes or (2) No', hint: 'Please answer yes or no.' },
-    { name: 'when', question: 'When should we call?', valid: 'tomorrow at 3pm', invalid: 'whenever', retry: 'When should we call?', hint: 'Please give a date or time, for example "tomorrow at 3pm" or "2026-12-01".' },
-    { name: 'guests', question: 'How many guests (1 to 10)?', valid: '4', invalid: '500', retry: 'How many guests (1 to 10)?', hint: 'Please answer with a number, for example 42.' },
+    {
+        name: 'age',
+        question: 'How old are you?',
+        valid: '30',
+        invalid: 'old enough',
+        retry: 'Please type your age in digits.',
+        hint: 'Please answer with a number, for example 42.',
+    },
+    {
+        name: 'color',
+        question: 'Pick a colour.',
+        valid: 'Green',
+        invalid: 'purple',
+        retry: 'Pick a colour. (1) Red, (2) Green, or (3) Blue',
+        hint: 'Please pick one of the options, or type one of them: Red, Green, Blue.',
+    },
+    {
+        name: 'news',
+        question: 'Do you want our newsletter?',
+        valid: 'yes',
+        invalid: 'perhaps',
+        retry: 'Do you want our newsletter? (1) Yes or (2) No',
+        hint: 'Please answer yes or no.',
+    },
+    {
+        name: 'when',
+        question: 'When should we call?',
+        valid: 'tomorrow at 3pm',
+        invalid: 'whenever',
+        retry: 'When should we call?',
+        hint: 'Please give a date or time, for example "tomorrow at 3pm" or "2026-12-01".',
+    },
+    {
+        name: 'guests',
+        question: 'How many guests (1 to 10)?',
+        valid: '4',
+        invalid: '500',
+        retry: 'How many guests (1 to 10)?',
+        hint: 'Please answer with a number, for example 42.',
+    },
 ] as const;
 
 type StepName = (typeof STEPS)[number]['name'];
@@ -53,12 +88,23 @@ class FormDialog extends ComponentDialog {
         this.addDialog(new ChoicePrompt('colorPrompt'));
         this.addDialog(new ConfirmPrompt('newsPrompt'));
         this.addDialog(new DateTimePrompt('whenPrompt'));
-        this.addDialog(new NumberPrompt('guestsPrompt', async (p: PromptValidatorContext<number>) => p.recognized.succeeded && (p.recognized.value as number) >= 1 && (p.recognized.value as number) <= 10));
+        this.addDialog(
+            new NumberPrompt(
+                'guestsPrompt',
+                async (p: PromptValidatorContext<number>) =>
+                    p.recognized.succeeded && (p.recognized.value as number) >= 1 && (p.recognized.value as number) <= 10
+            )
+        );
         this.addDialog(
             new WaterfallDialog('formSteps', [
                 (s) => s.prompt('namePrompt', { prompt: STEPS[0].question }),
                 (s) => this.keep(s, 'name').prompt('agePrompt', { prompt: STEPS[1].question, retryPrompt: STEPS[1].retry }),
-                (s) => this.keep(s, 'age').prompt('colorPrompt', { prompt: STEPS[2].question, choices: ChoiceFactory.toChoices(['Red', 'Green', 'Blue']), style: ListStyle.inline }),
+                (s) =>
+                    this.keep(s, 'age').prompt('colorPrompt', {
+                        prompt: STEPS[2].question,
+                        choices: ChoiceFactory.toChoices(['Red', 'Green', 'Blue']),
+                        style: ListStyle.inline,
+                    }),
                 (s) => this.keep(s, 'color').prompt('newsPrompt', { prompt: STEPS[3].question, style: ListStyle.inline }),
                 (s) => this.keep(s, 'news').prompt('whenPrompt', { prompt: STEPS[4].question }),
                 (s) => this.keep(s, 'when').prompt('guestsPrompt', { prompt: STEPS[5].question }),
@@ -104,7 +150,13 @@ class TallyDialog extends ComponentDialog {
 class AgeDialog extends ComponentDialog {
     constructor() {
         super('ages');
-        this.addDialog(new NumberPrompt('agePrompt', async (p: PromptValidatorContext<number>) => p.recognized.succeeded && (p.recognized.value as number) >= 1 && (p.recognized.value as number) <= 120));
+        this.addDialog(
+            new NumberPrompt(
+                'agePrompt',
+                async (p: PromptValidatorContext<number>) =>
+                    p.recognized.succeeded && (p.recognized.value as number) >= 1 && (p.recognized.value as number) <= 120
+            )
+        );
         this.addDialog(
             new WaterfallDialog('agesSteps', [
                 (s) => s.prompt('agePrompt', { prompt: 'How old are you?', retryPrompt: 'Please give an age between 1 and 120.' }),
@@ -212,7 +264,7 @@ async function formRig(form: FlowDefinition = {}, options: Partial<InactivityOpt
         },
         async stack() {
             const ctx = new TurnContext(adapter, { ...adapter.conversation, type: 'message' });
-            return (await dialogState.get(ctx, { dialogStack: [] }));
+            return await dialogState.get(ctx, { dialogStack: [] });
         },
     };
     rigs.push(rig);
@@ -239,13 +291,13 @@ describe('progressive re-prompts', () => {
 
     for (const step of STEPS) {
         describe(`${step.name} step (${step.name === 'name' || step.name === 'guests' ? 'with' : 'without'} the bot's validator)`, () => {
-            it('1st invalid answer: the gentle line, then the prompt\'s own retry', async () => {
+            it("1st invalid answer: the gentle line, then the prompt's own retry", async () => {
                 const rig = await formRig();
                 await rig.reach(step.name);
                 assert.deepStrictEqual(message(await rig.say(step.invalid)), [GENTLE, step.retry]);
             });
 
-            it(`2nd invalid answer: ${step.name === 'age' ? 'the explicit line with the prompt\'s own retryPrompt as the hint, said once' : "the explicit line with this prompt type's hint, then the retry"}`, async () => {
+            it(`2nd invalid answer: ${step.name === 'age' ? "the explicit line with the prompt's own retryPrompt as the hint, said once" : "the explicit line with this prompt type's hint, then the retry"}`, async () => {
                 const rig = await formRig();
                 await rig.reach(step.name);
                 await rig.say(step.invalid);
@@ -262,7 +314,10 @@ describe('progressive re-prompts', () => {
                 const lines = message(sent);
                 assert.strictEqual(lines.length, 1, lines.join('\n'));
                 assert.ok(!lines.includes(step.retry) && !lines.includes(step.question), 'the retry is held back');
-                assert.ok(sent.some((a) => a.type === 'endOfConversation'), 'the conversation is ended');
+                assert.ok(
+                    sent.some((a) => a.type === 'endOfConversation'),
+                    'the conversation is ended'
+                );
                 assert.deepStrictEqual((await rig.stack()).dialogStack, [], 'the flow is gone');
                 assert.deepStrictEqual(message(await rig.say(step.valid)), ['Say "start" to fill in the form.']);
             });
@@ -309,7 +364,10 @@ describe('progressive re-prompts', () => {
         await rig.say('purple');
         const sent = await rig.say('purple');
         assert.ok(!sent.some((a) => a.type === 'event'), 'no handoff');
-        assert.ok(sent.some((a) => a.type === 'endOfConversation'), 'closed');
+        assert.ok(
+            sent.some((a) => a.type === 'endOfConversation'),
+            'closed'
+        );
     });
 
     it('a valid answer resets the count: invalid, valid, invalid gets the gentle line again', async () => {
@@ -357,7 +415,7 @@ describe('progressive re-prompts', () => {
         assert.ok((await byPrompt.say('purple')).some((a) => a.type === 'endOfConversation'));
     });
 
-    it('maxInvalidAttempts: 0 turns progressive re-prompts off: only the prompt\'s own retries, the flow stays', async () => {
+    it("maxInvalidAttempts: 0 turns progressive re-prompts off: only the prompt's own retries, the flow stays", async () => {
         const rig = await formRig({}, { maxInvalidAttempts: 0 });
         await rig.reach('age');
         for (let i = 0; i < 5; i++) {
@@ -384,9 +442,15 @@ describe('progressive re-prompts', () => {
     });
 
     // Regression: InactivityRepromptEscalated was declared in manifest.json but never sent.
-    it('sends InactivityRepromptEscalated at the explicit line and at the final action, without the user\'s text', async () => {
+    it("sends InactivityRepromptEscalated at the explicit line and at the final action, without the user's text", async () => {
         const events: Array<{ name: string; properties?: Record<string, string> }> = [];
-        const telemetryClient = { trackEvent: (e: (typeof events)[number]) => events.push(e), trackDependency() {}, trackException() {}, trackTrace() {}, flush() {} };
+        const telemetryClient = {
+            trackEvent: (e: (typeof events)[number]) => events.push(e),
+            trackDependency() {},
+            trackException() {},
+            trackTrace() {},
+            flush() {},
+        };
         const escalations = () => events.filter((e) => e.name === 'InactivityRepromptEscalated').map((e) => e.properties);
         const rig = await formRig({ steps: { color: { maxInvalidAttempts: 4 } } }, { telemetryClient: telemetryClient });
         await rig.reach('color');
@@ -439,7 +503,10 @@ describe('progressive re-prompts in the sample bot', () => {
         const event = sent.find((a) => a.type === 'event');
         assert.strictEqual(event?.name, 'handoff.initiate');
         const transcript = event?.attachments?.find((a) => a.name === 'Transcript')?.content as { activities: Array<{ text: string }> };
-        assert.ok(transcript.activities.some((a) => a.text === 'at the gym'), 'the agent sees the failed answers');
+        assert.ok(
+            transcript.activities.some((a) => a.text === 'at the gym'),
+            'the agent sees the failed answers'
+        );
         assert.deepStrictEqual(texts(await rig.say('maria@example.com')), ['I can add a client for you: just say "add client".'], 'the flow is over');
         assert.deepStrictEqual(rig.errors, []);
         await rig.inactivity.stop();

@@ -78,7 +78,10 @@ describe('maxDuration: a cap on the whole flow', () => {
         const event = sent.find((a) => a.type === 'event');
         assert.strictEqual(event?.name, 'handoff.initiate');
         assert.strictEqual((event?.value as { reason?: string } | undefined)?.reason, 'maxDuration');
-        assert.deepStrictEqual((await abandonments(db)).map((e) => e.reason), ['maxDuration']);
+        assert.deepStrictEqual(
+            (await abandonments(db)).map((e) => e.reason),
+            ['maxDuration']
+        );
     });
 
     it('arms the timer for the cap when it comes before the next idle stage, and closes a quiet user then', async () => {
@@ -130,7 +133,10 @@ describe('maxDuration: a cap on the whole flow', () => {
         rig.clock.now = t0 + 11 * MIN;
         const lines = texts(await rig.say('dunno'));
         assert.match(lines[lines.length - 1], TOO_LONG);
-        assert.deepStrictEqual((await abandonments(db)).map((e) => e.reason), ['maxDuration']);
+        assert.deepStrictEqual(
+            (await abandonments(db)).map((e) => e.reason),
+            ['maxDuration']
+        );
     });
 
     it('per flow: a flow setting wins over the plugin-wide one, both ways', async () => {
@@ -155,7 +161,7 @@ describe('maxDuration: a cap on the whole flow', () => {
     });
 
     // Regression: Start over set the flow's start to now, so clicking it before the cap restarted the cap.
-    it('Start over does not restart the cap: it counts from the flow\'s first start', async () => {
+    it("Start over does not restart the cap: it counts from the flow's first start", async () => {
         const { rig, t0 } = await setup({ maxDuration: '20 minutes' });
         await rig.say('add client');
         await rig.say('Maria Silva');
@@ -194,7 +200,10 @@ describe('maxDuration: a cap on the whole flow', () => {
         rig.clock.now = t0 + 30 * MIN;
         const lines = texts(await rig.say('maria@example'));
         assert.deepStrictEqual(lines, [HANDOFF], "closed at 30 minutes from the first start (the contact step's final action is a handoff)");
-        assert.deepStrictEqual((await abandonments(db)).map((e) => e.reason), ['timeout', 'maxDuration']);
+        assert.deepStrictEqual(
+            (await abandonments(db)).map((e) => e.reason),
+            ['timeout', 'maxDuration']
+        );
     });
 
     it('a flow closed for silence is not offered once its cap has passed', async () => {

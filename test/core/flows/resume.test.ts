@@ -10,7 +10,8 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 const ASK_NAME = "What's the client's name?";
-const OFFER = 'Welcome back! You were adding Maria Silva (step 2 of 3). Would you like to pick up where you left off? Or answer the question above to start fresh.';
+const OFFER =
+    'Welcome back! You were adding Maria Silva (step 2 of 3). Would you like to pick up where you left off? Or answer the question above to start fresh.';
 const RESUMED = 'Here we go, picking up where you left off.';
 const STALE_OFFER = "That offer is no longer available, so I didn't change anything.";
 const DONE = 'Done! Maria Silva (Group classes) is added. Contact: maria@example.com.';
@@ -129,7 +130,10 @@ describe('resume of abandoned flows (TestAdapter + MongoDB stores)', () => {
         await abandonAtStep2(rig);
         rig.clock.now += 2 * HOUR;
         const offer = await getOffer(rig);
-        assert.deepStrictEqual(buttons(offer).map((b) => b.title), ['Resume Maria Silva', 'Start fresh']);
+        assert.deepStrictEqual(
+            buttons(offer).map((b) => b.title),
+            ['Resume Maria Silva', 'Start fresh']
+        );
         const resume = resumeButton(offer);
         const answer = texts(await rig.say(resume.title, resume.value));
         assert.strictEqual(answer[0], RESUMED);
@@ -328,7 +332,10 @@ describe('resume of abandoned flows (TestAdapter + MongoDB stores)', () => {
         const sent = await abandonAtStep2(rig);
         assert.ok(sent.some((a) => a.type === 'event' && a.name === 'handoff.initiate'));
         const evs = await events(db).find().toArray();
-        assert.deepStrictEqual(evs.map((e) => [e.reason, e.reminderSent, e.fieldsCollected]), [['handoff', true, ['name']]]);
+        assert.deepStrictEqual(
+            evs.map((e) => [e.reason, e.reminderSent, e.fieldsCollected]),
+            [['handoff', true, ['name']]]
+        );
         assert.strictEqual(evs[0].snapshotId, undefined);
         assert.strictEqual(await snapshots(db).countDocuments(), 0);
         assert.deepStrictEqual(texts(await rig.say('add client')), [ASK_NAME], 'nothing to resume');
@@ -342,7 +349,10 @@ describe('resume of abandoned flows (TestAdapter + MongoDB stores)', () => {
         const restart = buttons(reminder)[1];
         assert.deepStrictEqual(texts(await rig.say(restart.title, restart.value)), ["No problem, let's start over.", ASK_NAME]);
         const evs = await events(db).find().toArray();
-        assert.deepStrictEqual(evs.map((e) => [e.reason, e.reminderSent, e.fieldsCollected, e.stepId]), [['userCancelled', true, ['name'], 'type']]);
+        assert.deepStrictEqual(
+            evs.map((e) => [e.reason, e.reminderSent, e.fieldsCollected, e.stepId]),
+            [['userCancelled', true, ['name'], 'type']]
+        );
         assert.strictEqual(await snapshots(db).countDocuments(), 0);
     });
 

@@ -7,7 +7,8 @@ import { inBotTurn, storedState } from './support';
 
 const ASK_NAME = "What's the client's name?";
 const HELP = 'I can add a client for you: just say "add client".';
-const OFFER = 'Welcome back! You were adding Maria Silva (step 2 of 3). Would you like to pick up where you left off? Or answer the question above to start fresh.';
+const OFFER =
+    'Welcome back! You were adding Maria Silva (step 2 of 3). Would you like to pick up where you left off? Or answer the question above to start fresh.';
 
 describe('lifecycle: abandon(context, reason)', () => {
     const rigs = mongoRigs();
@@ -36,9 +37,18 @@ describe('lifecycle: abandon(context, reason)', () => {
         await rig.fireAt();
         await rig.fireAt();
         const { flows } = await report(db);
-        assert.deepStrictEqual(flows.map((f) => [f.flowId, f.abandonedByStepAndReason.map((c) => [c.step, c.reason, c.count]).sort()]), [
-            ['addClient', [['type', 'saidCancel', 1], ['type', 'timeout', 1]]],
-        ]);
+        assert.deepStrictEqual(
+            flows.map((f) => [f.flowId, f.abandonedByStepAndReason.map((c) => [c.step, c.reason, c.count]).sort()]),
+            [
+                [
+                    'addClient',
+                    [
+                        ['type', 'saidCancel', 1],
+                        ['type', 'timeout', 1],
+                    ],
+                ],
+            ]
+        );
         // Resumable as a close is.
         assert.deepStrictEqual(texts(await rig.say('add client')), [ASK_NAME, OFFER]);
     });
@@ -81,12 +91,16 @@ describe('lifecycle: abandon(context, reason)', () => {
         for (const bad of ['', 'Payment', '1st', 'has space', 'x'.repeat(41), 'ünïcode', 42, undefined]) {
             await assert.rejects(
                 inBotTurn(rig, (ctx) => rig.inactivity.abandon(ctx, bad as string)),
-                (e: Error) => e instanceof InactivityConfigError && /a reason is a name of 1 to 40 characters that starts with a lower-case letter/.test(e.message),
+                (e: Error) =>
+                    e instanceof InactivityConfigError && /a reason is a name of 1 to 40 characters that starts with a lower-case letter/.test(e.message),
                 String(bad)
             );
         }
         for (const reserved of RESERVED_ABANDON_REASONS) {
-            await assert.rejects(inBotTurn(rig, (ctx) => rig.inactivity.abandon(ctx, reserved)), /which the plugin records for its own decisions/);
+            await assert.rejects(
+                inBotTurn(rig, (ctx) => rig.inactivity.abandon(ctx, reserved)),
+                /which the plugin records for its own decisions/
+            );
         }
         assert.ok(ABANDON_REASON_PATTERN.test('x'.repeat(40)));
         assert.strictEqual(rig.scheduler.armed.size, 1, 'a refused call changes nothing');

@@ -70,9 +70,18 @@ describe('lifecycle: extend(context, duration)', () => {
         await rig.say('hello');
         assert.strictEqual(await inBotTurn(rig, (ctx) => rig.inactivity.extend(ctx, '10 minutes')), false);
         await rig.say('add client');
-        await assert.rejects(inBotTurn(rig, (ctx) => rig.inactivity.extend(ctx, '5')), (e: Error) => e instanceof InactivityConfigError && /extend\(\) duration is '5', which has no unit/.test(e.message));
-        await assert.rejects(inBotTurn(rig, (ctx) => rig.inactivity.extend(ctx, 0)), /extend\(\) got 0 ms; give more than 0/);
-        await assert.rejects(inBotTurn(rig, (ctx) => rig.inactivity.extend(ctx, '8 days')), InactivityConfigError);
+        await assert.rejects(
+            inBotTurn(rig, (ctx) => rig.inactivity.extend(ctx, '5')),
+            (e: Error) => e instanceof InactivityConfigError && /extend\(\) duration is '5', which has no unit/.test(e.message)
+        );
+        await assert.rejects(
+            inBotTurn(rig, (ctx) => rig.inactivity.extend(ctx, 0)),
+            /extend\(\) got 0 ms; give more than 0/
+        );
+        await assert.rejects(
+            inBotTurn(rig, (ctx) => rig.inactivity.extend(ctx, '8 days')),
+            InactivityConfigError
+        );
         assert.strictEqual((await storedState(rig))?.flow?.extensions, undefined);
         await rig.inactivity.stop();
     });

@@ -15,7 +15,7 @@ async function recording(options: Parameters<typeof createRig>[0] = {}): Promise
 }
 
 describe('lifecycle: flow events (onFlowEvent)', () => {
-    it("started: when a turn ends inside a new flow, with the flow, step, user, conversation, channel and time; nothing outside a flow", async () => {
+    it('started: when a turn ends inside a new flow, with the flow, step, user, conversation, channel and time; nothing outside a flow', async () => {
         const { rig, events, types } = await recording();
         await rig.say('hello');
         assert.deepStrictEqual(types(), []);
@@ -197,10 +197,13 @@ describe('lifecycle: flow events (onFlowEvent)', () => {
         assert.deepStrictEqual(rig.scheduler.thrown, []);
         console.log(`      hanging hook, flowEventTimeout ${bound} ms: user turn ${turnMs} ms, timer turn ${timerMs} ms`);
         const errors = rig.errors as InactivityHookError[];
-        assert.deepStrictEqual(errors.map((e) => [e.name, e.eventType, e.timedOut]), [
-            ['InactivityHookError', 'started', true],
-            ['InactivityHookError', 'reminded', true],
-        ]);
+        assert.deepStrictEqual(
+            errors.map((e) => [e.name, e.eventType, e.timedOut]),
+            [
+                ['InactivityHookError', 'started', true],
+                ['InactivityHookError', 'reminded', true],
+            ]
+        );
         assert.match(errors[0].message, new RegExp(`did not finish within ${bound} ms`));
         await rig.inactivity.stop();
     });
@@ -226,7 +229,10 @@ describe('lifecycle: flow events (onFlowEvent)', () => {
     });
 
     it('refuses a flowEventTimeout of 0 or over 10 seconds, and an onFlowEvent that is not a function', async () => {
-        await assert.rejects(() => createRig({ flowEventTimeout: 0 }), (e: Error) => e instanceof InactivityConfigError && /flowEventTimeout is 0 ms/.test(e.message));
+        await assert.rejects(
+            () => createRig({ flowEventTimeout: 0 }),
+            (e: Error) => e instanceof InactivityConfigError && /flowEventTimeout is 0 ms/.test(e.message)
+        );
         await assert.rejects(() => createRig({ flowEventTimeout: '11 seconds' }), /flowEventTimeout is 11000 ms; it must be more than 0 and at most 10000 ms/);
         await assert.rejects(() => createRig({ flowEventTimeout: 'soon' }), /flowEventTimeout/);
         await assert.rejects(() => createRig({ onFlowEvent: 'log' as never }), /options.onFlowEvent must be a function.*got string/);
@@ -247,11 +253,18 @@ describe('lifecycle: flow events (onFlowEvent)', () => {
             const sent = await rig.say('add client');
             const offer = sent[1];
             assert.match(offer.text ?? '', /^Welcome back!/);
-            assert.deepStrictEqual(events.map((e) => e.type), ['started'], 'the new run started (the offer is in it)');
+            assert.deepStrictEqual(
+                events.map((e) => e.type),
+                ['started'],
+                'the new run started (the offer is in it)'
+            );
             events.splice(0);
             const resume = buttons(offer)[0];
             await rig.say(resume.title, resume.value);
-            assert.deepStrictEqual(events.map((e) => e.type), ['resumed']);
+            assert.deepStrictEqual(
+                events.map((e) => e.type),
+                ['resumed']
+            );
             assert.strictEqual(events[0].step, 2);
             assert.strictEqual(events[0].flowId, 'addClient');
         });

@@ -37,7 +37,9 @@ class JitterStorage extends MemoryStorage {
 }
 
 /** A rig in a flow at step 2, its clock at the reminder's due time, reminders logged in the global order. */
-async function atReminderDue(options: Parameters<typeof createRig>[0] = {}): Promise<{ rig: Rig; storage: JitterStorage; reminders: number[]; spokeAt: number }> {
+async function atReminderDue(
+    options: Parameters<typeof createRig>[0] = {}
+): Promise<{ rig: Rig; storage: JitterStorage; reminders: number[]; spokeAt: number }> {
     const storage = new JitterStorage();
     const rig = await createRig(options, { storage });
     await rig.say('add client');
@@ -81,7 +83,10 @@ describe('lifecycle: abandon() and extend() colliding with a due timer', functio
             const writes = storage.stored.slice(written);
             const abandonAt = writes.find((w) => w.plugin && !w.plugin.flow)?.seq;
             assert.ok(abandonAt, `round ${round}: the abandonment was stored`);
-            assert.ok(writes.every((w) => w.seq <= abandonAt || !w.plugin?.flow), `round ${round}: no write brought the flow back`);
+            assert.ok(
+                writes.every((w) => w.seq <= abandonAt || !w.plugin?.flow),
+                `round ${round}: no write brought the flow back`
+            );
             const claimedReminder = writes.find((w) => w.plugin?.delivery?.action === 'reminder' && w.plugin.delivery.status === 'sending');
             if (reminders.length > 0) {
                 assert.strictEqual(reminders.length, 1);
@@ -104,7 +109,9 @@ describe('lifecycle: abandon() and extend() colliding with a due timer', functio
         const outcomes = { reminderThenCancelled: 0, cancelledFirst: 0 };
         for (let round = 0; round < ROUNDS; round++) {
             const abandonments: string[] = [];
-            const { rig, storage, reminders } = await atReminderDue({ onFlowEvent: (e) => void (e.type === 'abandoned' && abandonments.push(String(e.reason))) });
+            const { rig, storage, reminders } = await atReminderDue({
+                onFlowEvent: (e) => void (e.type === 'abandoned' && abandonments.push(String(e.reason))),
+            });
             const written = storage.stored.length;
             const before = rig.adapter.activeQueue.length;
             await Promise.all([
@@ -112,7 +119,10 @@ describe('lifecycle: abandon() and extend() colliding with a due timer', functio
                 (async () => (await jitter(8), rig.adapter.receiveActivity({ type: 'message', text: 'cancel' })))(),
             ]);
             const sent = texts(rig.adapter.activeQueue.slice(before));
-            assert.ok(sent.some((t) => /^No problem, I've cancelled that/.test(t)), `round ${round}: the user is answered`);
+            assert.ok(
+                sent.some((t) => /^No problem, I've cancelled that/.test(t)),
+                `round ${round}: the user is answered`
+            );
             assert.deepStrictEqual(abandonments, ['saidCancel'], `round ${round}: one abandonment`);
             const writes = storage.stored.slice(written);
             const abandonAt = writes.find((w) => w.plugin && !w.plugin.flow)?.seq;

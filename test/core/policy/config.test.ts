@@ -85,7 +85,11 @@ describe('config: validateOptions', () => {
     });
 
     it('rejects a misspelt option key and suggests the real one', () => {
-        configError(() => validateOptions(minimal({ reminderafter: '5 minutes' })), /options\.reminderafter is not a known setting/, /did you mean reminderAfter\?/);
+        configError(
+            () => validateOptions(minimal({ reminderafter: '5 minutes' })),
+            /options\.reminderafter is not a known setting/,
+            /did you mean reminderAfter\?/
+        );
     });
 
     it('lists the known settings for an unknown key that resembles none', () => {
@@ -210,7 +214,10 @@ describe('config: policy file', () => {
         assert.ok(err.message.includes(order));
         const dialog = write('dialog.json', { flows: { addClient: { steps: { contact: { finalAction: 'dialog' } } } } });
         configError(() => loadPolicyFile(dialog), /flows\.addClient\.steps\.contact\.fallbackDialog is not set/);
-        const inherited = write('inherited.json', { defaults: { fallbackDialog: 'help' }, flows: { addClient: { steps: { contact: { finalAction: 'dialog' } } } } });
+        const inherited = write('inherited.json', {
+            defaults: { fallbackDialog: 'help' },
+            flows: { addClient: { steps: { contact: { finalAction: 'dialog' } } } },
+        });
         assert.strictEqual(loadPolicyFile(inherited).flows?.addClient.steps?.contact.finalAction, 'dialog');
     });
 
@@ -249,24 +256,56 @@ describe('config: special keys and long values', () => {
         const proto = file('{ "flows": { "__proto__": { "reminderAfter": "1 minute" } } }');
         const err = configError(() => loadPolicyFile(proto), /flows\.__proto__ uses the key '__proto__'/, SPECIAL, /Rename it/);
         assert.ok(err.message.includes(proto));
-        configError(() => loadPolicyFile(file('{ "flows": { "addClient": { "steps": { "constructor": { "enabled": false } } } } }')), /flows\.addClient\.steps\.constructor uses the key 'constructor'/);
-        configError(() => loadPolicyFile(file('{ "defaults": { "messages": { "prototype": "x" } } }')), /defaults\.messages\.prototype uses the key 'prototype'/);
+        configError(
+            () => loadPolicyFile(file('{ "flows": { "addClient": { "steps": { "constructor": { "enabled": false } } } } }')),
+            /flows\.addClient\.steps\.constructor uses the key 'constructor'/
+        );
+        configError(
+            () => loadPolicyFile(file('{ "defaults": { "messages": { "prototype": "x" } } }')),
+            /defaults\.messages\.prototype uses the key 'prototype'/
+        );
         configError(() => loadPolicyFile(file('{ "__proto__": {} }')), /: __proto__ uses the key '__proto__'/);
     });
 
     it("refuses them in code options too: flows, steps and the options' own keys", () => {
-        configError(() => validateOptions(minimal({ flows: JSON.parse('{ "__proto__": { "enabled": false } }') })), /^Invalid options: options\.flows\.__proto__ uses the key '__proto__'/, SPECIAL);
-        configError(() => validateOptions(minimal({ flows: { addClient: { steps: { constructor: { enabled: false } } } } })), /options\.flows\.addClient\.steps\.constructor uses the key 'constructor'/);
-        configError(() => validateOptions({ ...minimal(), ...JSON.parse('{ "__proto__": { "enabled": false } }') }), /options\.__proto__ uses the key '__proto__'/);
+        configError(
+            () => validateOptions(minimal({ flows: JSON.parse('{ "__proto__": { "enabled": false } }') })),
+            /^Invalid options: options\.flows\.__proto__ uses the key '__proto__'/,
+            SPECIAL
+        );
+        configError(
+            () => validateOptions(minimal({ flows: { addClient: { steps: { constructor: { enabled: false } } } } })),
+            /options\.flows\.addClient\.steps\.constructor uses the key 'constructor'/
+        );
+        configError(
+            () => validateOptions({ ...minimal(), ...JSON.parse('{ "__proto__": { "enabled": false } }') }),
+            /options\.__proto__ uses the key '__proto__'/
+        );
     });
 
     // Regression: a 1 MB key in a policy file produced a 1 MB error message.
     it('quotes at most about 100 characters of a long key or value, with an ellipsis and its length', () => {
         const long = 'x'.repeat(1_048_576);
         const bounded = (err: Error): void => assert.ok(err.message.length < 1000, `a ${err.message.length}-character message`);
-        bounded(configError(() => loadPolicyFile(file(JSON.stringify({ flows: { addClient: { [long]: 1 } } }))), /flows\.addClient\.x{100}… \(1048576 characters\) is not a known setting/));
-        bounded(configError(() => loadPolicyFile(file(JSON.stringify({ flows: { [long]: { finalAction: 'nope' } } }))), /flows\.x{100}… \(1048576 characters\)\.finalAction is "nope"/));
-        bounded(configError(() => loadPolicyFile(file(JSON.stringify({ defaults: { reminderAfter: long } }))), /defaults\.reminderAfter must be milliseconds/, /got "x{100}…" \(1048576 characters\)/));
+        bounded(
+            configError(
+                () => loadPolicyFile(file(JSON.stringify({ flows: { addClient: { [long]: 1 } } }))),
+                /flows\.addClient\.x{100}… \(1048576 characters\) is not a known setting/
+            )
+        );
+        bounded(
+            configError(
+                () => loadPolicyFile(file(JSON.stringify({ flows: { [long]: { finalAction: 'nope' } } }))),
+                /flows\.x{100}… \(1048576 characters\)\.finalAction is "nope"/
+            )
+        );
+        bounded(
+            configError(
+                () => loadPolicyFile(file(JSON.stringify({ defaults: { reminderAfter: long } }))),
+                /defaults\.reminderAfter must be milliseconds/,
+                /got "x{100}…" \(1048576 characters\)/
+            )
+        );
         bounded(configError(() => validateOptions(minimal({ finalAction: long })), /options\.finalAction is "x{100}…" \(1048576 characters\)/));
         bounded(configError(() => toMilliseconds(long, 'closeAfter'), /^closeAfter must be/, /"x{100}…" \(1048576 characters\)\.$/));
         bounded(configError(() => toMilliseconds('5'.repeat(1_048_576), 'closeAfter'), /has no unit/, /5{100}… \(1048576 characters\)/));
@@ -443,7 +482,21 @@ describe('toMilliseconds', () => {
     });
 
     const show = (value: unknown): string => (typeof value === 'number' ? String(value) : String(JSON.stringify(value)));
-    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '', 'soon', 'five minutes', '5 fortnights', '-5 minutes', '5 minutes ago', null, undefined, {}, true]) {
+    for (const bad of [
+        -1,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        '',
+        'soon',
+        'five minutes',
+        '5 fortnights',
+        '-5 minutes',
+        '5 minutes ago',
+        null,
+        undefined,
+        {},
+        true,
+    ]) {
         it(`rejects ${show(bad)} naming the field and the value`, () => {
             const err = configError(() => toMilliseconds(bad, 'flows.addClient.closeAfter'), /^flows\.addClient\.closeAfter must be/, /'5 minutes'/);
             assert.ok(err.message.endsWith(`got ${show(bad)}.`), err.message);
@@ -453,9 +506,46 @@ describe('toMilliseconds', () => {
     it("accepts exactly the strings manifest.json's duration schema accepts", () => {
         const manifest = readJson<Manifest>('manifest.json');
         const validate = new Ajv({ strict: false }).compile(manifest.options.definitions.duration);
-        const samples = ['5', '5ms', '5 millisecond', '5 milliseconds', '5s', '5 sec', '5 secs', '5 second', '5 seconds', '5m', '5 min', '5 mins',
-            '5 minute', '5 minutes', '5h', '5 hr', '5 hrs', '5 hour', '5 hours', '5d', '5 day', '5 days', '5w', '5 week', '5 weeks', '1.5 hours',
-            '5 msec', '5 fortnights', '5 years', 'minutes', '.5 hours', '5 Minutes', '24 HOURS', '5 MS', '5 Days', '5 WEEKS', ' 5 ', '5.5'];
+        const samples = [
+            '5',
+            '5ms',
+            '5 millisecond',
+            '5 milliseconds',
+            '5s',
+            '5 sec',
+            '5 secs',
+            '5 second',
+            '5 seconds',
+            '5m',
+            '5 min',
+            '5 mins',
+            '5 minute',
+            '5 minutes',
+            '5h',
+            '5 hr',
+            '5 hrs',
+            '5 hour',
+            '5 hours',
+            '5d',
+            '5 day',
+            '5 days',
+            '5w',
+            '5 week',
+            '5 weeks',
+            '1.5 hours',
+            '5 msec',
+            '5 fortnights',
+            '5 years',
+            'minutes',
+            '.5 hours',
+            '5 Minutes',
+            '24 HOURS',
+            '5 MS',
+            '5 Days',
+            '5 WEEKS',
+            ' 5 ',
+            '5.5',
+        ];
         for (const text of samples) {
             let parsed = true;
             try {

@@ -99,7 +99,11 @@ describe('Localizer', () => {
         });
 
         it('returns an empty string for a missing key, never the key itself', () => {
-            for (const [lng, key] of [['en', 'reminder.nope'], ['pt-BR', 'no.such.key'], ['es', 'sample:addClient.askName']] as const) {
+            for (const [lng, key] of [
+                ['en', 'reminder.nope'],
+                ['pt-BR', 'no.such.key'],
+                ['es', 'sample:addClient.askName'],
+            ] as const) {
                 const text = shipped.t(lng, key);
                 assert.strictEqual(text, '', `${lng} ${key} gave ${JSON.stringify(text)}`);
             }
@@ -157,7 +161,11 @@ describe('Localizer', () => {
             assert.strictEqual(withSample.t('pt-BR', 'sample:addClient.askName'), 'Qual é o nome do cliente?');
             assert.strictEqual(withSample.t('es-MX', 'sample:addClient.askName'), '¿Cómo se llama el cliente?');
             assert.strictEqual(withSample.t('de', 'sample:addClient.activityNamed', { name: 'Ana' }), 'adding Ana');
-            assert.strictEqual(withSample.t('en', 'reminder.textGeneric'), shipped.t('en', 'reminder.textGeneric'), 'the plugin texts stay the default namespace');
+            assert.strictEqual(
+                withSample.t('en', 'reminder.textGeneric'),
+                shipped.t('en', 'reminder.textGeneric'),
+                'the plugin texts stay the default namespace'
+            );
         });
 
         it('keeps two Localizers apart: one without the extra folder does not see its keys', () => {
@@ -171,7 +179,11 @@ describe('Localizer', () => {
             assert.strictEqual(withSample.firstFitting('en', keys, {}), 'adding a client');
             assert.strictEqual(withSample.firstFitting('en', keys, { name: '' }), 'adding a client', 'an empty value does not fit');
             assert.strictEqual(withSample.firstFitting('pt-BR', keys, { name: 'Maria' }), 'adicionando Maria');
-            assert.strictEqual(withSample.firstFitting('en', ['sample:nope', ...keys.slice(1)], { name: 'Maria' }), 'adding a client', 'a missing key is skipped');
+            assert.strictEqual(
+                withSample.firstFitting('en', ['sample:nope', ...keys.slice(1)], { name: 'Maria' }),
+                'adding a client',
+                'a missing key is skipped'
+            );
             assert.strictEqual(withSample.firstFitting('en', ['sample:addClient.activityNamed'], {}), undefined);
         });
     });
@@ -233,7 +245,10 @@ describe('Localizer', () => {
             assert.strictEqual(localizer.t('fr', 'buttons.resumeGeneric'), 'Resume');
             assert.strictEqual(localizer.t('fr', 'continue.text'), "Great, let's pick up where we left off.");
             assert.strictEqual(localizer.t('fr', 'buttons.continue'), 'Continuer', 'the good texts of the file still apply');
-            assert.strictEqual(localizer.t('fr', 'reminder.textWithStep', { activity: 'Ann', step: 2, steps: 3 }), 'Toujours là ? Vous étiez Ann (étape 2 sur 3).');
+            assert.strictEqual(
+                localizer.t('fr', 'reminder.textWithStep', { activity: 'Ann', step: 2, steps: 3 }),
+                'Toujours là ? Vous étiez Ann (étape 2 sur 3).'
+            );
         });
 
         it('loads the shipped and the sample texts without a problem', () => {
@@ -257,7 +272,10 @@ describe('Localizer', () => {
         it('refuses a folder without a usable English file', () => {
             mkdirSync(join(dir, 'es'));
             cpSync(join(LOCALES, 'es', 'inactivity.json'), join(dir, 'es', 'inactivity.json'));
-            assert.throws(() => new Localizer({ localesPath: dir, onProblem: () => undefined }), (err: Error) => err instanceof InactivityConfigError && err.name === 'InactivityConfigError' && err.message.includes(dir));
+            assert.throws(
+                () => new Localizer({ localesPath: dir, onProblem: () => undefined }),
+                (err: Error) => err instanceof InactivityConfigError && err.name === 'InactivityConfigError' && err.message.includes(dir)
+            );
             mkdirSync(join(dir, 'en'));
             writeFileSync(join(dir, 'en', 'inactivity.json'), '{ "reminder": ');
             assert.throws(() => new Localizer({ localesPath: dir, onProblem: () => undefined }), InactivityConfigError);
@@ -265,7 +283,10 @@ describe('Localizer', () => {
 
         it('refuses a locales folder that does not exist, naming it', () => {
             const missing = join(dir, 'nowhere');
-            assert.throws(() => new Localizer({ extraPaths: [missing] }), (err: Error) => err instanceof InactivityConfigError && err.message.includes(missing));
+            assert.throws(
+                () => new Localizer({ extraPaths: [missing] }),
+                (err: Error) => err instanceof InactivityConfigError && err.message.includes(missing)
+            );
         });
     });
 });

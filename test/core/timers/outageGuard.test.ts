@@ -20,7 +20,9 @@ describe('A MongoDB outage during user turns', () => {
             assert.deepStrictEqual(texts(replies), ["What's the client's name?"], `turn ${i} got its reply`);
         }
         const [first, ...rest] = took;
-        console.log(`  [outage] added latency: first turn ${first} ms, then max ${Math.max(...rest)} ms, total ${took.reduce((a, b) => a + b, 0)} ms over 20 turns`);
+        console.log(
+            `  [outage] added latency: first turn ${first} ms, then max ${Math.max(...rest)} ms, total ${took.reduce((a, b) => a + b, 0)} ms over 20 turns`
+        );
         assert.ok(first >= 140 && first < 1000, `the first turn waits about schedulerTimeout (${first} ms)`);
         assert.ok(Math.max(...rest) < 60, `later turns do not wait (${rest.join(', ')} ms)`);
         assert.strictEqual(rig.errors.length, 1, rig.errors.map((e) => e.message).join('\n'));
@@ -42,7 +44,13 @@ describe('start() and stop()', () => {
         const conversationState = new ConversationState(new MemoryStorage());
         const adapter = new TestAdapter(async () => undefined) as unknown as { continueConversationAsync: () => Promise<void> };
         adapter.continueConversationAsync = async () => undefined;
-        return new InactivityMiddleware({ adapter, conversationState, dialogState: conversationState.createProperty<DialogState>('DialogState'), onError: () => undefined, ...options });
+        return new InactivityMiddleware({
+            adapter,
+            conversationState,
+            dialogState: conversationState.createProperty<DialogState>('DialogState'),
+            onError: () => undefined,
+            ...options,
+        });
     }
     const internals = (m: InactivityMiddleware) => {
         const inner = m as unknown as { stores: { mongo?: unknown }; engine: { plugin: { scheduler?: unknown } } };

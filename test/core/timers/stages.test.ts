@@ -33,6 +33,10 @@ describe('The ladder when a timer fires late', () => {
         const due = dueStage(state, policy, 30 * MIN);
         assert.strictEqual(due?.stage.name, 'maxDuration');
         assert.deepStrictEqual([...(due?.settled ?? [])].sort(), ['final', 'maxDuration', 'reminder']);
-        assert.strictEqual(nextDue({ ...state, stagesDone: ['reminder'] }, policy), 15 * MIN, 'without a reminder time, the close is measured from the last message');
+        assert.strictEqual(
+            nextDue({ ...state, stagesDone: ['reminder'] }, policy),
+            15 * MIN,
+            'without a reminder time, the close is measured from the last message'
+        );
     });
 });

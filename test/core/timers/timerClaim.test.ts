@@ -21,12 +21,17 @@ class RacingStorage extends MemoryStorage {
 
 /** An error shaped like the Bot Framework connector's RestError. */
 function channelError(statusCode: number, headers: Record<string, string> = {}): Error {
-    return Object.assign(new Error(`channel answered ${statusCode}`), { statusCode, response: { status: statusCode, headers: { get: (n: string) => headers[n.toLowerCase()] } } });
+    return Object.assign(new Error(`channel answered ${statusCode}`), {
+        statusCode,
+        response: { status: statusCode, headers: { get: (n: string) => headers[n.toLowerCase()] } },
+    });
 }
 
 async function pluginState(rig: Rig) {
     const storage = (rig.conversationState as unknown as { storage: MemoryStorage }).storage;
-    const keys = Object.keys((storage as unknown as { memory: Record<string, string> }).memory).filter((k) => k.includes(`/conversations/${rig.adapter.conversation.conversation.id}`));
+    const keys = Object.keys((storage as unknown as { memory: Record<string, string> }).memory).filter((k) =>
+        k.includes(`/conversations/${rig.adapter.conversation.conversation.id}`)
+    );
     const item = (await storage.read(keys))[keys[0]] as Record<string, unknown> | undefined;
     return { plugin: readState(item?.[STATE_PROPERTY]), dialog: item?.DialogState as { dialogStack: unknown[] } | undefined };
 }
@@ -130,10 +135,10 @@ describe('Timer turns claim before they speak', () => {
         const t = rig.sampleTexts;
         const original = t.t.bind(t);
         // The bot's own logic takes 40 s (an LLM call, say) while it answers the name.
-        t.t = ((...args: Parameters<typeof t.t>) => {
+        t.t = (...args: Parameters<typeof t.t>) => {
             rig.clock.now += 20_000;
             return original(...args);
-        });
+        };
         const arrived = rig.clock.now;
         await rig.say('John Doe');
         t.t = original;
@@ -231,7 +236,7 @@ describe('Proactive sends that fail', () => {
         assert.deepStrictEqual(await rig.fireAt(), [], 'nothing reached the user');
         assert.strictEqual(rig.scheduler.thrown.length, 1);
         assert.ok(rig.scheduler.thrown[0] instanceof InactivityDeliveryError);
-        assert.strictEqual((rig.scheduler.thrown[0]).status, 503);
+        assert.strictEqual(rig.scheduler.thrown[0].status, 503);
         assert.strictEqual(rig.errors.length, 1, 'onError got the failed attempt');
         assert.match(rig.errors[0].message, /attempt 1, status 503.*retried/);
         const retried = await rig.fireAt();
@@ -261,7 +266,10 @@ describe('Proactive sends that fail', () => {
             assert.strictEqual(plugin?.flow, undefined);
             assert.deepStrictEqual(dialog?.dialogStack, []);
             const events = await db.collection('inactivityEvents').find().toArray();
-            assert.deepStrictEqual(events.map((e) => e.reason), ['undeliverable']);
+            assert.deepStrictEqual(
+                events.map((e) => e.reason),
+                ['undeliverable']
+            );
             assert.strictEqual(await db.collection('inactivitySnapshots').countDocuments({ status: 'abandoned' }), 1, 'the answers are kept for resuming');
             const errs = rig.errors.splice(0);
             assert.strictEqual(errs.length, 1);
@@ -290,7 +298,10 @@ describe('Proactive sends that fail', () => {
             assert.strictEqual(attempts, 3);
             assert.strictEqual(rig.scheduler.armed.size, 0);
             assert.strictEqual((await pluginState(rig)).plugin?.flow, undefined);
-            assert.deepStrictEqual((await db.collection('inactivityEvents').find().toArray()).map((e) => e.reason), ['undeliverable']);
+            assert.deepStrictEqual(
+                (await db.collection('inactivityEvents').find().toArray()).map((e) => e.reason),
+                ['undeliverable']
+            );
             assert.strictEqual(rig.errors.splice(0).filter((e) => e instanceof InactivityDeliveryError).length, 3, 'each failed attempt reported');
         } finally {
             await closeAll();
@@ -354,7 +365,10 @@ describe('User turns near a stage while the plugin believes MongoDB is down', ()
         // Another conversation's arm hangs: the plugin declares an outage, which lasts while arms hang.
         rig.scheduler.failWith = 'hang';
         await rig.say('add client', undefined, { conversationId: 'other', userId: 'other-user' });
-        assert.ok(rig.errors.some((e) => /MongoDB did not answer/.test(e.message)), 'the outage began');
+        assert.ok(
+            rig.errors.some((e) => /MongoDB did not answer/.test(e.message)),
+            'the outage began'
+        );
         const sent: Array<Partial<Activity>> = [];
         rig.adapter.sendHook = (activities) => void sent.push(...activities);
         // The timer claims the close between the user turn's read and its write (the turn's first write).
@@ -364,7 +378,7 @@ describe('User turns near a stage while the plugin believes MongoDB is down', ()
             await timerTurn;
         };
         // The bot's own logic runs after the timer's turn, whatever the plugin waited for.
-        rig.adapter.use({ onTurn: async (context, next) => ((context.activity.type === 'message' ? await timerTurn : undefined, await next())) });
+        rig.adapter.use({ onTurn: async (context, next) => (context.activity.type === 'message' ? await timerTurn : undefined, await next()) });
         rig.clock.now = due;
         await rig.say('Personal training');
         rig.adapter.sendHook = undefined;
