@@ -1,7 +1,6 @@
 import type { ConversationReference, TurnContext } from 'botbuilder';
 import createDebug from 'debug';
 import { InactivityConfigError } from '../core/errors';
-import { toMilliseconds } from '../core/policy/duration';
 import { Localizer } from '../core/texts/localization';
 import { DOWN, readHealth } from './followUpHealth';
 import { FollowUpMiddleware } from './followUpMiddleware';
@@ -14,7 +13,8 @@ import { FollowUpPage, FollowUpQuery, FollowUpStore } from '../mongo/followUpSto
 import { FollowUpWakeUp } from './followUpWakeUp';
 import { userOf, zoneOf, ZoneSource } from './requestUser';
 import { checkNewFollowUp, NewFollowUp, newFollowUpDocument, writeReengagement } from './followUpWrites';
-import { atLocalTime, isTimeZone, localDate, outsideQuietHours } from './userTime';
+import { checkInFollowUp, customFollowUp, postEventFollowUp, RequestContext } from './followUpRequests';
+import { isTimeZone, outsideQuietHours } from './userTime';
 
 export { FOLLOW_UP_JOB_NAME } from './followUpWakeUp';
 export { FOLLOW_UP_LEASE_MS } from './followUpSender';
@@ -154,26 +154,8 @@ export class FollowUpService {
      * @returns The id, and `duplicate: true` when it already existed.
      */
     async schedulePostEvent(request: PostEventFollowUp): Promise<ScheduleResult> {
-        if (!(request.eventAt instanceof Date) || Number.isNaN(request.eventAt.getTime())) {
-            throw new InactivityConfigError(`schedulePostEvent needs eventAt as a valid Date; got ${String(request.eventAt)}.`);
-        }
-        const after = request.after !== undefined ? toMilliseconds(request.after, 'after') : this.settings.followUpAfter;
-        const userId = userOf(request);
-        const zone = await zoneOf(this.zoneSource(), userId, request);
-        let at = new Date(request.eventAt.getTime() + after);
-        if (request.localTime) {
-            at = atLocalTime(at, zone, request.localTime);
-        }
-        const key = request.key ?? `postEvent:${userId}:${request.eventId ?? request.eventAt.toISOString()}`;
-        const { store } = await this.ready();
-        if (!request.key && this.settings.dedupeWindow > 0) {
-            const near = await store.findNear(userId, 'postEvent', at, this.settings.dedupeWindow);
-            if (near) {
-                return { id: near, duplicate: true };
-            }
-        }
-        const trigger = { eventId: request.eventId, eventAt: request.eventAt };
-        return this.insert({ type: 'postEvent', key, request, userId, scheduledAt: at, zone, template: request.template, trigger, score: request.score });
+        const made = await postEventFollowUp(request, this.requests());
+        return 'id' in made ? made : this.insert(made);
     }
 
     /**
@@ -182,22 +164,7 @@ export class FollowUpService {
      * @returns The id, and `duplicate: true` when one exists for that user and day.
      */
     async scheduleCheckIn(request: CheckInFollowUp): Promise<ScheduleResult> {
-        const userId = userOf(request);
-        const zone = await zoneOf(this.zoneSource(), userId, request);
-        const at = request.at ?? new Date(this.now() + this.settings.checkInAfter);
-        const day = localDate(at, zone);
-        const key = request.key ?? `checkIn:${userId}:${day}`;
-        return this.insert({
-            type: 'checkIn',
-            key,
-            request,
-            userId,
-            scheduledAt: at,
-            zone,
-            template: request.template ?? 'followups:checkIn',
-            trigger: {},
-            score: request.score,
-        });
+        return this.insert(await checkInFollowUp(request, this.requests()));
     }
 
     /**
@@ -206,23 +173,7 @@ export class FollowUpService {
      * @returns The id, and `duplicate: true` when the key existed.
      */
     async scheduleCustom(request: CustomFollowUp): Promise<ScheduleResult> {
-        if (!(request.at instanceof Date) || Number.isNaN(request.at.getTime())) {
-            throw new InactivityConfigError(`scheduleCustom needs at as a valid Date; got ${String(request.at)}.`);
-        }
-        const userId = userOf(request);
-        const zone = await zoneOf(this.zoneSource(), userId, request);
-        const key = request.key ?? `custom:${userId}:${request.template}:${request.at.toISOString()}`;
-        return this.insert({
-            type: 'custom',
-            key,
-            request,
-            userId,
-            scheduledAt: request.at,
-            zone,
-            template: request.template,
-            trigger: {},
-            score: request.score,
-        });
+        return this.insert(await customFollowUp(request, this.requests()));
     }
 
     /**
@@ -378,6 +329,11 @@ export class FollowUpService {
             this.wake(scheduledAt);
         }
         return result;
+    }
+
+    /** What the schedule requests are turned into follow-ups with. */
+    private requests(): RequestContext {
+        return { settings: this.settings, zones: this.zoneSource(), now: this.now, store: async () => (await this.ready()).store };
     }
 
     /** Where a user's time zone is found (see {@link zoneOf}). */

@@ -22,7 +22,8 @@ import { JobAnnouncer } from './jobAnnouncer';
 import { guardJobState, lockOf, settleRun } from './jobStateGuard';
 import { ensureTimerIndexes, guardLockQueries, LockQueryState } from './lockQueries';
 import { MongoHandle, MongoSource, openMongo } from '../mongo/mongoConnection';
-import { repeatWithLease } from './repeatLease';
+import { repeatOn } from './repeatLease';
+import { releaseLocks } from './lockQueries';
 import { LEGACY_TIMER_JOB_NAME, storedTimerData, TIMER_JOB_NAME, timerId } from './timerDocument';
 import { runTimerJob, SchedulerStats, timerBackoff, TimerRunHost } from './timerRun';
 import { DEFAULT_TIMER_RETRY, DueTimerHandler, TimerData, TimerScheduler } from '../core/ports/timerScheduler';
@@ -132,18 +133,11 @@ export class AgendaScheduler implements TimerScheduler {
         const agenda = await this.ready();
         const jobs = this.jobCollection;
         try {
-            if (!jobs) {
-                agenda.define(name, async () => task(), { lockLifetime: TIMER_LOCK_LIFETIME_MS });
-                await agenda.every(intervalMs, name, undefined, { skipImmediate: true });
-                return;
+            const onError = (err: unknown): void => this.warn(new InactivitySchedulerError(`The recurring task ${name} failed.`, { cause: err }));
+            const timer = await repeatOn({ agenda, jobs }, { name, intervalMs, task, onError });
+            if (timer) {
+                this.repeats.push(timer);
             }
-            const timer = await repeatWithLease(jobs, {
-                name,
-                intervalMs,
-                task,
-                onError: (err) => this.warn(new InactivitySchedulerError(`The recurring task ${name} failed.`, { cause: err })),
-            });
-            this.repeats.push(timer);
         } catch (err) {
             throw new InactivitySchedulerError(`Could not schedule the recurring job ${name}.`, { cause: err });
         }
@@ -188,18 +182,10 @@ export class AgendaScheduler implements TimerScheduler {
             // drain() waits for running handlers but keeps the locks of timers waiting in memory, which would keep
             // every other instance off them for the lock's lifetime. A run still going after the drain timeout
             // keeps its lock.
-            const running = [...this.running];
-            await jobs
-                ?.updateMany(
-                    {
-                        name: { $in: [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME] },
-                        lastModifiedBy: this.instanceName,
-                        lockedAt: { $ne: null },
-                        _id: { $nin: running.map((id) => timerObjectId(id)) },
-                    },
-                    { $unset: { lockedAt: '', lastModifiedBy: '' } }
-                )
-                .catch((err: unknown) => this.warn(new InactivitySchedulerError('Could not release the timers this instance had locked.', { cause: err })));
+            const release = jobs && releaseLocks(jobs, { owner: this.instanceName, keep: [...this.running].map((id) => timerObjectId(id)) });
+            await release?.catch((err: unknown) =>
+                this.warn(new InactivitySchedulerError('Could not release the timers this instance had locked.', { cause: err }))
+            );
         }
         await this.mongo?.close();
         this.mongo = undefined;
@@ -260,20 +246,10 @@ export class AgendaScheduler implements TimerScheduler {
                 await ensureTimerIndexes(collection);
                 this.jobCollection = collection;
             }
-            if (this.listeningTo !== agenda) {
-                // Once per Agenda: a start() after stop() must not report each failure twice.
-                agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
-                agenda.on(`fail:${LEGACY_TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
-                agenda.on(`complete:${TIMER_JOB_NAME}`, () => this.refill(TIMER_JOB_NAME));
-                this.listeningTo = agenda;
-            }
+            this.listen(agenda);
             this.announcer = new JobAnnouncer(JobAnnouncer.channelOf(agenda), agenda.attrs.processEvery, this.instanceName);
             if (agenda.attrs.maxConcurrency < TIMER_CONCURRENCY) {
-                debug(
-                    'the given Agenda runs at most %d jobs at once (maxConcurrency); timers are meant to run %d',
-                    agenda.attrs.maxConcurrency,
-                    TIMER_CONCURRENCY
-                );
+                debug('the given Agenda runs at most %d jobs at once (maxConcurrency); timers want %d', agenda.attrs.maxConcurrency, TIMER_CONCURRENCY);
             }
         }
         // Timers of 0.1.x (another job name and data shape) still fire; they are polled only while some exist.
@@ -285,24 +261,21 @@ export class AgendaScheduler implements TimerScheduler {
         const batcher = this.jobCollection ? new WriteBatcher(this.jobCollection) : undefined;
         this.batcher = batcher;
         guardJobState(agenda, names, { rearmed: (name, at) => this.announcer.announce(name, at), write: batcher && ((op) => batcher.write(op)) });
-        this.lockState = guardLockQueries(agenda, {
-            names,
-            toJobId: agendaModule.toJobId,
-            expiredEvery: TIMER_LOCK_LIFETIME_MS / 2,
-            onLock: () => this.noteLocking(),
-        });
+        const lockGuard = { names, toJobId: agendaModule.toJobId, expiredEvery: TIMER_LOCK_LIFETIME_MS / 2, onLock: () => this.noteLocking() };
+        this.lockState = guardLockQueries(agenda, lockGuard);
         this.lockState?.resume();
         this.lockOwner = agenda.attrs.name || null;
         const host = this.runHost({ onDue, retry, deadlineMs: this.options.runDeadline ?? DEFAULT_RUN_DEADLINE_MS, lockLifetimeMs: TIMER_LOCK_LIFETIME_MS });
+        // removeOnComplete stays off: runDue() deletes a finished timer itself, only if it still holds it.
+        const definition = {
+            removeOnComplete: false,
+            concurrency: TIMER_CONCURRENCY,
+            lockLimit: TIMER_LOCK_LIMIT,
+            lockLifetime: TIMER_LOCK_LIFETIME_MS,
+            backoff,
+        };
         for (const name of names) {
-            // removeOnComplete stays off: runDue() deletes a finished timer itself, only if it still holds it.
-            agenda.define(name, (job: Job) => runTimerJob(host, job), {
-                removeOnComplete: false,
-                concurrency: TIMER_CONCURRENCY,
-                lockLimit: TIMER_LOCK_LIMIT,
-                lockLifetime: TIMER_LOCK_LIFETIME_MS,
-                backoff,
-            });
+            agenda.define(name, (job: Job) => runTimerJob(host, job), definition);
         }
         if (this.ownsAgenda) {
             await agenda.start();
@@ -377,11 +350,27 @@ export class AgendaScheduler implements TimerScheduler {
             onError: (err) => this.warn(new InactivitySchedulerError('The scheduler reported an error.', { cause: err })),
         });
         this.announcer = new JobAnnouncer(channel, agenda.attrs.processEvery, this.instanceName);
-        agenda.on(`fail:${TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
-        agenda.on(`fail:${LEGACY_TIMER_JOB_NAME}`, (err: Error) => this.timerFailed(err));
-        agenda.on(`complete:${TIMER_JOB_NAME}`, () => this.refill(TIMER_JOB_NAME));
-        agenda.on(`complete:${LEGACY_TIMER_JOB_NAME}`, () => this.refill(LEGACY_TIMER_JOB_NAME));
+        this.listen(agenda);
         return agenda;
+    }
+
+    /** Listens to an Agenda's timer failures and completions, once per Agenda (a restart must not report twice). */
+    private listen(agenda: Agenda): void {
+        if (this.listeningTo === agenda) {
+            return;
+        }
+        const failed = (err: Error): void => {
+            debug('timer failed: %O', err);
+            // A failed send was reported by the handler itself, for this attempt; Agenda retries it.
+            if (!(err instanceof InactivityDeliveryError)) {
+                this.warn(new InactivitySchedulerError('A timer handler failed.', { cause: err }));
+            }
+        };
+        for (const name of [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME]) {
+            agenda.on(`fail:${name}`, failed);
+            agenda.on(`complete:${name}`, () => this.refill(name));
+        }
+        this.listeningTo = agenda;
     }
 
     /** The running Agenda, waiting for a `start()` still connecting. */
@@ -391,15 +380,6 @@ export class AgendaScheduler implements TimerScheduler {
             throw new InactivitySchedulerError('The scheduler is not started: call start() on the middleware first.');
         }
         return this.agenda;
-    }
-
-    private timerFailed(err: Error): void {
-        debug('timer failed: %O', err);
-        if (err instanceof InactivityDeliveryError) {
-            // The handler reported this attempt itself; Agenda retries it.
-            return;
-        }
-        this.warn(new InactivitySchedulerError('A timer handler failed.', { cause: err }));
     }
 
     private warn(err: InactivitySchedulerError): void {

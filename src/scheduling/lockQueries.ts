@@ -1,6 +1,7 @@
 import type { Agenda, JobParameters } from 'agenda' with { 'resolution-mode': 'import' };
 import type { Collection, Filter, IndexSpecification, ObjectId, WithId } from 'mongodb';
 import { InactivitySchedulerError } from '../core/errors';
+import { LEGACY_TIMER_JOB_NAME, TIMER_JOB_NAME } from './timerDocument';
 
 /** How many due timers one batch locks at once while a burst lasts. */
 export const LOCK_BATCH = 50;
@@ -241,4 +242,18 @@ export async function ensureTimerIndexes(collection: Collection): Promise<void> 
     } catch (err) {
         throw new InactivitySchedulerError(`Could not create the timer index on ${collection.collectionName}.`, { cause: err });
     }
+}
+
+/**
+ * Hands back the locks an instance holds on timers it has not begun to run, so that another instance can take them
+ * at once instead of after the lock's lifetime.
+ *
+ * @param jobs The jobs collection.
+ * @param held Whose locks (Agenda's `lastModifiedBy`), and the timers still running, whose locks stay.
+ */
+export async function releaseLocks(jobs: Collection, held: { owner: string; keep: ObjectId[] }): Promise<void> {
+    await jobs.updateMany(
+        { name: { $in: [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME] }, lastModifiedBy: held.owner, lockedAt: { $ne: null }, _id: { $nin: held.keep } },
+        { $unset: { lockedAt: '', lastModifiedBy: '' } }
+    );
 }

@@ -1,3 +1,5 @@
+import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
+import { TIMER_LOCK_LIFETIME_MS } from './agendaSchedulerOptions';
 import type { Collection } from 'mongodb';
 import { timerId } from './timerDocument';
 
@@ -44,4 +46,21 @@ export async function repeatWithLease(jobs: Collection, repeated: RepeatedTask):
     const timer = setInterval(() => void check().catch(repeated.onError), Math.min(intervalMs, REPEAT_CHECK_MS));
     timer.unref();
     return timer;
+}
+
+/**
+ * Runs a recurring task on one instance at a time: with the jobs collection, under a lease ({@link repeatWithLease});
+ * on another Agenda backend, as an Agenda `every` job.
+ *
+ * @param on The running Agenda, and its jobs collection when the backend is MongoDB.
+ * @param repeated The task.
+ * @returns The lease's check timer, to clear on stop; none for an Agenda job.
+ */
+export async function repeatOn(on: { agenda: Agenda; jobs?: Collection }, repeated: RepeatedTask): Promise<NodeJS.Timeout | undefined> {
+    if (on.jobs) {
+        return repeatWithLease(on.jobs, repeated);
+    }
+    on.agenda.define(repeated.name, async () => repeated.task(), { lockLifetime: TIMER_LOCK_LIFETIME_MS });
+    await on.agenda.every(repeated.intervalMs, repeated.name, undefined, { skipImmediate: true });
+    return undefined;
 }
