@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { InactivityConfigError } from '../core/errors';
 
 /** Quiet hours in the user's local time: no follow-up is sent from `start` until `end` (`'HH:mm'`, may wrap midnight). */
 export interface QuietHours {
@@ -27,12 +28,12 @@ export function isTimeZone(zone: string | undefined): zone is string {
  * @param text The time of day.
  * @param field The option's name, for the error.
  * @returns Minutes after midnight.
- * @throws Error naming the field when the text is not a time of day.
+ * @throws InactivityConfigError naming the field when the text is not a time of day.
  */
 export function minutesOfDay(text: string, field: string): number {
     const m = /^(\d{1,2}):(\d{2})$/.exec(text.trim());
     if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) {
-        throw new Error(`${field} must be a time of day 'HH:mm' (for example '21:00'); got ${JSON.stringify(text)}.`);
+        throw new InactivityConfigError(`${field} must be a time of day 'HH:mm' (for example '21:00'); got ${JSON.stringify(text)}.`);
     }
     return Number(m[1]) * 60 + Number(m[2]);
 }

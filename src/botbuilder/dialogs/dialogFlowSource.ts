@@ -56,8 +56,8 @@ export class DialogFlowSource implements FlowSource {
     }
 
     /** @inheritdoc */
-    async canDrive(context: TurnContextLike): Promise<boolean> {
-        return (await this.contextAt(context, 0))?.activeDialog !== undefined;
+    async canDrive(context: TurnContextLike, info?: FlowInfo): Promise<boolean> {
+        return (await this.contextAt(context, info?.flowDepth ?? 0))?.activeDialog !== undefined;
     }
 
     /** @inheritdoc */

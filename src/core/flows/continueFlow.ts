@@ -33,7 +33,7 @@ export async function continueFlow(turn: Turn & Partial<Pick<FlowTurn, 'info'>>)
  */
 export async function startOver(turn: Turn & Partial<FlowTurn>): Promise<void> {
     const { plugin, context, state, info } = turn;
-    if (!info || !(await plugin.flows.canDrive(context))) {
+    if (!info || !(await plugin.flows.canDrive(context, info))) {
         await context.sendActivity(textActivity(plugin.localizer.t(state.locale, 'continue.nothingToContinue')));
         return;
     }

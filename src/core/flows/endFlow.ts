@@ -65,26 +65,24 @@ export async function endFlow(turn: FlowTurn, reason: AbandonReason): Promise<vo
     if (policy.finalAction === 'handoff') {
         const draft = abandonmentDraft(turn, reason === 'timeout' ? 'handoff' : reason);
         await context.sendActivities(handoffActivities(turn, reason));
-        const run = runOf(state, 'handedOff');
-        await clearFlow(turn);
-        await recordAbandonment(turn, { draft, eventId: id, run });
+        await turn.plugin.flows.clear(context);
+        await recordAbandonment(turn, { draft, eventId: id, run: runOf(state, 'handedOff') });
         await trackFinal(turn, { action: 'handoff', draft, reason });
     } else if (policy.finalAction === 'dialog' && policy.fallbackDialog && (await fallbackAvailable(turn, policy.fallbackDialog))) {
         const draft = abandonmentDraft(turn, reason);
-        const run = runOf(state, 'abandoned');
         await beginFallback(turn, policy.fallbackDialog);
-        await recordAbandonment(turn, { draft, eventId: id, run });
+        await recordAbandonment(turn, { draft, eventId: id, run: runOf(state, 'abandoned') });
         await trackFinal(turn, { action: 'dialog', draft, reason, fallbackDialog: policy.fallbackDialog });
     } else {
         const snapshot = snapshotOf(turn, { reason, id, flowState: await turn.plugin.flows.save(context) });
         const saved = snapshot ? await saveSnapshot(turn, snapshot) : false;
         const draft = abandonmentDraft(turn, reason, saved ? id : undefined);
-        const run = runOf(state, 'abandoned');
-        await clearFlow(turn);
+        await turn.plugin.flows.clear(context);
         await context.sendActivities(closeActivities(turn, reason, saved && snapshot ? snapshot.expiresAt - snapshot.createdAt : undefined));
-        await recordAbandonment(turn, { draft, eventId: id, run });
+        await recordAbandonment(turn, { draft, eventId: id, run: runOf(state, 'abandoned') });
         await trackFinal(turn, { action: 'close', draft, reason });
     }
+    // The record of the flow goes last: the hooks of the abandonment above still see the flow in this turn.
     state.flow = undefined;
     state.pending = undefined;
 }

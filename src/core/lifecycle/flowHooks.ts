@@ -62,10 +62,15 @@ export class FlowHooks {
         const copy: FlowEvent = { ...event, at: new Date(event.at.getTime()), reference: structuredClone(event.reference) };
         let timedOut = false;
         try {
-            await withTimeout(invoke(handler, copy), this.timeoutMs, () => {
-                timedOut = true;
-                return new Error(`did not finish within ${this.timeoutMs} ms`);
-            });
+            // The hook is called once the bound runs: a hook that blocks before its first await is bounded too.
+            await withTimeout(
+                Promise.resolve().then(() => invoke(handler, copy)),
+                this.timeoutMs,
+                () => {
+                    timedOut = true;
+                    return new Error(`did not finish within ${this.timeoutMs} ms`);
+                }
+            );
         } catch (err) {
             const what = timedOut ? `did not finish within ${this.timeoutMs} ms` : `failed: ${err instanceof Error ? err.message : String(err)}`;
             this.warn(

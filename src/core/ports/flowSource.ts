@@ -42,8 +42,9 @@ export interface FlowSource {
      * Whether a flow can be re-asked or restarted here (Continue, Start over, Resume need it).
      *
      * @param context The turn.
+     * @param info The flow to restart, when it is about that flow (else: whether any flow is active).
      */
-    canDrive(context: TurnContextLike): Promise<boolean>;
+    canDrive(context: TurnContextLike, info?: FlowInfo): Promise<boolean>;
     /**
      * Asks the waiting question again.
      *
