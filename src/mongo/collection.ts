@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Collection, Db, Document, Filter, IndexDescription, IndexDescriptionInfo, ObjectId } from 'mongodb';
 import { InactivityConfigError } from '../core/errors';
 import { toMilliseconds } from '../core/policy/duration';
+import { definedOnly } from '../core/util/definedOnly';
 
 // What every MongoDB store of the plugin shares: the collection-name rule, documents without `undefined`
 // fields, indexes declared as data, ids derived from keys, the duplicate-key check, and the "insert once" write.
@@ -75,22 +76,7 @@ export function requireString(value: unknown, source: OptionName): asserts value
     }
 }
 
-/**
- * A copy without the fields whose value is `undefined`, which BSON would store as `null`: "absent" keeps a
- * single representation, and sparse indexes stay sparse.
- *
- * @param value A document.
- * @returns The same fields, minus the undefined ones (one level deep).
- */
-export function definedOnly<T extends object>(value: T): Partial<T> {
-    const out: Partial<T> = {};
-    for (const [k, v] of Object.entries(value)) {
-        if (v !== undefined) {
-            (out as Record<string, unknown>)[k] = v;
-        }
-    }
-    return out;
-}
+export { definedOnly };
 
 /**
  * Reads a retention: a duration (ms or a string such as `'90 days'`) longer than 0.

@@ -3,7 +3,7 @@ import type { ObjectId } from 'mongodb';
 import { TIMER_DATA_VERSION, TimerData } from '../core/ports/timerScheduler';
 import { hashedId } from '../mongo/collection';
 export { timerReference } from '../core/timers/timerReference';
-import { definedOnly } from '../core/timers/timerReference';
+import { definedOnly } from '../core/util/definedOnly';
 
 /**
  * The Agenda job name of the per-conversation inactivity timer (version 2 documents). Short on purpose: it is

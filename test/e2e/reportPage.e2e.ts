@@ -99,6 +99,9 @@ describe("the drop-off report page in a real browser (the sample's /report, Chro
     it('answers a bad period with a clear 400', async function () {
         const res = await fetch(`http://localhost:${sample.port}/report?since=yesterday`);
         assert.strictEqual(res.status, 400);
-        assert.match(await res.text(), /Use a duration such as 30d or a date such as 2026-11-01/);
+        const text = await res.text();
+        // The same sentence as the CLI's --since (one parser): what was wrong, and what a duration or a date looks like.
+        assert.match(text, /^since "yesterday" is neither a duration \(30d, 12h, '2 weeks'\) nor a date \(2026-11-01, /);
+        assert.ok(!text.includes('..'), `one sentence, no double period: ${text}`);
     });
 });

@@ -1,4 +1,5 @@
 import type { ConversationRef } from '../ports/activity';
+import { definedOnly } from '../util/definedOnly';
 
 /**
  * The part of a conversation reference a timer keeps: channel, service URL, conversation (id, tenant, group,
@@ -23,20 +24,4 @@ export function timerReference<R extends ConversationRef>(reference: R): R {
         locale: reference.locale,
     };
     return definedOnly(kept) as R;
-}
-
-/**
- * A copy of an object without its `undefined` fields (they would be stored as `null` by the driver).
- *
- * @param value The object.
- * @returns The copy.
- */
-export function definedOnly<T extends object>(value: T): Partial<T> {
-    const out: Partial<T> = {};
-    for (const [k, v] of Object.entries(value)) {
-        if (v !== undefined) {
-            (out as Record<string, unknown>)[k] = v;
-        }
-    }
-    return out;
 }
