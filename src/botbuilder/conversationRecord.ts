@@ -104,13 +104,10 @@ export class BotStateConversationStore implements ConversationStore {
      */
     constructor(
         private readonly conversationState: ConversationState,
-        propertyName: string
+        private readonly propertyName: string
     ) {
         this.property = conversationState.createProperty<unknown>(propertyName);
-        this.propertyName = propertyName;
     }
-
-    private readonly propertyName: string;
 
     /** @inheritdoc */
     get(context: TurnContextLike): Promise<unknown> {

@@ -52,7 +52,8 @@ export class InactivityEngine {
     /** What every turn shares. */
     readonly plugin: Plugin;
     private readonly guard: OutageGuard;
-    private running = false;
+    /** Whether the binding's `start()` was called (turns before it are answered, but arm nothing). */
+    started = false;
     /** Where a user turn running through this engine keeps its {@link UserTurn}, for `abandon` and `extend`. */
     private readonly turnKey = Symbol('botbuilder-inactivity turn');
 
@@ -86,15 +87,6 @@ export class InactivityEngine {
             bounded: (work, what) => this.guard.call(work, what),
         };
         this.guard = new OutageGuard({ timeout: settings.schedulerTimeout, scheduler: () => this.plugin.scheduler, warn });
-    }
-
-    /** Whether the binding's `start()` was called (turns before it are answered, but arm nothing). */
-    get started(): boolean {
-        return this.running;
-    }
-
-    set started(value: boolean) {
-        this.running = value;
     }
 
     /**
@@ -228,7 +220,7 @@ export class InactivityEngine {
     }
 
     private readonly arming: TimerArming = {
-        started: () => this.running,
+        started: () => this.started,
         arm: (data, due) => this.guard.arm(data, due),
     };
 

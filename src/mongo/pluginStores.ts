@@ -16,6 +16,13 @@ export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
 /** How often saved flows are swept. */
 const EXPIRE_EVERY_MS = 3_600_000;
 
+/** The stores {@link PluginStores.start} opened, swept hourly. */
+interface OpenedStores {
+    snapshots: MongoSnapshotStore;
+    flowRuns: MongoFlowRunStore;
+    events: MongoAbandonmentLog;
+}
+
 /** What {@link PluginStores.start} needs. */
 export interface PluginStoresOptions extends CoreOptions<never> {
     /** A MongoDB connection string, `MongoClient` or `Db`; without it only the given scheduler runs. */
@@ -51,6 +58,7 @@ export class PluginStores {
         const plugin = this.engine.plugin;
         const warn = (err: unknown): void => this.engine.warn(err);
         const prefix = options.collectionPrefix ?? DEFAULTS.collectionPrefix;
+        let opened: OpenedStores | undefined;
         if (options.mongo) {
             this.mongo = await openMongo(options.mongo);
             const db = this.mongo.db;
@@ -70,6 +78,7 @@ export class PluginStores {
                 plugin.snapshots = snapshots;
                 plugin.abandonments = abandonments;
                 plugin.flowRuns = flowRuns;
+                opened = { snapshots, flowRuns, events: abandonments };
                 if (!plugin.scheduler) {
                     plugin.scheduler = new AgendaScheduler({
                         mongo: db,
@@ -95,7 +104,9 @@ export class PluginStores {
             await this.close();
             throw err;
         }
-        await this.startSweep();
+        if (opened) {
+            await this.startSweep(opened);
+        }
     }
 
     /** Stops the scheduler (running timers finish first) and closes what {@link PluginStores.start} opened. */
@@ -109,18 +120,13 @@ export class PluginStores {
      * abandonment events past their retention deleted (the TTL indexes do it too where the server has them): now,
      * then hourly on one instance. One recurring task for both: each costs every instance a check a minute.
      */
-    private async startSweep(): Promise<void> {
+    private async startSweep(stores: OpenedStores): Promise<void> {
         const plugin = this.engine.plugin;
         const warn = (err: unknown): void => this.engine.warn(err);
-        const snapshots = plugin.snapshots instanceof MongoSnapshotStore ? plugin.snapshots : undefined;
-        const flowRuns = plugin.flowRuns instanceof MongoFlowRunStore ? plugin.flowRuns : undefined;
-        const events = plugin.abandonments instanceof MongoAbandonmentLog ? plugin.abandonments : undefined;
-        if (!snapshots && !flowRuns) {
-            return;
-        }
+        const { snapshots, flowRuns, events } = stores;
         const sweep = async (): Promise<void> => {
             const now = plugin.now();
-            await Promise.all([snapshots?.expire(now), flowRuns?.purge(now), flowRuns && events?.purge(new Date(now - flowRuns.retentionMs))]);
+            await Promise.all([snapshots.expire(now), flowRuns.purge(now), events.purge(new Date(now - flowRuns.retentionMs))]);
         };
         await sweep().catch(warn);
         await plugin.scheduler?.repeat?.(EXPIRE_JOB_NAME, EXPIRE_EVERY_MS, sweep).catch(warn);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'crypto';
 import type { AbandonReason } from '../records/abandonmentLog';
 import { textActivity } from '../texts/messages';
+import { forgetFlow } from '../turn/inactivityState';
 import type { FlowTurn, Turn } from '../turn/turn';
 import { abandonmentDraft, recordAbandonment, runOf, trackFinal } from './abandonment';
 import { closeActivities, handoffActivities } from './finalActivities';
@@ -14,8 +15,7 @@ import { saveSnapshot, snapshotOf } from './snapshot';
  */
 export async function clearFlow(turn: Turn): Promise<void> {
     await turn.plugin.flows.clear(turn.context);
-    turn.state.flow = undefined;
-    turn.state.pending = undefined;
+    forgetFlow(turn.state);
 }
 
 /**
@@ -83,6 +83,5 @@ export async function endFlow(turn: FlowTurn, reason: AbandonReason): Promise<vo
         await trackFinal(turn, { action: 'close', draft, reason });
     }
     // The record of the flow goes last: the hooks of the abandonment above still see the flow in this turn.
-    state.flow = undefined;
-    state.pending = undefined;
+    forgetFlow(state);
 }

@@ -4,7 +4,7 @@ import { sendWithin } from './sendWithin';
 import { abandonmentDraft, EndedRun, recordAbandonment, trackFinal } from '../flows/abandonment';
 import { beginFallback } from '../flows/endFlow';
 import { saveSnapshot, snapshotOf } from '../flows/snapshot';
-import { DeliveryClaim, InactivityState, readState } from '../turn/inactivityState';
+import { DeliveryClaim, forgetFlow, InactivityState, readState } from '../turn/inactivityState';
 import { TelemetryEvents, track } from '../telemetry';
 import { conversationIdOf, idleMsOf, stepNumberOf } from '../turn/turn';
 import { timeoutError, withTimeout } from '../util/withTimeout';
@@ -165,8 +165,7 @@ export async function giveUp(turn: TimerTurn, claim: DeliveryClaim): Promise<voi
             claim.run = state.flow;
             await plugin.flows.clear(context);
         }
-        state.flow = undefined;
-        state.pending = undefined;
+        forgetFlow(state);
         state.armedFor = undefined;
     }
     await settle(turn, claim, 'undeliverable');

@@ -8,7 +8,7 @@ import { abandonmentDraft } from '../flows/abandonment';
 import { fallbackAvailable } from '../flows/endFlow';
 import { closeActivities, handoffActivities } from '../flows/finalActivities';
 import { saveSnapshot, snapshotOf } from '../flows/snapshot';
-import { addTranscriptLine, DeliveryClaim, readState } from '../turn/inactivityState';
+import { addTranscriptLine, DeliveryClaim, forgetFlow, readState } from '../turn/inactivityState';
 import { dueStage, nextDue, Stage, StageName } from './stages';
 import { describeFlow, reminderActivity } from '../texts/messages';
 import type { DueTimer, DueTimerHandler } from '../ports/timerScheduler';
@@ -198,8 +198,7 @@ async function finish(turn: TimerFlowTurn, due: { stage: Stage; settled: StageNa
     }
     state.stagesDone.push(...due.settled);
     claim.run = state.flow;
-    state.flow = undefined;
-    state.pending = undefined;
+    forgetFlow(state);
     state.armedFor = undefined;
     state.delivery = claim;
     if (!(await claimStage(turn))) {

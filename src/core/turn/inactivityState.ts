@@ -175,6 +175,17 @@ export function conversationKey(reference: ConversationRef): string {
 }
 
 /**
+ * Forgets the flow in the plugin's record: its run and the buttons waiting for a click. The flow itself (the
+ * dialogs) is ended by the flow source; see `clearFlow`, which does both.
+ *
+ * @param state The plugin's record.
+ */
+export function forgetFlow(state: InactivityState): void {
+    state.flow = undefined;
+    state.pending = undefined;
+}
+
+/**
  * Adds a line to the handoff transcript, keeping only the most recent ones.
  *
  * @param state The plugin's record.
