@@ -51,11 +51,22 @@ export class FollowUpWakeUp {
     private announcer?: JobAnnouncer;
     private jobs: Collection[] = [];
     private setup?: WakeUpSetup;
-    /** The earliest wake-up asked for on this instance while the job ran (its completion write must not lose it). */
+    /**
+     * The earliest wake-up asked for on this instance from the start of a run until its completion write: that write
+     * sets the time the run chose, so a wake-up asked for between the run's end and the write is made again after it.
+     */
     private wokenDuringRun?: number;
-    private readonly onComplete = (job: Job) => {
-        const next = job.attrs.nextRunAt;
-        if (next) {
+    private readonly onComplete = (job: Job, remote?: boolean) => {
+        // Another process's run (a state notification) carries no attrs: its own instance handles it.
+        if (remote || !job.attrs) {
+            return;
+        }
+        const woken = this.wokenDuringRun;
+        this.wokenDuringRun = undefined;
+        const next = job.attrs.nextRunAt ? new Date(job.attrs.nextRunAt).getTime() : undefined;
+        if (woken !== undefined && Number.isFinite(woken) && (next === undefined || woken < next)) {
+            this.wake(new Date(woken));
+        } else if (next !== undefined) {
             this.announcer?.announce(FOLLOW_UP_JOB_NAME, new Date(next));
         }
     };
@@ -168,7 +179,8 @@ export class FollowUpWakeUp {
         const next = await setup.nextDue();
         const cap = setup.now() + MAX_SLEEP_MS;
         const woken = this.wokenDuringRun ?? Number.POSITIVE_INFINITY;
-        this.wokenDuringRun = undefined;
         job.attrs.nextRunAt = new Date(Math.max(setup.now(), Math.min(next?.getTime() ?? cap, cap, woken)));
+        // From here to the completion write, a wake-up is made again once the write is done (onComplete).
+        this.wokenDuringRun = Number.POSITIVE_INFINITY;
     }
 }
