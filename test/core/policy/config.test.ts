@@ -143,13 +143,21 @@ describe('config: validateOptions', () => {
         validateOptions(minimal({ flows: { addClient: { fallbackDialog: 'help', steps: { contact: { finalAction: 'dialog' } } } } }));
     });
 
-    for (const field of ['adapter', 'conversationState', 'dialogState'] as const) {
+    for (const field of ['adapter', 'conversationState'] as const) {
         it(`requires ${field}`, () => {
             const options = minimal();
             delete (options as Partial<InactivityOptions>)[field];
             configError(() => checkBotbuilderOptions(options), new RegExp(`options\\.${field} is required`));
         });
     }
+
+    it('takes no dialogState for a bot that marks its own flows, but refuses a root dialog without it', () => {
+        const options = minimal();
+        delete options.dialogState;
+        delete options.dialog;
+        checkBotbuilderOptions(options);
+        configError(() => checkBotbuilderOptions({ ...options, dialog: { id: 'main' } }), /options\.dialog was given without options\.dialogState/);
+    });
 
     it('requires an adapter that can send proactive messages', () => {
         configError(() => checkBotbuilderOptions(minimal({ adapter: {} })), /options\.adapter must have continueConversationAsync/);
