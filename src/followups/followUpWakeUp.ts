@@ -3,6 +3,7 @@ import type { Agenda, Job } from 'agenda' with { 'resolution-mode': 'import' };
 import type { Collection, Db } from 'mongodb';
 import { createAgenda } from '../scheduling/createAgenda';
 import { JobAnnouncer } from '../scheduling/jobAnnouncer';
+import { checkQueueWhenDue } from '../scheduling/earlyTimeout';
 import type { SharedAgenda } from '../scheduling/sharedAgenda';
 import { followUpId } from '../mongo/followUpId';
 import type { Warn } from './followUpWarnings';
@@ -67,9 +68,22 @@ export class FollowUpWakeUp {
         if (woken !== undefined && Number.isFinite(woken) && (next === undefined || woken < next)) {
             this.wake(new Date(woken));
         } else if (next !== undefined) {
-            this.announcer?.announce(FOLLOW_UP_JOB_NAME, new Date(next));
+            this.announce(new Date(next));
         }
     };
+
+    /**
+     * Tells this instance's Agenda the wake-up is due at `at` (it locks the job ahead when that comes before its
+     * next poll), and has it look at its queue just after `at`: Agenda sets one timer for a job it locked ahead,
+     * and when that timer fires a millisecond early (Node rounds) the job waits for the next poll instead.
+     */
+    private announce(at: Date): void {
+        if (!this.agenda) {
+            return;
+        }
+        this.announcer?.announce(FOLLOW_UP_JOB_NAME, at);
+        checkQueueWhenDue(() => this.agenda, at);
+    }
 
     /** Whether this instance runs the wake-up job. */
     get running(): boolean {
@@ -146,7 +160,7 @@ export class FollowUpWakeUp {
         }
         for (const jobs of this.jobs) {
             jobs.updateOne({ _id: WAKE_ID, $or: [{ nextRunAt: null }, { nextRunAt: { $gt: at } }] }, { $set: { nextRunAt: at } })
-                .then(() => this.agenda && this.announcer?.announce(FOLLOW_UP_JOB_NAME, at))
+                .then(() => this.announce(at))
                 .catch((err: unknown) => setup.warn(err));
         }
     }

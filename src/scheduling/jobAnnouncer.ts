@@ -3,9 +3,6 @@ import type { Agenda, NotificationChannel } from 'agenda' with { 'resolution-mod
 
 const debug = createDebug('botbuilder-inactivity:scheduler');
 
-/** How long after a job's due time the second notification comes (see {@link JobAnnouncer.announce}). */
-const NUDGE_MS = 5;
-
 /**
  * Tells this process's Agenda about jobs through its notification channel: a job saved here that is due before
  * the next poll is locked at once instead of up to `processEvery` late, and after a run that left more due jobs
@@ -42,18 +39,6 @@ export class JobAnnouncer {
         if (!channel || nextRunAt.getTime() - Date.now() > this.processEvery || channel.state !== 'connected') {
             return;
         }
-        this.publish(channel, name, nextRunAt);
-        // Agenda locks a job due before its next poll at once and sets one timer for it; when that timer fires a
-        // millisecond before the job's due time (Node rounds), the job is put back in the queue without a new timer
-        // and waits for the next poll. A second notification just after the due time has Agenda look at its queue
-        // again, so the job runs then.
-        const inMs = nextRunAt.getTime() - Date.now();
-        if (inMs > 0) {
-            setTimeout(() => channel.state === 'connected' && this.publish(channel, name, nextRunAt), inMs + NUDGE_MS).unref();
-        }
-    }
-
-    private publish(channel: NotificationChannel, name: string, nextRunAt: Date): void {
         channel
             .publish({ jobId: '' as never, jobName: name, nextRunAt, priority: 0, timestamp: new Date(), source: this.source })
             .catch((err: unknown) => debug('notification failed: %O', err));
