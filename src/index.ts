@@ -20,7 +20,9 @@ export type {
     TelemetryClientLike,
     TurnContextLike,
 } from './core/ports/activity';
-export type { InactivityOptions } from './botbuilder/options';
+export type { DialogLike, DialogStateLike, InactivityOptions } from './botbuilder/options';
+export { FlowMarkers } from './core/markers/flowMarkers';
+export type { MarkedFlow, StepMark } from './core/markers/flowMarker';
 export type { ProactiveAdapter } from './botbuilder/botbuilderBinding';
 export type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } from './core/policy/policy';
 export type { Duration } from './core/policy/duration';

@@ -10,7 +10,10 @@ import { AgendaScheduler } from '../scheduling/agendaScheduler';
 import type { SharedAgenda } from '../scheduling/sharedAgenda';
 import { BotbuilderBinding } from './botbuilderBinding';
 import { BotStateConversationStore } from './conversationRecord';
-import { DialogFlowSource } from './dialogs/dialogFlowSource';
+import { loadDialogFlowSource } from './dialogs/loadDialogFlowSource';
+import { ConversationStateMarkerStore } from './markerProperty';
+import { FlowMarkers } from '../core/markers/flowMarkers';
+import { MarkerFlowSource } from '../core/markers/markerFlowSource';
 import { checkBotbuilderOptions, InactivityOptions } from './options';
 
 /**
@@ -35,6 +38,11 @@ import { checkBotbuilderOptions, InactivityOptions } from './options';
  * ```
  */
 export class InactivityMiddleware implements Middleware {
+    /**
+     * Flows without dialogs: `flows.step(context, { flowId, stepId, ... })` after the bot asks a question,
+     * `flows.end(context, reason?)` when the flow is over. See {@link FlowMarkers}.
+     */
+    readonly flows: FlowMarkers;
     private readonly engine: InactivityEngine;
     private readonly stores: PluginStores;
     private starting?: Promise<void>;
@@ -47,12 +55,18 @@ export class InactivityMiddleware implements Middleware {
         const settings = resolveSettings(options);
         checkBotbuilderOptions(options);
         const warn = (err: unknown): void => this.engine.warn(err);
+        const markers = new ConversationStateMarkerStore(options.conversationState);
         this.engine = new InactivityEngine({
             options: options as unknown as CoreOptions,
             settings,
             ports: {
                 bot: new BotbuilderBinding(options.adapter, settings.botAppId),
-                flows: new DialogFlowSource({ dialogState: options.dialogState, dialog: options.dialog, flows: settings.flows }),
+                flows: new MarkerFlowSource({
+                    store: markers,
+                    hooks: options,
+                    flows: settings.flows,
+                    dialogs: options.dialogState && loadDialogFlowSource({ dialogState: options.dialogState, dialog: options.dialog, flows: settings.flows }),
+                }),
                 conversations: new BotStateConversationStore(options.conversationState, STATE_PROPERTY),
                 // Without a scheduler or an Agenda, the plugin creates its own in start(), once MongoDB is open.
                 scheduler:
@@ -68,6 +82,7 @@ export class InactivityMiddleware implements Middleware {
             },
         });
         this.stores = new PluginStores(this.engine);
+        this.flows = new FlowMarkers(this.engine, markers);
     }
 
     /**

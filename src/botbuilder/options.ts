@@ -1,10 +1,21 @@
 import type { BotTelemetryClient, ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import type { Dialog, DialogState } from 'botbuilder-dialogs';
 import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
 import type { CoreOptions } from '../core/policy/options';
 import { InactivityConfigError } from '../core/errors';
 import type { MongoSource } from '../mongo/mongoConnection';
 import type { ProactiveAdapter } from './botbuilderBinding';
+
+/** botbuilder-dialogs' `DialogState`, as the plugin needs it (botbuilder-dialogs is an optional peer). */
+export interface DialogStateLike {
+    /** The dialog stack. */
+    dialogStack: unknown[];
+}
+
+/** A botbuilder-dialogs `Dialog` (the bot's root dialog), as the plugin needs it. */
+export interface DialogLike {
+    /** The dialog's id. */
+    readonly id: string;
+}
 
 /**
  * Options of {@link InactivityMiddleware}: the bot's adapter, state and dialogs, where timers live, and every
@@ -16,13 +27,17 @@ export interface InactivityOptions extends CoreOptions<TurnContext> {
     adapter: ProactiveAdapter;
     /** The bot's conversation state; the plugin keeps its own versioned property in it. Required. */
     conversationState: ConversationState;
-    /** The accessor of the bot's dialog state (the one given to `DialogSet` or `runDialog`). Required. */
-    dialogState: StatePropertyAccessor<DialogState>;
     /**
-     * The bot's root dialog. Needed for Continue (re-ask the step), Start over, fallback dialogs and resuming;
-     * without it the plugin can only remind, close and hand off.
+     * The accessor of the bot's dialog state (the one given to `DialogSet` or `runDialog`), for a bot on
+     * botbuilder-dialogs: the plugin reads where the user is from the dialog stack. Leave it out for a bot that
+     * marks its flows with `inactivity.flows.step()` (botbuilder-dialogs need not be installed then).
      */
-    dialog?: Dialog;
+    dialogState?: StatePropertyAccessor<DialogStateLike>;
+    /**
+     * The bot's root dialog. Needed for Continue (re-ask the step), Start over, fallback dialogs and resuming
+     * of dialog flows; without it the plugin can only remind, close and hand off.
+     */
+    dialog?: DialogLike;
     /** Where durable timers and snapshots live: a MongoDB connection string, a `MongoClient` or a `Db`. */
     mongo?: MongoSource;
     /** A running Agenda instance to put timers on instead of the plugin's own (its `processEvery` then applies). */
@@ -39,10 +54,15 @@ export interface InactivityOptions extends CoreOptions<TurnContext> {
  * @throws InactivityConfigError naming what is missing.
  */
 export function checkBotbuilderOptions(options: InactivityOptions): void {
-    for (const required of ['adapter', 'conversationState', 'dialogState'] as const) {
+    for (const required of ['adapter', 'conversationState'] as const) {
         if (!options[required]) {
             throw new InactivityConfigError(`options.${required} is required (see the README's quick start).`);
         }
+    }
+    if (options.dialog && !options.dialogState) {
+        throw new InactivityConfigError(
+            'options.dialog was given without options.dialogState: the plugin reads the dialog stack from the accessor of the dialog state.'
+        );
     }
     if (typeof options.adapter.continueConversationAsync !== 'function') {
         throw new InactivityConfigError('options.adapter must have continueConversationAsync (a CloudAdapter, for example).');

@@ -14,7 +14,9 @@ import { checkTextKeys } from './policy/config';
 import type { Duration } from './policy/duration';
 import { CoreOptions, DEFAULTS } from './policy/options';
 import type { ResolvedSettings } from './policy/settings';
-import { Localizer } from './texts/localization';
+import { Localizer, normalizeLocale } from './texts/localization';
+import { textActivity } from './texts/messages';
+import { readPayload } from './turn/buttonPayload';
 import { OutageGuard, OutageSkipError } from './timers/outageGuard';
 import { createTimerHandler } from './timers/timerTurn';
 import { answerInPlaceOfBot, beginUserTurn, endUserTurn, isUserMessage, TimerArming, UserTurn } from './turn/userTurn';
@@ -123,7 +125,11 @@ export class InactivityEngine {
             this.warn(err, context);
         }
         let handled = false;
-        if (turn?.payload || turn?.overCap) {
+        if (!turn && readPayload(context.activity) !== undefined) {
+            // One of the plugin's buttons, while the conversation's record cannot be read: never the bot's answer.
+            handled = true;
+            await this.answerUnavailable(context);
+        } else if (turn?.payload || turn?.overCap) {
             handled = true;
             try {
                 await answerInPlaceOfBot(turn);
@@ -223,6 +229,26 @@ export class InactivityEngine {
         started: () => this.started,
         arm: (data, due) => this.guard.arm(data, due),
     };
+
+    /**
+     * Whether `context` is a user's message turn running through this engine (it saves the conversation's state
+     * at its end).
+     *
+     * @param context The turn.
+     * @returns True inside such a turn.
+     */
+    inUserTurn(context: TurnContextLike): boolean {
+        return this.turnOf(context) !== undefined;
+    }
+
+    private async answerUnavailable(context: TurnContextLike): Promise<void> {
+        try {
+            const locale = normalizeLocale(context.activity.locale);
+            await context.sendActivity(textActivity(this.plugin.localizer.t(locale, 'stale.unavailable')));
+        } catch (err) {
+            this.warn(err, context);
+        }
+    }
 
     private turnOf(context: TurnContextLike): UserTurn | undefined {
         return context.turnState.get(this.turnKey) as UserTurn | undefined;

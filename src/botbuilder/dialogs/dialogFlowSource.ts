@@ -3,15 +3,16 @@ import { Dialog, DialogContext, DialogSet, DialogState } from 'botbuilder-dialog
 import type { TurnContextLike } from '../../core/ports/activity';
 import type { FallbackRequest, FlowSource } from '../../core/ports/flowSource';
 import type { ActiveFrame, FlowInfo } from '../../core/flows/flowInfo';
+import type { DialogLike, DialogStateLike } from '../options';
 import type { FlowDefinition } from '../../core/policy/policy';
 import { activePath, inspectFlow } from './dialogPath';
 
 /** What a {@link DialogFlowSource} reads. */
 export interface DialogFlowSourceOptions {
     /** The accessor of the bot's dialog state. */
-    dialogState: StatePropertyAccessor<DialogState>;
+    dialogState: StatePropertyAccessor<DialogStateLike>;
     /** The bot's root dialog; without it flows can be watched but not re-asked, restarted or replaced. */
-    dialog?: Dialog;
+    dialog?: DialogLike;
     /** Configured flows by dialog id. */
     flows: Record<string, FlowDefinition>;
 }
@@ -22,12 +23,14 @@ export interface DialogFlowSourceOptions {
  */
 export class DialogFlowSource implements FlowSource {
     private readonly dialogs?: DialogSet;
+    private readonly accessor: StatePropertyAccessor<DialogState>;
 
     /**
      * @param options The dialog state, the root dialog and the configured flows.
      */
     constructor(private readonly options: DialogFlowSourceOptions) {
-        this.dialogs = options.dialog ? new DialogSet(options.dialogState).add(options.dialog) : undefined;
+        this.accessor = options.dialogState as StatePropertyAccessor<DialogState>;
+        this.dialogs = options.dialog ? new DialogSet(this.accessor).add(options.dialog as Dialog) : undefined;
     }
 
     /** @inheritdoc */
@@ -37,7 +40,7 @@ export class DialogFlowSource implements FlowSource {
 
     /** @inheritdoc */
     inspect(path: ActiveFrame[]): FlowInfo | undefined {
-        return inspectFlow(path, this.options.flows, this.options.dialog);
+        return inspectFlow(path, this.options.flows, this.options.dialog as Dialog | undefined);
     }
 
     /** @inheritdoc */
@@ -52,7 +55,7 @@ export class DialogFlowSource implements FlowSource {
 
     /** @inheritdoc */
     async restore(context: TurnContextLike, json: string): Promise<void> {
-        await this.options.dialogState.set(context as TurnContext, JSON.parse(json) as DialogState);
+        await this.accessor.set(context as TurnContext, JSON.parse(json) as DialogState);
     }
 
     /** @inheritdoc */
@@ -86,7 +89,7 @@ export class DialogFlowSource implements FlowSource {
         if (dc) {
             await dc.cancelAllDialogs();
         } else {
-            await this.options.dialogState.set(context as TurnContext, { dialogStack: [] });
+            await this.accessor.set(context as TurnContext, { dialogStack: [] });
         }
     }
 
@@ -118,7 +121,7 @@ export class DialogFlowSource implements FlowSource {
     }
 
     private state(context: TurnContextLike): Promise<DialogState> {
-        return this.options.dialogState.get(context as TurnContext, { dialogStack: [] });
+        return this.accessor.get(context as TurnContext, { dialogStack: [] });
     }
 
     /** The depth at which a fallback dialog can begin: beside the flow when registered there, else inside it. */

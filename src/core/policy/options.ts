@@ -3,6 +3,7 @@ import type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } fr
 import type { TimerScheduler } from '../ports/timerScheduler';
 import type { FlowEventHandler } from '../lifecycle/flowEvent';
 import type { TelemetryClientLike, TurnContextLike } from '../ports/activity';
+import type { MarkedFlow } from '../markers/markedFlow';
 
 /**
  * The options every binding of the plugin takes (botbuilder's `InactivityOptions` adds the adapter, the bot's
@@ -86,6 +87,27 @@ export interface CoreOptions<C = TurnContextLike> extends InactivityPolicy {
      * at most `flowEventTimeout`; what it throws is reported through `onError`, never to the user.
      */
     onFlowEvent?: FlowEventHandler;
+    /**
+     * For flows the bot marks with `flows.step()`: Continue asks the step again by calling this. Default: the
+     * step's `prompt` is sent.
+     */
+    onContinue?: (context: C, flow: MarkedFlow) => void | Promise<void>;
+    /**
+     * For flows the bot marks with `flows.step()`: Start over calls this after `onEnd`; the bot begins the flow
+     * again (asks its first question and marks it). Without it, the reminder of such a flow offers Continue only.
+     */
+    onStartOver?: (context: C, flow: MarkedFlow) => void | Promise<void>;
+    /**
+     * For flows the bot marks with `flows.step()`: Resume calls this with the saved step and answers
+     * (`flow.stepId`, `flow.values`) for the bot to take back; then the step is asked again (`onContinue` or the
+     * prompt).
+     */
+    onResume?: (context: C, flow: MarkedFlow) => void | Promise<void>;
+    /**
+     * For flows the bot marks with `flows.step()`: called in the turn in which the plugin ends the flow (close,
+     * handoff, fallback, maxDuration, Start over, `abandon`), so that the bot clears its own state there.
+     */
+    onEnd?: (context: C, flow: MarkedFlow) => void | Promise<void>;
     /**
      * How long the flow event hooks are waited for, together, before the turn or timer goes on without them
      * (they keep running in the background); more than 0 and at most 10 seconds. Default `'2 seconds'`.

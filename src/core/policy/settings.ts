@@ -47,6 +47,14 @@ export function resolveSettings(options: CoreOptions<never>): ResolvedSettings {
             `options.onFlowEvent must be a function (event) => void | Promise<void>; got ${options.onFlowEvent === null ? 'null' : typeof options.onFlowEvent}.`
         );
     }
+    for (const hook of ['onContinue', 'onStartOver', 'onResume', 'onEnd'] as const) {
+        const value: unknown = options[hook];
+        if (value !== undefined && typeof value !== 'function') {
+            throw new InactivityConfigError(
+                `options.${hook} must be a function (context, flow) => void | Promise<void>; got ${value === null ? 'null' : typeof value}.`
+            );
+        }
+    }
     return {
         policy,
         flows,

@@ -46,6 +46,8 @@ export interface ReminderRequest {
     idleMs: number;
     /** The buttons' one-time token. */
     nonce: string;
+    /** Whether Start over is offered beside Continue. Default true. */
+    startOver?: boolean;
 }
 
 /**
@@ -76,10 +78,11 @@ export function reminderActivity(turn: FlowTurn, request: ReminderRequest): Acti
             : policy.finalAction === 'close'
               ? t.t(locale, 'reminder.closeWarning', { after })
               : '';
-    return turn.plugin.bot.messageWithButtons([text, warning].filter(Boolean).join(' '), [
-        { title: t.t(locale, 'buttons.continue'), value: buttonValue('continue', nonce) },
-        { title: t.t(locale, 'buttons.startOver'), value: buttonValue('startOver', nonce) },
-    ]);
+    const buttons = [{ title: t.t(locale, 'buttons.continue'), value: buttonValue('continue', nonce) }];
+    if (request.startOver !== false) {
+        buttons.push({ title: t.t(locale, 'buttons.startOver'), value: buttonValue('startOver', nonce) });
+    }
+    return turn.plugin.bot.messageWithButtons([text, warning].filter(Boolean).join(' '), buttons);
 }
 
 const SECOND_S = 1;

@@ -1,3 +1,4 @@
+import { markedFlowOf } from '../markers/flowMarker';
 import { randomUUID } from 'crypto';
 import createDebug from 'debug';
 import type { TurnContextLike } from '../ports/activity';
@@ -136,7 +137,9 @@ async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcom
     const nonce = newNonce();
     const description = describeFlow(plugin.localizer, state.locale, info);
     // A late reminder announces the time it really leaves: the final action keeps its distance from it (stages).
-    const activity = reminderActivity(turn, { description, idleMs: Math.min(idleMs, policy.reminderAfter), nonce });
+    // A flow the bot marks itself offers Start over only when the bot can begin it again (onStartOver).
+    const startOver = !markedFlowOf(info.path) || (await plugin.flows.canDrive(context, info));
+    const activity = reminderActivity(turn, { description, idleMs: Math.min(idleMs, policy.reminderAfter), nonce, startOver });
     state.stagesDone.push(...settled);
     // Stored with the claim: a handoff later shows the agent the reminder the user got.
     addTranscriptLine(state, { from: 'bot', text: activity.text ?? '', at: now }, plugin.settings.transcriptSize);

@@ -392,6 +392,10 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         onError: 'code',
         now: 'code',
         onFlowEvent: 'code',
+        onContinue: 'code',
+        onStartOver: 'code',
+        onResume: 'code',
+        onEnd: 'code',
     };
     const keysOf = (kind: 'json' | 'code'): string[] => Object.keys(KEYS).filter((k) => KEYS[k as keyof InactivityOptions] === kind);
     const manifest = readJson<Manifest>('manifest.json');

@@ -1,0 +1,68 @@
+import type { InactivityEngine } from '../engine';
+import type { TurnContextLike } from '../ports/activity';
+import type { MarkerStore } from '../ports/markerStore';
+import { checkStepMark, readMarkedFlow, StepMark } from './flowMarker';
+
+/**
+ * Flows without dialogs: the bot says where the user is after it asks a question (`step`) and when the flow is
+ * over (`end`). The middleware's `flows` property. Everything the plugin does for a dialog flow it then does for
+ * the marked one: the ladder per flow and step, "step n of m" and the answers in the texts, close, handoff,
+ * Resume, the lifecycle API, run records and the report.
+ *
+ * @example
+ * ```ts
+ * await context.sendActivity('What is the client's name?');
+ * await inactivity.flows.step(context, { flowId: 'addClient', stepId: 'name', index: 1, of: 3, prompt: 'What is the client's name?' });
+ * ```
+ */
+export class FlowMarkers {
+    /**
+     * @param engine The plugin's engine.
+     * @param store Where the marked flow is kept.
+     */
+    constructor(
+        private readonly engine: InactivityEngine,
+        private readonly store: MarkerStore
+    ) {}
+
+    /**
+     * Marks the step the user is on, once the bot has asked its question: in the turn that answers the user's
+     * message, the plugin arms the conversation's timer from it. A new `flowId` begins a new run (the previous
+     * one completed); the same `flowId` goes on with it.
+     *
+     * @param context The turn.
+     * @param mark The flow, the step, its number, the answers so far and the question.
+     * @throws InactivityConfigError when the mark is not valid (ids, numbers, values that are not plain JSON or weigh more than 16 KB).
+     */
+    async step(context: TurnContextLike, mark: StepMark): Promise<void> {
+        const flow = checkStepMark(mark);
+        await this.store.set(context, flow);
+        await this.saveOutsideUserTurn(context);
+    }
+
+    /**
+     * Ends the flow the bot marked: completed (no reason), or abandoned for a reason of the bot's own (as
+     * `abandon(context, reason)`: saved for Resume and recorded with the reason).
+     *
+     * @param context The turn.
+     * @param reason For an abandoned flow: a name as `abandon()` takes (`userCancelled`, `paymentFailed`).
+     * @returns True when a flow was in progress.
+     * @throws InactivityConfigError for a reason that is not valid.
+     */
+    async end(context: TurnContextLike, reason?: string): Promise<boolean> {
+        if (reason !== undefined) {
+            return this.engine.abandon(context, reason);
+        }
+        const had = readMarkedFlow(await this.store.get(context)) !== undefined;
+        await this.store.set(context, undefined);
+        await this.saveOutsideUserTurn(context);
+        return had;
+    }
+
+    /** In a user's turn the plugin saves at the end of it; in a turn of the bot's own the mark is saved now. */
+    private async saveOutsideUserTurn(context: TurnContextLike): Promise<void> {
+        if (!this.engine.inUserTurn(context)) {
+            await this.engine.plugin.conversations.save(context);
+        }
+    }
+}
