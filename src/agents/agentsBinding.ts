@@ -27,9 +27,6 @@ const END_CODES: Record<EndKind, string> = {
 /** A hero card's content type (CardFactory's `contentTypes` is typed `any`). */
 const HERO_CARD = 'application/vnd.microsoft.card.hero';
 
-/** Marks the proactive turns the plugin's timers run, so the middleware leaves their writes to the timer's claims. */
-export const TIMER_TURN = Symbol('botbuilder-inactivity timer turn');
-
 /**
  * The core's view of the Microsoft 365 Agents SDK: references (the bot is `agent`), proactive turns and the
  * activities the plugin builds. Activities are built with the SDK's own factories, or field by field, never
@@ -59,11 +56,8 @@ export class AgentsBinding implements BotBinding {
      */
     continueConversation(reference: ConversationRef, logic: (context: TurnContextLike) => Promise<void>): Promise<void> {
         const identity = this.botAppId ? this.botAppId : {};
-        return this.adapter.continueConversation(identity, toAgentsReference(reference), async (context) => {
-            context.turnState.set(TIMER_TURN, true);
-            // The SDK's ChannelAccount has an optional id where the core's shape requires one: the same object.
-            await logic(context as unknown as TurnContextLike);
-        });
+        // The SDK's ChannelAccount has an optional id where the core's shape requires one: the same object.
+        return this.adapter.continueConversation(identity, toAgentsReference(reference), (context) => logic(context as unknown as TurnContextLike));
     }
 
     /**
