@@ -4,8 +4,22 @@ import type { ConversationReference } from '@microsoft/agents-activity';
 import { CloudAdapter, TurnContext } from '@microsoft/agents-hosting';
 import type { ResourceResponse } from '@microsoft/agents-hosting';
 
-/** What a user's turn of {@link InactivityTestAdapter.send} carries: a text, or the fields of a message. */
-export type UserMessage = string | { text?: string; value?: unknown; locale?: string; type?: string; name?: string };
+/** The fields of a user's activity for {@link InactivityTestAdapter.send}. */
+export interface UserActivityFields {
+    /** The message's text. */
+    text?: string;
+    /** A button's value (a `messageBack` click carries it). */
+    value?: unknown;
+    /** The user's locale; default: the adapter reference's. */
+    locale?: string;
+    /** The activity's type. Default `'message'`. */
+    type?: string;
+    /** An event's name. */
+    name?: string;
+}
+
+/** What a user's turn of {@link InactivityTestAdapter.send} carries: a text, or the fields of an activity. */
+export type UserMessage = string | UserActivityFields;
 
 /** Options of {@link InactivityTestAdapter}. */
 export interface InactivityTestAdapterOptions {

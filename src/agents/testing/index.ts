@@ -5,7 +5,7 @@
  * @module botbuilder-inactivity/agents/testing
  */
 export { InactivityTestAdapter } from './inactivityTestAdapter';
-export type { InactivityTestAdapterOptions, UserMessage } from './inactivityTestAdapter';
+export type { InactivityTestAdapterOptions, UserActivityFields, UserMessage } from './inactivityTestAdapter';
 export { click, findButton } from './buttons';
 export type { FoundButton } from './buttons';
 export { TestScheduler } from '../../testing/testScheduler';
