@@ -22,6 +22,8 @@ export type {
 } from './core/ports/activity';
 export type { DialogLike, DialogStateLike, InactivityOptions } from './botbuilder/options';
 export { FlowMarkers } from './core/markers/flowMarkers';
+export type { MarkerHost } from './core/markers/flowMarkers';
+export type { MarkerStore } from './core/ports/markerStore';
 export type { MarkedFlow, StepMark } from './core/markers/flowMarker';
 export type { ProactiveAdapter } from './botbuilder/botbuilderBinding';
 export type { FinalAction, FlowDefinition, InactivityPolicy, PolicyMessages } from './core/policy/policy';

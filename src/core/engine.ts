@@ -250,6 +250,15 @@ export class InactivityEngine {
         }
     }
 
+    /**
+     * Saves the conversation's state (the plugin's record and the marked flow) in a turn of the bot's own.
+     *
+     * @param context The turn.
+     */
+    saveConversation(context: TurnContextLike): Promise<void> {
+        return this.plugin.conversations.save(context);
+    }
+
     private turnOf(context: TurnContextLike): UserTurn | undefined {
         return context.turnState.get(this.turnKey) as UserTurn | undefined;
     }

@@ -1,7 +1,29 @@
-import type { InactivityEngine } from '../engine';
 import type { TurnContextLike } from '../ports/activity';
 import type { MarkerStore } from '../ports/markerStore';
 import { checkStepMark, readMarkedFlow, StepMark } from './flowMarker';
+
+/** What {@link FlowMarkers} needs of the plugin (its engine). */
+export interface MarkerHost {
+    /**
+     * Abandons the flow in progress for the bot's reason (see `InactivityMiddleware.abandon`).
+     *
+     * @param context The turn.
+     * @param reason The reason.
+     */
+    abandon(context: TurnContextLike, reason: string): Promise<boolean>;
+    /**
+     * Whether `context` is a user's message turn the plugin saves at its end.
+     *
+     * @param context The turn.
+     */
+    inUserTurn(context: TurnContextLike): boolean;
+    /**
+     * Saves the conversation's state of a turn that is not a user's message turn.
+     *
+     * @param context The turn.
+     */
+    saveConversation(context: TurnContextLike): Promise<void>;
+}
 
 /**
  * Flows without dialogs: the bot says where the user is after it asks a question (`step`) and when the flow is
@@ -21,7 +43,7 @@ export class FlowMarkers {
      * @param store Where the marked flow is kept.
      */
     constructor(
-        private readonly engine: InactivityEngine,
+        private readonly engine: MarkerHost,
         private readonly store: MarkerStore
     ) {}
 
@@ -62,7 +84,7 @@ export class FlowMarkers {
     /** In a user's turn the plugin saves at the end of it; in a turn of the bot's own the mark is saved now. */
     private async saveOutsideUserTurn(context: TurnContextLike): Promise<void> {
         if (!this.engine.inUserTurn(context)) {
-            await this.engine.plugin.conversations.save(context);
+            await this.engine.saveConversation(context);
         }
     }
 }
