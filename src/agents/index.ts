@@ -11,6 +11,8 @@ export type { AgentsProactiveAdapter } from './agentsBinding';
 export { ITEM_KEY_SUFFIX } from './storageConversationStore';
 export { MARKER_PROPERTY } from './markerProperty';
 export { FlowMarkers } from '../core/markers/flowMarkers';
+export type { MarkerHost } from '../core/markers/flowMarkers';
+export type { MarkerStore } from '../core/ports/markerStore';
 export type { MarkedFlow, StepMark } from '../core/markers/flowMarker';
 export { DEFAULTS } from '../core/policy/options';
 export type { CoreOptions, ResolvedPolicy } from '../core/policy/options';
