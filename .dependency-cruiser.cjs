@@ -3,6 +3,8 @@
 
 /** Bot SDKs: the botbuilder binding and, later, the Microsoft 365 Agents SDK binding. */
 const BOT_SDK = '(^|/)node_modules/(botbuilder|botbuilder-core|botbuilder-dialogs|botframework-[^/]+|@microsoft/agents-[^/]+)/';
+/** botbuilder itself, which an Agents SDK bot does not install. */
+const BOTBUILDER = '(^|/)node_modules/(botbuilder|botbuilder-core|botbuilder-dialogs|botframework-[^/]+)/';
 /** Scheduler and database drivers. */
 const DRIVERS = '(^|/)node_modules/(mongodb|agenda|@agendajs/[^/]+)/';
 /** Libraries the core may use: no I/O of their own, no SDK. */
@@ -54,10 +56,26 @@ module.exports = {
             to: { path: THE_TURN },
         },
         {
+            name: 'agents-no-botbuilder',
+            severity: 'error',
+            comment:
+                'botbuilder-inactivity/agents and /agents/testing are for Agents SDK bots, which install no botbuilder: nothing they reach imports botbuilder or botbuilder-dialogs, type-only imports included.',
+            from: { path: '^src/agents/' },
+            to: { path: BOTBUILDER, reachable: true },
+        },
+        {
+            name: 'agents-not-the-botbuilder-binding',
+            severity: 'error',
+            comment: 'src/agents does not import the botbuilder binding, the botbuilder entry (src/index.ts) or its test helpers.',
+            from: { path: '^src/agents/' },
+            to: { path: '^src/(botbuilder/|index[.]ts$|testing/(index|buttons|inactivityTestAdapter)[.]ts$)' },
+        },
+        {
             name: 'testing-only-from-tests',
             severity: 'error',
-            comment: "src/testing is the ./testing export for users' tests: the library, samples and benches do not import it.",
-            from: { pathNot: ['^test/', '^src/testing/'] },
+            comment:
+                "src/testing is the ./testing export for users' tests: the library, samples and benches do not import it (the Agents SDK's testing entry shares its TestScheduler).",
+            from: { pathNot: ['^test/', '^src/testing/', '^src/agents/testing/'] },
             to: { path: '^src/testing/' },
         },
         {

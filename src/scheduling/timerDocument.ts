@@ -3,6 +3,7 @@ import type { ObjectId } from 'mongodb';
 import { TIMER_DATA_VERSION, TimerData } from '../core/ports/timerScheduler';
 import { hashedId } from '../mongo/collection';
 export { timerReference } from '../core/timers/timerReference';
+import { botOf } from '../core/timers/timerReference';
 import { definedOnly } from '../core/util/definedOnly';
 
 /**
@@ -96,7 +97,7 @@ export function storedTimerData(data: TimerData): StoredTimerData {
             t: conversation?.tenantId,
             g: conversation?.isGroup === true ? true : undefined,
             y: conversation?.conversationType,
-            b: ref.bot?.id,
+            b: botOf(ref)?.id,
             u: ref.user?.id,
             l: ref.locale,
         }) as StoredReference,

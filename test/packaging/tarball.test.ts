@@ -249,7 +249,11 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
         for (const devOnly of ['mocha', 'sinon', 'restify', 'express', 'typescript', '@push.rocks/smartmongo', 'botbuilder', 'botbuilder-dialogs']) {
             assert.ok(!runtime.includes(devOnly), `${devOnly} is not a runtime dependency`);
         }
-        assert.deepStrictEqual(Object.keys(installed.peerDependencies).sort(), ['botbuilder', 'botbuilder-dialogs']);
+        assert.deepStrictEqual(Object.keys(installed.peerDependencies).sort(), ['@microsoft/agents-hosting', 'botbuilder', 'botbuilder-dialogs']);
+        // Each bot installs one SDK: every peer is optional, so npm 7+ does not install the others.
+        for (const peer of Object.keys(installed.peerDependencies)) {
+            assert.strictEqual(installed.peerDependenciesMeta?.[peer]?.optional, true, `${peer} is an optional peer`);
+        }
     });
 
     it('type-checks a TypeScript ES module bot that imports the package and its testing helpers (tsc --noEmit)', () => {

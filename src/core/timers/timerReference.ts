@@ -10,6 +10,7 @@ import { definedOnly } from '../util/definedOnly';
  */
 export function timerReference<R extends ConversationRef>(reference: R): R {
     const conversation = reference.conversation;
+    const bot = botOf(reference);
     const kept: ConversationRef = {
         channelId: reference.channelId,
         serviceUrl: reference.serviceUrl,
@@ -19,9 +20,20 @@ export function timerReference<R extends ConversationRef>(reference: R): R {
             isGroup: conversation?.isGroup === true ? true : undefined,
             conversationType: conversation?.conversationType,
         }) as ConversationRef['conversation'],
-        bot: reference.bot?.id !== undefined ? { id: reference.bot.id } : undefined,
+        // One name whichever SDK wrote it: the binding that runs the timer names it its own way.
+        bot: bot?.id !== undefined ? { id: bot.id } : undefined,
         user: reference.user?.id !== undefined ? { id: reference.user.id } : undefined,
         locale: reference.locale,
     };
     return definedOnly(kept) as R;
+}
+
+/**
+ * The bot of a reference, under botbuilder's name (`bot`) or the Agents SDK's (`agent`).
+ *
+ * @param reference A stored or incoming reference.
+ * @returns The bot's account, if the reference names one.
+ */
+export function botOf(reference: ConversationRef): ConversationRef['bot'] {
+    return reference.bot ?? reference.agent;
 }

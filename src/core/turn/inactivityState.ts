@@ -154,7 +154,14 @@ export function readState(raw: unknown): InactivityState | undefined {
     const ref = s.reference;
     return {
         ...s,
-        reference: { ...ref, conversation: ref.conversation && { ...ref.conversation }, user: ref.user && { ...ref.user }, bot: ref.bot && { ...ref.bot } },
+        reference: {
+            ...ref,
+            conversation: ref.conversation && { ...ref.conversation },
+            user: ref.user && { ...ref.user },
+            bot: ref.bot && { ...ref.bot },
+            // The Agents SDK's name for the bot; absent (not `undefined`) in botbuilder's references.
+            ...(ref.agent && { agent: { ...ref.agent } }),
+        },
         stagesDone: Array.isArray(s.stagesDone) ? [...s.stagesDone] : [],
         transcript: Array.isArray(s.transcript) ? s.transcript.map((line) => ({ ...line })) : [],
         flow: s.flow && { ...s.flow },

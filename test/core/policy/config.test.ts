@@ -11,6 +11,7 @@ import { toMilliseconds } from '../../../src/core/policy/duration';
 import { InactivityConfigError } from '../../../src/core/errors';
 import { DEFAULTS } from '../../../src/core/policy/options';
 import { checkBotbuilderOptions, InactivityOptions } from '../../../src/botbuilder/options';
+import type { InactivityOptions as AgentsInactivityOptions } from '../../../src/agents/options';
 import { TelemetryEvents } from '../../../src/core/telemetry';
 import { FakeScheduler } from '../../support/fakeScheduler';
 
@@ -358,8 +359,8 @@ describe('config: defaults and merging', () => {
 });
 
 describe('config: options type, DEFAULTS and manifest.json agree', () => {
-    // The compiler fails here when InactivityOptions gains or loses a key: add it to manifest.json too.
-    const KEYS: Record<keyof InactivityOptions, 'json' | 'code'> = {
+    // The compiler fails here when either binding's InactivityOptions gains or loses a key: add it to manifest.json too.
+    const KEYS: Record<keyof InactivityOptions | keyof AgentsInactivityOptions, 'json' | 'code'> = {
         enabled: 'json',
         remind: 'json',
         reminderAfter: 'json',
@@ -390,6 +391,7 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         conversationState: 'code',
         dialogState: 'code',
         dialog: 'code',
+        storage: 'code',
         mongo: 'code',
         agenda: 'code',
         scheduler: 'code',
