@@ -10,12 +10,13 @@ import {
     AgendaSchedulerOptions,
     DEFAULT_JOBS_COLLECTION,
     DEFAULT_PROCESS_EVERY_MS,
-    DEFAULT_RUN_DEADLINE_MS,
     TIMER_CONCURRENCY,
+    TIMER_LEASE_MS,
     TIMER_LOCK_LIFETIME_MS,
+    TIMER_TOUCH_MS,
     TIMER_LOCK_LIMIT,
 } from './agendaSchedulerOptions';
-import { ArmSequence } from './armSequence';
+import { ArmSequence, LockDueTimes } from './armSequence';
 import { createAgenda } from './createAgenda';
 import { checkQueueWhenDue } from './earlyTimeout';
 import { JobAnnouncer } from './jobAnnouncer';
@@ -33,7 +34,15 @@ export { DEFAULT_TIMER_RETRY } from '../core/ports/timerScheduler';
 export type { TimerRetryPolicy } from '../core/ports/timerScheduler';
 export { LEGACY_TIMER_JOB_NAME, TIMER_JOB_NAME } from './timerDocument';
 export type { SchedulerStats } from './timerRun';
-export { DEFAULT_JOBS_COLLECTION, DEFAULT_PROCESS_EVERY_MS, TIMER_CONCURRENCY, TIMER_LOCK_LIFETIME_MS, TIMER_LOCK_LIMIT } from './agendaSchedulerOptions';
+export {
+    DEFAULT_JOBS_COLLECTION,
+    DEFAULT_PROCESS_EVERY_MS,
+    TIMER_CONCURRENCY,
+    TIMER_LEASE_MS,
+    TIMER_LOCK_LIFETIME_MS,
+    TIMER_LOCK_LIMIT,
+    TIMER_TOUCH_MS,
+} from './agendaSchedulerOptions';
 export type { AgendaSchedulerOptions } from './agendaSchedulerOptions';
 
 const debug = createDebug('botbuilder-inactivity:scheduler');
@@ -61,6 +70,8 @@ export class AgendaScheduler implements TimerScheduler {
     private legacy = false;
     private readonly repeats: NodeJS.Timeout[] = [];
     private readonly counts: SchedulerStats = { runs: 0, handedBack: 0 };
+    /** The due time of each copy this process locked, until it runs (a lease counts from it). */
+    private readonly dueAtLock = new LockDueTimes();
     /** Ids of timers running on this instance (their locks must outlive `stop()`'s release). */
     private readonly running = new Set<string>();
     /** A copy locked before this process armed or cancelled its timer again is not run. */
@@ -261,11 +272,11 @@ export class AgendaScheduler implements TimerScheduler {
         const batcher = this.jobCollection ? new WriteBatcher(this.jobCollection) : undefined;
         this.batcher = batcher;
         guardJobState(agenda, names, { rearmed: (name, at) => this.announcer.announce(name, at), write: batcher && ((op) => batcher.write(op)) });
-        const lockGuard = { names, toJobId: agendaModule.toJobId, expiredEvery: TIMER_LOCK_LIFETIME_MS / 2, onLock: () => this.noteLocking() };
+        const lockGuard = { names, toJobId: agendaModule.toJobId, expiredEvery: TIMER_LEASE_MS / 2, leaseMs: TIMER_LEASE_MS, onLock: () => this.noteLocking() };
         this.lockState = guardLockQueries(agenda, lockGuard);
         this.lockState?.resume();
         this.lockOwner = agenda.attrs.name || null;
-        const host = this.runHost({ onDue, retry, deadlineMs: this.options.runDeadline ?? DEFAULT_RUN_DEADLINE_MS, lockLifetimeMs: TIMER_LOCK_LIFETIME_MS });
+        const host = this.runHost({ onDue, retry, leaseMs: TIMER_LEASE_MS, touchMs: TIMER_TOUCH_MS });
         // removeOnComplete stays off: runDue() deletes a finished timer itself, only if it still holds it.
         const definition = {
             removeOnComplete: false,
@@ -318,6 +329,7 @@ export class AgendaScheduler implements TimerScheduler {
         const locked = this.arms.noteLocking();
         return (id, lockedAt, nextRunAt) => {
             locked(id, lockedAt);
+            this.dueAtLock.note(id, lockedAt, nextRunAt);
             checkQueueWhenDue(() => this.agenda, nextRunAt);
         };
     }
@@ -329,6 +341,7 @@ export class AgendaScheduler implements TimerScheduler {
             counts: this.counts,
             running: this.running,
             movedSinceLock: (id, lockedAt) => this.arms.movedSinceLock(id, lockedAt),
+            dueAtLock: (id, lockedAt) => this.dueAtLock.take(id, lockedAt),
             endRun: (attrs) => this.endRun(attrs),
             replaceLegacy: (attrs, data, next) => this.replaceLegacy(attrs, data, next),
             warn: (err) => this.warn(err),

@@ -6,12 +6,23 @@ import type { TimerRetryPolicy } from '../core/ports/timerScheduler';
 export const DEFAULT_JOBS_COLLECTION = 'inactivityJobs';
 
 /**
- * How long a running timer stays locked to its instance. A run takes a proactive turn (a few channel calls,
- * bounded by the middleware's timer deadline of at most 45 s), below this; an instance that dies mid-run hands
- * the timer to another within a minute instead of Agenda's default ten. Agenda also keeps a check timer of half
- * this per run, which is how long a process may linger after `stop()`.
+ * The lock lifetime Agenda is given for the timer jobs: what its own bookkeeping uses (a copy waiting in memory
+ * longer than this is dropped; a check timer of half this runs beside each run, which is how long a process may
+ * linger after `stop()`). Other instances take a timer over much sooner: see {@link TIMER_LEASE_MS}.
  */
 export const TIMER_LOCK_LIFETIME_MS = 60_000;
+
+/**
+ * How long a timer's lock keeps other instances off it once it is neither due nor kept alive: a run touches its
+ * lock every {@link TIMER_TOUCH_MS}, and a timer locked ahead of its due time counts from its due time. When the
+ * instance holding it dies (kill -9, a crash, a lost machine), another instance takes the timer over on its first
+ * poll after this: within `TIMER_LEASE_MS + processEvery` of the due time or of the last touch (3 + 5 s with the
+ * defaults). Clocks of the instances are assumed within a second of each other (NTP).
+ */
+export const TIMER_LEASE_MS = 3000;
+
+/** How often a running timer touches its lock (see {@link TIMER_LEASE_MS}). */
+export const TIMER_TOUCH_MS = 1000;
 
 /**
  * How many timers one process runs at once. Agenda's own `maxConcurrency` (20 by default) caps every job's
@@ -59,9 +70,9 @@ export interface AgendaSchedulerOptions {
     /** How a handler that threw is retried. Default `DEFAULT_TIMER_RETRY`. */
     retry?: Partial<TimerRetryPolicy>;
     /**
-     * The longest one run of the handler may take, in ms (the middleware's timer deadline). A timer whose lock is
-     * too old for a run of this length to end inside it is not run but handed back to the queue, so that a timer
-     * that waited in memory never runs past its lock (another instance would run it too). Default 45000.
+     * The longest one run of the handler may take, in ms (the middleware's timer deadline). Accepted for
+     * compatibility and no longer needed: a run keeps its lock alive while it runs (see {@link TIMER_LEASE_MS}),
+     * and a timer that waited in memory claims its lock again before it runs. Default 45000.
      */
     runDeadline?: number;
 }

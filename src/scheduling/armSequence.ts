@@ -43,3 +43,31 @@ export class ArmSequence {
         return lockSeq !== undefined && (this.armedSeq.get(id) ?? 0) > lockSeq;
     }
 }
+
+/**
+ * The due time each copy of a timer had when this process locked it (by `_id` and lock time): a run counts its
+ * lease from it when it was locked ahead of time (Agenda has cleared `nextRunAt` by the time the handler runs).
+ */
+export class LockDueTimes {
+    private readonly dueAt = new Map<string, number>();
+
+    /** Records the due time of the copy of `id` locked at `lockedAt`. */
+    note(id: string, lockedAt: Date, nextRunAt: Date | undefined): void {
+        if (!nextRunAt) {
+            return;
+        }
+        if (this.dueAt.size >= 10_000) {
+            // At most TIMER_LOCK_LIMIT copies are held at once: older records belong to copies long gone.
+            this.dueAt.clear();
+        }
+        this.dueAt.set(`${id}:${new Date(lockedAt).getTime()}`, new Date(nextRunAt).getTime());
+    }
+
+    /** The due time of the copy locked at `lockedAt` (ms), forgotten once read: each copy runs once. */
+    take(id: string, lockedAt: number): number | undefined {
+        const key = `${id}:${lockedAt}`;
+        const due = this.dueAt.get(key);
+        this.dueAt.delete(key);
+        return due;
+    }
+}

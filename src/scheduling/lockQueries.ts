@@ -59,6 +59,8 @@ export interface LockGuardOptions {
     toJobId: (id: string) => unknown;
     /** How often to look for expired locks, ms. */
     expiredEvery: number;
+    /** How long a lock keeps other instances off a timer that is neither due nor touched, ms (TIMER_LEASE_MS). */
+    leaseMs: number;
     /** Called as each lock query is sent; what it returns is called with the job it locked, if any. */
     onLock?: () => (id: string, lockedAt: Date, nextRunAt?: Date) => void;
 }
@@ -68,8 +70,12 @@ export interface LockGuardOptions {
  * matching key, whatever the number of timers:
  *
  * - the due query, on every poll: `{ name, lockedAt: null, nextRunAt <= nextScanAt }` sorted by `nextRunAt`;
- * - the expired-lock query (jobs of an instance that died mid-run), at most every `expiredEvery` ms and only
- *   when nothing is due: `{ name, lockedAt <= lockDeadline }` sorted by `lockedAt`.
+ * - the expired-lock query (timers of an instance that died, or that another instance held too long unrun), every
+ *   `expiredEvery` ms whether or not timers are due, and again at once while it finds one:
+ *   `{ name, lockedAt <= now - leaseMs, nextRunAt <= now - leaseMs }` sorted by `lockedAt`. A lock protects a
+ *   timer for `leaseMs` from its due time or from its last touch, whichever is later: a run touches its lock
+ *   (see runTimerJob), and a timer locked ahead of its due time is not taken from an instance that is alive.
+ *   Agenda's own deadline (its lock lifetime, a minute) is not used.
  *
  * Agenda's own query ORs both conditions and sorts by `{ nextRunAt, priority }`, which no single index serves
  * for both branches: with many timers its idle poll examines every timer of the name. A poll that finds nothing
@@ -88,7 +94,7 @@ export interface LockGuardOptions {
  * @returns What the queries saw, or undefined when the backend is not MongoDB.
  */
 export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQueryState | undefined {
-    const { names, toJobId, expiredEvery, onLock } = guard;
+    const { names, toJobId, expiredEvery, leaseMs, onLock } = guard;
     const repository = agenda.db as unknown as {
         collection?: Collection<JobDocument>;
         getNextJobToRun?: GetNextJobToRun;
@@ -107,6 +113,7 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
     const found = new Map<string, boolean>();
     const foundAt = new Map<string, number>();
     const expiredCheckedAt = new Map<string, number>();
+    const expiredFound = new Map<string, boolean>();
     const buffers = new Map<string, JobRecord[]>();
     let lastLockTime = 0;
     const nextLockTime = (now?: Date): Date => {
@@ -117,7 +124,7 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
     let paused = false;
     let inFlight = 0;
     const idle: Array<() => void> = [];
-    const lock = async (...[jobName, nextScanAt, lockDeadline, now, options]: LockQueryArgs): Promise<JobParameters | undefined> => {
+    const lock = async (...[jobName, nextScanAt, , now, options]: LockQueryArgs): Promise<JobParameters | undefined> => {
         const buffered = buffers.get(jobName)?.shift();
         if (buffered) {
             found.set(jobName, true);
@@ -128,8 +135,23 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
         const onLocked = onLock?.();
         // Every doc handed here was just locked by this call, so its lockedAt is the time it set.
         const locked = onLocked && ((d: JobRecord) => onLocked(d._id.toHexString(), d.lockedAt as Date, d.nextRunAt ?? undefined));
-        const due: Filter<JobDocument> = { name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } };
+        if (expiredFound.get(jobName) || Date.now() - (expiredCheckedAt.get(jobName) ?? 0) >= expiredEvery) {
+            // Expired leases first, busy or not: a timer of an instance that died waits no longer than a poll.
+            const deadline = new Date(Date.now() - leaseMs);
+            const expired = await collection.findOneAndUpdate(
+                { name: jobName, lockedAt: { $lte: deadline }, nextRunAt: { $lte: deadline }, disabled: { $ne: true } },
+                { $set: { lockedAt: nextLockTime(now), lastModifiedBy } },
+                { sort: { lockedAt: 1 }, returnDocument: 'after' }
+            );
+            expiredFound.set(jobName, Boolean(expired));
+            if (expired) {
+                locked?.(expired);
+                return toJobParameters(expired, toJobId);
+            }
+            expiredCheckedAt.set(jobName, Date.now());
+        }
         let doc: JobRecord | null;
+        const due: Filter<JobDocument> = { name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } };
         if (found.get(jobName) && Date.now() - (foundAt.get(jobName) ?? 0) < BURST_GAP_MS) {
             const batch = await lockBatch(jobName, due, lastModifiedBy, nextLockTime(now));
             batch.forEach((d) => locked?.(d));
@@ -144,18 +166,6 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
                 { sort: { nextRunAt: 1 }, returnDocument: 'after' }
             );
             if (doc) {
-                locked?.(doc);
-            }
-        }
-        if (!doc && Date.now() - (expiredCheckedAt.get(jobName) ?? 0) >= expiredEvery) {
-            const update = { $set: { lockedAt: nextLockTime(now), lastModifiedBy } };
-            doc = await collection.findOneAndUpdate({ name: jobName, lockedAt: { $lte: lockDeadline }, disabled: { $ne: true } }, update, {
-                sort: { lockedAt: 1 },
-                returnDocument: 'after',
-            });
-            if (!doc) {
-                expiredCheckedAt.set(jobName, Date.now());
-            } else {
                 locked?.(doc);
             }
         }

@@ -1,7 +1,9 @@
 import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
-import { TIMER_LOCK_LIFETIME_MS } from './agendaSchedulerOptions';
 import type { Collection } from 'mongodb';
 import { timerId } from './timerDocument';
+
+/** The lock lifetime of a recurring task on an Agenda of another backend (one instance runs it at a time). */
+const REPEATED_LOCK_LIFETIME_MS = 60_000;
 
 /** How often an instance checks whether a recurring task (`repeat()`) is due, at most. */
 export const REPEAT_CHECK_MS = 60_000;
@@ -60,7 +62,7 @@ export async function repeatOn(on: { agenda: Agenda; jobs?: Collection }, repeat
     if (on.jobs) {
         return repeatWithLease(on.jobs, repeated);
     }
-    on.agenda.define(repeated.name, async () => repeated.task(), { lockLifetime: TIMER_LOCK_LIFETIME_MS });
+    on.agenda.define(repeated.name, async () => repeated.task(), { lockLifetime: REPEATED_LOCK_LIFETIME_MS });
     await on.agenda.every(repeated.intervalMs, repeated.name, undefined, { skipImmediate: true });
     return undefined;
 }

@@ -13,30 +13,29 @@ const HOLD_MAX_MS = 1000;
 /** How many times a run may wait in place for a re-arm before handing it back to Agenda. */
 const MAX_HELD_ROUNDS = 3;
 
-/** Room kept between the end of a run and the expiry of its lock (clock differences between instances). */
-const LOCK_MARGIN_MS = 5000;
-
 /** What an {@link AgendaScheduler} did since it was created (see {@link AgendaScheduler.stats}). */
 export interface SchedulerStats {
     /** Timers run on this instance (calls of the due-timer handler). */
     runs: number;
     /**
-     * Timers handed back unrun because they waited in memory too long for their lock to cover a run (another
-     * instance, or this one on its next poll, runs them): a sign the instance cannot keep up.
+     * Timers not run here because they waited in memory past half their lease and another instance (or this one,
+     * on a later lock) had taken them meanwhile: each runs once, there. A sign the instance cannot keep up.
      */
     handedBack: number;
 }
 
 /** What one timer run needs of its scheduler. */
 export interface TimerRunHost {
-    /** The handler, the retry policy, the bound of one run and the lock lifetime (ms). */
-    readonly run: { onDue: DueTimerHandler; retry: TimerRetryPolicy; deadlineMs: number; lockLifetimeMs: number };
+    /** The handler, the retry policy, the lease (ms) and how often a run touches its lock (ms). */
+    readonly run: { onDue: DueTimerHandler; retry: TimerRetryPolicy; leaseMs: number; touchMs: number };
     /** Counted here. */
     readonly counts: SchedulerStats;
     /** Ids of timers running on this instance (their locks must outlive `stop()`'s release). */
     readonly running: Set<string>;
     /** Whether this process armed or cancelled the timer after it locked this copy. */
     movedSinceLock(id: string, lockedAt: number): boolean;
+    /** The due time this copy had when it was locked (ms), if this process locked it. */
+    dueAtLock(id: string, lockedAt: number): number | undefined;
     /** Ends the timer: deleted only while this run still holds it. */
     endRun(attrs: Job['attrs']): Promise<void>;
     /** A 0.1.x timer that fires again becomes a version 2 timer. */
@@ -48,8 +47,10 @@ export interface TimerRunHost {
 /**
  * Runs one due timer job: the handler, then whatever `job.attrs.nextRunAt` holds when this returns is written
  * when the run completes, unless an `arm()` or `cancel()` took the timer meanwhile (see `guardJobState`): the
- * newest arm wins. A copy moved since it was locked, or whose lock no longer covers a whole run, is handed back
- * unrun; a re-arm due within a moment is waited for in place, still locked.
+ * newest arm wins. A copy moved since it was locked is not run. A copy that waited in memory past half its lease
+ * (counted from its due time or its lock, whichever is later) claims its lock again first, and is not run when
+ * another instance took it meanwhile. While it runs, the lock is touched every `touchMs`, so that other instances
+ * take the timer over only from an instance that died; a re-arm due within a moment is waited for in place.
  *
  * @param host The scheduler's state and callbacks.
  * @param job The job Agenda runs.
@@ -71,16 +72,17 @@ export async function runTimerJob(host: TimerRunHost, job: Job): Promise<void> {
         settleRun(attrs, 'handBack');
         return;
     }
-    const { onDue, retry, deadlineMs, lockLifetimeMs } = host.run;
-    const fitsInLock = (extraMs: number) => Date.now() + extraMs + deadlineMs + LOCK_MARGIN_MS <= lockedAt + lockLifetimeMs;
-    if (!fitsInLock(0)) {
-        // It waited in memory too long (the queue could not keep up): run past its lock, it could run twice.
-        // Handed back, it is locked afresh and sent late, never twice.
-        debug('timer %s waited %d ms for a free slot: handed back', data.key, Date.now() - lockedAt);
+    const { onDue, retry, leaseMs, touchMs } = host.run;
+    const leaseFrom = Math.max(lockedAt, host.dueAtLock(id, lockedAt) ?? lockedAt);
+    if (Date.now() - leaseFrom > leaseMs / 2 && !(await touched(job))) {
+        // It waited in memory (the queue could not keep up) and its lease ran out: another instance, or a later
+        // lock of this one, has it now and runs it once.
+        debug('timer %s waited %d ms for a free slot and was taken meanwhile', data.key, Date.now() - leaseFrom);
         host.counts.handedBack++;
-        settleRun(attrs, 'handBack');
+        settleRun(attrs, 'void');
         return;
     }
+    const keepAlive = new LockKeepAlive(job, touchMs);
     const attempt = (attrs.failCount ?? 0) + 1;
     let firedAt = new Date();
     host.running.add(id);
@@ -93,7 +95,11 @@ export async function runTimerJob(host: TimerRunHost, job: Job): Promise<void> {
                 break;
             }
             const wait = next.getTime() - Date.now();
-            if (wait > HOLD_MAX_MS || round >= MAX_HELD_ROUNDS || !fitsInLock(Math.max(0, wait))) {
+            if (wait > HOLD_MAX_MS || round >= MAX_HELD_ROUNDS) {
+                const touching = keepAlive.stop();
+                if (touching) {
+                    await touching;
+                }
                 if (attrs.name === LEGACY_TIMER_JOB_NAME) {
                     await host.replaceLegacy(attrs, data, next);
                     return;
@@ -102,13 +108,71 @@ export async function runTimerJob(host: TimerRunHost, job: Job): Promise<void> {
                 return;
             }
             // Due within a moment: handed back to Agenda it would cost a lock and a write; the job is still
-            // locked here, so wait for it instead.
+            // locked here (and kept alive), so wait for it instead.
             await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
             firedAt = new Date();
         }
+        const touching = keepAlive.stop();
+        if (touching) {
+            await touching;
+        }
         await host.endRun(attrs);
     } finally {
+        void keepAlive.stop();
         host.running.delete(id);
+    }
+}
+
+/** Claims the job's lock again (Agenda's `touch()`, made conditional on this run's lock by `guardJobState`). */
+async function touched(job: Job): Promise<boolean> {
+    try {
+        await job.touch();
+        return true;
+    } catch (err) {
+        debug('lock of %s lost: %s', String(job.attrs._id), (err as Error).message);
+        return false;
+    }
+}
+
+/**
+ * Touches a running job's lock every `touchMs` until stopped, one touch at a time; a touch that finds the lock
+ * taken ends the keep-alive (the completion write, conditional on the lock, then writes nothing).
+ */
+class LockKeepAlive {
+    private readonly timer: NodeJS.Timeout;
+    private touching?: Promise<boolean>;
+    private stopped = false;
+
+    constructor(
+        private readonly job: Job,
+        touchMs: number
+    ) {
+        this.timer = setInterval(() => this.touch(), touchMs);
+        this.timer.unref();
+    }
+
+    /**
+     * Stops touching. Returns a promise only while a touch is under way (the completion write must read the lock
+     * it leaves); otherwise nothing, so that a run ends without an extra tick.
+     */
+    stop(): Promise<unknown> | undefined {
+        this.stopped = true;
+        clearInterval(this.timer);
+        return this.touching;
+    }
+
+    private touch(): void {
+        if (this.stopped || this.touching) {
+            return;
+        }
+        this.touching = touched(this.job).then((ok) => {
+            this.touching = undefined;
+            if (!ok) {
+                this.stopped = true;
+                clearInterval(this.timer);
+            }
+            return ok;
+        });
     }
 }
 
