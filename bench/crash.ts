@@ -1,9 +1,10 @@
 /**
- * What a kill -9 in the middle of a proactive send costs. A bot process (the sample's parts, conversation state in
- * MongoStorage, timers in Agenda, all on one MongoDB) sends reminders and goodbyes to a channel that takes each
- * one's POST and never answers; while those sends hang the process is killed with SIGKILL and started again.
- * Over the next ~70 s (a running timer's lock lasts one minute; then the new process takes it over) the run
- * counts what the channel receives, per conversation:
+ * What a kill -9 in the middle of a proactive send costs. Two bot processes (the sample's parts, conversation
+ * state in MongoStorage, timers in Agenda, all on one MongoDB) share the work; the users talk to the first, which
+ * sends reminders and goodbyes to a channel that takes each one's POST and never answers. While those sends hang
+ * the first process is killed with SIGKILL and started again (a replacement); the second takes the dead process's
+ * timers over once their lease runs out (TIMER_LEASE_MS after their due time or last touch, then its next poll).
+ * The run counts what the channel receives, per conversation:
  *
  * - `reminder`: the reminder was in flight at the kill. It must not come again (at most once); the flow must
  *   go on to its close after the takeover.
@@ -11,7 +12,7 @@
  * - `armed`: the timer was armed but not due at the kill. Its reminder must come once, from the new process,
  *   then its close.
  *
- *     node dist/bench/crash.js [--trials=3] [--conversations=5]
+ *     node dist/bench/crash.js [--trials=20] [--conversations=5]
  *
  * Exits with status 1 when a message came twice, a flow did not go on, or an abandonment was not recorded once.
  * Runs on MONGODB_URI when set, otherwise on an embedded CongoDB server.
@@ -21,7 +22,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { MongoClient } from 'mongodb';
 import { join } from 'path';
 import { EmbeddedMongo, freePort, startEmbeddedMongo } from '../samples/embeddedMongo';
-import { TIMER_LOCK_LIFETIME_MS } from '../src/scheduling/agendaScheduler';
+import { DEFAULT_PROCESS_EVERY_MS, TIMER_LEASE_MS } from '../src/scheduling/agendaScheduler';
 import { EmulatorClient, EmulatorConversation } from '../test/support/emulator';
 
 /** The kinds of conversation in a trial (see the file's comment). */
@@ -50,6 +51,8 @@ export interface CrashTrialResult {
     duplicates: number;
     /** From the kill to the new process answering HTTP, ms. */
     restartMs: number;
+    /** How late each `armed` reminder came after its due time (it fell due 2 s after the kill), ms. */
+    armedLateMs: number[];
     /** From the kill to the new process taking over the first locked timer (its first POST), ms. */
     takeoverMs: number;
     /** Lines the bot processes wrote to stderr (reported errors). */
@@ -65,8 +68,9 @@ export interface CrashTrialOptions {
 }
 
 /**
- * The bot's policy, one step per group. `armed` stops at the first step (`name`), whose reminder is due 8 s later:
- * far after the kill, so the dying process cannot have locked it (a timer locked at the kill waits out the lock).
+ * The bot's policy, one step per group. `armed` stops at the first step (`name`), whose reminder is due 3 s later,
+ * 2 s after the kill: the dying process may have locked it ahead of time, and then another process must take it
+ * over (within TIMER_LEASE_MS of its due time, then a poll); its lateness is measured.
  * `close` stops at `type`: no reminder, the close 1.5 s later. `reminder` stops at `contact`: the reminder 1 s
  * later (a close, not the sample's handoff: code steps replace the policy file's by key). The groups that go
  * further pass earlier steps quickly; a later step's sooner due time moves their timer earlier.
@@ -77,15 +81,15 @@ const POLICY = {
     flows: {
         addClient: {
             steps: {
-                name: { reminderAfter: 8000 },
+                name: { reminderAfter: 3000 },
                 type: { remind: false, closeAfter: 1500 },
                 contact: { reminderAfter: 1000, finalAction: 'close' as const },
             },
         },
     },
 };
-/** How long after the kill the channel is watched: the lock, a poll, the sends, and time for a second copy. */
-const WATCH_MS = TIMER_LOCK_LIFETIME_MS + 10_000;
+/** How long after the kill the channel is watched: the lease, a poll, the closes still to come, and time for a second copy. */
+const WATCH_MS = TIMER_LEASE_MS + DEFAULT_PROCESS_EVERY_MS + 40_000;
 
 const isReminder = (a: Partial<Activity>) => a.type === 'message' && /^Still there\?/.test(a.text ?? '');
 const isGoodbye = (a: Partial<Activity>) => a.type === 'message' && /^I closed this/.test(a.text ?? '');
@@ -110,15 +114,20 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
     await channel.start();
     const env = { ...process.env, CRASH_BOT: JSON.stringify({ mongoUri: options.mongoUri, port, inactivity: POLICY }) };
     let bot = await startBot(env, stderr);
+    // The second instance: it takes over what the first held when that one dies.
+    const standbyConfig = { mongoUri: options.mongoUri, port: await freePort(), inactivity: POLICY };
+    const standby = await startBot({ ...process.env, CRASH_BOT: JSON.stringify(standbyConfig) }, stderr);
     const client = new MongoClient(options.mongoUri, { serverSelectionTimeoutMS: 5000 });
     try {
         await client.connect();
         const conversations: Array<{ group: CrashGroup; c: EmulatorConversation }> = [];
+        const dueAt = new Map<string, number>();
         const open = async (group: CrashGroup) => {
             const c = channel.conversation();
             groups.set(c.id, group);
             conversations.push({ group, c });
             await c.say('add client');
+            dueAt.set(c.id, Date.now() + POLICY.flows.addClient.steps.name.reminderAfter);
             if (group !== 'armed') {
                 await c.say('John Doe');
             }
@@ -127,9 +136,10 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
             }
         };
         await Promise.all(Array.from({ length: n }, () => [open('reminder'), open('close')]).flat());
-        // The armed ones last, just before the kill, so that their reminders (8 s) are far from due at it.
+        // The armed ones last, a second before the kill: their reminders come due 2 s after it.
         await until(() => inFlight() >= 2 * n, 15_000, 'the reminders and goodbyes to be in flight');
         await Promise.all(Array.from({ length: n }, () => open('armed')));
+        await sleep(1000);
         killedAt = Date.now();
         bot.kill('SIGKILL');
         await exited(bot);
@@ -152,9 +162,7 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
         }
         // Time for a second copy to show up.
         await sleep(Math.min(3000, Math.max(0, deadline - Date.now())));
-        const firstAfter = channel.attempts.find(
-            (a) => a.at > (killedAt as number) + restartMs && groups.get(a.activity.conversation?.id ?? '') === 'reminder'
-        );
+        const firstAfter = channel.attempts.find((a) => a.at > (killedAt as number) && groups.get(a.activity.conversation?.id ?? '') === 'reminder');
         const result: CrashConversation[] = [];
         for (const { group, c } of conversations) {
             const got = posts(c.id);
@@ -162,8 +170,15 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
             const problem = judge(group, got, reasons);
             result.push({ group, id: c.id, ...got, events: reasons, ok: !problem, ...(problem ? { problem } : {}) });
         }
+        const armedLateMs = conversations
+            .filter(({ group }) => group === 'armed')
+            .map(({ c }) => {
+                const first = channel.attempts.find((a) => a.activity.conversation?.id === c.id && isReminder(a.activity));
+                return first ? first.at - (dueAt.get(c.id) as number) : Number.NaN;
+            });
         return {
             conversations: result,
+            armedLateMs,
             duplicates: result.filter((r) => r.reminders > 1 || r.goodbyes > 1).length,
             restartMs,
             takeoverMs: firstAfter ? firstAfter.at - killedAt : NaN,
@@ -171,7 +186,8 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
         };
     } finally {
         bot.kill('SIGKILL');
-        await exited(bot);
+        standby.kill('SIGKILL');
+        await Promise.all([exited(bot), exited(standby)]);
         await channel.stop();
         await client.close();
     }
@@ -261,15 +277,18 @@ export function summarize(results: CrashTrialResult[]): string[] {
         return `${what.padEnd(34)} ${String(rows.length).padStart(3)} conversations: reminders ${sum('reminders')}, goodbyes ${sum('goodbyes')}; as expected ${rows.filter((r) => r.ok).length}/${rows.length}`;
     });
     const takeovers = results.map((r) => (r.takeoverMs / 1000).toFixed(1)).join(', ');
+    const late = results.flatMap((r) => r.armedLateMs);
+    const lateMax = late.some((ms) => Number.isNaN(ms)) ? 'a reminder missing' : `${(Math.max(...late) / 1000).toFixed(1)} s`;
     const restarts = results.map((r) => (r.restartMs / 1000).toFixed(1)).join(', ');
     lines.push(
-        `received twice: ${results.reduce((s, r) => s + r.duplicates, 0)} of ${all.length} conversations; restart ${restarts} s; locked timers taken over ${takeovers} s after the kill`
+        `received twice: ${results.reduce((s, r) => s + r.duplicates, 0)} of ${all.length} conversations; restart ${restarts} s; first post of an in-flight conversation ${takeovers} s after the kill`
     );
+    lines.push(`reminders falling due 2 s after the kill (${late.length}): sent at most ${lateMax} after their due time by the other processes`);
     return lines;
 }
 
 async function main(): Promise<number> {
-    let trials = 3;
+    let trials = 20;
     let conversations = 5;
     for (const arg of process.argv.slice(2)) {
         const [name, value] = arg.split('=');
