@@ -16,6 +16,12 @@ export const FOLLOW_UP_JOB_NAME = 'bbi:followups';
 /** The wake-up job never sleeps longer than this, so a wake-up lost to a race costs at most this much lateness. */
 const MAX_SLEEP_MS = 15 * 60_000;
 
+/**
+ * The wake-up job's lock: a run touches it every third of this while it sends, so that another instance takes the
+ * job over within this (and its next poll) of a crash, not after the ten minutes of Agenda's default.
+ */
+const WAKE_LOCK_MS = 30_000;
+
 /** The fixed `_id` of the wake-up job. */
 const WAKE_ID = followUpId('wake');
 
@@ -122,7 +128,7 @@ export class FollowUpWakeUp {
         // A wake-up asked for while the job ran was written over by the run's completion (and its notification
         // found the job locked): the completion carries it, and is announced again when due before the next poll.
         agenda.on(`complete:${FOLLOW_UP_JOB_NAME}`, this.onComplete);
-        agenda.define(FOLLOW_UP_JOB_NAME, (job: Job) => this.onWake(job), { concurrency: 1, lockLifetime: 10 * 60_000, removeOnComplete: false });
+        agenda.define(FOLLOW_UP_JOB_NAME, (job: Job) => this.onWake(job), { concurrency: 1, lockLifetime: WAKE_LOCK_MS, removeOnComplete: false });
         // The one wake-up document, created once by whichever instance comes first (its _id is fixed).
         await jobs.updateOne(
             { _id: WAKE_ID },
@@ -189,7 +195,14 @@ export class FollowUpWakeUp {
     private async onWake(job: Job): Promise<void> {
         const setup = this.setup as WakeUpSetup;
         this.wokenDuringRun = Number.POSITIVE_INFINITY;
-        await setup.drain();
+        // A long drain (a backlog of follow-ups) keeps its lock; each follow-up is claimed on its own as well.
+        const keepAlive = setInterval(() => void job.touch().catch((err: unknown) => debug('wake-up lock not kept: %O', err)), WAKE_LOCK_MS / 3);
+        keepAlive.unref();
+        try {
+            await setup.drain();
+        } finally {
+            clearInterval(keepAlive);
+        }
         const next = await setup.nextDue();
         const cap = setup.now() + MAX_SLEEP_MS;
         const woken = this.wokenDuringRun ?? Number.POSITIVE_INFINITY;

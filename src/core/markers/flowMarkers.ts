@@ -23,6 +23,13 @@ export interface MarkerHost {
      * @param context The turn.
      */
     saveConversation(context: TurnContextLike): Promise<void>;
+    /**
+     * Reports an error the plugin recovered from (`onError`). Never throws.
+     *
+     * @param err What went wrong.
+     * @param context The turn.
+     */
+    warn(err: unknown, context?: TurnContextLike): void;
 }
 
 /**
@@ -54,12 +61,16 @@ export class FlowMarkers {
      *
      * @param context The turn.
      * @param mark The flow, the step, its number, the answers so far and the question.
-     * @throws InactivityConfigError when the mark is not valid (ids, numbers, values that are not plain JSON or weigh more than 16 KB).
+     * @throws InactivityConfigError when the mark is not valid (ids, numbers, values that are not plain JSON or weigh
+     *   more than 16 KB). A storage failure is reported through `onError` and not thrown: the bot's turn goes on.
      */
     async step(context: TurnContextLike, mark: StepMark): Promise<void> {
         const flow = checkStepMark(mark);
-        await this.store.set(context, flow);
-        await this.saveOutsideUserTurn(context);
+        // A storage failure is the plugin's, reported through onError: the bot's turn goes on.
+        await this.quietly(context, async () => {
+            await this.store.set(context, flow);
+            await this.saveOutsideUserTurn(context);
+        });
     }
 
     /**
@@ -68,17 +79,28 @@ export class FlowMarkers {
      *
      * @param context The turn.
      * @param reason For an abandoned flow: a name as `abandon()` takes (`userCancelled`, `paymentFailed`).
-     * @returns True when a flow was in progress.
+     * @returns True when a flow was in progress (false also when the state could not be read: reported through `onError`).
      * @throws InactivityConfigError for a reason that is not valid.
      */
     async end(context: TurnContextLike, reason?: string): Promise<boolean> {
         if (reason !== undefined) {
             return this.engine.abandon(context, reason);
         }
-        const had = readMarkedFlow(await this.store.get(context)) !== undefined;
-        await this.store.set(context, undefined);
-        await this.saveOutsideUserTurn(context);
+        let had = false;
+        await this.quietly(context, async () => {
+            had = readMarkedFlow(await this.store.get(context)) !== undefined;
+            await this.store.set(context, undefined);
+            await this.saveOutsideUserTurn(context);
+        });
         return had;
+    }
+
+    private async quietly(context: TurnContextLike, work: () => Promise<void>): Promise<void> {
+        try {
+            await work();
+        } catch (err) {
+            this.engine.warn(err, context);
+        }
     }
 
     /** In a user's turn the plugin saves at the end of it; in a turn of the bot's own the mark is saved now. */

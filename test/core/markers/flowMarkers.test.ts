@@ -164,6 +164,22 @@ describe('flows without dialogs on botbuilder', () => {
         await inactivity.stop();
     });
 
+    it('flows.step() and flows.end() report a storage failure through onError and do not throw into the bot', async () => {
+        const storage = new FlakyStorage();
+        const { adapter, inactivity, errors } = await markedBot({ storage });
+        storage.down = true;
+        const ctx = new TurnContext(adapter, { type: 'event', channelId: 'test', conversation: { id: 'Convo9' } as never, from: { id: 'u', name: 'u' } });
+        await inactivity.flows.step(ctx, { flowId: 'addClient', stepId: 'email' });
+        assert.strictEqual(await inactivity.flows.end(ctx), false);
+        assert.strictEqual(errors.filter((e) => /storage down/.test(e.message)).length, 2);
+        await assert.rejects(
+            inactivity.flows.step(ctx, { flowId: '', stepId: 'email' }),
+            (err: Error) => err instanceof InactivityConfigError,
+            'bad input still throws'
+        );
+        await inactivity.stop();
+    });
+
     it("answers a click on the plugin's button itself while the conversation's record cannot be read: the bot never gets it", async () => {
         const storage = new FlakyStorage();
         const { adapter, inactivity, handled, errors } = await markedBot({ storage });
