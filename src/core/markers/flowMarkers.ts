@@ -36,8 +36,12 @@ export interface MarkerHost {
  * await context.sendActivity('What is the client's name?');
  * await inactivity.flows.step(context, { flowId: 'addClient', stepId: 'name', index: 1, of: 3, prompt: 'What is the client's name?' });
  * ```
+ *
+ * @typeParam C - The bot SDK's turn context, as the binding names it (the Agents SDK's `TurnContext`, whose
+ * account ids are optional, is not assignable to the core's shape): the same object the core reads as a
+ * {@link TurnContextLike}, as the hooks of `CoreOptions<C>` are.
  */
-export class FlowMarkers {
+export class FlowMarkers<C = TurnContextLike> {
     /**
      * @param engine The plugin's engine.
      * @param store Where the marked flow is kept.
@@ -56,10 +60,11 @@ export class FlowMarkers {
      * @param mark The flow, the step, its number, the answers so far and the question.
      * @throws InactivityConfigError when the mark is not valid (ids, numbers, values that are not plain JSON or weigh more than 16 KB).
      */
-    async step(context: TurnContextLike, mark: StepMark): Promise<void> {
+    async step(context: C, mark: StepMark): Promise<void> {
         const flow = checkStepMark(mark);
-        await this.store.set(context, flow);
-        await this.saveOutsideUserTurn(context);
+        const turn = asTurn(context);
+        await this.store.set(turn, flow);
+        await this.saveOutsideUserTurn(turn);
     }
 
     /**
@@ -71,13 +76,14 @@ export class FlowMarkers {
      * @returns True when a flow was in progress.
      * @throws InactivityConfigError for a reason that is not valid.
      */
-    async end(context: TurnContextLike, reason?: string): Promise<boolean> {
+    async end(context: C, reason?: string): Promise<boolean> {
+        const turn = asTurn(context);
         if (reason !== undefined) {
-            return this.engine.abandon(context, reason);
+            return this.engine.abandon(turn, reason);
         }
-        const had = readMarkedFlow(await this.store.get(context)) !== undefined;
-        await this.store.set(context, undefined);
-        await this.saveOutsideUserTurn(context);
+        const had = readMarkedFlow(await this.store.get(turn)) !== undefined;
+        await this.store.set(turn, undefined);
+        await this.saveOutsideUserTurn(turn);
         return had;
     }
 
@@ -87,4 +93,9 @@ export class FlowMarkers {
             await this.engine.saveConversation(context);
         }
     }
+}
+
+/** The binding's turn context is the core's turn: only its declared type differs (see the class's `C`). */
+function asTurn<C>(context: C): TurnContextLike {
+    return context as unknown as TurnContextLike;
 }
