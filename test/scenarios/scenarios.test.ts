@@ -3,13 +3,14 @@ import type { Db } from 'mongodb';
 import type { InactivityPolicy } from '../../src/core/policy/policy';
 import { freshDb } from '../support/mongo';
 import { added, QUESTIONS, ScenarioBot, Sent, Stack } from './scenarioBot';
+import { agentsMarkers } from './stacks/agentsStack';
 import { botbuilderDialogs, botbuilderMarkers } from './stacks/botbuilderStack';
 
 /**
  * One scenario suite, run on every stack the plugin supports: the same add-client bot, the same clicks and the
  * same silences, whatever tells the plugin where the user is.
  */
-const STACKS: Stack[] = [botbuilderDialogs, botbuilderMarkers];
+const STACKS: Stack[] = [botbuilderDialogs, botbuilderMarkers, agentsMarkers];
 
 const texts = (sent: Sent[]): string[] => sent.filter((a) => a.type === 'message').map((a) => a.text ?? '');
 const startsWith = (list: string[], prefix: string): boolean => list.some((t) => t.startsWith(prefix));
