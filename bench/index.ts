@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     };
     try {
         if (run('perTurn')) {
-            log('per turn: 200 flows × 4 turns, bare / plugin / naive, interleaved ...');
+            log('per turn: 200 flows × 4 turns, bare / plugin / naive and the Agents SDK bare / plugin, interleaved ...');
             report.perTurn = await measurePerTurn(server, 200);
         }
         if (run('writes')) {
@@ -226,6 +226,13 @@ export function goals(r: BenchReport): Goal[] {
                 measured: `its logic adds ${ms(p.ownFirstTurnExtraMs)} (median) and ${ms(p.ownFirstTurnExtraCpuMs)} of CPU to a first turn over a later one, beyond the bare bot's own difference`,
                 holds: p.ownFirstTurnExtraMs <= 1 && p.ownFirstTurnExtraCpuMs <= 1,
             },
+        });
+        const a = p.agents;
+        out.push({
+            area: 'Per turn',
+            goal: "added median and CPU on the Agents SDK within 1.2× botbuilder's",
+            measured: `×${a.ratioVsBotbuilder.median} median, ×${a.ratioVsBotbuilder.cpu} CPU: the Agents SDK adds ${ms(a.addedMedianMs)} median (bare ${ms(a.bare.medianMs)}, plugin ${ms(a.plugin.medianMs)}) and ${ms(a.addedCpuMs)} CPU (bare ${ms(a.bare.cpuPerTurnMs)}, plugin ${ms(a.plugin.cpuPerTurnMs)}, ${a.plugin.commandsPerTurn} commands per turn); botbuilder ${ms(p.addedMedianMs)} and ${ms(p.addedCpuMs)}`,
+            holds: a.ratioVsBotbuilder.median <= 1.2 && a.ratioVsBotbuilder.cpu <= 1.2,
         });
         out.push({
             area: 'Per turn',

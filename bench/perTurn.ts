@@ -3,10 +3,13 @@
  * (Agenda on the server), with the plugin on a scheduler that stores nothing (its own logic alone), and with the
  * naive per-turn upsert (`agenda.create().unique().schedule().save()`), interleaved flow by flow (in an order that
  * changes from flow to flow) so that all see the same load. Wall time per turn (median, first turn of a
- * flow and later turns) and this process's CPU per turn (the server runs in another process).
+ * flow and later turns) and this process's CPU per turn (the server runs in another process). In the same loop, the
+ * same flow on the Agents SDK (an AgentApplication on a CloudAdapter, its step marked with `flows.step()`) bare and
+ * with the Agents binding's plugin on the same server: what the plugin adds there, beside botbuilder's.
  */
 import { MongoClient } from 'mongodb';
-import { benchBot, BenchBot, conversationId, flowTurns, NAIVE_JOB, NullScheduler } from './support/bot';
+import { agentsBenchBot } from './support/agentsBot';
+import { benchBot, conversationId, flowTurns, NAIVE_JOB, NullScheduler } from './support/bot';
 import { CommandCounter } from './support/commandCounter';
 import { BenchServer, benchDbName } from './support/server';
 import { cpuMs, median, percentile, round } from './support/stats';
@@ -22,6 +25,17 @@ export interface TurnFigures {
     cpuPerTurnMs: number;
     /** Database commands per turn (the plugin's client; the naive way's Agenda shares the bench client). */
     commandsPerTurn?: number;
+}
+
+/** The Agents SDK beside botbuilder: the same flow, bare and with the Agents binding's plugin, in the same loop. */
+export interface AgentsTurnFigures {
+    bare: TurnFigures;
+    plugin: TurnFigures;
+    /** Plugin minus bare, on the Agents SDK. */
+    addedMedianMs: number;
+    addedCpuMs: number;
+    /** What the plugin adds on the Agents SDK over what it adds on botbuilder (issue 16: within 1.2). */
+    ratioVsBotbuilder: { median: number; cpu: number };
 }
 
 /** What {@link measurePerTurn} measured. */
@@ -56,7 +70,14 @@ export interface PerTurnResult {
     roundTripMs: number;
     /** Plugin over naive (whole turn). */
     ratioVsNaive: { median: number; cpu: number };
+    /** The same flow on the Agents SDK. */
+    agents: AgentsTurnFigures;
 }
+
+const VARIANTS = ['bare', 'plugin', 'pluginOnly', 'naive', 'agentsBare', 'agentsPlugin'] as const;
+type Variant = (typeof VARIANTS)[number];
+/** Each variant's conversations: ids of the same length. */
+const TAGS: Record<Variant, string> = { bare: 'bare', plugin: 'plug', pluginOnly: 'pono', naive: 'naiv', agentsBare: 'agba', agentsPlugin: 'agpl' };
 
 /**
  * @param server The database server.
@@ -73,13 +94,18 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
     const naiveAgenda = new Agenda({ backend: new MongoBackend({ mongo: db, collection: 'naiveJobs' }) });
     naiveAgenda.define(NAIVE_JOB, async () => undefined);
     await naiveAgenda.start();
-    const bots: Record<'bare' | 'plugin' | 'pluginOnly' | 'naive', BenchBot> = {
+    const bots: Record<Variant, { say(id: string, text: string): Promise<void>; stop(): Promise<void> }> = {
         bare: await benchBot(),
         plugin: await benchBot({ plugin: { mongo: db } }),
         pluginOnly: await benchBot({ plugin: { scheduler: new NullScheduler() } }),
         naive: await benchBot({ naive: { agenda: naiveAgenda, delayMs: 5 * 60_000 } }),
+        agentsBare: await agentsBenchBot(),
+        agentsPlugin: await agentsBenchBot({ mongo: db }),
     };
-    const samples: Record<string, Array<{ first: boolean; ms: number; cpu: number; commands: number }>> = { bare: [], plugin: [], pluginOnly: [], naive: [] };
+    const samples = Object.fromEntries(VARIANTS.map((v) => [v, []])) as unknown as Record<
+        Variant,
+        Array<{ first: boolean; ms: number; cpu: number; commands: number }>
+    >;
     const roundTrips: number[] = [];
     try {
         const warmup = Math.min(20, flows);
@@ -88,12 +114,11 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
         let seed = 9;
         const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
         for (let i = 0; i < warmup + flows; i++) {
-            const order = (['bare', 'plugin', 'pluginOnly', 'naive'] as const)
-                .map((v) => [random(), v] as const)
+            const order = VARIANTS.map((v) => [random(), v] as const)
                 .sort((a, b) => a[0] - b[0])
                 .map(([, v]) => v);
             for (const variant of order) {
-                const id = conversationId(variant === 'pluginOnly' ? 'pono' : variant.slice(0, 4), i);
+                const id = conversationId(TAGS[variant], i);
                 const turns = flowTurns(i);
                 for (let t = 0; t < turns.length; t++) {
                     const commandsBefore = counter.commands.length;
@@ -120,7 +145,7 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
         await db.dropDatabase().catch(() => undefined);
         await client.close();
     }
-    const figures = (variant: string): TurnFigures => {
+    const figures = (variant: Variant): TurnFigures => {
         const all = samples[variant];
         return {
             medianMs: round(median(all.map((s) => s.ms)), 3),
@@ -137,12 +162,14 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
             commandsPerTurn: round(all.reduce((sum, s) => sum + s.commands, 0) / all.length, 3),
         };
     };
-    const firstExtraCpu = (variant: string): number =>
+    const firstExtraCpu = (variant: Variant): number =>
         mean(samples[variant].filter((x) => x.first).map((x) => x.cpu)) - mean(samples[variant].filter((x) => !x.first).map((x) => x.cpu));
     const bare = figures('bare');
     const plugin = figures('plugin');
     const naive = figures('naive');
     const pluginOnly = figures('pluginOnly');
+    const agents = { bare: figures('agentsBare'), plugin: figures('agentsPlugin') };
+    const agentsAdded = { median: agents.plugin.medianMs - agents.bare.medianMs, cpu: agents.plugin.cpuPerTurnMs - agents.bare.cpuPerTurnMs };
     const commands = samples.plugin.reduce((sum, x) => sum + x.commands, 0);
     return {
         flows,
@@ -162,5 +189,14 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
         ownFirstTurnExtraMs: round(pluginOnly.firstTurnMedianMs - pluginOnly.laterTurnsMedianMs - (bare.firstTurnMedianMs - bare.laterTurnsMedianMs), 3),
         roundTripMs: round(median(roundTrips), 3),
         ratioVsNaive: { median: round(plugin.medianMs / naive.medianMs, 2), cpu: round(plugin.cpuPerTurnMs / naive.cpuPerTurnMs, 2) },
+        agents: {
+            ...agents,
+            addedMedianMs: round(agentsAdded.median, 3),
+            addedCpuMs: round(agentsAdded.cpu, 3),
+            ratioVsBotbuilder: {
+                median: round(agentsAdded.median / (plugin.medianMs - bare.medianMs), 2),
+                cpu: round(agentsAdded.cpu / (plugin.cpuPerTurnMs - bare.cpuPerTurnMs), 2),
+            },
+        },
     };
 }

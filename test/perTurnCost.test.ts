@@ -1,5 +1,7 @@
 import assert from 'assert';
 import { DialogState } from 'botbuilder-dialogs';
+import { MemoryStorage } from '@microsoft/agents-hosting';
+import { agentsBenchBot } from '../bench/support/agentsBot';
 import { benchBot, BenchBot, conversationId, flowTurns, NullScheduler } from '../bench/support/bot';
 import { goals, mergeFigures, readmeFigures, BenchReport } from '../bench/index';
 import type { PerTurnResult, TurnFigures } from '../bench/perTurn';
@@ -105,6 +107,52 @@ describe('Per-turn cost of the plugin (its own logic, no database)', function ()
     });
 });
 
+describe('Per-turn cost of the plugin on the Agents SDK (its own logic, no database)', function () {
+    this.timeout(60_000);
+
+    /** Runs two add-client flows on the bench's Agents bot and lists its storage calls and replies, turn by turn. */
+    const run = async (withPlugin: boolean) => {
+        const storage = new MemoryStorage();
+        const calls: string[][] = [];
+        const log = (op: string, keys: string[]) =>
+            calls[calls.length - 1].push(...keys.map((k) => `${op} ${k.endsWith('/inactivity') ? 'plugin item' : 'app state'}`));
+        const { read, write } = { read: storage.read.bind(storage), write: storage.write.bind(storage) };
+        storage.read = (keys) => (log('read', keys), read(keys));
+        storage.write = (changes) => (log('write', Object.keys(changes)), write(changes));
+        const bot = await agentsBenchBot(withPlugin ? { scheduler: new NullScheduler() } : undefined, storage);
+        const replies: string[] = [];
+        bot.adapter.onSend = (activities) => replies.push(...activities.map((a) => a.text ?? ''));
+        try {
+            for (let n = 0; n < 2; n++) {
+                for (const text of flowTurns(n)) {
+                    calls.push([]);
+                    await bot.say(conversationId('agpc', n), text);
+                }
+            }
+        } finally {
+            await bot.stop();
+        }
+        return { calls, replies };
+    };
+
+    it("adds one read and one write of the plugin's own item to a turn, and leaves the app's state and replies alone", async () => {
+        const bare = await run(false);
+        const plugin = await run(true);
+        assert.deepStrictEqual(plugin.replies, bare.replies, 'the same replies');
+        assert.strictEqual(bare.replies.length, 8);
+        assert.ok(bare.calls.every((turn) => turn.length > 0 && turn.every((c) => c.endsWith('app state'))));
+        for (let t = 0; t < plugin.calls.length; t++) {
+            const own = plugin.calls[t].filter((c) => c.endsWith('plugin item')).sort();
+            assert.deepStrictEqual(own, ['read plugin item', 'write plugin item'], `turn ${t}: ${plugin.calls[t].join(', ')}`);
+            assert.deepStrictEqual(
+                plugin.calls[t].filter((c) => c.endsWith('app state')),
+                bare.calls[t],
+                `turn ${t}: the app's own reads and writes are unchanged`
+            );
+        }
+    });
+});
+
 describe("The bench's Figures: goals the embedded server cannot reach", () => {
     const turn = (medianMs: number, cpuPerTurnMs: number, first: number, later: number, commandsPerTurn = 0): TurnFigures => ({
         medianMs,
@@ -132,6 +180,13 @@ describe("The bench's Figures: goals the embedded server cannot reach", () => {
         ownFirstTurnExtraMs: 0.1,
         roundTripMs: 0.96,
         ratioVsNaive: { median: 0.45, cpu: 0.68 },
+        agents: {
+            bare: turn(1.5, 2.1, 1.4, 1.5),
+            plugin: turn(2.3, 4.3, 5.8, 2.2, 0.5),
+            addedMedianMs: 0.8,
+            addedCpuMs: 2.2,
+            ratioVsBotbuilder: { median: 1.11, cpu: 1.09 },
+        },
     };
     const report: BenchReport = {
         machine: { cpu: 'Test CPU', cores: 2, memoryGb: 8, node: 'v20', loadAverage: { start: 1, max: 1, end: 1 } },
@@ -159,6 +214,15 @@ describe("The bench's Figures: goals the embedded server cannot reach", () => {
         );
     });
 
+    it("sets the Agents SDK's added cost beside botbuilder's as a ratio, against 1.2", () => {
+        const agents = report.goals.find((g) => g.goal.startsWith('added median and CPU on the Agents SDK'));
+        assert.ok(agents);
+        assert.strictEqual(agents.holds, true);
+        assert.match(agents.measured, /^×1\.11 median, ×1\.09 CPU: the Agents SDK adds 0\.8 ms median .*; botbuilder 0\.72 ms and 2\.02 ms$/);
+        const over = goals({ ...report, perTurn: { ...perTurn, agents: { ...perTurn.agents, ratioVsBotbuilder: { median: 1.1, cpu: 1.3 } } } });
+        assert.strictEqual(over.find((g) => g.goal === agents.goal)?.holds, false, 'either ratio over 1.2 misses the goal');
+    });
+
     it('rewrites only the rows of the sections run with --only, keeping the others', () => {
         const previous = [
             'Measured by `npm run bench` on an earlier run.',
@@ -173,7 +237,7 @@ describe("The bench's Figures: goals the embedded server cannot reach", () => {
         const rows = merged.filter((l) => l.startsWith('| '));
         assert.ok(rows[2].startsWith('| Per turn | added CPU ≤ 0.5 ms | 2.02 ms'), rows[2]);
         assert.ok(rows.includes('| Size | ≤ 400 B of BSON per timer | 285 B | yes |'));
-        assert.strictEqual(rows.filter((l) => l.startsWith('| Per turn')).length, 4);
+        assert.strictEqual(rows.filter((l) => l.startsWith('| Per turn')).length, 5);
         assert.match(merged[merged.length - 1], /^Rows of perTurn re-measured by `npm run bench -- --only=perTurn` .* 2026-12-01/);
     });
 });

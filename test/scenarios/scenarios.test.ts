@@ -3,14 +3,17 @@ import type { Db } from 'mongodb';
 import type { InactivityPolicy } from '../../src/core/policy/policy';
 import { freshDb } from '../support/mongo';
 import { added, QUESTIONS, ScenarioBot, Sent, Stack } from './scenarioBot';
+import { agentsMarkers } from './stacks/agentsStack';
 import { botbuilderDialogs, botbuilderMarkers } from './stacks/botbuilderStack';
 
 /**
  * One scenario suite, run on every stack the plugin supports: the same add-client bot, the same clicks and the
  * same silences, whatever tells the plugin where the user is.
  */
-const STACKS: Stack[] = [botbuilderDialogs, botbuilderMarkers];
+const STACKS: Stack[] = [botbuilderDialogs, botbuilderMarkers, agentsMarkers];
 
+const STALE_BUTTON = "That button is no longer active, so I didn't change anything. Just carry on from the latest message.";
+const STALE_RESUME = "That offer is no longer available, so I didn't change anything.";
 const texts = (sent: Sent[]): string[] => sent.filter((a) => a.type === 'message').map((a) => a.text ?? '');
 const startsWith = (list: string[], prefix: string): boolean => list.some((t) => t.startsWith(prefix));
 
@@ -98,6 +101,42 @@ for (const stack of STACKS) {
             await b.say('maria@example.com');
             await b.say('555-0100');
             assert.deepStrictEqual(texts(b.take()), [QUESTIONS.phone, added('Maria')], 'the name answered before the close came back');
+        });
+
+        it('a used or stale reminder button changes nothing, gets the stale text, and never reaches the bot', async () => {
+            const b = await open();
+            await b.say('add client');
+            await b.say('Maria');
+            await b.advance('5 minutes');
+            b.take();
+            const handled = b.handled.length;
+            await b.click('continue');
+            assert.deepStrictEqual(texts(b.take()), ["Great, let's pick up where we left off.", QUESTIONS.email]);
+            await b.click('continue');
+            assert.deepStrictEqual(texts(b.take()), [STALE_BUTTON], 'one click per set of buttons');
+            await b.say('maria@example.com');
+            assert.deepStrictEqual(texts(b.take()), [QUESTIONS.phone]);
+            await b.click('startOver');
+            assert.deepStrictEqual(texts(b.take()), [STALE_BUTTON], 'an answer makes the buttons before it stale');
+            assert.strictEqual(b.handled.length, handled + 1, `only the typed answer reached the bot: ${b.handled.slice(handled).join(' | ')}`);
+            await b.say('555-0100');
+            assert.deepStrictEqual(texts(b.take()), [added('Maria')], 'the flow went on from where the user was');
+        });
+
+        it('a Welcome back offer the user typed past changes nothing when clicked', async () => {
+            const b = await open();
+            await b.say('add client');
+            await b.say('Maria');
+            await b.advance('15 minutes');
+            await b.say('add client');
+            assert.ok(startsWith(texts(b.take()), 'Welcome back!'));
+            await b.say('Ana');
+            assert.deepStrictEqual(texts(b.take()), [QUESTIONS.email]);
+            await b.click('resume');
+            assert.deepStrictEqual(texts(b.take()), [STALE_RESUME]);
+            await b.say('ana@example.com');
+            await b.say('555-0101');
+            assert.deepStrictEqual(texts(b.take()), [QUESTIONS.phone, added('Ana')], 'the new run kept its answers, not the closed one');
         });
 
         it('hands off to a person after silence, with the handoff event', async () => {

@@ -43,8 +43,12 @@ export interface MarkerHost {
  * await context.sendActivity('What is the client's name?');
  * await inactivity.flows.step(context, { flowId: 'addClient', stepId: 'name', index: 1, of: 3, prompt: 'What is the client's name?' });
  * ```
+ *
+ * @typeParam C - The bot SDK's turn context, as the binding names it (the Agents SDK's `TurnContext`, whose
+ * account ids are optional, is not assignable to the core's shape): the same object the core reads as a
+ * {@link TurnContextLike}, as the hooks of `CoreOptions<C>` are.
  */
-export class FlowMarkers {
+export class FlowMarkers<C = TurnContextLike> {
     /**
      * @param engine The plugin's engine.
      * @param store Where the marked flow is kept.
@@ -64,12 +68,13 @@ export class FlowMarkers {
      * @throws InactivityConfigError when the mark is not valid (ids, numbers, values that are not plain JSON or weigh
      *   more than 16 KB). A storage failure is reported through `onError` and not thrown: the bot's turn goes on.
      */
-    async step(context: TurnContextLike, mark: StepMark): Promise<void> {
+    async step(context: C, mark: StepMark): Promise<void> {
         const flow = checkStepMark(mark);
+        const turn = asTurn(context);
         // A storage failure is the plugin's, reported through onError: the bot's turn goes on.
-        await this.quietly(context, async () => {
-            await this.store.set(context, flow);
-            await this.saveOutsideUserTurn(context);
+        await this.quietly(turn, async () => {
+            await this.store.set(turn, flow);
+            await this.saveOutsideUserTurn(turn);
         });
     }
 
@@ -82,15 +87,16 @@ export class FlowMarkers {
      * @returns True when a flow was in progress (false also when the state could not be read: reported through `onError`).
      * @throws InactivityConfigError for a reason that is not valid.
      */
-    async end(context: TurnContextLike, reason?: string): Promise<boolean> {
+    async end(context: C, reason?: string): Promise<boolean> {
+        const turn = asTurn(context);
         if (reason !== undefined) {
-            return this.engine.abandon(context, reason);
+            return this.engine.abandon(turn, reason);
         }
         let had = false;
-        await this.quietly(context, async () => {
-            had = readMarkedFlow(await this.store.get(context)) !== undefined;
-            await this.store.set(context, undefined);
-            await this.saveOutsideUserTurn(context);
+        await this.quietly(turn, async () => {
+            had = readMarkedFlow(await this.store.get(turn)) !== undefined;
+            await this.store.set(turn, undefined);
+            await this.saveOutsideUserTurn(turn);
         });
         return had;
     }
@@ -109,4 +115,9 @@ export class FlowMarkers {
             await this.engine.saveConversation(context);
         }
     }
+}
+
+/** The binding's turn context is the core's turn: only its declared type differs (see the class's `C`). */
+function asTurn<C>(context: C): TurnContextLike {
+    return context as unknown as TurnContextLike;
 }
