@@ -37,7 +37,7 @@ export interface MarkerHost {
  * await inactivity.flows.step(context, { flowId: 'addClient', stepId: 'name', index: 1, of: 3, prompt: 'What is the client's name?' });
  * ```
  */
-export class FlowMarkers {
+export class FlowMarkers<C = TurnContextLike> {
     /**
      * @param engine The plugin's engine.
      * @param store Where the marked flow is kept.
@@ -56,10 +56,10 @@ export class FlowMarkers {
      * @param mark The flow, the step, its number, the answers so far and the question.
      * @throws InactivityConfigError when the mark is not valid (ids, numbers, values that are not plain JSON or weigh more than 16 KB).
      */
-    async step(context: TurnContextLike, mark: StepMark): Promise<void> {
+    async step(context: C, mark: StepMark): Promise<void> {
         const flow = checkStepMark(mark);
-        await this.store.set(context, flow);
-        await this.saveOutsideUserTurn(context);
+        await this.store.set(asLike(context), flow);
+        await this.saveOutsideUserTurn(asLike(context));
     }
 
     /**
@@ -71,13 +71,14 @@ export class FlowMarkers {
      * @returns True when a flow was in progress.
      * @throws InactivityConfigError for a reason that is not valid.
      */
-    async end(context: TurnContextLike, reason?: string): Promise<boolean> {
+    async end(context: C, reason?: string): Promise<boolean> {
+        const turn = asLike(context);
         if (reason !== undefined) {
-            return this.engine.abandon(context, reason);
+            return this.engine.abandon(turn, reason);
         }
-        const had = readMarkedFlow(await this.store.get(context)) !== undefined;
-        await this.store.set(context, undefined);
-        await this.saveOutsideUserTurn(context);
+        const had = readMarkedFlow(await this.store.get(turn)) !== undefined;
+        await this.store.set(turn, undefined);
+        await this.saveOutsideUserTurn(turn);
         return had;
     }
 
@@ -87,4 +88,12 @@ export class FlowMarkers {
             await this.engine.saveConversation(context);
         }
     }
+}
+
+/**
+ * The SDK's turn as the core's shape: the same object (the Agents SDK types an account's id as optional where the
+ * core's shape requires one; every turn that reaches a marker has it).
+ */
+function asLike<C>(context: C): TurnContextLike {
+    return context as unknown as TurnContextLike;
 }
