@@ -1,6 +1,6 @@
 import assert from 'assert';
 import { execFileSync, spawnSync, SpawnSyncReturns } from 'child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import ts from 'typescript';
@@ -44,10 +44,21 @@ function run(command: string, args: string[], cwd: string, timeout: number, env:
     return result;
 }
 
+/** What `npm pack --json` says of the tarball it wrote. */
+interface Packed {
+    filename: string;
+    files: Array<{ path: string }>;
+    /** The tarball's size in bytes. */
+    size: number;
+    /** The size of its files, unpacked, in bytes. */
+    unpackedSize: number;
+    entryCount: number;
+}
+
 /** The JSON document npm printed after any lifecycle script output. */
-function npmJson(stdout: string): Array<{ filename: string; files: Array<{ path: string }> }> {
+function npmJson(stdout: string): Packed[] {
     const start = stdout.startsWith('[') ? 0 : stdout.lastIndexOf('\n[') + 1;
-    return JSON.parse(stdout.slice(start)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    return JSON.parse(stdout.slice(start)) as Packed[];
 }
 
 /** The last line a consumer printed, as JSON. */
@@ -153,12 +164,99 @@ const memory: MemoryScheduler = new MemoryScheduler({ warn: false });
 console.log(JSON.stringify({ sent: adapter.sent.map((a) => a.text ?? a.type), memory: typeof memory.arm }));
 `;
 
+/** An Agents SDK agent in CommonJS: an AgentApplication route marks its step; MemoryScheduler's real timer reminds. */
+const AGENTS_CJS_BOT = `'use strict';
+const { AgentApplication, MemoryStorage } = require('@microsoft/agents-hosting');
+const { InactivityMiddleware, MemoryScheduler } = require('botbuilder-inactivity/agents');
+const { InactivityTestAdapter } = require('botbuilder-inactivity/agents/testing');
+
+const QUESTION = "What is the client's name?";
+
+async function main() {
+    const storage = new MemoryStorage();
+    const agent = new AgentApplication({ storage, adapter: new InactivityTestAdapter() });
+    const inactivity = new InactivityMiddleware({
+        adapter: agent.adapter, storage,
+        scheduler: new MemoryScheduler({ warn: false }), reminderAfter: 300, closeAfter: '1 minute',
+    });
+    agent.adapter.use(inactivity);
+    agent.adapter.logic = (context) => agent.run(context);
+    agent.onMessage('add client', async (context) => {
+        await context.sendActivity(QUESTION);
+        await inactivity.flows.step(context, { flowId: 'addClient', stepId: 'name', index: 1, of: 2, prompt: QUESTION });
+    });
+    await inactivity.start();
+    await agent.adapter.send('add client');
+    const deadline = Date.now() + 5000;
+    while (!agent.adapter.sent.some((a) => /^Still there\\?/.test(a.text || '')) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await inactivity.stop();
+    console.log(JSON.stringify({
+        resolved: require.resolve('botbuilder-inactivity/agents'),
+        sent: agent.adapter.sent.map((a) => a.text || a.type),
+        loaded: Object.keys(require.cache).filter((p) => /node_modules[\\\\/](botbuilder(-core|-dialogs)?|botframework-[\\w-]+)[\\\\/]/.test(p)),
+    }));
+}
+main().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+/** An Agents SDK agent in TypeScript, as ES modules: the test clock reminds, Continue is clicked, the flow ends. */
+const AGENTS_ESM_TS_BOT = `import assert from 'node:assert/strict';
+import type { Activity } from '@microsoft/agents-activity';
+import { AgentApplication, MemoryStorage, TurnState, type TurnContext } from '@microsoft/agents-hosting';
+import { InactivityMiddleware, MongoStorage, type InactivityOptions, type MarkedFlow } from 'botbuilder-inactivity/agents';
+import { InactivityTestAdapter, TestScheduler, click } from 'botbuilder-inactivity/agents/testing';
+
+const QUESTION = "What is the client's name?";
+const storage = new MemoryStorage();
+const adapter = new InactivityTestAdapter();
+const agent = new AgentApplication<TurnState>({ storage, adapter });
+const scheduler = new TestScheduler();
+const ended: string[] = [];
+const options: InactivityOptions = {
+    adapter: agent.adapter,
+    storage,
+    scheduler,
+    now: scheduler.now,
+    reminderAfter: '5 minutes',
+    onEnd: (_context: TurnContext, flow: MarkedFlow) => void ended.push(flow.flowId),
+};
+const inactivity = new InactivityMiddleware(options);
+agent.adapter.use(inactivity);
+adapter.logic = (context: TurnContext) => agent.run(context);
+agent.onMessage('add client', async (context: TurnContext) => {
+    await context.sendActivity(QUESTION);
+    await inactivity.flows.step(context, { flowId: 'addClient', stepId: 'name', index: 1, of: 2, prompt: QUESTION });
+});
+agent.onActivity('message', async (context: TurnContext) => {
+    await context.sendActivity(\`Added \${context.activity.text ?? ''}.\`);
+    await inactivity.flows.end(context);
+});
+await inactivity.start();
+
+assert.deepEqual((await adapter.send('add client')).map((a: Activity) => a.text), [QUESTION]);
+await scheduler.advance('5 minutes');
+const [reminder] = adapter.takeSent();
+assert.match(reminder?.text ?? '', /^Still there\\?/);
+assert.deepEqual((await click(adapter, 'continue')).map((a) => a.text), ["Great, let's pick up where we left off.", QUESTION]);
+assert.deepEqual((await adapter.send('Ada')).map((a) => a.text), ['Added Ada.']);
+await inactivity.stop();
+// Type-checked only: the Agents SDK's Storage on MongoDB, as a production agent builds it.
+const production = (mongo: string): MongoStorage => new MongoStorage({ mongo });
+console.log(JSON.stringify({ sent: adapter.sent.map((a) => a.text ?? a.type), ended, production: typeof production }));
+`;
+
+/** Packages an Agents SDK bot must not get: botbuilder and what it brings. */
+const BOTBUILDER_PACKAGES = ['botbuilder', 'botbuilder-core', 'botbuilder-dialogs', 'botframework-connector', 'botframework-schema'];
+
 describe('the tarball, packed from a clean clone and installed in fresh bots', function () {
     // npm pack builds the package (about 10 s); the install takes about 20 s with a warm npm cache.
     this.timeout(240_000);
 
     let work: string;
-    let packed: { filename: string; files: Array<{ path: string }> };
+    let packed: Packed;
+    let packs: string;
     let consumers: string;
 
     before(() => {
@@ -168,7 +266,8 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
         const clone = join(work, 'clone');
         const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
             .split('\0')
-            .filter(Boolean);
+            // A work tree whose node_modules is a symlink (git worktrees sharing one install) lists it as a new file.
+            .filter((file) => file && file !== 'node_modules');
         for (const file of files) {
             const target = join(clone, file);
             mkdirSync(dirname(target), { recursive: true });
@@ -180,7 +279,7 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
             }
         }
         symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
-        const packs = join(work, 'packs');
+        packs = join(work, 'packs');
         mkdirSync(packs);
         const pack = run('npm', ['pack', '--json', '--pack-destination', packs], clone, 180_000, NPM_ENV);
         packed = npmJson(pack.stdout)[0];
@@ -230,6 +329,12 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
             'dist/src/testing/index.js',
             'dist/src/testing/index.d.ts',
             'dist/esm/testing.mjs',
+            'dist/src/agents/index.js',
+            'dist/src/agents/index.d.ts',
+            'dist/esm/agents.mjs',
+            'dist/src/agents/testing/index.js',
+            'dist/src/agents/testing/index.d.ts',
+            'dist/esm/agents-testing.mjs',
             'README.md',
             'CHANGELOG.md',
             'LICENSE',
@@ -241,6 +346,13 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
             [],
             'nothing else (no tests, samples, sources or tools)'
         );
+    });
+
+    it('weighs what npm pack reports (printed: packed and unpacked size, files)', function () {
+        const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
+        console.log(`      ${packed.filename}: ${kB(packed.size)} packed, ${kB(packed.unpackedSize)} unpacked, ${packed.entryCount} files`);
+        assert.strictEqual(packed.entryCount, packed.files.length);
+        assert.ok(packed.size > 0 && packed.size < packed.unpackedSize, 'the tarball is compressed');
     });
 
     it('declares runtime dependencies a bot installs, and neither mocha nor sinon nor the sample frameworks', () => {
@@ -303,6 +415,83 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
             assert.match(out.sent[1], /^Still there\?/);
             assert.deepStrictEqual(out.sent.slice(2), ["Great, let's pick up where we left off.", 'What is your name?', 'Hello, Ada!']);
             assert.strictEqual(out.memory, 'function');
+        });
+    });
+
+    describe('Agents SDK bots: the tarball and @microsoft/agents-hosting, without botbuilder', () => {
+        let agents: string;
+
+        before(() => {
+            agents = join(work, 'agents-consumers');
+            mkdirSync(agents);
+            writeFileSync(join(agents, 'package.json'), JSON.stringify({ name: 'agents-consumers', version: '1.0.0', private: true }));
+            // One install shared by both agents, as above; agents-activity for the TypeScript bot's own imports.
+            run(
+                'npm',
+                ['install', join(packs, packed.filename), '@microsoft/agents-hosting@1.8.1', '@microsoft/agents-activity@1.8.1'],
+                agents,
+                180_000,
+                NPM_ENV
+            );
+            const cjsBot = join(agents, 'cjs-agent');
+            mkdirSync(cjsBot);
+            writeFileSync(join(cjsBot, 'package.json'), JSON.stringify({ name: 'cjs-agent', version: '1.0.0', private: true, main: 'bot.js' }));
+            writeFileSync(join(cjsBot, 'bot.js'), AGENTS_CJS_BOT);
+            const tsBot = join(agents, 'esm-ts-agent');
+            mkdirSync(tsBot);
+            writeFileSync(join(tsBot, 'package.json'), JSON.stringify({ name: 'esm-ts-agent', version: '1.0.0', private: true, type: 'module' }));
+            writeFileSync(
+                join(tsBot, 'tsconfig.json'),
+                JSON.stringify({
+                    compilerOptions: {
+                        target: 'ES2022',
+                        module: 'NodeNext',
+                        moduleResolution: 'NodeNext',
+                        strict: true,
+                        noEmit: true,
+                        // The package's declarations are checked too: one that named botbuilder would fail here.
+                        skipLibCheck: false,
+                        typeRoots: [join(ROOT, 'node_modules', '@types')],
+                        types: ['node'],
+                    },
+                    files: ['bot.ts'],
+                })
+            );
+            writeFileSync(join(tsBot, 'bot.ts'), AGENTS_ESM_TS_BOT);
+        });
+
+        it('installs no botbuilder: every peer is optional', () => {
+            const present = BOTBUILDER_PACKAGES.filter((name) => existsSync(join(agents, 'node_modules', name)));
+            assert.deepStrictEqual(present, [], "not in the bot's node_modules");
+            assert.ok(existsSync(join(agents, 'node_modules', '@microsoft', 'agents-hosting', 'package.json')), 'the check can fail: the SDK is there');
+        });
+
+        it("type-checks a TypeScript ES module agent against the package's declarations (tsc --noEmit, skipLibCheck off)", () => {
+            const dir = join(agents, 'esm-ts-agent');
+            const check = spawnSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+            assert.strictEqual(check.status, 0, `tsc --noEmit reported:\n${check.stdout}${check.stderr}`);
+        });
+
+        it('runs a CommonJS agent: a route marks its step, MemoryScheduler sends the reminder, no botbuilder is loaded', () => {
+            const out = lastJson<{ resolved: string; sent: string[]; loaded: string[] }>(
+                run(process.execPath, ['bot.js'], join(agents, 'cjs-agent'), 30_000).stdout
+            );
+            assert.strictEqual(out.resolved, join(agents, 'node_modules', PKG.name, 'dist', 'src', 'agents', 'index.js'), 'the installed tarball');
+            assert.strictEqual(out.sent[0], "What is the client's name?");
+            assert.match(out.sent[1] ?? '', /^Still there\? You were .*\(step 1 of 2\)\. I'll close it in /);
+            assert.deepStrictEqual(out.loaded, []);
+        });
+
+        it('runs the TypeScript ES module agent: import it, remind on the test clock, click Continue, end the flow', () => {
+            const dir = join(agents, 'esm-ts-agent');
+            const js = ts.transpileModule(AGENTS_ESM_TS_BOT, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+            writeFileSync(join(dir, 'bot.js'), js);
+            const out = lastJson<{ sent: string[]; ended: string[]; production: string }>(run(process.execPath, ['bot.js'], dir, 30_000).stdout);
+            assert.strictEqual(out.sent[0], "What is the client's name?");
+            assert.match(out.sent[1], /^Still there\?/);
+            assert.deepStrictEqual(out.sent.slice(2), ["Great, let's pick up where we left off.", "What is the client's name?", 'Added Ada.']);
+            assert.deepStrictEqual(out.ended, [], 'the bot ended its flow itself: the plugin did not');
+            assert.strictEqual(out.production, 'function');
         });
     });
 });
