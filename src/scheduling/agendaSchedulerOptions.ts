@@ -71,7 +71,7 @@ export interface AgendaSchedulerOptions {
     retry?: Partial<TimerRetryPolicy>;
     /**
      * The longest one run of the handler may take, in ms (the middleware's timer deadline). Accepted for
-     * compatibility and no longer needed: a run keeps its lock alive while it runs (see {@link TIMER_LEASE_MS}),
+     * compatibility and no longer needed: a run keeps its lock alive while it runs (a lease of `TIMER_LEASE_MS`),
      * and a timer that waited in memory claims its lock again before it runs. Default 45000.
      */
     runDeadline?: number;
