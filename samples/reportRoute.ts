@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Db } from 'mongodb';
-import { report, reportPage } from '../src';
+// The report's own modules, not the botbuilder entry: the Agents SDK sample serves this route too.
+import { report } from '../src/report/report';
+import { reportPage } from '../src/report/htmlPage';
 import { parseDateOrDuration } from '../src/core/util/dateOrDuration';
 
 /**
