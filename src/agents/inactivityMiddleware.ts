@@ -45,7 +45,7 @@ export class InactivityMiddleware implements Middleware {
      * Flows without dialogs: `flows.step(context, { flowId, stepId, ... })` after the bot asks a question,
      * `flows.end(context, reason?)` when the flow is over. See {@link FlowMarkers}.
      */
-    readonly flows: FlowMarkers;
+    readonly flows: FlowMarkers<TurnContext>;
     private readonly engine: InactivityEngine;
     private readonly stores: PluginStores;
     private starting?: Promise<void>;

@@ -31,13 +31,16 @@ export interface MarkerHost {
  * the marked one: the ladder per flow and step, "step n of m" and the answers in the texts, close, handoff,
  * Resume, the lifecycle API, run records and the report.
  *
+ * @typeParam C The SDK's turn context type (the Agents SDK's `TurnContext` is the core's shape with optional
+ *   ids, the same object): what `step` and `end` take, so a bot passes its own context without a cast.
+ *
  * @example
  * ```ts
  * await context.sendActivity('What is the client's name?');
  * await inactivity.flows.step(context, { flowId: 'addClient', stepId: 'name', index: 1, of: 3, prompt: 'What is the client's name?' });
  * ```
  */
-export class FlowMarkers {
+export class FlowMarkers<C extends object = TurnContextLike> {
     /**
      * @param engine The plugin's engine.
      * @param store Where the marked flow is kept.
@@ -56,10 +59,10 @@ export class FlowMarkers {
      * @param mark The flow, the step, its number, the answers so far and the question.
      * @throws InactivityConfigError when the mark is not valid (ids, numbers, values that are not plain JSON or weigh more than 16 KB).
      */
-    async step(context: TurnContextLike, mark: StepMark): Promise<void> {
+    async step(context: C, mark: StepMark): Promise<void> {
         const flow = checkStepMark(mark);
-        await this.store.set(context, flow);
-        await this.saveOutsideUserTurn(context);
+        await this.store.set(like(context), flow);
+        await this.saveOutsideUserTurn(like(context));
     }
 
     /**
@@ -71,13 +74,14 @@ export class FlowMarkers {
      * @returns True when a flow was in progress.
      * @throws InactivityConfigError for a reason that is not valid.
      */
-    async end(context: TurnContextLike, reason?: string): Promise<boolean> {
+    async end(context: C, reason?: string): Promise<boolean> {
+        const turn = like(context);
         if (reason !== undefined) {
-            return this.engine.abandon(context, reason);
+            return this.engine.abandon(turn, reason);
         }
-        const had = readMarkedFlow(await this.store.get(context)) !== undefined;
-        await this.store.set(context, undefined);
-        await this.saveOutsideUserTurn(context);
+        const had = readMarkedFlow(await this.store.get(turn)) !== undefined;
+        await this.store.set(turn, undefined);
+        await this.saveOutsideUserTurn(turn);
         return had;
     }
 
@@ -87,4 +91,9 @@ export class FlowMarkers {
             await this.engine.saveConversation(context);
         }
     }
+}
+
+/** The SDK's turn as the core's shape: the same object (see the type parameter of {@link FlowMarkers}). */
+function like(context: object): TurnContextLike {
+    return context as TurnContextLike;
 }
