@@ -27,7 +27,7 @@ async function createAgent(options: Partial<InactivityOptions> = {}, storage: Bo
     agent.onMessage('add', async (context: TurnContext) => {
         handled.push('add');
         await context.sendActivity(QUESTION);
-        await inactivity.flows.step(context as never, { flowId: 'addClient', stepId: 'name', index: 1, of: 2, prompt: QUESTION });
+        await inactivity.flows.step(context, { flowId: 'addClient', stepId: 'name', index: 1, of: 2, prompt: QUESTION });
     });
     agent.onMessage('hello', async (context: TurnContext) => {
         handled.push('hello');
@@ -36,7 +36,7 @@ async function createAgent(options: Partial<InactivityOptions> = {}, storage: Bo
     agent.onActivity('message', async (context: TurnContext) => {
         handled.push(context.activity.text ?? '');
         await context.sendActivity(`Added ${context.activity.text}.`);
-        await inactivity.flows.end(context as never);
+        await inactivity.flows.end(context);
     });
     adapter.logic = (context) => agent.run(context);
     adapter.use(inactivity);
