@@ -146,3 +146,41 @@ describe('Agents SDK sample over HTTP, as the Emulator talks to it (reminder 2 s
         );
     });
 });
+
+describe('Agents SDK sample with INACTIVITY_FINAL_ACTION=handoff (reminder 1 s, close 3 s)', function () {
+    this.timeout(30_000);
+
+    it('follows the reminder with a handoff.initiate event carrying the transcript', async () => {
+        const mongo = await freshDb();
+        const sample = await startAgentsSample(
+            readSampleConfig({
+                PORT: '0',
+                MONGODB_URI: mongo.uri,
+                INACTIVITY_REMINDER_AFTER: '1000',
+                INACTIVITY_CLOSE_AFTER: '3000',
+                INACTIVITY_FINAL_ACTION: 'handoff',
+            })
+        );
+        const emulator = new EmulatorClient(sample.messagesUrl);
+        await emulator.start();
+        try {
+            const c = emulator.conversation();
+            await c.say('add client');
+            const from = await c.say('John Doe');
+            const reminder = await c.waitFor(isText(/^Still there\?/), { from, timeoutMs: 5000 });
+            assert.match(reminder.activity.text ?? '', /pass you to a person/);
+            const handoff = await c.waitFor((a) => a.type === 'event' && a.name === 'handoff.initiate', { from, timeoutMs: 6000 });
+            const transcript = handoff.activity.attachments?.find((a) => a.name === 'Transcript')?.content as { activities: Array<{ text?: string }> };
+            const lines = transcript.activities.map((a) => a.text ?? '');
+            assert.ok(lines.includes('John Doe'), lines.join(' | '));
+            assert.ok(
+                lines.some((l) => l.startsWith('What kind of client is John Doe?')),
+                lines.join(' | ')
+            );
+        } finally {
+            await emulator.stop();
+            await sample.stop();
+            await mongo.close();
+        }
+    });
+});
