@@ -71,6 +71,14 @@ module.exports = {
             to: { path: '^src/(botbuilder/|index[.]ts$|testing/(index|buttons|inactivityTestAdapter)[.]ts$)' },
         },
         {
+            name: 'agents-sample-no-botbuilder',
+            severity: 'error',
+            comment:
+                'The Agents SDK sample (samples/agents, `npm run start:agents`) runs as an Agents SDK bot would, without botbuilder: what it reaches, the sample parts it shares with the botbuilder sample included, imports no botbuilder.',
+            from: { path: '^samples/agents/' },
+            to: { path: BOTBUILDER, reachable: true },
+        },
+        {
             name: 'testing-only-from-tests',
             severity: 'error',
             comment:

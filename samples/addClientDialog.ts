@@ -9,9 +9,7 @@ import {
     WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import type { Localizer } from '../src';
-
-/** The flow's dialog id: what the inactivity policy file names. */
-export const ADD_CLIENT = 'addClient';
+import { ADD_CLIENT, CLIENT_TYPES, isContact } from './addClientParts';
 
 /** What the flow collects, in the waterfall's `values`. */
 interface ClientValues {
@@ -21,20 +19,6 @@ interface ClientValues {
 }
 
 const values = (step: WaterfallStepContext): ClientValues => step.values;
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^\+?[\d\s().-]{7,20}$/;
-
-/**
- * Whether a text is an email address or a phone number.
- *
- * @param text What the user typed.
- * @returns True for a plausible email or phone number.
- */
-export function isContact(text: string): boolean {
-    const value = text.trim();
-    return EMAIL.test(value) || (PHONE.test(value) && value.replace(/\D/g, '').length >= 7);
-}
 
 /**
  * A fitness trainer adding a client: name (free text), client type (buttons), contact (email or phone,
@@ -68,7 +52,7 @@ export class AddClientDialog extends ComponentDialog {
 
     private async askType(step: WaterfallStepContext) {
         values(step).name = String(step.result).trim();
-        const types = ['personal', 'group', 'online'].map((k) => this.text(step, `types.${k}`));
+        const types = CLIENT_TYPES.map((k) => this.text(step, `types.${k}`));
         return step.prompt('typePrompt', {
             prompt: this.text(step, 'askType', { name: values(step).name }),
             choices: ChoiceFactory.toChoices(types),

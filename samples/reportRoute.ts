@@ -1,11 +1,14 @@
 import type { Request, Response } from 'express';
 import type { Db } from 'mongodb';
-import { report, reportPage } from '../src';
+// The report's own modules, not the botbuilder entry: the Agents SDK sample serves this route too.
+import { report } from '../src/report/report';
+import { reportPage } from '../src/report/htmlPage';
 import { parseDateOrDuration } from '../src/core/util/dateOrDuration';
 
 /**
  * The drop-off report page of the sample's database, at `/report`. Query: `?since=30d` (a duration back, or a
- * date such as 2026-11-01; default all) and `?flow=addClient`.
+ * date such as 2026-11-01; default all), `?flow=addClient`, and `?format=json` for the numbers as the CLI's
+ * `--json` prints them.
  *
  * @param db The database the plugin keeps its records in.
  * @returns An express handler.
@@ -27,6 +30,10 @@ export function reportRoute(db: Db): (req: Request, res: Response) => Promise<vo
         }
         try {
             const data = await report(db, { since, flowId: typeof q.flow === 'string' && q.flow ? q.flow : undefined });
+            if (q.format === 'json') {
+                res.set('Cache-Control', 'no-store').json(data);
+                return;
+            }
             res.type('html')
                 .set('Cache-Control', 'no-store')
                 .send(reportPage(data, { title: 'Drop-off report: sample bot' }));

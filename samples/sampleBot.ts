@@ -1,18 +1,8 @@
 import { ActivityHandler, ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { DialogSet, DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
 import type { FollowUpService, InactivityMiddleware, Localizer } from '../src';
-import { ADD_CLIENT, AddClientDialog } from './addClientDialog';
-
-const START = /^\s*(\/add-client|add (a )?client)\s*[.!]?\s*$/i;
-
-/** "cancel" (or "never mind") inside a flow: the flow is abandoned with the sample's own reason. */
-const CANCEL = /^\s*(\/?cancel|never ?mind)\s*[.!]?\s*$/i;
-
-/** "give me a minute" inside a flow: the user gets 10 more minutes before the reminder. */
-const WAIT = /^\s*(give me a (minute|moment|sec(ond)?)|\/wait)\s*[.!]?\s*$/i;
-
-/** The reason the sample records for a typed "cancel", shown in the drop-off report beside the built-in ones. */
-export const CANCEL_REASON = 'saidCancel';
+import { AddClientDialog } from './addClientDialog';
+import { ADD_CLIENT, CANCEL, CANCEL_REASON, START, WAIT, WAIT_FOR } from './addClientParts';
 
 /**
  * The sample bot: "add client" (or "/add-client") starts the add-client flow; anything else gets a one-line help.
@@ -51,7 +41,7 @@ export class SampleBot extends ActivityHandler {
                 await next();
                 return;
             }
-            if (lifecycle && dc.activeDialog && WAIT.test(text) && (await lifecycle.extend(context, '10 minutes'))) {
+            if (lifecycle && dc.activeDialog && WAIT.test(text) && (await lifecycle.extend(context, WAIT_FOR))) {
                 await context.sendActivity(this.text(context, 'waiting'));
                 await next();
                 return;

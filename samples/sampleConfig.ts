@@ -1,4 +1,6 @@
-import type { Duration, FinalAction } from '../src';
+// From the core, not the botbuilder entry: the Agents SDK sample reads the same settings and loads no botbuilder.
+import type { Duration } from '../src/core/policy/duration';
+import type { FinalAction } from '../src/core/policy/policy';
 
 /** The sample's settings, read from the environment. */
 export interface SampleConfig {

@@ -2,14 +2,14 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConversationStat
 import { DialogState } from 'botbuilder-dialogs';
 import express from 'express';
 import { Server } from 'http';
-import { MongoClient } from 'mongodb';
-import { join } from 'path';
 import { FollowUpService, InactivityMiddleware, Localizer, MongoStorage } from '../src';
 import { AddClientDialog } from './addClientDialog';
-import { EmbeddedMongo, startEmbeddedMongo } from './embeddedMongo';
 import { SampleBot } from './sampleBot';
 import { SampleConfig } from './sampleConfig';
-import { reportRoute } from './reportRoute';
+import { closeServer, listen, mountReport, SAMPLE_LOCALES, SAMPLE_POLICY_FILE, SampleExtension } from './sampleHttp';
+import { openSampleMongo } from './sampleMongo';
+
+export type { SampleExtension } from './sampleHttp';
 
 /** A running sample bot. */
 export interface RunningSample {
@@ -31,12 +31,6 @@ export interface RunningSample {
     stop(): Promise<void>;
 }
 
-/** Hooks that add routes before the server listens. */
-export type SampleExtension = (
-    app: express.Express,
-    sample: { port: number; adapter: CloudAdapter; run: (context: TurnContext) => Promise<void> }
-) => void | Promise<void>;
-
 /**
  * Starts the sample bot: Bot Framework at `/api/messages` (no credentials unless `MicrosoftAppId` and
  * `MicrosoftAppPassword` are set), the inactivity plugin and the conversation state on one MongoDB client
@@ -52,24 +46,15 @@ export async function startSample(
     extensions: SampleExtension[] = [],
     log: (line: string) => void = () => undefined
 ): Promise<RunningSample> {
-    let embedded: EmbeddedMongo | undefined;
-    const mongoUri = config.mongoUri ?? (embedded = await startEmbeddedMongo()).uri;
-    // One client, one connection pool, for the plugin's timers and the bot's state. The sample opened it, so
-    // the sample closes it (the plugin and MongoStorage leave a given client open).
-    const client = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 5000 });
-    try {
-        await client.connect();
-    } catch (err) {
-        await client.close().catch(() => undefined);
-        await embedded?.stop();
-        throw new Error(`Could not connect to MongoDB at ${redact(mongoUri)}: ${(err as Error).message}`, { cause: err });
-    }
+    // One client, one connection pool, for the plugin's timers and the bot's state.
+    const mongo = await openSampleMongo(config.mongoUri);
+    const { client } = mongo;
 
     const auth = new ConfigurationBotFrameworkAuthentication(
         config.appId ? { MicrosoftAppId: config.appId, MicrosoftAppPassword: config.appPassword, MicrosoftAppType: 'MultiTenant' } : {}
     );
     const adapter = new CloudAdapter(auth);
-    const texts = new Localizer({ extraPaths: [join(__dirname, '..', '..', 'samples', 'locales')] });
+    const texts = new Localizer({ extraPaths: [SAMPLE_LOCALES] });
     adapter.onTurnError = async (context, error) => {
         console.error('[sample] turn error:', error);
         await context.sendActivity(texts.t(context.activity.locale, 'sample:error')).catch(() => undefined);
@@ -86,8 +71,8 @@ export async function startSample(
         dialog,
         mongo: client,
         botAppId: config.appId,
-        policyFile: join(__dirname, '..', '..', 'samples', 'inactivity-policy.json'),
-        localesPath: join(__dirname, '..', '..', 'samples', 'locales'),
+        policyFile: SAMPLE_POLICY_FILE,
+        localesPath: SAMPLE_LOCALES,
         ...(config.reminderAfter !== undefined ? { reminderAfter: config.reminderAfter } : {}),
         ...(config.closeAfter !== undefined ? { closeAfter: config.closeAfter } : {}),
         ...(config.finalAction ? { finalAction: config.finalAction } : {}),
@@ -145,44 +130,28 @@ export async function startSample(
         );
     });
     // The drop-off report of this bot's flows (the plugin's records live in the client's default database).
-    const showReport = reportRoute(client.db());
-    // The route answers its own errors (400 or 500); express 4 would not catch a rejection, so none is left to it.
-    app.get('/report', (req, res) => void showReport(req, res));
+    mountReport(app, client.db());
     for (const extend of extensions) {
-        await extend(app, { port: config.port, adapter, run });
+        await extend(app, { port: config.port });
     }
-    const server = await new Promise<Server>((resolve, reject) => {
-        const s = app.listen(config.port, () => resolve(s)).on('error', reject);
-    });
-    const port = (server.address() as { port: number }).port;
+    const { server, port } = await listen(app, config.port);
     log(`Sample bot listening on http://localhost:${port}/api/messages (Bot Framework Emulator: leave App ID and password empty).`);
     log(`Drop-off report of the flows walked so far: http://localhost:${port}/report`);
-    log(
-        embedded
-            ? `MongoDB: MONGODB_URI is not set, so the sample uses its embedded wire-protocol server at ${mongoUri} (in memory; timers and conversation state last while the sample runs).`
-            : `MongoDB: ${redact(mongoUri)}`
-    );
+    log(mongo.describe());
     return {
         server,
         port,
         messagesUrl: `http://localhost:${port}/api/messages`,
-        mongo: { uri: mongoUri, embedded: Boolean(embedded) },
+        mongo: { uri: mongo.uri, embedded: mongo.embedded },
         inactivity,
         ...(followUps ? { followUps } : {}),
         app,
         stop: async () => {
-            await new Promise<void>((resolve) => server.close(() => resolve()));
-            server.closeAllConnections?.();
+            await closeServer(server);
             // The follow-ups first: their job runs on the inactivity plugin's Agenda.
             await followUps?.stop();
             await inactivity.stop();
-            await client.close();
-            await embedded?.stop();
+            await mongo.close();
         },
     };
-}
-
-/** A connection string with its password hidden, for logs. */
-function redact(uri: string): string {
-    return uri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
 }

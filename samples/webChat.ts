@@ -3,10 +3,7 @@ import express from 'express';
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
 import { getRouter } from 'offline-directline';
-import type { SampleExtension } from './sampleServer';
-
-/** Where the page's static files live (samples/public, next to the compiled dist/samples). */
-const PUBLIC_DIR = join(__dirname, '..', '..', 'samples', 'public');
+import { SAMPLE_PUBLIC_DIR, type SampleExtension } from './sampleHttp';
 
 /** Paths the Direct Line router answers: `/directline/...` for Web Chat, `/v3/...` for the bot's replies. */
 const DIRECT_LINE_PATHS = /^\/(directline|v3)(\/|$)/;
@@ -52,7 +49,7 @@ export function webChat(): SampleExtension {
             }
             res.sendFile(bundle, { maxAge: '1h' });
         });
-        app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
+        app.use(express.static(SAMPLE_PUBLIC_DIR, { index: 'index.html' }));
         app.use(directLine());
     };
 }

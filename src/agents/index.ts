@@ -22,6 +22,8 @@ export { toMilliseconds } from '../core/policy/duration';
 export { InactivityConfigError, InactivityDeliveryError, InactivitySchedulerError } from '../core/errors';
 export { loadPolicyFile } from '../core/policy/config';
 export type { PolicyFile } from '../core/policy/config';
+export { Localizer, normalizeLocale, NAMESPACE } from '../core/texts/localization';
+export type { LocalizerOptions } from '../core/texts/localization';
 export { TelemetryEvents } from '../core/telemetry';
 export type { TelemetryClientLike, TurnContextLike, ActivityLike, ConversationRef } from '../core/ports/activity';
 export { STATE_PROPERTY } from '../core/turn/inactivityState';

@@ -1,0 +1,62 @@
+import type express from 'express';
+import { Server } from 'http';
+import { join } from 'path';
+import type { Db } from 'mongodb';
+import { reportRoute } from './reportRoute';
+
+/*
+ * What both samples (botbuilder and the Agents SDK) share over HTTP, free of either SDK: where the sample's files
+ * are, the extensions that add routes (the browser page), the drop-off report and listening.
+ */
+
+/** The repository's samples/ folder (the compiled files run from dist/samples; locales, policy and page stay in samples/). */
+const SAMPLES_DIR = join(__dirname, '..', '..', 'samples');
+
+/** The sample's locale files (its `sample` namespace beside the plugin's). */
+export const SAMPLE_LOCALES = join(SAMPLES_DIR, 'locales');
+
+/** The sample's inactivity policy file. */
+export const SAMPLE_POLICY_FILE = join(SAMPLES_DIR, 'inactivity-policy.json');
+
+/** The browser page's static files. */
+export const SAMPLE_PUBLIC_DIR = join(SAMPLES_DIR, 'public');
+
+/** Hooks that add routes before the server listens (the browser page): they see the app and the configured port. */
+export type SampleExtension = (app: express.Express, sample: { port: number }) => void | Promise<void>;
+
+/**
+ * Mounts the drop-off report of the flows walked so far at `/report`.
+ *
+ * @param app The sample's Express app.
+ * @param db The database the plugin keeps its records in (the client's default database).
+ */
+export function mountReport(app: express.Express, db: Db): void {
+    const showReport = reportRoute(db);
+    // The route answers its own errors (400 or 500); express 4 would not catch a rejection, so none is left to it.
+    app.get('/report', (req, res) => void showReport(req, res));
+}
+
+/**
+ * Starts listening.
+ *
+ * @param app The sample's Express app.
+ * @param port The port (0: a free one).
+ * @returns The server and the port it got.
+ */
+export async function listen(app: express.Express, port: number): Promise<{ server: Server; port: number }> {
+    const server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(port, () => resolve(s)).on('error', reject);
+    });
+    return { server, port: (server.address() as { port: number }).port };
+}
+
+/**
+ * Stops listening and drops open connections (Direct Line's polls would keep close() waiting).
+ *
+ * @param server The server.
+ */
+export async function closeServer(server: Server): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections?.();
+    await closed;
+}
