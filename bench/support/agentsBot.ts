@@ -4,7 +4,7 @@ import { AgentApplication, CloudAdapter, MemoryStorage, TurnContext, TurnState }
 import type { ResourceResponse, Storage } from '@microsoft/agents-hosting';
 import { InactivityMiddleware, InactivityOptions } from '../../src/agents';
 import { Localizer } from '../../src/core/texts/localization';
-import { isContact } from '../../samples/addClientDialog';
+import { isContact } from '../../samples/addClientParts';
 import { directLineActivity, SAMPLE_LOCALES, SAMPLE_POLICY } from './bot';
 
 const START = /^\s*(\/add-client|add (a )?client)\s*[.!]?\s*$/i;
