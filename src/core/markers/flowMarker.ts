@@ -48,7 +48,7 @@ export function checkStepMark(mark: StepMark): MarkedFlow {
         flow.of = of;
     }
     if (mark.prompt !== undefined) {
-        flow.prompt = typeof mark.prompt === 'string' ? mark.prompt : promptCopy(mark.prompt);
+        flow.prompt = typeof mark.prompt === 'string' ? mark.prompt : promptCopy(mark.prompt as Record<string, unknown>);
     }
     let json: string;
     try {
@@ -88,10 +88,10 @@ export function readMarkedFlow(stored: unknown): MarkedFlow | undefined {
  * behind getters (the Agents SDK's `channelId`), which a spread or JSON would lose, and carries others (ids,
  * addresses) that must not be sent again.
  */
-function promptCopy(activity: ActivityLike): ActivityLike {
+function promptCopy(activity: Record<string, unknown>): ActivityLike {
     const copy: Record<string, unknown> = {};
     for (const key of ['type', 'text', 'speak', 'inputHint', 'textFormat', 'attachmentLayout', 'attachments', 'suggestedActions', 'value', 'locale']) {
-        const value = (activity as Record<string, unknown>)[key];
+        const value = activity[key];
         if (value !== undefined) {
             copy[key] = value;
         }

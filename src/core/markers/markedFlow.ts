@@ -18,8 +18,12 @@ export interface StepMark {
      * texts' placeholders, as a waterfall's values are). Plain JSON.
      */
     values?: Record<string, unknown>;
-    /** The question waiting for an answer: Continue and Resume ask it again (unless `onContinue` is given). */
-    prompt?: string | ActivityLike;
+    /**
+     * The question waiting for an answer: Continue and Resume ask it again (unless `onContinue` is given). A string,
+     * or an activity of either SDK (an `Activity` object or a plain one): its type, text, speak, input hint, text
+     * format, attachments and their layout, suggested actions, value and locale are kept.
+     */
+    prompt?: string | ActivityLike | object;
 }
 
 /** A flow the bot marked, as the plugin keeps it in the conversation's state and gives it to the bot's hooks. */
