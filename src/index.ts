@@ -98,3 +98,4 @@ export type { MongoFlowRunStoreOptions } from './mongo/flowRunStore';
 export { FLOW_RUN_VERSION } from './core/records/flowRun';
 export type { FlowRunLog, FlowRunRecord, RunOutcome, RunReminder, RunStep } from './core/records/flowRun';
 export type { FlowRunDocument } from './mongo/flowRunStore';
+export type { InvalidOutcome, InvalidReport } from './core/flows/reportInvalid';

@@ -39,3 +39,4 @@ export { FLOW_EVENT_TYPES } from '../core/lifecycle/flowEvent';
 export type { FlowEvent, FlowEventHandler, FlowEventType } from '../core/lifecycle/flowEvent';
 export { InactivityHookError } from '../core/lifecycle/hookError';
 export type { SharedAgenda } from '../scheduling/sharedAgenda';
+export type { InvalidOutcome, InvalidReport } from '../core/flows/reportInvalid';

@@ -1,3 +1,4 @@
+import type { InvalidOutcome, InvalidReport } from '../core/flows/reportInvalid';
 import type { Middleware, TurnContext } from 'botbuilder';
 import { InactivityEngine } from '../core/engine';
 import type { FlowEventHandler } from '../core/lifecycle/flowEvent';
@@ -175,6 +176,33 @@ export class InactivityMiddleware implements Middleware {
      */
     extend(context: TurnContext, duration: Duration): Promise<boolean> {
         return this.engine.extend(context, duration);
+    }
+
+    /**
+     * Counts an invalid answer the bot found itself (its own validation, not a botbuilder prompt), with the same
+     * three tiers as a prompt asking again: the first gets "Sorry, I didn't get that. Could you try again?", the
+     * second the explicit line with the step's `messages.hint`, both sent at once, before the bot asks again; at
+     * `maxInvalidAttempts` nothing is sent, the result says `final`, and the step's final action (close, handoff,
+     * fallback) is taken once the bot's logic is done: do not ask again then. A valid answer (the user moving on to
+     * another step) starts the count again.
+     *
+     * @example
+     * ```ts
+     * if (!isEmail(text)) {
+     *     const outcome = await inactivity.reportInvalid(context);
+     *     if (!outcome?.final) {
+     *         await askEmailAgain(context);
+     *     }
+     * }
+     * ```
+     * @param context The turn that answers the user's message.
+     * @param report `stepId`: the step the answer was for, when not the one the user is on.
+     * @returns The count and whether the final action is due; `undefined` outside a flow, or where invalid answers
+     *   are not counted (`enabled: false`, `maxInvalidAttempts: 0`).
+     * @throws InactivityConfigError outside the turn that answers a user's message.
+     */
+    reportInvalid(context: TurnContext, report?: InvalidReport): Promise<InvalidOutcome | undefined> {
+        return this.engine.reportInvalid(context, report);
     }
 
     /**

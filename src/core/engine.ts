@@ -4,7 +4,8 @@ import type { BotBinding } from './ports/botBinding';
 import type { ConversationStore } from './ports/conversationStore';
 import type { FlowSource } from './ports/flowSource';
 import type { DueTimerHandler, TimerScheduler } from './ports/timerScheduler';
-import { InactivitySchedulerError } from './errors';
+import { InactivityConfigError, InactivitySchedulerError } from './errors';
+import { InvalidOutcome, InvalidReport, reportInvalidAnswer } from './flows/reportInvalid';
 import { abandonFlow } from './lifecycle/abandon';
 import { extendFlow } from './lifecycle/extend';
 import type { FlowEventHandler } from './lifecycle/flowEvent';
@@ -174,6 +175,24 @@ export class InactivityEngine {
      */
     extend(context: TurnContextLike, duration: Duration): Promise<boolean> {
         return extendFlow(this.plugin, context, duration, this.turnOf(context)?.state);
+    }
+
+    /**
+     * See `InactivityMiddleware.reportInvalid`.
+     *
+     * @param context The user's turn.
+     * @param report The step, when not the one the user is on.
+     * @returns The count and whether the final action is due; undefined outside a flow.
+     * @throws InactivityConfigError outside the turn that answers a user's message.
+     */
+    async reportInvalid(context: TurnContextLike, report?: InvalidReport): Promise<InvalidOutcome | undefined> {
+        const turn = this.turnOf(context);
+        if (!turn) {
+            throw new InactivityConfigError(
+                "reportInvalid() counts an invalid answer in the turn that answers the user's message: call it from the bot's handler of that message."
+            );
+        }
+        return reportInvalidAnswer(turn, report);
     }
 
     /**

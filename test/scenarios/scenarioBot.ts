@@ -36,8 +36,6 @@ export interface ScenarioBot {
 export interface Stack {
     /** Shown in the test names: `botbuilder + dialogs`, `botbuilder + markers`, ... */
     name: string;
-    /** Whether the stack can tell an invalid answer (a prompt asking again). */
-    invalidAnswers: boolean;
     /**
      * Builds the add-client bot (name, email, phone; "add client" begins it) with the plugin.
      *

@@ -154,3 +154,16 @@ export function promptIdentity(path: ActiveFrame[]): string | undefined {
     const parent = path[path.length - 2];
     return `${top.depth}:${top.id}:${typeof parent?.state.stepIndex === 'number' ? parent.state.stepIndex : '-'}`;
 }
+
+/**
+ * Identifies the question the user is answering, for counting invalid answers: the prompt waiting
+ * ({@link promptIdentity}), else the step of the flow (a marked flow's step, a waterfall step that validates in
+ * its own code).
+ *
+ * @param path The active path.
+ * @param info The flow on it, if any.
+ * @returns An identity string, or `undefined` outside a flow.
+ */
+export function questionIdentity(path: ActiveFrame[], info: FlowInfo | undefined): string | undefined {
+    return promptIdentity(path) ?? (info ? `step:${info.flowId}:${info.stepName ?? info.stepIndex ?? '-'}` : undefined);
+}

@@ -1,5 +1,6 @@
-import type { ActivityLike } from '../ports/activity';
-import { ActiveFrame, PromptKind, promptIdentity, resolvePolicy } from './flowInfo';
+import type { ActivityLike, TurnContextLike } from '../ports/activity';
+import type { ResolvedPolicy } from '../policy/options';
+import { ActiveFrame, FlowInfo, PromptKind, promptIdentity, resolvePolicy } from './flowInfo';
 import type { Turn } from '../turn/turn';
 import { TelemetryEvents, track } from '../telemetry';
 
@@ -59,30 +60,8 @@ export function watchReprompts(turn: Turn, waiting: { identity: string; frame: A
         if (!info || !policy.enabled || policy.maxInvalidAttempts <= 0) {
             return next();
         }
-        const count = (state.invalid?.prompt === before ? state.invalid.count : 0) + 1;
-        state.invalid = { prompt: before, count };
+        const { count, final } = await countInvalid(turn, { context: ctx, identity: before, info, policy });
         watch.count = count;
-        const final = count >= policy.maxInvalidAttempts;
-        if (final || count === 2) {
-            // Escalated: to the explicit line with an example (once per question), or to the step's final action.
-            track(
-                { client: plugin.telemetry, onError: (e) => plugin.warn(e, ctx) },
-                {
-                    name: TelemetryEvents.repromptEscalated,
-                    properties: {
-                        conversationId: ctx.activity.conversation?.id ?? '',
-                        dialogId: info.flowId,
-                        step: info.stepIndex !== undefined ? info.stepIndex + 1 : undefined,
-                        attempt: count,
-                        tier: final ? 'final' : 'explicit',
-                    },
-                }
-            );
-        }
-        if (count === Math.min(2, policy.maxInvalidAttempts)) {
-            // The second tier (the explicit line), or the final one when the limit comes sooner: once per question.
-            await plugin.lifecycle.emit(ctx, 'escalated', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName, reason: 'invalidInput' });
-        }
         if (final) {
             // Hold the prompt's retry back: the step's final action follows once the turn's logic is done.
             watch.escalate = true;
@@ -124,13 +103,12 @@ interface HintRequest {
 }
 
 function hintText(turn: Turn, request: HintRequest): string {
-    const t = turn.plugin.localizer;
-    const locale = turn.state.locale;
-    if (request.count <= 1) {
-        return t.t(locale, 'reprompt.gentle');
+    if (request.count <= 1 || request.hintKey) {
+        return invalidLine(turn, request);
     }
-    const hint = request.hintKey ? t.t(locale, request.hintKey) : promptHint(turn, request);
-    return hint ? t.t(locale, 'reprompt.explicit', { hint }) : t.t(locale, 'reprompt.explicitNoHint');
+    const t = turn.plugin.localizer;
+    const hint = promptHint(turn, request);
+    return hint ? t.t(turn.state.locale, 'reprompt.explicit', { hint }) : t.t(turn.state.locale, 'reprompt.explicitNoHint');
 }
 
 function promptHint(turn: Turn, request: HintRequest): string | undefined {
@@ -154,4 +132,71 @@ function promptHint(turn: Turn, request: HintRequest): string | undefined {
         default:
             return undefined;
     }
+}
+
+/** An invalid answer to count: the turn's context, the question's identity, its flow and policy. */
+export interface InvalidAnswer {
+    /** The turn's context (the one sending, for the watcher). */
+    context: TurnContextLike;
+    /** The question's identity ({@link promptIdentity}). */
+    identity: string;
+    /** The flow. */
+    info: FlowInfo;
+    /** The flow's policy at the step. */
+    policy: ResolvedPolicy;
+}
+
+/**
+ * Counts one invalid answer to a question in the conversation's record, and reports the escalations: to the
+ * explicit line (the second) and to the step's final action (`maxInvalidAttempts`), in telemetry
+ * (`InactivityRepromptEscalated`) and as the `escalated` flow event (once per question).
+ *
+ * @param turn The user's turn (its record's `invalid` counter is updated).
+ * @param answer The question, its flow and policy.
+ * @returns The count so far for this question, and whether the final action is due.
+ */
+export async function countInvalid(turn: Turn, answer: InvalidAnswer): Promise<{ count: number; final: boolean }> {
+    const { plugin, state } = turn;
+    const { context: ctx, identity, info, policy } = answer;
+    const count = (state.invalid?.prompt === identity ? state.invalid.count : 0) + 1;
+    state.invalid = { prompt: identity, count };
+    const final = count >= policy.maxInvalidAttempts;
+    if (final || count === 2) {
+        // Escalated: to the explicit line with an example (once per question), or to the step's final action.
+        track(
+            { client: plugin.telemetry, onError: (e) => plugin.warn(e, ctx) },
+            {
+                name: TelemetryEvents.repromptEscalated,
+                properties: {
+                    conversationId: ctx.activity.conversation?.id ?? '',
+                    dialogId: info.flowId,
+                    step: info.stepIndex !== undefined ? info.stepIndex + 1 : undefined,
+                    attempt: count,
+                    tier: final ? 'final' : 'explicit',
+                },
+            }
+        );
+    }
+    if (count === Math.min(2, policy.maxInvalidAttempts)) {
+        // The second tier (the explicit line), or the final one when the limit comes sooner: once per question.
+        await plugin.lifecycle.emit(ctx, 'escalated', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName, reason: 'invalidInput' });
+    }
+    return { count, final };
+}
+
+/**
+ * The line an invalid answer gets before the question is asked again: the gentle one the first time, then the
+ * explicit one with the step's `messages.hint` (or, without one, the explicit line without a hint).
+ *
+ * @param turn The turn.
+ * @param request The count so far and the step's hint key.
+ * @returns The text.
+ */
+export function invalidLine(turn: Turn, request: { count: number; hintKey?: string }): string {
+    const t = turn.plugin.localizer;
+    const locale = turn.state.locale;
+    if (request.count <= 1) {
+        return t.t(locale, 'reprompt.gentle');
+    }
+    return request.hintKey ? t.t(locale, 'reprompt.explicit', { hint: t.t(locale, request.hintKey) }) : t.t(locale, 'reprompt.explicitNoHint');
 }

@@ -1,7 +1,7 @@
 import createDebug from 'debug';
 import type { ActivityLike, TurnContextLike } from '../ports/activity';
 import { InactivitySchedulerError } from '../errors';
-import { FlowInfo, promptIdentity, resolvePolicy } from '../flows/flowInfo';
+import { FlowInfo, promptIdentity, questionIdentity, resolvePolicy } from '../flows/flowInfo';
 import { continueFlow, startOver } from '../flows/continueFlow';
 import { endFlow } from '../flows/endFlow';
 import { RepromptWatch, watchReprompts } from '../flows/invalidAnswers';
@@ -217,7 +217,7 @@ export async function endUserTurn(turn: UserTurn, end: TurnEnd): Promise<void> {
     }
     // The completed run's record goes out while the turn goes on (it never throws): no round trip of waiting.
     const recording = completed ? recordRun(turn, { reference: state.reference, flow: completed, end: { outcome: 'completed' } }) : undefined;
-    if (state.invalid && state.invalid.prompt !== promptIdentity(path)) {
+    if (state.invalid && state.invalid.prompt !== questionIdentity(path, info)) {
         state.invalid = undefined;
     }
     if (info && state.flow) {

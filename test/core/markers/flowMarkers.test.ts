@@ -180,6 +180,23 @@ describe('flows without dialogs on botbuilder', () => {
         await inactivity.stop();
     });
 
+    it('reportInvalid() is refused outside the turn that answers a message, and counts nothing where maxInvalidAttempts is 0', async () => {
+        const { adapter, inactivity } = await markedBot({ flows: { addClient: { steps: { email: { maxInvalidAttempts: 0 } } } } });
+        const ctx = new TurnContext(adapter, { type: 'event', channelId: 'test', conversation: { id: 'Convo1' } as never, from: { id: 'u', name: 'u' } });
+        await assert.rejects(inactivity.reportInvalid(ctx), (err: Error) => err instanceof InactivityConfigError && /turn that answers/.test(err.message));
+        const outcomes: unknown[] = [];
+        adapter.use(async (context, next) => {
+            await next();
+            if (context.activity.text === 'not an email') {
+                outcomes.push(await inactivity.reportInvalid(context));
+            }
+        });
+        await adapter.send('add client').assertReply('Email?');
+        await adapter.send('not an email').assertReply('Email?');
+        assert.deepStrictEqual(outcomes, [undefined]);
+        await inactivity.stop();
+    });
+
     it("answers a click on the plugin's button itself while the conversation's record cannot be read: the bot never gets it", async () => {
         const storage = new FlakyStorage();
         const { adapter, inactivity, handled, errors } = await markedBot({ storage });

@@ -41,7 +41,6 @@ class AddClientStore {
 /** The Agents SDK without dialogs: an AgentApplication whose route handlers keep their own step and mark it with `flows.step()`. */
 export const agentsMarkers: Stack = {
     name: 'Agents SDK + markers',
-    invalidAnswers: false,
     async create(setup) {
         const storage = new MemoryStorage();
         const own = new AddClientStore(storage);
@@ -105,7 +104,11 @@ export const agentsMarkers: Stack = {
                 return;
             }
             if (state.step === 'email' && !/@/.test(text)) {
-                await ask(context, state);
+                // The agent validates itself and reports the invalid answer; at the last one it does not ask again.
+                const outcome = await ref.inactivity?.reportInvalid(context);
+                if (!outcome?.final) {
+                    await ask(context, state);
+                }
                 return;
             }
             state.values[state.step] = text;

@@ -98,7 +98,6 @@ function plugin(setup: { db: Db; policy: InactivityPolicy }, options: Partial<In
 /** botbuilder with botbuilder-dialogs: the plugin reads the dialog stack. */
 export const botbuilderDialogs: Stack = {
     name: 'botbuilder + dialogs',
-    invalidAnswers: true,
     async create(setup) {
         const conversationState = new ConversationState(new MemoryStorage());
         const dialogState = conversationState.createProperty<DialogState>('DialogState');
@@ -126,7 +125,6 @@ export const botbuilderDialogs: Stack = {
 /** botbuilder without dialogs: the bot keeps its own step and marks it with `flows.step()`. */
 export const botbuilderMarkers: Stack = {
     name: 'botbuilder + markers',
-    invalidAnswers: false,
     async create(setup) {
         const conversationState = new ConversationState(new MemoryStorage());
         const own = conversationState.createProperty<AddClientState>('addClient');
@@ -155,7 +153,11 @@ export const botbuilderMarkers: Stack = {
                     await ask(context, { step: 'name', values: {} });
                 }
             } else if (state.step === 'email' && !/@/.test(text)) {
-                await ask(context, state);
+                // The bot validates itself and reports the invalid answer; at the last one it does not ask again.
+                const outcome = await ref.inactivity?.reportInvalid(context);
+                if (!outcome?.final) {
+                    await ask(context, state);
+                }
             } else {
                 state.values[state.step] = text;
                 const next = STEPS[STEPS.indexOf(state.step) + 1] as Step | undefined;
