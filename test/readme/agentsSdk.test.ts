@@ -4,13 +4,7 @@ import { join } from 'path';
 import { freePort } from '../../samples/embeddedMongo';
 import { BotProcess } from '../support/botProcess';
 import { EmulatorClient, EmulatorConversation } from '../support/emulator';
-import { mongoUri } from '../support/mongo';
-import { consumerFolder, readmeBlock, replaceOnce } from './readmeBlocks';
-
-/** The guide's durations, shortened so the test sees a reminder and a close: the only change made to its code. */
-function shortened(code: string): string {
-    return replaceOnce(replaceOnce(code, "reminderAfter: '5 minutes'", "reminderAfter: '2 seconds'"), "closeAfter: '15 minutes'", "closeAfter: '5 seconds'");
-}
+import { botEnv, consumerFolder, databaseUri, readmeBlock, shortTimes } from './readmeBlocks';
 
 describe('docs/agents-sdk.md: the AgentApplication, run as pasted', function () {
     this.timeout(90_000);
@@ -33,14 +27,10 @@ describe('docs/agents-sdk.md: the AgentApplication, run as pasted', function () 
         const project = join(dir, `agent-${mongo ? 'mongo' : 'memory'}`);
         mkdirSync(project);
         writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-agent', version: '1.0.0', private: true }));
-        writeFileSync(join(project, 'index.mjs'), shortened(readmeBlock('agents-sdk: quick start')));
+        writeFileSync(join(project, 'index.mjs'), shortTimes(readmeBlock('agents-sdk: quick start'), '5 seconds'));
         const port = await freePort();
-        const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
         // Anonymous, as a first run on a laptop: no credentials, not production.
-        for (const name of ['MONGODB_URI', 'DEBUG', 'NODE_ENV', 'clientId', 'tenantId', 'clientSecret']) {
-            delete env[name];
-        }
-        const running = new BotProcess('index.mjs', project, mongo ? { ...env, MONGODB_URI: mongo } : env);
+        const running = new BotProcess('index.mjs', project, botEnv(port, mongo));
         bot = running;
         await running.listening();
         const emulator = new EmulatorClient(`http://127.0.0.1:${port}/api/messages`);
@@ -56,9 +46,7 @@ describe('docs/agents-sdk.md: the AgentApplication, run as pasted', function () 
     }
 
     it('on MongoDB over HTTP: a reminder naming step 2 of 3, Continue asks again, a close, then Resume brings the name back', async () => {
-        const url = new URL(await mongoUri());
-        url.pathname = `/agents_${process.pid}_${Date.now()}`;
-        const { emulator, running } = await start(url.toString());
+        const { emulator, running } = await start(await databaseUri('agents'));
         try {
             const conversation = emulator.conversation();
             let from = await conversation.say('add client');

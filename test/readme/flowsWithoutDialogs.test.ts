@@ -5,13 +5,7 @@ import { mkdirSync } from 'fs';
 import { freePort } from '../../samples/embeddedMongo';
 import { BotProcess } from '../support/botProcess';
 import { EmulatorClient, EmulatorConversation } from '../support/emulator';
-import { mongoUri } from '../support/mongo';
-import { consumerFolder, readmeBlock, replaceOnce } from './readmeBlocks';
-
-/** The guide's durations, shortened so the test sees a reminder and a close: the only change made to its code. */
-function shortened(code: string): string {
-    return replaceOnce(replaceOnce(code, "reminderAfter: '5 minutes'", "reminderAfter: '2 seconds'"), "closeAfter: '15 minutes'", "closeAfter: '5 seconds'");
-}
+import { botEnv, consumerFolder, databaseUri, readmeBlock, shortTimes } from './readmeBlocks';
 
 describe('docs/flows-without-dialogs.md: the bot without dialogs, run as pasted', function () {
     this.timeout(90_000);
@@ -33,13 +27,9 @@ describe('docs/flows-without-dialogs.md: the bot without dialogs, run as pasted'
         const project = join(dir, 'markers');
         mkdirSync(project);
         writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'state-machine-bot', version: '1.0.0', private: true, main: 'index.js' }));
-        writeFileSync(join(project, 'index.js'), shortened(readmeBlock('flows-without-dialogs: commonjs')));
+        writeFileSync(join(project, 'index.js'), shortTimes(readmeBlock('flows-without-dialogs: commonjs'), '5 seconds'));
         const port = await freePort();
-        const url = new URL(await mongoUri());
-        url.pathname = `/markers_${process.pid}_${Date.now()}`;
-        const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MONGODB_URI: url.toString() };
-        delete env.DEBUG;
-        bot = new BotProcess('index.js', project, env);
+        bot = new BotProcess('index.js', project, botEnv(port, await databaseUri('markers')));
         await bot.listening();
         const emulator = new EmulatorClient(`http://127.0.0.1:${port}/api/messages`);
         await emulator.start();

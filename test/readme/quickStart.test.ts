@@ -5,20 +5,7 @@ import { join } from 'path';
 import { freePort } from '../../samples/embeddedMongo';
 import { BotProcess } from '../support/botProcess';
 import { EmulatorClient, EmulatorConversation } from '../support/emulator';
-import { mongoUri } from '../support/mongo';
-import { consumerFolder, FIXTURES, readmeBlock, readmeJsonAfter, replaceOnce, ROOT } from './readmeBlocks';
-
-/** The quick starts' durations, shortened so the test sees a reminder: the only change made to the README's code. */
-function shortened(code: string): string {
-    return replaceOnce(replaceOnce(code, "reminderAfter: '5 minutes'", "reminderAfter: '2 seconds'"), "closeAfter: '15 minutes'", "closeAfter: '1 minute'");
-}
-
-/** A connection string to a database of its own on the test MongoDB (the embedded server unless MONGODB_URI is set). */
-async function databaseUri(name: string): Promise<string> {
-    const url = new URL(await mongoUri());
-    url.pathname = `/${name}_${process.pid}_${Date.now()}`;
-    return url.toString();
-}
+import { botEnv, consumerFolder, databaseUri, FIXTURES, readmeBlock, readmeJsonAfter, ROOT, shortTimes } from './readmeBlocks';
 
 /**
  * Talks to the bot over HTTP as the Emulator does: a turn, the reminder after 2 quiet seconds, a click on its
@@ -54,14 +41,6 @@ async function converse(bot: BotProcess, port: number): Promise<void> {
     assert.ok(Date.now() - signalled < 5000, `ended ${Date.now() - signalled} ms after SIGTERM`);
 }
 
-function botEnv(port: number, mongo?: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
-    delete env.port;
-    delete env.MONGODB_URI;
-    delete env.DEBUG;
-    return mongo ? { ...env, MONGODB_URI: mongo } : env;
-}
-
 describe("the README's quick starts, run as pasted", function () {
     this.timeout(90_000);
 
@@ -83,7 +62,7 @@ describe("the README's quick starts, run as pasted", function () {
         const project = join(dir, 'commonjs');
         cpSync(join(FIXTURES, 'commonjs'), project, { recursive: true });
         writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'multiturn-prompts-bot', version: '1.0.0', private: true, main: 'index.js' }));
-        writeFileSync(join(project, 'index.js'), shortened(readmeBlock('quick-start: commonjs')));
+        writeFileSync(join(project, 'index.js'), shortTimes(readmeBlock('quick-start: commonjs'), '1 minute'));
         const port = await freePort();
         bot = new BotProcess('index.js', project, botEnv(port, await databaseUri('quickstart_cjs')));
         await converse(bot, port);
@@ -100,7 +79,7 @@ describe("the README's quick starts, run as pasted", function () {
         const project = join(dir, 'memory');
         cpSync(join(FIXTURES, 'commonjs'), project, { recursive: true });
         writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'multiturn-prompts-bot', version: '1.0.0', private: true, main: 'index.js' }));
-        writeFileSync(join(project, 'index.js'), shortened(readmeBlock('quick-start: memory')));
+        writeFileSync(join(project, 'index.js'), shortTimes(readmeBlock('quick-start: memory'), '1 minute'));
         const port = await freePort();
         bot = new BotProcess('index.js', project, botEnv(port));
         await converse(bot, port);
@@ -130,7 +109,7 @@ function typescriptProject(dir: string, name: string, indexMarker: string): { pr
     writeFileSync(join(project, 'package.json'), pkg);
     writeFileSync(join(project, 'tsconfig.json'), readmeJsonAfter('#### `tsconfig.json`'));
     writeFileSync(join(project, 'src', 'userProfileDialog.ts'), readmeBlock('quick-start: typescript src/userProfileDialog.ts'));
-    writeFileSync(join(project, 'src', 'index.ts'), shortened(readmeBlock(indexMarker)));
+    writeFileSync(join(project, 'src', 'index.ts'), shortTimes(readmeBlock(indexMarker), '1 minute'));
     const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], {
         cwd: project,
         encoding: 'utf8',

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { mongoUri } from '../support/mongo';
 
 // Compiled to dist/test/readme/: the package root is three folders up.
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -98,4 +99,48 @@ export function consumerFolder(): string {
     }
     symlinkSync(ROOT, join(modules, 'botbuilder-inactivity'), 'dir');
     return dir;
+}
+
+/**
+ * A guide's durations shortened so a test sees the reminder (2 s) and the close: the only change a run-as-pasted
+ * test makes to the code it takes from the docs.
+ *
+ * @param code The block's code, with `reminderAfter: '5 minutes'` and `closeAfter: '15 minutes'` once each.
+ * @param closeAfter The close to use instead, e.g. `'5 seconds'`.
+ * @returns The code with both replaced.
+ */
+export function shortTimes(code: string, closeAfter: string): string {
+    return replaceOnce(
+        replaceOnce(code, "reminderAfter: '5 minutes'", "reminderAfter: '2 seconds'"),
+        "closeAfter: '15 minutes'",
+        `closeAfter: '${closeAfter}'`
+    );
+}
+
+/**
+ * A connection string to a database of its own on the test MongoDB (the embedded server unless MONGODB_URI is set).
+ *
+ * @param name The database name's prefix.
+ * @returns The connection string.
+ */
+export async function databaseUri(name: string): Promise<string> {
+    const url = new URL(await mongoUri());
+    url.pathname = `/${name}_${process.pid}_${Date.now()}`;
+    return url.toString();
+}
+
+/**
+ * The environment of a bot started as its user would: the test's, with `PORT`, without the test's MongoDB, debug
+ * output or credentials, and with `MONGODB_URI` when given.
+ *
+ * @param port The port to listen on.
+ * @param mongo The bot's MongoDB, if any.
+ * @returns The environment.
+ */
+export function botEnv(port: number, mongo?: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+    for (const name of ['port', 'MONGODB_URI', 'DEBUG', 'NODE_ENV', 'clientId', 'tenantId', 'clientSecret']) {
+        delete env[name];
+    }
+    return mongo ? { ...env, MONGODB_URI: mongo } : env;
 }
