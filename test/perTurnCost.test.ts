@@ -7,7 +7,7 @@ import { goals, mergeFigures, readmeFigures, BenchReport } from '../bench/index'
 import type { PerTurnResult, TurnFigures } from '../bench/perTurn';
 import { cpuMs, median } from '../bench/support/stats';
 import { defaultPolicy } from '../src/core/policy/config';
-import { activePath } from '../src/botbuilder/dialogs/dialogPath';
+import { activePath } from '../src/dialogs/dialogPath';
 import { FlowInfo, resolvePolicy } from '../src/core/flows/flowInfo';
 import type { FlowDefinition } from '../src/core/policy/policy';
 

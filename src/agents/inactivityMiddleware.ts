@@ -15,6 +15,7 @@ import type { SharedAgenda } from '../scheduling/sharedAgenda';
 import { AgentsBinding } from './agentsBinding';
 import { MARKER_PROPERTY } from './markerProperty';
 import { checkAgentsOptions, InactivityOptions } from './options';
+import { loadAgentsDialogFlowSource } from './dialogs/loadAgentsDialogFlowSource';
 import { StorageConversationStore } from './storageConversationStore';
 
 /**
@@ -59,14 +60,25 @@ export class InactivityMiddleware implements Middleware {
         const settings = resolveSettings(options);
         checkAgentsOptions(options);
         const warn = (err: unknown): void => this.engine.warn(err);
-        const conversations = new StorageConversationStore(options.storage, STATE_PROPERTY);
+        const appState = options.conversationState;
+        const conversations = new StorageConversationStore(
+            options.storage,
+            STATE_PROPERTY,
+            appState && ((context) => appState.saveChanges(context as unknown as TurnContext))
+        );
         const markers = conversations.property<unknown>(MARKER_PROPERTY);
         this.engine = new InactivityEngine({
             options: options as unknown as CoreOptions,
             settings,
             ports: {
                 bot: new AgentsBinding(options.adapter, settings.botAppId),
-                flows: new MarkerFlowSource({ store: markers, hooks: options, flows: settings.flows }),
+                flows: new MarkerFlowSource({
+                    store: markers,
+                    hooks: options,
+                    flows: settings.flows,
+                    dialogs:
+                        options.dialogState && loadAgentsDialogFlowSource({ dialogState: options.dialogState, dialog: options.dialog, flows: settings.flows }),
+                }),
                 conversations,
                 // Without a scheduler or an Agenda, the plugin creates its own in start(), once MongoDB is open.
                 scheduler:

@@ -6,7 +6,8 @@
  * @module botbuilder-inactivity/agents
  */
 export { InactivityMiddleware } from './inactivityMiddleware';
-export type { InactivityOptions } from './options';
+export type { AgentStateLike, InactivityOptions } from './options';
+export type { DialogStateAccessor, DialogStateLike } from '../dialogs/dialogsLibrary';
 export type { AgentsProactiveAdapter } from './agentsBinding';
 export { ITEM_KEY_SUFFIX } from './storageConversationStore';
 export { MARKER_PROPERTY } from './markerProperty';

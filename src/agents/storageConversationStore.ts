@@ -55,10 +55,13 @@ export class StorageConversationStore implements ConversationStore {
     /**
      * @param storage The storage (the Agents SDK's `MemoryStorage`, `MongoStorage`, Cosmos DB or Blob storage).
      * @param propertyName The plugin record's property in the item.
+     * @param alongside What else the plugin's turns change and must save once its item is written: the app's
+     *   state holding a dialog stack the plugin moved (saved when it changed, last writer wins, as the app's own saves).
      */
     constructor(
         private readonly storage: BotStorage,
-        private readonly propertyName: string
+        private readonly propertyName: string,
+        private readonly alongside?: (context: TurnContextLike) => Promise<void>
     ) {}
 
     /**
@@ -136,6 +139,8 @@ export class StorageConversationStore implements ConversationStore {
             // Written: a later save of this turn has nothing to write.
             item.saved = JSON.stringify(state);
         }
+        // The decision is the plugin's: what it moved in the app's state follows only once it is claimed.
+        await this.alongside?.(context);
         return true;
     }
 
@@ -156,15 +161,12 @@ export class StorageConversationStore implements ConversationStore {
     /** @inheritdoc */
     async save(context: TurnContextLike): Promise<void> {
         const item = this.cache(context);
-        if (!item) {
-            return;
+        const json = item && JSON.stringify(item.state);
+        if (item && json !== item.saved) {
+            await this.storage.write({ [item.key]: { ...item.state, eTag: '*' } });
+            item.saved = json as string;
         }
-        const json = JSON.stringify(item.state);
-        if (json === item.saved) {
-            return;
-        }
-        await this.storage.write({ [item.key]: { ...item.state, eTag: '*' } });
-        item.saved = json;
+        await this.alongside?.(context);
     }
 
     private cache(context: TurnContextLike): CachedItem | undefined {

@@ -65,6 +65,38 @@ describe('botbuilder-inactivity/agents loads without botbuilder', function () {
         });
     });
 
+    it('an agent without @microsoft/agents-hosting-dialogs marks flows; dialogState then names the package to install', function () {
+        const result = loadWithoutBotbuilder(`
+            const hideBotbuilder = Module._resolveFilename;
+            Module._resolveFilename = function (request, ...rest) {
+                if (request.startsWith('@microsoft/agents-hosting-dialogs')) {
+                    const err = new Error("Cannot find module '" + request + "' (hidden by the test)");
+                    err.code = 'MODULE_NOT_FOUND';
+                    throw err;
+                }
+                return hideBotbuilder.call(this, request, ...rest);
+            };
+            const { ConversationState, MemoryStorage } = require('@microsoft/agents-hosting');
+            const { InactivityMiddleware, MemoryScheduler, InactivityConfigError } = require('./dist/src/agents/index.js');
+            const { InactivityTestAdapter } = require('./dist/src/agents/testing/index.js');
+            const storage = new MemoryStorage();
+            const conversationState = new ConversationState(storage);
+            const base = { adapter: new InactivityTestAdapter(), storage, scheduler: new MemoryScheduler({ warn: false }) };
+            console.log('markers:', typeof new InactivityMiddleware(base).flows.step);
+            try {
+                new InactivityMiddleware({ ...base, conversationState, dialogState: conversationState.createProperty('DialogState') });
+                console.log('dialogState: accepted');
+            } catch (err) {
+                console.log('dialogState:', err instanceof InactivityConfigError, err.message);
+            }`);
+        assert.strictEqual(result.status, 0, result.err);
+        assert.match(result.out, /markers: function/);
+        assert.match(
+            result.out,
+            /dialogState: true options\.dialogState was given, but @microsoft\/agents-hosting-dialogs is not installed: `npm install @microsoft\/agents-hosting-dialogs`/
+        );
+    });
+
     it('the check can fail: the botbuilder entry does not load that way', function () {
         const result = loadWithoutBotbuilder(`require('./dist/src/index.js');`);
         assert.notStrictEqual(result.status, 0);

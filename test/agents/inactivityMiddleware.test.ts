@@ -1,6 +1,6 @@
 import assert from 'assert';
 import type { Activity } from '@microsoft/agents-activity';
-import { AgentApplication, MemoryStorage, TurnContext } from '@microsoft/agents-hosting';
+import { AgentApplication, ConversationState, MemoryStorage, TurnContext } from '@microsoft/agents-hosting';
 import { InactivityConfigError, InactivityMiddleware } from '../../src/agents';
 import type { InactivityOptions } from '../../src/agents';
 import { click, InactivityTestAdapter, TestScheduler } from '../../src/agents/testing';
@@ -121,6 +121,23 @@ describe('Agents SDK InactivityMiddleware: an AgentApplication that marks its ow
             () => new InactivityMiddleware({ adapter, storage: new MemoryStorage() }),
             (e: Error) => e instanceof InactivityConfigError && /options\.mongo/.test(e.message)
         );
+    });
+
+    it('refuses a dialog without dialogState, and dialogState without the state it lives in', function () {
+        const scheduler = new TestScheduler();
+        const adapter = new InactivityTestAdapter();
+        const storage = new MemoryStorage();
+        const conversationState = new ConversationState(storage);
+        const dialogState = conversationState.createProperty<{ dialogStack: unknown[] }>('DialogState');
+        assert.throws(
+            () => new InactivityMiddleware({ scheduler, adapter, storage, dialog: { id: 'addClient' } }),
+            (e: Error) => e instanceof InactivityConfigError && /options\.dialog was given without options\.dialogState/.test(e.message)
+        );
+        assert.throws(
+            () => new InactivityMiddleware({ scheduler, adapter, storage, dialogState }),
+            (e: Error) => e instanceof InactivityConfigError && /options\.dialogState needs options\.conversationState/.test(e.message)
+        );
+        assert.doesNotThrow(() => new InactivityMiddleware({ scheduler, adapter, storage, dialogState, conversationState }));
     });
 });
 

@@ -2,7 +2,9 @@ import assert from 'assert';
 import { ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
 import { ComponentDialog, DialogSet, DialogState, DialogTurnStatus, NumberPrompt, TextPrompt, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { defaultPolicy } from '../../src/core/policy/config';
-import { activePath, inspectFlow } from '../../src/botbuilder/dialogs/dialogPath';
+import * as dialogsLibrary from 'botbuilder-dialogs';
+import { activePath, inspectFlow } from '../../src/dialogs/dialogPath';
+import type { DialogsLibrary } from '../../src/dialogs/dialogsLibrary';
 import { FlowInfo, resolvePolicy, valueVariables } from '../../src/core/flows/flowInfo';
 import type { FlowDefinition } from '../../src/core/policy/policy';
 
@@ -39,10 +41,12 @@ class AddClient extends ComponentDialog {
 }
 
 function flowOf(state: DialogState, flows: Record<string, FlowDefinition>, root?: ComponentDialog): FlowInfo {
-    const info = inspectFlow(activePath(state), flows, root);
+    const info = inspectFlow(activePath(state), flows, { root, lib });
     assert.ok(info, 'a flow is active');
     return info;
 }
+
+const lib = dialogsLibrary as unknown as DialogsLibrary;
 
 describe('dialogPath', () => {
     describe('activePath', () => {
@@ -181,8 +185,8 @@ describe('dialogPath', () => {
         });
 
         it('finds no flow when flows are configured but none is active, or nothing is active', () => {
-            assert.strictEqual(inspectFlow(activePath(inAddClient(1)), { checkout: {} }), undefined);
-            assert.strictEqual(inspectFlow(activePath(stack()), {}), undefined);
+            assert.strictEqual(inspectFlow(activePath(inAddClient(1)), { checkout: {} }, { lib }), undefined);
+            assert.strictEqual(inspectFlow(activePath(stack()), {}, { lib }), undefined);
         });
     });
 

@@ -4,13 +4,14 @@ import type { InactivityPolicy } from '../../src/core/policy/policy';
 import { freshDb } from '../support/mongo';
 import { added, QUESTIONS, ScenarioBot, Sent, Stack } from './scenarioBot';
 import { agentsMarkers } from './stacks/agentsStack';
+import { agentsDialogs } from './stacks/agentsDialogsStack';
 import { botbuilderDialogs, botbuilderMarkers } from './stacks/botbuilderStack';
 
 /**
  * One scenario suite, run on every stack the plugin supports: the same add-client bot, the same clicks and the
  * same silences, whatever tells the plugin where the user is.
  */
-const STACKS: Stack[] = [botbuilderDialogs, botbuilderMarkers, agentsMarkers];
+const STACKS: Stack[] = [botbuilderDialogs, botbuilderMarkers, agentsMarkers, agentsDialogs];
 
 const STALE_BUTTON = "That button is no longer active, so I didn't change anything. Just carry on from the latest message.";
 const STALE_RESUME = "That offer is no longer available, so I didn't change anything.";

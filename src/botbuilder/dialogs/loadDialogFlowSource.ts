@@ -1,6 +1,7 @@
 import { InactivityConfigError } from '../../core/errors';
 import type { FlowSource } from '../../core/ports/flowSource';
-import type { DialogFlowSourceOptions } from './dialogFlowSource';
+import { DialogFlowSource, DialogFlowSourceOptions } from '../../dialogs/dialogFlowSource';
+import type { DialogsLibrary } from '../../dialogs/dialogsLibrary';
 
 /**
  * The dialog stack reader, loaded only for a bot that gives `dialogState`: botbuilder-dialogs is an optional
@@ -11,10 +12,10 @@ import type { DialogFlowSourceOptions } from './dialogFlowSource';
  * @throws InactivityConfigError when botbuilder-dialogs is not installed.
  */
 export function loadDialogFlowSource(options: DialogFlowSourceOptions): FlowSource {
-    let loaded: typeof import('./dialogFlowSource');
+    let lib: DialogsLibrary;
     try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        loaded = require('./dialogFlowSource') as typeof import('./dialogFlowSource');
+        lib = require('botbuilder-dialogs') as DialogsLibrary;
     } catch (err) {
         if ((err as { code?: string }).code === 'MODULE_NOT_FOUND' && /botbuilder-dialogs/.test((err as Error).message)) {
             throw new InactivityConfigError(
@@ -23,5 +24,5 @@ export function loadDialogFlowSource(options: DialogFlowSourceOptions): FlowSour
         }
         throw err;
     }
-    return new loaded.DialogFlowSource(options);
+    return new DialogFlowSource(options, lib);
 }

@@ -126,11 +126,12 @@ export const agentsMarkers: Stack = {
         adapter.logic = (context) => agent.run(context);
         adapter.use(inactivity);
         await inactivity.start();
-        return driver(adapter, scheduler, { inactivity, handled, errors });
+        return agentsDriver(adapter, scheduler, { inactivity, handled, errors });
     },
 };
 
-function driver(
+/** The scenarios' view of an Agents SDK bot on the test adapter. */
+export function agentsDriver(
     adapter: InactivityTestAdapter,
     scheduler: TestScheduler,
     parts: { inactivity: InactivityMiddleware; handled: string[]; errors: Error[] }

@@ -1,36 +1,47 @@
-import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { Dialog, DialogContext, DialogSet, DialogState } from 'botbuilder-dialogs';
-import type { TurnContextLike } from '../../core/ports/activity';
-import type { FallbackRequest, FlowSource } from '../../core/ports/flowSource';
-import type { ActiveFrame, FlowInfo } from '../../core/flows/flowInfo';
-import type { DialogLike, DialogStateLike } from '../options';
-import type { FlowDefinition } from '../../core/policy/policy';
-import { activePath, inspectFlow } from './dialogPath';
+import type { TurnContextLike } from '../core/ports/activity';
+import type { FallbackRequest, FlowSource } from '../core/ports/flowSource';
+import type { ActiveFrame, FlowInfo } from '../core/flows/flowInfo';
+import type { FlowDefinition } from '../core/policy/policy';
+import { activePath, DialogTree, inspectFlow } from './dialogPath';
+import type { DialogContextLike, DialogsLibrary, DialogSetLike, DialogStateAccessor, DialogStateLike } from './dialogsLibrary';
 
 /** What a {@link DialogFlowSource} reads. */
 export interface DialogFlowSourceOptions {
     /** The accessor of the bot's dialog state. */
-    dialogState: StatePropertyAccessor<DialogStateLike>;
+    dialogState: DialogStateAccessor;
     /** The bot's root dialog; without it flows can be watched but not re-asked, restarted or replaced. */
-    dialog?: DialogLike;
+    dialog?: { readonly id: string };
     /** Configured flows by dialog id. */
     flows: Record<string, FlowDefinition>;
 }
 
+/** A dialog state accessor with the turn's type the reader calls it with. */
+interface Accessor {
+    get(context: TurnContextLike, defaultValue?: DialogStateLike): Promise<DialogStateLike>;
+    set(context: TurnContextLike, value: DialogStateLike): Promise<void>;
+}
+
 /**
- * Where the user is, read from botbuilder-dialogs' stack: the active dialogs are the flow (a configured dialog
- * id, or the root dialog) and its step (the waterfall's `stepIndex`, the prompt waiting).
+ * Where the user is, read from a dialog stack (botbuilder-dialogs, or the Agents SDK's
+ * `@microsoft/agents-hosting-dialogs`): the active dialogs are the flow (a configured dialog id, or the root
+ * dialog) and its step (the waterfall's `stepIndex`, the prompt waiting).
  */
 export class DialogFlowSource implements FlowSource {
-    private readonly dialogs?: DialogSet;
-    private readonly accessor: StatePropertyAccessor<DialogState>;
+    private readonly dialogs?: DialogSetLike;
+    private readonly accessor: Accessor;
+    private readonly tree: DialogTree;
 
     /**
      * @param options The dialog state, the root dialog and the configured flows.
+     * @param lib The dialog library of the bot's SDK.
      */
-    constructor(private readonly options: DialogFlowSourceOptions) {
-        this.accessor = options.dialogState as StatePropertyAccessor<DialogState>;
-        this.dialogs = options.dialog ? new DialogSet(this.accessor).add(options.dialog as Dialog) : undefined;
+    constructor(
+        private readonly options: DialogFlowSourceOptions,
+        lib: DialogsLibrary
+    ) {
+        this.accessor = options.dialogState as unknown as Accessor;
+        this.tree = { root: options.dialog, lib };
+        this.dialogs = options.dialog ? new lib.DialogSet(this.accessor as never).add(options.dialog) : undefined;
     }
 
     /** @inheritdoc */
@@ -40,7 +51,7 @@ export class DialogFlowSource implements FlowSource {
 
     /** @inheritdoc */
     inspect(path: ActiveFrame[]): FlowInfo | undefined {
-        return inspectFlow(path, this.options.flows, this.options.dialog as Dialog | undefined);
+        return inspectFlow(path, this.options.flows, this.tree);
     }
 
     /** @inheritdoc */
@@ -50,12 +61,12 @@ export class DialogFlowSource implements FlowSource {
 
     /** @inheritdoc */
     inspectSaved(json: string): FlowInfo | undefined {
-        return this.inspect(activePath(JSON.parse(json) as DialogState));
+        return this.inspect(activePath(JSON.parse(json) as DialogStateLike));
     }
 
     /** @inheritdoc */
     async restore(context: TurnContextLike, json: string): Promise<void> {
-        await this.accessor.set(context as TurnContext, JSON.parse(json) as DialogState);
+        await this.accessor.set(context, JSON.parse(json) as DialogStateLike);
     }
 
     /** @inheritdoc */
@@ -89,7 +100,7 @@ export class DialogFlowSource implements FlowSource {
         if (dc) {
             await dc.cancelAllDialogs();
         } else {
-            await this.accessor.set(context as TurnContext, { dialogStack: [] });
+            await this.accessor.set(context, { dialogStack: [] });
         }
     }
 
@@ -120,8 +131,8 @@ export class DialogFlowSource implements FlowSource {
         return true;
     }
 
-    private state(context: TurnContextLike): Promise<DialogState> {
-        return this.accessor.get(context as TurnContext, { dialogStack: [] });
+    private state(context: TurnContextLike): Promise<DialogStateLike> {
+        return this.accessor.get(context, { dialogStack: [] });
     }
 
     /** The depth at which a fallback dialog can begin: beside the flow when registered there, else inside it. */
@@ -136,11 +147,11 @@ export class DialogFlowSource implements FlowSource {
     }
 
     /** The dialog context at a depth of the active path (0 = the root set), when the bot gave its root dialog. */
-    private async contextAt(context: TurnContextLike, depth: number): Promise<DialogContext | undefined> {
+    private async contextAt(context: TurnContextLike, depth: number): Promise<DialogContextLike | undefined> {
         if (!this.dialogs) {
             return undefined;
         }
-        let dc: DialogContext | undefined = await this.dialogs.createContext(context as TurnContext);
+        let dc: DialogContextLike | undefined = await this.dialogs.createContext(context);
         for (let i = 0; i < depth && dc; i++) {
             dc = dc.child;
         }
