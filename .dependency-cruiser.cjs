@@ -64,6 +64,21 @@ module.exports = {
             to: { path: BOTBUILDER, reachable: true },
         },
         {
+            name: 'shared-parts-no-bot-sdk',
+            severity: 'error',
+            comment:
+                'src/followups and src/dialogs serve both entries (botbuilder and the Agents SDK): they reach a bot SDK only through the BotBinding port and the dialog library a binding passes.',
+            from: { path: '^src/(followups|dialogs)/' },
+            to: { path: BOT_SDK },
+        },
+        {
+            name: 'cli-no-botbuilder',
+            severity: 'error',
+            comment: 'The CLI (`npx botbuilder-inactivity`) runs in an Agents SDK project too, which installs no botbuilder.',
+            from: { path: '^src/cli/' },
+            to: { path: BOTBUILDER, reachable: true },
+        },
+        {
             name: 'agents-not-the-botbuilder-binding',
             severity: 'error',
             comment: 'src/agents does not import the botbuilder binding, the botbuilder entry (src/index.ts) or its test helpers.',

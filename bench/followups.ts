@@ -7,8 +7,8 @@
 import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
 import { DateTime } from 'luxon';
 import { BSON, Db, MongoClient } from 'mongodb';
-import { FollowUpService } from '../src/followups/followUpService';
-import type { FollowUpOptions } from '../src/followups/followUpOptions';
+import { FollowUpService } from '../src/botbuilder/followUpService';
+import type { FollowUpOptions } from '../src/botbuilder/followUpService';
 import { BenchServer, benchDbName } from './support/server';
 import { median, round } from './support/stats';
 

@@ -65,19 +65,13 @@ export { FLOW_EVENT_TYPES } from './core/lifecycle/flowEvent';
 export type { FlowEvent, FlowEventHandler, FlowEventType } from './core/lifecycle/flowEvent';
 export { InactivityHookError } from './core/lifecycle/hookError';
 export { ABANDON_REASON_PATTERN, RESERVED_ABANDON_REASONS } from './core/lifecycle/abandonReason';
-export { FollowUpService, FOLLOW_UP_JOB_NAME } from './followups/followUpService';
+export { FollowUpServiceBase, FOLLOW_UP_JOB_NAME } from './followups/followUpService';
+export { FollowUpService } from './botbuilder/followUpService';
+export type { FollowUpOptions } from './botbuilder/followUpService';
 export { FollowUpMiddleware } from './followups/followUpMiddleware';
 export type { FollowUpTurnPort } from './followups/followUpMiddleware';
 export { FOLLOW_UP_DEFAULTS } from './followups/followUpOptions';
-export type {
-    CheckInFollowUp,
-    CustomFollowUp,
-    FollowUpHealth,
-    FollowUpOptions,
-    PostEventFollowUp,
-    ScheduleCommon,
-    ScheduleResult,
-} from './followups/followUpOptions';
+export type { CheckInFollowUp, CustomFollowUp, FollowUpHealth, PostEventFollowUp, ScheduleCommon, ScheduleResult } from './followups/followUpOptions';
 export { FOLLOW_UP_VERSION } from './followups/followUpRecord';
 export type { FollowUp, FollowUpDocument, FollowUpHistoryEntry, FollowUpStatus, FollowUpType, SkipReason } from './followups/followUpRecord';
 export type { FollowUpPage, FollowUpQuery } from './mongo/followUpStore';

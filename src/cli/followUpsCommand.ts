@@ -1,7 +1,7 @@
 import { InactivityConfigError } from '../core/errors';
 import { parseDateOrDuration } from '../core/util/dateOrDuration';
 import type { FollowUp, FollowUpStatus, FollowUpType } from '../followups/followUpRecord';
-import { FollowUpService } from '../followups/followUpService';
+import { FollowUpServiceBase } from '../followups/followUpService';
 import type { CliContext } from './cliContext';
 import { collectionPrefix, expectArguments, MONGO_FLAGS, mongoUri, parseCommandLine } from './commandLine';
 
@@ -58,8 +58,9 @@ export async function followUpsCommand(argv: readonly string[], cli: CliContext)
         writers.stdout(`Usage:\n${FOLLOW_UPS_USAGE}`);
         return 0;
     }
-    const service = new FollowUpService({
-        adapter: { continueConversationAsync: async () => undefined },
+    // The CLI schedules, lists and cancels; it sends nothing, so it needs no bot SDK.
+    const service = new FollowUpServiceBase({
+        adapter: undefined,
         mongo: args.mongo,
         collectionPrefix: args.prefix,
         send: false,
@@ -83,7 +84,7 @@ export async function followUpsCommand(argv: readonly string[], cli: CliContext)
     }
 }
 
-async function perform(service: FollowUpService, args: FollowUpsArgs): Promise<{ text: string; code: number }> {
+async function perform(service: FollowUpServiceBase, args: FollowUpsArgs): Promise<{ text: string; code: number }> {
     const { id, json } = args;
     switch (args.action) {
         case 'list': {

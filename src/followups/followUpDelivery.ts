@@ -1,9 +1,8 @@
-import { ActionTypes, Activity, ActivityTypes, TurnContext } from 'botbuilder';
-import { turnOffConnectorRetries } from '../botbuilder/connectorRetries';
+import type { ActivityLike, ConversationRef, TurnContextLike } from '../core/ports/activity';
+import type { BotBinding } from '../core/ports/botBinding';
 import { classifySendFailure, SendFailure } from '../core/timers/sendFailure';
 import { sendWithin } from '../core/timers/sendWithin';
 import type { Localizer } from '../core/texts/localization';
-import type { ProactiveAdapter } from '../botbuilder/botbuilderBinding';
 import { FollowUpDocument } from './followUpRecord';
 import { scoreBand, ScoreThresholds } from './templateChoice';
 
@@ -16,10 +15,8 @@ export type DeliveryOutcome =
 
 /** What a delivery needs. */
 export interface DeliveryDeps {
-    /** The adapter. */
-    adapter: ProactiveAdapter;
-    /** The app id. */
-    botAppId: string;
+    /** The bot's SDK: proactive turns on the stored reference. */
+    bot: BotBinding;
     /** The texts. */
     localizer: Localizer;
     /** Score bands. */
@@ -61,16 +58,16 @@ export function renderFollowUp(
     deps: Pick<DeliveryDeps, 'localizer' | 'thresholds'>,
     doc: FollowUpDocument,
     score: number | undefined
-): { activity: Partial<Activity>; text: string } {
+): { activity: ActivityLike; text: string } {
     const key = templateKey(deps.localizer, doc, score, deps.thresholds);
     const text = deps.localizer.t(doc.locale, key, doc.variables);
-    const activity: Partial<Activity> = { type: ActivityTypes.Message, text, ...(doc.locale ? { locale: doc.locale } : {}) };
+    const activity: ActivityLike = { type: 'message', text, ...(doc.locale ? { locale: doc.locale } : {}) };
     if (doc.buttons?.length) {
         activity.suggestedActions = {
             to: [],
             actions: doc.buttons.map((b) => {
                 const title = deps.localizer.t(doc.locale, b);
-                return { type: ActionTypes.ImBack, title, value: title };
+                return { type: 'imBack', title, value: title };
             }),
         };
     }
@@ -89,12 +86,12 @@ export function renderFollowUp(
 export async function deliverFollowUp(
     deps: DeliveryDeps,
     doc: FollowUpDocument,
-    options: { score?: number; inWindow: boolean; outsideWindow?: (context: TurnContext) => Promise<boolean> }
+    options: { score?: number; inWindow: boolean; outsideWindow?: (context: TurnContextLike) => Promise<boolean> }
 ): Promise<DeliveryOutcome> {
     let outcome: DeliveryOutcome | undefined;
     try {
-        await deps.adapter.continueConversationAsync(deps.botAppId, doc.reference, async (context) => {
-            turnOffConnectorRetries(context);
+        await deps.bot.continueConversation(doc.reference as ConversationRef, async (context) => {
+            deps.bot.singleAttemptSends(context);
             if (!options.inWindow) {
                 const sent = options.outsideWindow ? await options.outsideWindow(context) : false;
                 outcome = sent ? { kind: 'outsideWindowSent', text: '' } : { kind: 'outsideWindowSkipped' };

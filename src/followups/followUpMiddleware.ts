@@ -1,5 +1,6 @@
-import { ConversationReference, Middleware, TurnContext } from 'botbuilder';
 import createDebug from 'debug';
+import type { FollowUpReference } from './followUpReference';
+import type { ActivityLike, ConversationRef as ConversationReference, TurnContextLike } from '../core/ports/activity';
 import type { Localizer } from '../core/texts/localization';
 import { withTimeout } from '../core/util/withTimeout';
 import type { CheckInFollowUp, ScheduleResult } from './followUpOptions';
@@ -33,11 +34,13 @@ export interface FollowUpTurnPort {
     /** Records the user's last message time and time zone, and ends a 403 suppression. */
     noteUserMessage(userId: string, at: Date, timeZone?: string): Promise<void>;
     /** Arms or moves the user's re-engagement; false when its send is under way. */
-    armReengagement(reference: Partial<ConversationReference>, options?: { timeZone?: string; locale?: string; userId?: string }): Promise<boolean>;
+    armReengagement(reference: FollowUpReference, options?: { timeZone?: string; locale?: string; userId?: string }): Promise<boolean>;
     /** The channel's window for free-form messages, ms, if its policy has one. */
     channelWindowMs(channelId: string | undefined): number | undefined;
     /** Scores a message, when a scorer is configured. */
-    scoreMessage(text: string, context: TurnContext): Promise<number | undefined>;
+    scoreMessage(text: string, context: TurnContextLike): Promise<number | undefined>;
+    /** The conversation reference of a user's activity, in the bot's SDK's shape. */
+    referenceOf(activity: ActivityLike): ConversationReference;
     /** Schedules a check-in. */
     scheduleCheckIn(request: CheckInFollowUp): Promise<ScheduleResult>;
 }
@@ -48,8 +51,9 @@ export interface FollowUpTurnPort {
  * when `scoreSentiment` finds a message's score low. Get it from `FollowUpService.middleware()`.
  *
  * The bot's reply never waits on it: the write runs beside the turn and is awaited (at most 2 s) only after it.
+ * `C` is the SDK's turn context (botbuilder's or the Agents SDK's): add it with `adapter.use(...)` on either.
  */
-export class FollowUpMiddleware implements Middleware {
+export class FollowUpMiddleware<C = TurnContextLike> {
     /** userId → when this process last wrote for them (epoch ms). */
     private readonly written = new Map<string, number>();
     /** userId → when this process last recorded their last message on a channel with a window (epoch ms). */
@@ -60,11 +64,17 @@ export class FollowUpMiddleware implements Middleware {
      */
     constructor(private readonly service: FollowUpTurnPort) {}
 
-    /** @inheritdoc */
-    async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    /**
+     * Handles a turn (the adapter's middleware calls it).
+     *
+     * @param turn The turn.
+     * @param next The rest of the pipeline.
+     */
+    async onTurn(turn: C, next: () => Promise<void>): Promise<void> {
+        const context = turn as unknown as TurnContextLike;
         const activity = context.activity;
         const userId = activity?.from?.id;
-        if (activity?.type !== 'message' || !userId || activity.from.role === 'bot') {
+        if (activity?.type !== 'message' || !userId || activity.from?.role === 'bot') {
             // Proactive turns (ContinueConversation events) and the bot's own activities are not the user writing.
             await next();
             return;
@@ -95,7 +105,7 @@ export class FollowUpMiddleware implements Middleware {
         this.written.delete(userId);
     }
 
-    private async afterMessage(context: TurnContext, userId: string): Promise<void> {
+    private async afterMessage(context: TurnContextLike, userId: string): Promise<void> {
         const activity = context.activity;
         const now = Date.now();
         const last = this.written.get(userId);
@@ -104,7 +114,7 @@ export class FollowUpMiddleware implements Middleware {
         const interval = Math.min(24 * 60 * 60_000, this.service.reengageAfterMs / 2);
         if (last === undefined || now - last >= interval) {
             this.remember(userId, now);
-            const reference = TurnContext.getConversationReference(activity);
+            const reference = this.service.referenceOf(activity);
             const timeZone = activity.localTimezone ?? undefined;
             await this.service.noteUserMessage(userId, new Date(now), timeZone);
             if (!(await this.service.armReengagement(reference, { timeZone, locale: activity.locale, userId }))) {
@@ -124,7 +134,7 @@ export class FollowUpMiddleware implements Middleware {
         const score = await this.service.scoreMessage(activity.text ?? '', context);
         if (score !== undefined && score < this.service.lowScore) {
             await this.service.scheduleCheckIn({
-                reference: TurnContext.getConversationReference(activity),
+                reference: this.service.referenceOf(activity),
                 userId,
                 score,
                 ...(activity.localTimezone ? { timeZone: activity.localTimezone } : {}),

@@ -1,18 +1,18 @@
-import type { BotTelemetryClient, ConversationReference, TurnContext } from 'botbuilder';
+import type { TelemetryClientLike, TurnContextLike } from '../core/ports/activity';
+import type { FollowUpReference } from './followUpReference';
 import type { Duration } from '../core/policy/duration';
 import type { Localizer } from '../core/texts/localization';
 import type { MongoSource } from '../mongo/mongoConnection';
 import type { SharedAgendaSource } from '../scheduling/sharedAgenda';
-import type { ProactiveAdapter } from '../botbuilder/botbuilderBinding';
 import type { ChannelPolicy } from './channelPolicy';
 import type { FollowUp } from './followUpRecord';
 import type { ScoreThresholds } from './templateChoice';
 import { DEFAULT_QUIET_HOURS, QuietHours } from './userTime';
 
 /** Options of {@link FollowUpService}. Durations accept milliseconds or strings such as `'24 hours'`. */
-export interface FollowUpOptions {
+export interface FollowUpOptions<C = TurnContextLike, A = unknown> {
     /** The adapter follow-ups are sent through (`continueConversationAsync`), as for the inactivity timers. Required. */
-    adapter: ProactiveAdapter;
+    adapter: A;
     /**
      * The bot's `InactivityMiddleware`, to share its MongoDB connection, its Agenda and its error path (`onError`):
      * a bot that runs both then has one connection, one Agenda polling one jobs collection (`<prefix>Jobs` of the
@@ -48,7 +48,7 @@ export interface FollowUpOptions {
      * Resolves a user's IANA time zone (from your user profile, say). Otherwise the activity's `localTimezone`
      * (seen by the middleware), else `defaultTimeZone`.
      */
-    timeZone?: (userId: string, reference: Partial<ConversationReference>) => string | undefined | Promise<string | undefined>;
+    timeZone?: (userId: string, reference: FollowUpReference) => string | undefined | Promise<string | undefined>;
     /** No sends in these local hours; a send due inside them is moved to their end. `null` turns them off. Default 21:00–08:00. */
     quietHours?: QuietHours | null;
     /** Delay of a post-event follow-up after its event. Default `'24 hours'`. */
@@ -65,9 +65,9 @@ export interface FollowUpOptions {
      * Called for a follow-up due outside its channel's window: send an approved template on `context` and return
      * true, or return false to have it recorded `skipped` with reason `outsideWindow` (what happens without it).
      */
-    outsideWindow?: (followUp: FollowUp, context: TurnContext) => Promise<boolean>;
+    outsideWindow?: (followUp: FollowUp, context: C) => Promise<boolean>;
     /** Scores a user's message from 0 (bad) to 1 (good); a score below `scoreThresholds.neutral` schedules a check-in. Default: none. */
-    scoreSentiment?: (text: string, context: TurnContext) => number | undefined | Promise<number | undefined>;
+    scoreSentiment?: (text: string, context: C) => number | undefined | Promise<number | undefined>;
     /** Bands of the score that chooses a template. Default high ≥ 0.7, neutral ≥ 0.4. */
     scoreThresholds?: ScoreThresholds;
     /** Delay of an automatic check-in after a low score. Default `'1 day'`. */
@@ -91,7 +91,7 @@ export interface FollowUpOptions {
     /** Follow-ups sent at once per instance. Default 10. */
     concurrency?: number;
     /** Receives `InactivityFollowUpSent / Failed / Skipped`. */
-    telemetryClient?: BotTelemetryClient;
+    telemetryClient?: TelemetryClientLike;
     /**
      * Receives errors the service recovered from, when it stands alone (with `inactivity`, they go to the
      * middleware's `onError`). Default: a process warning.
@@ -135,8 +135,11 @@ export const FOLLOW_UP_DEFAULTS = {
 
 /** What every `schedule…` call accepts. */
 export interface ScheduleCommon {
-    /** The conversation to write into: `TurnContext.getConversationReference(activity)`. Required. */
-    reference: Partial<ConversationReference>;
+    /**
+     * The conversation to write into: `TurnContext.getConversationReference(activity)` (botbuilder) or
+     * `activity.getConversationReference()` (the Agents SDK). Required.
+     */
+    reference: FollowUpReference;
     /** The user; default `reference.user.id`. */
     userId?: string;
     /** The template's `{{variables}}`. */

@@ -1,4 +1,4 @@
-import type { ConversationReference } from 'botbuilder';
+import type { FollowUpReference } from './followUpReference';
 import type { ObjectId } from 'mongodb';
 
 /** The version of a stored follow-up document (`v`), so records can be read after upgrades. */
@@ -55,7 +55,7 @@ export interface FollowUpDocument {
     /** The channel (`msteams`, `whatsapp`, ...). */
     channelId: string;
     /** The reference the proactive turn continues. */
-    reference: Partial<ConversationReference>;
+    reference: FollowUpReference;
     /** When it is due (after quiet hours). */
     scheduledAt: Date;
     /** The template key, or the base key a score chooses among (`<key>.high|neutral|low`). */

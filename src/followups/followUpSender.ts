@@ -1,4 +1,6 @@
 import createDebug from 'debug';
+import { InactivityConfigError } from '../core/errors';
+import type { BotBinding } from '../core/ports/botBinding';
 import { DEFAULT_TIMER_RETRY, retryDelay } from '../core/ports/timerScheduler';
 import { track } from '../core/telemetry';
 import type { Localizer } from '../core/texts/localization';
@@ -23,8 +25,10 @@ const PURGE_EVERY_MS = 60 * 60_000;
 
 /** What the sender works with. */
 export interface SenderDeps {
-    /** The service's options (adapter, outsideWindow, telemetryClient). */
+    /** The service's options (outsideWindow, telemetryClient). */
     options: FollowUpOptions;
+    /** The bot's SDK follow-ups are sent through; without it (a service that only schedules) nothing is sent. */
+    bot?: BotBinding;
     /** The resolved settings. */
     settings: FollowUpSettings;
     /** The texts. */
@@ -208,7 +212,10 @@ export class FollowUpSender {
     }
 
     private deliveryDeps(): DeliveryDeps {
-        const { options, settings, localizer } = this.deps;
-        return { adapter: options.adapter, botAppId: settings.botAppId, localizer, thresholds: settings.thresholds, sendTimeout: settings.sendTimeout };
+        const { bot, settings, localizer } = this.deps;
+        if (!bot) {
+            throw new InactivityConfigError('This FollowUpService was made without a bot to send through (send: false): it cannot send.');
+        }
+        return { bot, localizer, thresholds: settings.thresholds, sendTimeout: settings.sendTimeout };
     }
 }

@@ -1,6 +1,8 @@
-import type { ConversationReference, TurnContext } from 'botbuilder';
 import createDebug from 'debug';
+import type { FollowUpReference } from './followUpReference';
 import { InactivityConfigError } from '../core/errors';
+import type { ActivityLike, ConversationRef as ConversationReference, TurnContextLike } from '../core/ports/activity';
+import type { BotBinding } from '../core/ports/botBinding';
 import { Localizer } from '../core/texts/localization';
 import { DOWN, readHealth } from './followUpHealth';
 import { FollowUpMiddleware } from './followUpMiddleware';
@@ -22,6 +24,10 @@ export { FOLLOW_UP_LEASE_MS } from './followUpSender';
 const debug = createDebug('botbuilder-inactivity:followups');
 
 /**
+ * The follow-up service of either SDK: `FollowUpService` of `botbuilder-inactivity` (botbuilder) and of
+ * `botbuilder-inactivity/agents` (the Agents SDK) are this class with their SDK's binding; `C` is the SDK's turn
+ * context.
+ *
  * Follow-ups and re-engagement: scheduled outreach after events and silences, sent through the same adapter and
  * the same bounded, retried send as the inactivity timers, on the bot's MongoDB.
  *
@@ -47,7 +53,7 @@ const debug = createDebug('botbuilder-inactivity:followups');
  * });
  * ```
  */
-export class FollowUpService {
+export class FollowUpServiceBase<C = TurnContextLike> {
     private running?: RunningFollowUps;
     private started?: Promise<void>;
     private readonly wakeUp = new FollowUpWakeUp();
@@ -60,10 +66,17 @@ export class FollowUpService {
 
     /**
      * @param options See {@link FollowUpOptions}.
+     * @param bot The bot's SDK, follow-ups are sent through; none for a service that only schedules and reads (`send: false`).
      * @throws InactivityConfigError naming the option that cannot be used.
      */
-    constructor(private readonly options: FollowUpOptions) {
-        this.settings = resolveFollowUpSettings(options);
+    constructor(
+        private readonly options: FollowUpOptions<C, unknown>,
+        private readonly bot?: BotBinding
+    ) {
+        if (!bot && options?.send !== false) {
+            throw new InactivityConfigError('FollowUpService needs `adapter`: the bot adapter (CloudAdapter) follow-ups are sent through.');
+        }
+        this.settings = resolveFollowUpSettings(options as FollowUpOptions);
         this.warn = standaloneWarn(options.onError);
         this.localizer =
             options.localizer ?? new Localizer({ defaultLocale: options.defaultLocale, ...(options.localesPath ? { extraPaths: [options.localesPath] } : {}) });
@@ -95,13 +108,13 @@ export class FollowUpService {
      *
      * @returns The score (0-1), or undefined without a scorer or when it failed (reported).
      */
-    async scoreMessage(text: string, context: TurnContext): Promise<number | undefined> {
+    async scoreMessage(text: string, context: TurnContextLike): Promise<number | undefined> {
         const scorer = this.options.scoreSentiment;
         if (!scorer || !text.trim()) {
             return undefined;
         }
         try {
-            const score = await scorer(text, context);
+            const score = await scorer(text, context as unknown as C);
             return typeof score === 'number' && score >= 0 && score <= 1 ? score : undefined;
         } catch (err) {
             this.warn(err);
@@ -185,7 +198,7 @@ export class FollowUpService {
      * @param options `timeZone` and `locale` of the user, when known.
      * @returns True when it was armed or moved; false when a send of it is under way.
      */
-    async armReengagement(reference: Partial<ConversationReference>, options: { timeZone?: string; locale?: string; userId?: string } = {}): Promise<boolean> {
+    async armReengagement(reference: FollowUpReference, options: { timeZone?: string; locale?: string; userId?: string } = {}): Promise<boolean> {
         const { store } = await this.ready();
         const userId = userOf({ reference, userId: options.userId });
         const zone = await zoneOf(this.zoneSource(), userId, { reference, timeZone: options.timeZone });
@@ -309,11 +322,25 @@ export class FollowUpService {
     }
 
     /**
+     * The conversation reference of a user's activity, in the bot's SDK's shape (the middleware arms
+     * re-engagements with it).
+     *
+     * @param activity The user's activity.
+     * @returns The reference.
+     */
+    referenceOf(activity: ActivityLike): ConversationReference {
+        if (!this.bot) {
+            throw new InactivityConfigError('This FollowUpService was made without an adapter (send: false): it reads no turns.');
+        }
+        return this.bot.referenceOf(activity);
+    }
+
+    /**
      * The middleware that arms re-engagements, honours stop words and ends suppressions from users' messages.
      * Add it with `adapter.use(...)`.
      */
-    middleware(): FollowUpMiddleware {
-        const middleware = new FollowUpMiddleware(this);
+    middleware(): FollowUpMiddleware<C> {
+        const middleware = new FollowUpMiddleware<C>(this);
         this.blockedListeners.push((userId) => middleware.forget(userId));
         return middleware;
     }
@@ -356,7 +383,8 @@ export class FollowUpService {
 
     private async open(): Promise<void> {
         this.running = await startFollowUps({
-            options: this.options,
+            options: this.options as FollowUpOptions,
+            bot: this.bot,
             settings: this.settings,
             localizer: this.localizer,
             now: this.now,

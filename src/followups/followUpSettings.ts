@@ -49,9 +49,6 @@ export interface FollowUpSettings {
  * @throws InactivityConfigError naming the option that cannot be used, its value and what is allowed.
  */
 export function resolveFollowUpSettings(options: FollowUpOptions): FollowUpSettings {
-    if (!options?.adapter || typeof options.adapter.continueConversationAsync !== 'function') {
-        throw new InactivityConfigError('FollowUpService needs `adapter`: the bot adapter (CloudAdapter) follow-ups are sent through.');
-    }
     if (!options.mongo && !options.inactivity) {
         throw new InactivityConfigError(
             'FollowUpService needs `inactivity` (the InactivityMiddleware, to share its MongoDB connection and Agenda) or `mongo`: a MongoDB connection string, MongoClient or Db.'

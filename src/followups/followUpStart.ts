@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { InactivityConfigError } from '../core/errors';
+import type { BotBinding } from '../core/ports/botBinding';
 import type { Localizer } from '../core/texts/localization';
 import { MongoHandle, openMongo } from '../mongo/mongoConnection';
 import type { SharedAgenda } from '../scheduling/sharedAgenda';
@@ -29,6 +30,8 @@ export interface RunningFollowUps {
 export interface FollowUpStartup {
     /** The options. */
     options: FollowUpOptions;
+    /** The bot's SDK follow-ups are sent through; none for a service that only schedules. */
+    bot?: BotBinding;
     /** The settings. */
     settings: FollowUpSettings;
     /** The texts. */
@@ -65,6 +68,7 @@ export async function startFollowUps(startup: FollowUpStartup): Promise<RunningF
         const wake = (at: Date) => startup.wakeUp.wake(at);
         const sender = new FollowUpSender({
             options,
+            bot: startup.bot,
             settings,
             localizer: startup.localizer,
             store,

@@ -1,4 +1,5 @@
-import type { ConversationReference } from 'botbuilder';
+import type { ConversationRef } from '../core/ports/activity';
+import type { FollowUpReference } from './followUpReference';
 import { InactivityConfigError } from '../core/errors';
 import { timerReference } from '../scheduling/timerDocument';
 import { isDuplicateKey } from '../mongo/collection';
@@ -57,7 +58,7 @@ export function checkNewFollowUp(followUp: Pick<NewFollowUp, 'request' | 'templa
 export function newFollowUpDocument(followUp: NewFollowUp, state: { now: Date; optedOut: boolean }): FollowUpDocument {
     const { request, scheduledAt, score } = followUp;
     const { now, optedOut } = state;
-    const reference = request.reference as Partial<ConversationReference> & { conversation: { id: string } };
+    const reference = request.reference as FollowUpReference & { conversation: { id: string } };
     const locale = request.locale ?? reference.locale;
     return {
         _id: followUpId(followUp.key),
@@ -68,7 +69,7 @@ export function newFollowUpDocument(followUp: NewFollowUp, state: { now: Date; o
         userId: followUp.userId,
         conversationId: reference.conversation.id,
         channelId: reference.channelId ?? '',
-        reference: timerReference(reference),
+        reference: timerReference(reference as ConversationRef),
         scheduledAt,
         template: followUp.template,
         variables: request.variables ?? {},
@@ -89,7 +90,7 @@ export interface Reengagement {
     /** The user. */
     userId: string;
     /** The conversation to write into. */
-    reference: Partial<ConversationReference>;
+    reference: FollowUpReference;
     /** The user's time zone. */
     zone: string;
     /** The user's locale, when known. */
@@ -117,7 +118,7 @@ export async function writeReengagement(store: FollowUpStore, r: Reengagement): 
         userId: r.userId,
         conversationId: r.reference.conversation?.id ?? '',
         channelId: r.reference.channelId ?? '',
-        reference: timerReference(r.reference),
+        reference: timerReference(r.reference as ConversationRef),
         template: 'followups:reengagement',
         variables: {},
         timeZone: r.zone,

@@ -1,4 +1,4 @@
-import type { ConversationReference } from 'botbuilder';
+import type { FollowUpReference } from './followUpReference';
 import { InactivityConfigError } from '../core/errors';
 import type { FollowUpOptions } from './followUpOptions';
 import type { Warn } from './followUpWarnings';
@@ -9,7 +9,7 @@ import { isTimeZone } from './userTime';
  *
  * @throws InactivityConfigError when the request names no user.
  */
-export function userOf(request: { reference: Partial<ConversationReference>; userId?: string }): string {
+export function userOf(request: { reference: FollowUpReference; userId?: string }): string {
     const userId = request.userId ?? request.reference?.user?.id;
     if (!userId) {
         throw new InactivityConfigError('A follow-up needs the user: `userId`, or a `reference` with `user.id`.');
@@ -37,7 +37,7 @@ export interface ZoneSource {
  * @param request The request (its `timeZone` and `reference`).
  * @returns The zone.
  */
-export async function zoneOf(source: ZoneSource, userId: string, request: { reference: Partial<ConversationReference>; timeZone?: string }): Promise<string> {
+export async function zoneOf(source: ZoneSource, userId: string, request: { reference: FollowUpReference; timeZone?: string }): Promise<string> {
     if (isTimeZone(request.timeZone)) {
         return request.timeZone;
     }

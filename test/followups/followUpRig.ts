@@ -1,7 +1,7 @@
 import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
 import { Db } from 'mongodb';
-import { FollowUpService } from '../../src/followups/followUpService';
-import type { FollowUpOptions } from '../../src/followups/followUpOptions';
+import { FollowUpService } from '../../src/botbuilder/followUpService';
+import type { FollowUpOptions } from '../../src/botbuilder/followUpService';
 
 /** A channel for follow-up tests: records what was sent, and can refuse sends with a status. */
 export class RecordingAdapter {

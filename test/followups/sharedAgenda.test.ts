@@ -4,7 +4,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { MongoClient } from 'mongodb';
 import sinon from 'sinon';
 import { InactivityMiddleware } from '../../src/botbuilder/inactivityMiddleware';
-import { FollowUpService } from '../../src/followups/followUpService';
+import { FollowUpService } from '../../src/botbuilder/followUpService';
 import * as agendaFactory from '../../src/scheduling/createAgenda';
 import { FakeScheduler } from '../support/fakeScheduler';
 import { freshDb } from '../support/mongo';

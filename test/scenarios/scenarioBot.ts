@@ -28,7 +28,9 @@ export interface ScenarioBot {
     handled: string[];
     /** Errors reported through onError. */
     errors: Error[];
-    /** Stops the middleware. */
+    /** Sends the follow-ups due at the test clock's time through the bot's adapter; resolves to how many were sent. */
+    sendDueFollowUps(): Promise<number>;
+    /** Stops the follow-up service and the middleware. */
     stop(): Promise<void>;
 }
 
@@ -56,6 +58,12 @@ export const STEPS = ['name', 'email', 'phone'] as const;
 
 /** The bot's last line once a client is added. */
 export const added = (name: string): string => `Client ${name} added.`;
+
+/** The follow-up the bot schedules once a client is added, a day later (`followUpAfter`). */
+export const FOLLOW_UP = { template: 'followups:postEvent', after: '1 day' } as const;
+
+/** The follow-up's text for a client. */
+export const followUpText = (name: string): string => `How did it go with ${name}?`;
 
 /** The test clock's start. */
 export const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);

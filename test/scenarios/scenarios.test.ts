@@ -2,7 +2,7 @@ import assert from 'assert';
 import type { Db } from 'mongodb';
 import type { InactivityPolicy } from '../../src/core/policy/policy';
 import { freshDb } from '../support/mongo';
-import { added, QUESTIONS, ScenarioBot, Sent, Stack } from './scenarioBot';
+import { added, followUpText, QUESTIONS, ScenarioBot, Sent, Stack } from './scenarioBot';
 import { agentsMarkers } from './stacks/agentsStack';
 import { agentsDialogs } from './stacks/agentsDialogsStack';
 import { botbuilderDialogs, botbuilderMarkers } from './stacks/botbuilderStack';
@@ -206,6 +206,34 @@ for (const stack of STACKS) {
                     ['addClient', 'completed'],
                 ]
             );
+        });
+
+        it('sends the follow-up the bot scheduled when a client was added, a day later, through the same adapter', async () => {
+            const b = await open();
+            await b.say('add client');
+            await b.say('Ana');
+            await b.say('ana@example.com');
+            await b.say('555-0101');
+            assert.deepStrictEqual(texts(b.take()).slice(-1), [added('Ana')]);
+            await b.advance('23 hours');
+            assert.strictEqual(await b.sendDueFollowUps(), 0, 'not due before the day is over');
+            await b.advance('1 hour');
+            assert.strictEqual(await b.sendDueFollowUps(), 1);
+            assert.deepStrictEqual(texts(b.take()), [followUpText('Ana')]);
+            assert.strictEqual(await b.sendDueFollowUps(), 0, 'sent once');
+            const records = await mongo.db
+                .collection('inactivityFollowUps')
+                .find({}, { sort: { type: 1 } })
+                .toArray();
+            // The follow-ups' middleware armed the user's re-engagement from their messages, beside the follow-up.
+            assert.deepStrictEqual(
+                records.map((r) => [r.type, r.status, r.conversationId]),
+                [
+                    ['postEvent', 'executed', records[0]?.conversationId],
+                    ['reengagement', 'pending', records[0]?.conversationId],
+                ]
+            );
+            assert.ok(records[0]?.conversationId, 'the reference named the conversation');
         });
     });
 }

@@ -108,6 +108,10 @@ export interface ActivityLike {
     serviceUrl?: string;
     /** Its id. */
     id?: string;
+    /** Buttons the channel shows under the message until the user answers (follow-ups send their buttons so). */
+    suggestedActions?: { to: string[]; actions: CardActionLike[] };
+    /** The user's IANA time zone, where the channel sends it. */
+    localTimezone?: string | null;
 }
 
 /** What a channel answers to a send. */

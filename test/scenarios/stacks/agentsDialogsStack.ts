@@ -1,13 +1,13 @@
-import { ActivityHandler, ConversationState, MemoryStorage } from '@microsoft/agents-hosting';
+import { ActivityHandler, ConversationState, MemoryStorage, TurnContext } from '@microsoft/agents-hosting';
 import { ComponentDialog, DialogSet, DialogState, DialogTurnStatus, TextPrompt, WaterfallDialog } from '@microsoft/agents-hosting-dialogs';
 import { InactivityMiddleware } from '../../../src/agents';
 import { InactivityTestAdapter, TestScheduler } from '../../../src/agents/testing';
 import { added, QUESTIONS, Stack, STEPS, T0 } from '../scenarioBot';
-import { agentsDriver } from './agentsStack';
+import { agentsDriver, agentsFollowUps, startAgentsParts } from './agentsStack';
 
 /** The add-client flow as an agents-hosting-dialogs component dialog: a waterfall of text prompts (the email one validates). */
 class AddClientDialog extends ComponentDialog {
-    constructor() {
+    constructor(onAdded: (context: TurnContext, name: string) => Promise<void>) {
         super('addClient');
         this.addDialog(new TextPrompt('name'));
         this.addDialog(new TextPrompt('email', async (prompt) => prompt.recognized.succeeded && /@/.test(prompt.recognized.value ?? '')));
@@ -25,6 +25,7 @@ class AddClientDialog extends ComponentDialog {
                 },
                 async (step) => {
                     await step.context.sendActivity(added((step.values as Record<string, string>).name));
+                    await onAdded(step.context as unknown as TurnContext, (step.values as Record<string, string>).name);
                     return step.endDialog();
                 },
             ])
@@ -44,11 +45,12 @@ export const agentsDialogs: Stack = {
         const storage = new MemoryStorage();
         const conversationState = new ConversationState(storage);
         const dialogState = conversationState.createProperty<DialogState>('DialogState');
-        const dialog = new AddClientDialog();
-        const dialogs = new DialogSet(dialogState as never).add(dialog);
         const scheduler = new TestScheduler({ startAt: T0 });
         const adapter = new InactivityTestAdapter({ reference: { user: { id: 'user1', name: 'User', role: 'user' } } });
         const errors: Error[] = [];
+        const { followUps, followUp } = agentsFollowUps({ db: setup.db, adapter, scheduler, errors });
+        const dialog = new AddClientDialog(followUp);
+        const dialogs = new DialogSet(dialogState as never).add(dialog);
         const handled: string[] = [];
         const handler = new ActivityHandler();
         handler.onMessage(async (context, next) => {
@@ -79,8 +81,7 @@ export const agentsDialogs: Stack = {
             await handler.run(context);
             await conversationState.saveChanges(context);
         };
-        adapter.use(inactivity);
-        await inactivity.start();
-        return agentsDriver(adapter, scheduler, { inactivity, handled, errors });
+        await startAgentsParts(adapter, { inactivity, followUps });
+        return agentsDriver(adapter, scheduler, { inactivity, followUps, handled, errors });
     },
 };

@@ -1,9 +1,10 @@
 import type { Activity } from '@microsoft/agents-activity';
 import { AgentApplication, MemoryStorage, TurnContext } from '@microsoft/agents-hosting';
-import { InactivityMiddleware } from '../../../src/agents';
+import type { Db } from 'mongodb';
+import { FollowUpService, InactivityMiddleware } from '../../../src/agents';
 import { click, InactivityTestAdapter, TestScheduler } from '../../../src/agents/testing';
 import type { BotStorage } from '../../../src/mongo/storageDocument';
-import { added, QUESTIONS, ScenarioBot, Sent, Stack, STEPS, T0 } from '../scenarioBot';
+import { added, FOLLOW_UP, QUESTIONS, ScenarioBot, Sent, Stack, STEPS, T0 } from '../scenarioBot';
 
 type Step = (typeof STEPS)[number];
 
@@ -48,6 +49,7 @@ export const agentsMarkers: Stack = {
         const adapter = new InactivityTestAdapter({ reference: { user: { id: 'user1', name: 'User', role: 'user' } } });
         const errors: Error[] = [];
         const handled: string[] = [];
+        const { followUps, followUp } = agentsFollowUps({ db: setup.db, adapter, scheduler, errors });
         // The route handlers and the hooks reach the middleware made below.
         const ref: { inactivity?: InactivityMiddleware } = {};
         const ask = async (context: TurnContext, state: AddClientState) => {
@@ -121,20 +123,58 @@ export const agentsMarkers: Stack = {
                 await context.sendActivity(added(state.values.name));
                 await own.delete(context);
                 await inactivity.flows.end(context);
+                await followUp(context, state.values.name);
             }
         });
         adapter.logic = (context) => agent.run(context);
-        adapter.use(inactivity);
-        await inactivity.start();
-        return agentsDriver(adapter, scheduler, { inactivity, handled, errors });
+        await startAgentsParts(adapter, { inactivity, followUps });
+        return agentsDriver(adapter, scheduler, { inactivity, followUps, handled, errors });
     },
 };
+
+/**
+ * The Agents SDK's follow-up service on the scenario's database and clock (sent when the test asks, through the
+ * same adapter), and how the bot schedules the one after a client is added.
+ */
+export function agentsFollowUps(parts: { db: Db; adapter: InactivityTestAdapter; scheduler: TestScheduler; errors: Error[] }): {
+    followUps: FollowUpService;
+    followUp: (context: TurnContext, name: string) => Promise<void>;
+} {
+    const followUps = new FollowUpService({
+        adapter: parts.adapter,
+        mongo: parts.db,
+        send: false,
+        quietHours: null,
+        frequencyCap: 0,
+        followUpAfter: FOLLOW_UP.after,
+        now: parts.scheduler.now,
+        onError: (e) => void parts.errors.push(e),
+    });
+    const followUp = async (context: TurnContext, name: string) => {
+        await followUps.schedulePostEvent({
+            reference: context.activity.getConversationReference(),
+            eventAt: new Date(parts.scheduler.now()),
+            eventId: name,
+            template: FOLLOW_UP.template,
+            variables: { name },
+        });
+    };
+    return { followUps, followUp };
+}
+
+/** Starts the plugin and the follow-ups, each with its middleware on the agent's adapter. */
+export async function startAgentsParts(adapter: InactivityTestAdapter, parts: { inactivity: InactivityMiddleware; followUps: FollowUpService }): Promise<void> {
+    adapter.use(parts.inactivity);
+    adapter.use(parts.followUps.middleware());
+    await parts.inactivity.start();
+    await parts.followUps.start();
+}
 
 /** The scenarios' view of an Agents SDK bot on the test adapter. */
 export function agentsDriver(
     adapter: InactivityTestAdapter,
     scheduler: TestScheduler,
-    parts: { inactivity: InactivityMiddleware; handled: string[]; errors: Error[] }
+    parts: { inactivity: InactivityMiddleware; followUps: FollowUpService; handled: string[]; errors: Error[] }
 ): ScenarioBot {
     // send() takes what its turn sent; the scenarios read everything since their last take(), timers' sends too.
     let seen = 0;
@@ -165,6 +205,10 @@ export function agentsDriver(
             }
             return [];
         },
-        stop: () => parts.inactivity.stop(),
+        sendDueFollowUps: () => parts.followUps.runDue(),
+        stop: async () => {
+            await parts.followUps.stop();
+            await parts.inactivity.stop();
+        },
     };
 }

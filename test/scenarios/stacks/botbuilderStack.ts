@@ -1,16 +1,17 @@
 import { Activity, ConversationState, MemoryStorage, TurnContext } from 'botbuilder';
+import { FollowUpService } from '../../../src/botbuilder/followUpService';
 import { ComponentDialog, DialogSet, DialogState, DialogTurnStatus, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
 import type { Db } from 'mongodb';
 import { InactivityMiddleware, InactivityOptions } from '../../../src';
 import type { InactivityPolicy } from '../../../src/core/policy/policy';
 import { click, InactivityTestAdapter, TestScheduler } from '../../../src/testing';
-import { added, QUESTIONS, ScenarioBot, Sent, Stack, STEPS, T0 } from '../scenarioBot';
+import { added, FOLLOW_UP, QUESTIONS, ScenarioBot, Sent, Stack, STEPS, T0 } from '../scenarioBot';
 
 type Step = (typeof STEPS)[number];
 
 /** The add-client flow as a component dialog: a waterfall of text prompts (the email one validates). */
 class AddClientDialog extends ComponentDialog {
-    constructor() {
+    constructor(onAdded: (context: TurnContext, name: string) => Promise<void>) {
         super('addClient');
         this.addDialog(new TextPrompt('name'));
         this.addDialog(new TextPrompt('email', async (prompt) => prompt.recognized.succeeded && /@/.test(prompt.recognized.value ?? '')));
@@ -28,6 +29,7 @@ class AddClientDialog extends ComponentDialog {
                 },
                 async (step) => {
                     await step.context.sendActivity(added((step.values as Record<string, string>).name));
+                    await onAdded(step.context, (step.values as Record<string, string>).name);
                     return step.endDialog();
                 },
             ])
@@ -45,7 +47,7 @@ interface AddClientState {
 function driver(
     adapter: InactivityTestAdapter,
     scheduler: TestScheduler,
-    parts: { inactivity: InactivityMiddleware; handled: string[]; errors: Error[] }
+    parts: { inactivity: InactivityMiddleware; followUps: FollowUpService; handled: string[]; errors: Error[] }
 ): ScenarioBot {
     let seen = 0;
     const user = { id: 'user1', name: 'User' };
@@ -77,7 +79,11 @@ function driver(
             }
             return [];
         },
-        stop: () => parts.inactivity.stop(),
+        sendDueFollowUps: () => parts.followUps.runDue(),
+        stop: async () => {
+            await parts.followUps.stop();
+            await parts.inactivity.stop();
+        },
     };
 }
 
@@ -92,7 +98,36 @@ function plugin(setup: { db: Db; policy: InactivityPolicy }, options: Partial<In
         onError: (e) => void errors.push(e),
         ...options,
     });
-    return { scheduler, errors, inactivity };
+    // Follow-ups on the same database and clock, sent when the test asks (runDue), through the same adapter.
+    const followUps = new FollowUpService({
+        adapter: options.adapter,
+        mongo: setup.db,
+        send: false,
+        quietHours: null,
+        frequencyCap: 0,
+        followUpAfter: FOLLOW_UP.after,
+        now: scheduler.now,
+        onError: (e) => void errors.push(e),
+    });
+    const followUp = (context: TurnContext, name: string) =>
+        followUps
+            .schedulePostEvent({
+                reference: TurnContext.getConversationReference(context.activity),
+                eventAt: new Date(scheduler.now()),
+                eventId: name,
+                template: FOLLOW_UP.template,
+                variables: { name },
+            })
+            .then(() => undefined);
+    return { scheduler, errors, inactivity, followUps, followUp };
+}
+
+/** Starts the plugin and the follow-ups, each with its middleware on the adapter. */
+async function startBoth(adapter: InactivityTestAdapter, parts: { inactivity: InactivityMiddleware; followUps: FollowUpService }): Promise<void> {
+    adapter.use(parts.inactivity);
+    adapter.use(parts.followUps.middleware());
+    await parts.inactivity.start();
+    await parts.followUps.start();
 }
 
 /** botbuilder with botbuilder-dialogs: the plugin reads the dialog stack. */
@@ -101,7 +136,9 @@ export const botbuilderDialogs: Stack = {
     async create(setup) {
         const conversationState = new ConversationState(new MemoryStorage());
         const dialogState = conversationState.createProperty<DialogState>('DialogState');
-        const dialog = new AddClientDialog();
+        // The plugin's parts are made once the adapter is: the dialog's last step reaches them through this.
+        const ref: { followUp?: (context: TurnContext, name: string) => Promise<void> } = {};
+        const dialog = new AddClientDialog((context, name) => ref.followUp?.(context, name) ?? Promise.resolve());
         const dialogs = new DialogSet(dialogState).add(dialog);
         const handled: string[] = [];
         const adapter = new InactivityTestAdapter(async (context) => {
@@ -115,10 +152,10 @@ export const botbuilderDialogs: Stack = {
         });
         // The waterfall's last step only says "added": the flow asks three questions.
         const flows = { addClient: { stepNames: [...STEPS], stepCount: STEPS.length } };
-        const { scheduler, errors, inactivity } = plugin(setup, { adapter, conversationState, dialogState, dialog, flows });
-        adapter.use(inactivity);
-        await inactivity.start();
-        return driver(adapter, scheduler, { inactivity, handled, errors });
+        const { scheduler, errors, inactivity, followUps, followUp } = plugin(setup, { adapter, conversationState, dialogState, dialog, flows });
+        ref.followUp = followUp;
+        await startBoth(adapter, { inactivity, followUps });
+        return driver(adapter, scheduler, { inactivity, followUps, handled, errors });
     },
 };
 
@@ -130,7 +167,7 @@ export const botbuilderMarkers: Stack = {
         const own = conversationState.createProperty<AddClientState>('addClient');
         const handled: string[] = [];
         // The bot's handler and hooks reach the middleware made below.
-        const ref: { inactivity?: InactivityMiddleware } = {};
+        const ref: { inactivity?: InactivityMiddleware; followUp?: (context: TurnContext, name: string) => Promise<void> } = {};
         const ask = async (context: TurnContext, state: AddClientState) => {
             const step = state.step as Step;
             await context.sendActivity(QUESTIONS[step]);
@@ -168,6 +205,7 @@ export const botbuilderMarkers: Stack = {
                     await context.sendActivity(added(state.values.name));
                     await own.delete(context);
                     await ref.inactivity?.flows.end(context);
+                    await ref.followUp?.(context, state.values.name);
                 }
             }
             await conversationState.saveChanges(context);
@@ -188,8 +226,8 @@ export const botbuilderMarkers: Stack = {
         });
         const inactivity = created.inactivity;
         ref.inactivity = inactivity;
-        adapter.use(inactivity);
-        await inactivity.start();
-        return driver(adapter, created.scheduler, { inactivity, handled, errors: created.errors });
+        ref.followUp = created.followUp;
+        await startBoth(adapter, { inactivity, followUps: created.followUps });
+        return driver(adapter, created.scheduler, { inactivity, followUps: created.followUps, handled, errors: created.errors });
     },
 };
