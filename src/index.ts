@@ -17,10 +17,13 @@ export type {
     ConversationRef,
     ResourceResponseLike,
     SendHandler,
+    SuggestedActionsLike,
     TelemetryClientLike,
     TurnContextLike,
 } from './core/ports/activity';
 export type { DialogLike, DialogStateLike, InactivityOptions } from './botbuilder/options';
+export type { BotBinding, ButtonSpec, EndKind } from './core/ports/botBinding';
+export type { FollowUpReference } from './followups/followUpReference';
 export { FlowMarkers } from './core/markers/flowMarkers';
 export type { MarkerHost } from './core/markers/flowMarkers';
 export type { MarkerStore } from './core/ports/markerStore';
@@ -71,7 +74,15 @@ export type { FollowUpOptions } from './botbuilder/followUpService';
 export { FollowUpMiddleware } from './followups/followUpMiddleware';
 export type { FollowUpTurnPort } from './followups/followUpMiddleware';
 export { FOLLOW_UP_DEFAULTS } from './followups/followUpOptions';
-export type { CheckInFollowUp, CustomFollowUp, FollowUpHealth, PostEventFollowUp, ScheduleCommon, ScheduleResult } from './followups/followUpOptions';
+export type {
+    CheckInFollowUp,
+    CustomFollowUp,
+    FollowUpHealth,
+    FollowUpOptions as FollowUpServiceOptions,
+    PostEventFollowUp,
+    ScheduleCommon,
+    ScheduleResult,
+} from './followups/followUpOptions';
 export { FOLLOW_UP_VERSION } from './followups/followUpRecord';
 export type { FollowUp, FollowUpDocument, FollowUpHistoryEntry, FollowUpStatus, FollowUpType, SkipReason } from './followups/followUpRecord';
 export type { FollowUpPage, FollowUpQuery } from './mongo/followUpStore';

@@ -7,7 +7,9 @@
  */
 export { InactivityMiddleware } from './inactivityMiddleware';
 export type { AgentStateLike, InactivityOptions } from './options';
-export type { DialogStateAccessor, DialogStateLike } from '../dialogs/dialogsLibrary';
+export type { DialogLike, DialogStateAccessor, DialogStateLike } from '../dialogs/dialogsLibrary';
+export type { BotBinding, ButtonSpec, EndKind } from '../core/ports/botBinding';
+export type { FollowUpReference } from '../followups/followUpReference';
 export type { AgentsProactiveAdapter } from './agentsBinding';
 export { ITEM_KEY_SUFFIX } from './storageConversationStore';
 export { MARKER_PROPERTY } from './markerProperty';
@@ -26,7 +28,19 @@ export type { PolicyFile } from '../core/policy/config';
 export { Localizer, normalizeLocale, NAMESPACE } from '../core/texts/localization';
 export type { LocalizerOptions } from '../core/texts/localization';
 export { TelemetryEvents } from '../core/telemetry';
-export type { TelemetryClientLike, TurnContextLike, ActivityLike, ConversationRef } from '../core/ports/activity';
+export type {
+    ActivityLike,
+    AttachmentLike,
+    CardActionLike,
+    ChannelAccountLike,
+    ConversationLike,
+    ConversationRef,
+    ResourceResponseLike,
+    SendHandler,
+    SuggestedActionsLike,
+    TelemetryClientLike,
+    TurnContextLike,
+} from '../core/ports/activity';
 export { STATE_PROPERTY } from '../core/turn/inactivityState';
 export { MemoryScheduler } from '../scheduling/memoryScheduler';
 export type { MemorySchedulerOptions } from '../scheduling/memoryScheduler';
@@ -47,7 +61,15 @@ export { FollowUpServiceBase, FOLLOW_UP_JOB_NAME } from '../followups/followUpSe
 export { FollowUpMiddleware } from '../followups/followUpMiddleware';
 export type { FollowUpTurnPort } from '../followups/followUpMiddleware';
 export { FOLLOW_UP_DEFAULTS } from '../followups/followUpOptions';
-export type { CheckInFollowUp, CustomFollowUp, FollowUpHealth, PostEventFollowUp, ScheduleCommon, ScheduleResult } from '../followups/followUpOptions';
+export type {
+    CheckInFollowUp,
+    CustomFollowUp,
+    FollowUpHealth,
+    FollowUpOptions as FollowUpServiceOptions,
+    PostEventFollowUp,
+    ScheduleCommon,
+    ScheduleResult,
+} from '../followups/followUpOptions';
 export { FOLLOW_UP_VERSION } from '../followups/followUpRecord';
 export type { FollowUp, FollowUpDocument, FollowUpHistoryEntry, FollowUpStatus, FollowUpType, SkipReason } from '../followups/followUpRecord';
 export type { FollowUpPage, FollowUpQuery } from '../mongo/followUpStore';

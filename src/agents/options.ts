@@ -3,7 +3,7 @@ import type { Agenda } from 'agenda' with { 'resolution-mode': 'import' };
 import { InactivityConfigError } from '../core/errors';
 import type { CoreOptions } from '../core/policy/options';
 import type { MongoSource } from '../mongo/mongoConnection';
-import type { DialogStateAccessor } from '../dialogs/dialogsLibrary';
+import type { DialogLike, DialogStateAccessor } from '../dialogs/dialogsLibrary';
 import type { AgentsProactiveAdapter } from './agentsBinding';
 
 /** The app's state the dialog state lives in (a `ConversationState` of `@microsoft/agents-hosting`), as the plugin needs it. */
@@ -41,7 +41,7 @@ export interface InactivityOptions extends CoreOptions<TurnContext> {
      * The agent's root dialog. Needed for Continue (re-ask the step), Start over, fallback dialogs and resuming
      * of dialog flows; without it the plugin can only remind, close and hand off.
      */
-    dialog?: { readonly id: string };
+    dialog?: DialogLike;
     /**
      * With `dialogState`: the state it was created from (`conversationState.createProperty('DialogState')`). In
      * the turns the plugin answers itself (a click on its buttons, a timer) it moves the dialog stack and saves

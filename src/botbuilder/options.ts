@@ -5,17 +5,9 @@ import { InactivityConfigError } from '../core/errors';
 import type { MongoSource } from '../mongo/mongoConnection';
 import type { ProactiveAdapter } from './botbuilderBinding';
 
-/** botbuilder-dialogs' `DialogState`, as the plugin needs it (botbuilder-dialogs is an optional peer). */
-export interface DialogStateLike {
-    /** The dialog stack. */
-    dialogStack: unknown[];
-}
+import type { DialogLike, DialogStateLike } from '../dialogs/dialogsLibrary';
 
-/** A botbuilder-dialogs `Dialog` (the bot's root dialog), as the plugin needs it. */
-export interface DialogLike {
-    /** The dialog's id. */
-    readonly id: string;
-}
+export type { DialogLike, DialogStateLike } from '../dialogs/dialogsLibrary';
 
 /**
  * Options of {@link InactivityMiddleware}: the bot's adapter, state and dialogs, where timers live, and every

@@ -3,14 +3,14 @@ import type { FallbackRequest, FlowSource } from '../core/ports/flowSource';
 import type { ActiveFrame, FlowInfo } from '../core/flows/flowInfo';
 import type { FlowDefinition } from '../core/policy/policy';
 import { activePath, DialogTree, inspectFlow } from './dialogPath';
-import type { DialogContextLike, DialogsLibrary, DialogSetLike, DialogStateAccessor, DialogStateLike } from './dialogsLibrary';
+import type { DialogContextLike, DialogLike, DialogsLibrary, DialogSetLike, DialogStateAccessor, DialogStateLike } from './dialogsLibrary';
 
 /** What a {@link DialogFlowSource} reads. */
 export interface DialogFlowSourceOptions {
     /** The accessor of the bot's dialog state. */
     dialogState: DialogStateAccessor;
     /** The bot's root dialog; without it flows can be watched but not re-asked, restarted or replaced. */
-    dialog?: { readonly id: string };
+    dialog?: DialogLike;
     /** Configured flows by dialog id. */
     flows: Record<string, FlowDefinition>;
 }

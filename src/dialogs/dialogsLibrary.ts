@@ -14,6 +14,12 @@ export interface DialogInstanceLike {
     state: unknown;
 }
 
+/** A dialog of either library (the bot's root dialog), as the plugin needs it. */
+export interface DialogLike {
+    /** The dialog's id. */
+    readonly id: string;
+}
+
 /** The dialog state a bot's accessor holds: `{ dialogStack }`, the top of the stack last. */
 export interface DialogStateLike {
     /** The dialog stack. */

@@ -52,6 +52,14 @@ export interface ConversationRef {
     activityId?: string;
 }
 
+/** Buttons shown under a message until the user answers. */
+export interface SuggestedActionsLike {
+    /** The ids of the recipients who see them (empty: everyone). */
+    to: string[];
+    /** The buttons. */
+    actions: CardActionLike[];
+}
+
 /** A card action (a button). */
 export interface CardActionLike {
     /** `messageBack`, `imBack`, `postBack`... */
@@ -109,7 +117,7 @@ export interface ActivityLike {
     /** Its id. */
     id?: string;
     /** Buttons the channel shows under the message until the user answers (follow-ups send their buttons so). */
-    suggestedActions?: { to: string[]; actions: CardActionLike[] };
+    suggestedActions?: SuggestedActionsLike;
     /** The user's IANA time zone, where the channel sends it. */
     localTimezone?: string | null;
 }
