@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { InactivityConfigError } from '../core/errors';
 import { toMilliseconds } from '../core/policy/duration';
 import type { FollowUpStore } from '../mongo/followUpStore';
@@ -48,7 +49,7 @@ export async function postEventFollowUp(request: PostEventFollowUp, ctx: Request
         }
     }
     const trigger = { eventId: request.eventId, eventAt: request.eventAt };
-    return { type: 'postEvent', key, request, userId, scheduledAt: at, zone, template: request.template, trigger, score: request.score };
+    return { type: 'postEvent', key, request, userId, scheduledAt: at, zone, template: templateOf(request), trigger, score: request.score };
 }
 
 /**
@@ -63,12 +64,13 @@ export async function checkInFollowUp(request: CheckInFollowUp, ctx: RequestCont
     const zone = await zoneOf(ctx.zones, userId, request);
     const at = request.at ?? new Date(ctx.now() + ctx.settings.checkInAfter);
     const key = request.key ?? `checkIn:${userId}:${localDate(at, zone)}`;
-    const template = request.template ?? 'followups:checkIn';
+    const template = request.text !== undefined ? templateOf(request) : (request.template ?? 'followups:checkIn');
     return { type: 'checkIn', key, request, userId, scheduledAt: at, zone, template, trigger: {}, score: request.score };
 }
 
 /**
- * A follow-up at any time with any template. Key: the caller's, else `custom:<user>:<template>:<at>`.
+ * A follow-up at any time with any template or text. Key: the caller's, else `custom:<user>:<template>:<at>`
+ * (`text:<hash of the text>` in place of the template for a literal text).
  *
  * @param request The bot's request.
  * @param ctx Time zones.
@@ -81,6 +83,19 @@ export async function customFollowUp(request: CustomFollowUp, ctx: RequestContex
     }
     const userId = userOf(request);
     const zone = await zoneOf(ctx.zones, userId, request);
-    const key = request.key ?? `custom:${userId}:${request.template}:${request.at.toISOString()}`;
-    return { type: 'custom', key, request, userId, scheduledAt: request.at, zone, template: request.template, trigger: {}, score: request.score };
+    const what = request.text !== undefined ? `text:${createHash('sha1').update(String(request.text)).digest('hex').slice(0, 12)}` : request.template;
+    const key = request.key ?? `custom:${userId}:${what}:${request.at.toISOString()}`;
+    return { type: 'custom', key, request, userId, scheduledAt: request.at, zone, template: templateOf(request), trigger: {}, score: request.score };
+}
+
+/**
+ * The template of a request: `''` for a literal `text`.
+ *
+ * @throws InactivityConfigError when both `template` and `text` are given.
+ */
+function templateOf(request: { template?: string; text?: string }): string {
+    if (request.text !== undefined && request.template !== undefined) {
+        throw new InactivityConfigError('A follow-up takes either `template` (a locale key) or `text` (a literal message), not both.');
+    }
+    return request.text !== undefined ? '' : (request.template as string);
 }

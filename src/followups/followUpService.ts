@@ -4,7 +4,9 @@ import { InactivityConfigError } from '../core/errors';
 import { Localizer } from '../core/texts/localization';
 import { DOWN, readHealth } from './followUpHealth';
 import { FollowUpMiddleware } from './followUpMiddleware';
-import { CheckInFollowUp, CustomFollowUp, FollowUpHealth, FollowUpOptions, PostEventFollowUp, ScheduleResult } from './followUpOptions';
+import { CheckInFollowUp, CustomFollowUp, FollowUpHealth, FollowUpOptions, PostEventFollowUp, ScheduleCommon, ScheduleResult } from './followUpOptions';
+import type { FollowUpType } from './followUpRecord';
+import { checkFollowUpText } from './followUpTexts';
 import { FollowUp, toFollowUp } from './followUpRecord';
 import { Warn, standaloneWarn } from './followUpWarnings';
 import { FollowUpSettings, resolveFollowUpSettings } from './followUpSettings';
@@ -154,6 +156,7 @@ export class FollowUpService {
      * @returns The id, and `duplicate: true` when it already existed.
      */
     async schedulePostEvent(request: PostEventFollowUp): Promise<ScheduleResult> {
+        this.checkText('postEvent', request, request.template);
         const made = await postEventFollowUp(request, this.requests());
         return 'id' in made ? made : this.insert(made);
     }
@@ -164,6 +167,7 @@ export class FollowUpService {
      * @returns The id, and `duplicate: true` when one exists for that user and day.
      */
     async scheduleCheckIn(request: CheckInFollowUp): Promise<ScheduleResult> {
+        this.checkText('checkIn', request, request.template ?? 'followups:checkIn');
         return this.insert(await checkInFollowUp(request, this.requests()));
     }
 
@@ -173,6 +177,7 @@ export class FollowUpService {
      * @returns The id, and `duplicate: true` when the key existed.
      */
     async scheduleCustom(request: CustomFollowUp): Promise<ScheduleResult> {
+        this.checkText('custom', request, request.template);
         return this.insert(await customFollowUp(request, this.requests()));
     }
 
@@ -200,14 +205,14 @@ export class FollowUpService {
 
     /**
      * Records a user's score (an answer to a follow-up, say): the next post-event follow-up or check-in without a
-     * score of its own chooses its template by it.
+     * score of its own chooses its template by the mean of the user's last `scoreHistory` scores (default 5).
      */
     async recordScore(userId: string, score: number): Promise<void> {
         if (!(score >= 0 && score <= 1)) {
             throw new InactivityConfigError(`A score is a number from 0 to 1; got ${JSON.stringify(score)}.`);
         }
         const { users } = await this.ready();
-        await users.update(userId, { score });
+        await users.addScore(userId, score, this.settings.scoreHistory);
     }
 
     /**
@@ -329,6 +334,24 @@ export class FollowUpService {
             this.wake(scheduledAt);
         }
         return result;
+    }
+
+    /**
+     * Refuses, when scheduling, a follow-up that could not be shown: an unknown template, a placeholder without a
+     * value, an empty text (see {@link checkFollowUpText}).
+     */
+    private checkText(type: FollowUpType, request: ScheduleCommon, template: string | undefined): void {
+        if (request.text === undefined && (typeof template !== 'string' || !template)) {
+            return; // checkNewFollowUp names what is missing.
+        }
+        checkFollowUpText(this.localizer, {
+            type,
+            template: template ?? '',
+            ...(request.text !== undefined ? { text: request.text } : {}),
+            variables: request.variables ?? {},
+            buttons: request.buttons,
+            locale: request.locale ?? request.reference?.locale,
+        });
     }
 
     /** What the schedule requests are turned into follow-ups with. */
