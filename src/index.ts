@@ -75,6 +75,8 @@ export type {
     FollowUpHealth,
     FollowUpOptions,
     PostEventFollowUp,
+    ReengagementFollowUp,
+    ReengagementResult,
     ScheduleCommon,
     ScheduleResult,
 } from './followups/followUpOptions';

@@ -205,6 +205,24 @@ export interface CustomFollowUp extends ScheduleCommon {
     score?: number;
 }
 
+/**
+ * A re-engagement from a known last activity (a user who went quiet before the plugin was installed, from the
+ * bot's own records): due `after` the user's `lastActivityAt` (at once when that has passed), out of quiet hours.
+ * Key: `reengagement:<user>`, the one the middleware arms and moves, so a user has one re-engagement whichever
+ * armed it.
+ */
+export interface ReengagementFollowUp extends ScheduleCommon {
+    /** The user's last activity the bot knows of. Required. */
+    lastActivityAt: Date;
+    /** The silence before the re-engagement. Default the service's `reengageAfter`. */
+    after?: Duration;
+    /** The template. Default `'followups:reengagement'` (`.firstTime` or `.pastCustomer`) unless `text` is given. */
+    template?: string;
+}
+
+/** How one of a batch of re-engagements went: scheduled (or a duplicate), or refused with the reason. */
+export type ReengagementResult = ScheduleResult | { error: Error };
+
 /** What scheduling returns. */
 export interface ScheduleResult {
     /** The follow-up's id. */

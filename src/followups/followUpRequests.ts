@@ -2,7 +2,8 @@ import { createHash } from 'crypto';
 import { InactivityConfigError } from '../core/errors';
 import { toMilliseconds } from '../core/policy/duration';
 import type { FollowUpStore } from '../mongo/followUpStore';
-import type { CheckInFollowUp, CustomFollowUp, PostEventFollowUp, ScheduleResult } from './followUpOptions';
+import type { CheckInFollowUp, CustomFollowUp, PostEventFollowUp, ReengagementFollowUp, ScheduleResult } from './followUpOptions';
+import { REENGAGEMENT_TEMPLATE } from './followUpTexts';
 import type { FollowUpSettings } from './followUpSettings';
 import type { NewFollowUp } from './followUpWrites';
 import { userOf, zoneOf, ZoneSource } from './requestUser';
@@ -98,4 +99,38 @@ function templateOf(request: { template?: string; text?: string }): string {
         throw new InactivityConfigError('A follow-up takes either `template` (a locale key) or `text` (a literal message), not both.');
     }
     return request.text !== undefined ? '' : (request.template as string);
+}
+
+/**
+ * A re-engagement from a known last activity: due `after` (default `reengageAfter`) the last activity, or now when
+ * that has passed. Key: `reengagement:<user>`.
+ *
+ * @param request The bot's request.
+ * @param ctx Settings, time zones and clock.
+ * @returns The follow-up to insert.
+ * @throws InactivityConfigError for a `lastActivityAt` that is not a valid Date, or a bad `after`.
+ */
+export async function reengagementFollowUp(request: ReengagementFollowUp, ctx: RequestContext): Promise<NewFollowUp> {
+    const last = request.lastActivityAt;
+    if (!(last instanceof Date) || Number.isNaN(last.getTime())) {
+        throw new InactivityConfigError(`scheduleReengagement needs lastActivityAt as a valid Date; got ${String(last)}.`);
+    }
+    const after = request.after !== undefined ? toMilliseconds(request.after, 'after') : ctx.settings.reengageAfter;
+    const userId = userOf(request);
+    const zone = await zoneOf(ctx.zones, userId, request);
+    // A silence that is already long enough is due now: a time in the past would count as overdue in health().
+    const at = new Date(Math.max(last.getTime() + after, ctx.now()));
+    const key = request.key ?? `reengagement:${userId}`;
+    const template = request.text !== undefined ? templateOf(request) : (request.template ?? REENGAGEMENT_TEMPLATE);
+    return {
+        type: 'reengagement',
+        key,
+        request,
+        userId,
+        scheduledAt: at,
+        zone,
+        template,
+        trigger: { silenceMs: after, lastMessageAt: last },
+        score: undefined,
+    };
 }

@@ -4,7 +4,18 @@ import { InactivityConfigError } from '../core/errors';
 import { Localizer } from '../core/texts/localization';
 import { DOWN, readHealth } from './followUpHealth';
 import { FollowUpMiddleware } from './followUpMiddleware';
-import { CheckInFollowUp, CustomFollowUp, FollowUpHealth, FollowUpOptions, PostEventFollowUp, ScheduleCommon, ScheduleResult } from './followUpOptions';
+import {
+    CheckInFollowUp,
+    CustomFollowUp,
+    FollowUpHealth,
+    FollowUpOptions,
+    PostEventFollowUp,
+    ReengagementFollowUp,
+    ReengagementResult,
+    ScheduleCommon,
+    ScheduleResult,
+} from './followUpOptions';
+import { scheduleKnownReengagements } from './knownReengagements';
 import type { FollowUpType } from './followUpRecord';
 import { checkFollowUpText } from './followUpTexts';
 import { FollowUp, toFollowUp } from './followUpRecord';
@@ -179,6 +190,40 @@ export class FollowUpService {
     async scheduleCustom(request: CustomFollowUp): Promise<ScheduleResult> {
         this.checkText('custom', request, request.template);
         return this.insert(await customFollowUp(request, this.requests()));
+    }
+
+    /**
+     * Schedules a re-engagement from a known last activity: for a user who went quiet before the plugin was
+     * installed (or whom the middleware never saw), due `after` (default `reengageAfter`) their `lastActivityAt`,
+     * at once when that has passed, out of quiet hours. Key `reengagement:<user>`, the one the middleware arms and
+     * moves: a user who has one (armed, imported or sent) gets `duplicate: true` and nothing new.
+     *
+     * @returns The id, and `duplicate: true` when the user's re-engagement existed.
+     * @throws InactivityConfigError for a request that cannot be scheduled (no reference, a bad date, an unknown template).
+     */
+    async scheduleReengagement(request: ReengagementFollowUp): Promise<ScheduleResult> {
+        const [result] = await this.scheduleReengagements([request]);
+        if ('error' in result) {
+            throw result.error;
+        }
+        return result;
+    }
+
+    /**
+     * {@link FollowUpService.scheduleReengagement} for many users in three database commands (an import): each
+     * request's result in order, a refused one with its `error` (the others still go in).
+     *
+     * @returns One result per request.
+     */
+    async scheduleReengagements(requests: readonly ReengagementFollowUp[]): Promise<ReengagementResult[]> {
+        const { store, users } = await this.ready();
+        return scheduleKnownReengagements(requests, {
+            requests: this.requests(),
+            store,
+            users,
+            checkText: (request, template) => this.checkText('reengagement', request, template),
+            wake: (at) => this.wake(at),
+        });
     }
 
     /**

@@ -47,6 +47,12 @@ export class FollowUpUsers {
         return this.collection.findOne({ _id: userIdOf(userId) });
     }
 
+    /** @returns The documents of these users that exist, by user id (one command, for an import). */
+    async getMany(userIds: readonly string[]): Promise<Map<string, FollowUpUserDocument>> {
+        const docs = userIds.length ? await this.collection.find({ _id: { $in: [...new Set(userIds)].map(userIdOf) } }).toArray() : [];
+        return new Map(docs.map((d) => [d.userId, d]));
+    }
+
     /**
      * Reserves one send for the user on their local `day` if fewer than `cap` were: atomic, so two instances (or
      * two workers) sending to one user at once never exceed the cap.
