@@ -107,7 +107,7 @@ async function perform(service: FollowUpService, args: FollowUpsArgs, cli: CliCo
     const { id, json } = args;
     switch (args.action) {
         case 'reengage': {
-            const done = await importReengagements(service, args.from as string, { after: args.after, now: cli.now });
+            const done = await importReengagements(service, args.from as string, { after: args.after, now: () => cli.now() });
             for (const bad of done.bad) {
                 cli.writers.stderr(`line ${bad.line}: ${bad.error}; skipped.\n`);
             }

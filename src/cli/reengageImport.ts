@@ -50,8 +50,8 @@ export function readReengageLine(text: string, after: string | undefined): Reeng
         return { error: `"lastActivityAt" must be a date such as "2026-03-01T10:00:00Z"; got ${JSON.stringify(lastActivityAt)}` };
     }
     return {
-        reference: reference as Partial<ConversationReference>,
-        ...(userId ? { userId: userId as string } : {}),
+        reference: reference,
+        ...(userId ? { userId: userId } : {}),
         lastActivityAt: at,
         ...(after !== undefined ? { after } : {}),
     };
