@@ -4,7 +4,7 @@ import type { ConversationReference } from 'botbuilder';
 import type { ReengagementFollowUp } from '../followups/followUpOptions';
 import type { FollowUpService } from '../followups/followUpService';
 
-/** Lines scheduled per batch (three database commands each). */
+/** Lines scheduled per batch (two database commands each). */
 const BATCH = 1000;
 
 /** What `followups reengage` did with a file. */

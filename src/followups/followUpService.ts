@@ -210,7 +210,7 @@ export class FollowUpService {
     }
 
     /**
-     * {@link FollowUpService.scheduleReengagement} for many users in three database commands (an import): each
+     * {@link FollowUpService.scheduleReengagement} for many users in two database commands (an import): each
      * request's result in order, a refused one with its `error` (the others still go in).
      *
      * @returns One result per request.

@@ -24,8 +24,8 @@ export interface KnownReengagementContext {
 }
 
 /**
- * Schedules re-engagements from known last activities, in three commands whatever their number (the users, the
- * existing keys, one insert): an import of a bot's records. A request the service refuses (no reference, a bad
+ * Schedules re-engagements from known last activities, in two commands whatever their number (the users, one
+ * unordered insert): an import of a bot's records. A request the service refuses (no reference, a bad
  * date, an unknown template) gets its `error`; the others go in; a key that exists (or comes twice) is a duplicate.
  *
  * @param requests The requests.

@@ -87,7 +87,7 @@ export class FollowUpStore {
     }
 
     /**
-     * Inserts follow-ups in one command, each unless one with its key exists (or comes earlier in `docs`): what
+     * Inserts follow-ups in one command (unordered), each unless one with its key exists (or comes earlier in `docs`): what
      * {@link FollowUpStore.insert} does for one, for an import.
      *
      * @param docs The new documents (each `_id` derived from its key).
@@ -97,8 +97,10 @@ export class FollowUpStore {
         if (!docs.length) {
             return [];
         }
-        const existing = await this.collection.find({ _id: { $in: docs.map((d) => d._id) } }, { projection: { _id: 1 } }).toArray();
-        const taken = new Set(existing.map((d) => d._id.toHexString()));
+        // No read of the keys first: the insert's duplicate-key errors say the same on every server, and a $in read
+        // of 1,000 keys costs the embedded server a scan per key (10,000 lines took 64 s, and 154 s again, with it;
+        // 2.3 s and 1.5 s without).
+        const taken = new Set<string>();
         const fresh: Array<{ doc: FollowUpDocument; at: number }> = [];
         const results = docs.map((doc, at) => {
             const id = doc._id.toHexString();
@@ -116,7 +118,7 @@ export class FollowUpStore {
                     { ordered: false }
                 );
             } catch (err) {
-                // Another writer inserted some of these keys between the read and the write: those are duplicates.
+                // A key that exists (or came earlier in this batch) fails on its _id: those are the duplicates.
                 const writeErrors = (err as { writeErrors?: Array<{ index: number; code?: number }> | { index: number; code?: number } }).writeErrors;
                 const failed = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
                 if (!failed.length || failed.some((e) => e.code !== 11000)) {
