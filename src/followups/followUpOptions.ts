@@ -221,7 +221,12 @@ export interface ReengagementFollowUp extends ScheduleCommon {
 }
 
 /** How one of a batch of re-engagements went: scheduled (or a duplicate), or refused with the reason. */
-export type ReengagementResult = ScheduleResult | { error: Error };
+export type ReengagementResult =
+    | ScheduleResult
+    | {
+          /** Why the request was refused (an `InactivityConfigError` naming the field). */
+          error: Error;
+      };
 
 /** What scheduling returns. */
 export interface ScheduleResult {

@@ -250,7 +250,19 @@ export class Localizer {
      * @param locale The user's locale.
      * @returns `undefined` when no language of the chain has the key.
      */
-    textNeeds(key: string, locale: string | undefined): { language: string; placeholders: string[]; plural: boolean } | undefined {
+    textNeeds(
+        key: string,
+        locale: string | undefined
+    ):
+        | {
+              /** The language whose text is used. */
+              language: string;
+              /** The `{{names}}` it uses (`count` first for plural forms). */
+              placeholders: string[];
+              /** True when the key has plural forms (`count` chooses one). */
+              plural: boolean;
+          }
+        | undefined {
         const [ns, path] = key.includes(':') ? (key.split(':', 2) as [string, string]) : [NAMESPACE, key];
         for (const lng of this.chain(locale)) {
             const value = this.i18n.getResource(lng, ns, path) as unknown;
