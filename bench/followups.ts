@@ -7,6 +7,7 @@
 import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
 import { DateTime } from 'luxon';
 import { BSON, Db, MongoClient } from 'mongodb';
+import { join } from 'path';
 import { FollowUpService } from '../src/botbuilder/followUpService';
 import type { FollowUpOptions } from '../src/botbuilder/followUpService';
 import { BenchServer, benchDbName } from './support/server';
@@ -85,7 +86,9 @@ async function withService<T>(
     const client = new MongoClient(server.uriFor(name));
     await client.connect();
     const adapter = new CountingAdapter();
-    const service = new FollowUpService({ adapter, mongo: client.db(name), send: false, onError: () => undefined, ...options });
+    // The sample's texts: the follow-ups use its buttons, which are checked when scheduled.
+    const localesPath = join(__dirname, '..', '..', 'samples', 'locales');
+    const service = new FollowUpService({ adapter, mongo: client.db(name), send: false, localesPath, onError: () => undefined, ...options });
     try {
         await service.start();
         return await work(service, adapter, client.db(name));

@@ -80,6 +80,8 @@ export type {
     FollowUpHealth,
     FollowUpOptions as FollowUpServiceOptions,
     PostEventFollowUp,
+    ReengagementFollowUp,
+    ReengagementResult,
     ScheduleCommon,
     ScheduleResult,
 } from './followups/followUpOptions';

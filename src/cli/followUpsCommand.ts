@@ -1,25 +1,35 @@
+import { existsSync } from 'fs';
 import { InactivityConfigError } from '../core/errors';
+import { toMilliseconds } from '../core/policy/duration';
 import { parseDateOrDuration } from '../core/util/dateOrDuration';
 import type { FollowUp, FollowUpStatus, FollowUpType } from '../followups/followUpRecord';
 import { FollowUpServiceBase } from '../followups/followUpService';
 import type { CliContext } from './cliContext';
 import { collectionPrefix, expectArguments, MONGO_FLAGS, mongoUri, parseCommandLine } from './commandLine';
+import { importReengagements } from './reengageImport';
 
 /** The `followups` part of the CLI's help. */
 export const FOLLOW_UPS_USAGE = `  followups list [--user <id>] [--conversation <id>] [--status <status>] [--type <type>] [--limit <n>]
   followups cancel <id>
   followups reschedule <id> <when>     <when>: an ISO date (2030-01-31T09:00:00Z) or a delay from now ('2 hours')
   followups health
+  followups reengage --from <file.jsonl> [--after <duration>]
+                    Schedule a re-engagement per line of a JSON Lines file, one
+                    { "reference": …, "userId": …, "lastActivityAt": "<ISO date>" } a line, due --after
+                    (default 30 days) the last activity, at once when that has passed. A bad line is
+                    reported with its number and skipped; the rest go in. A user who has a re-engagement
+                    already counts as a duplicate, so importing a file twice adds nothing.
                     Inspect and manage follow-ups. Each takes --mongo <uri> (default: the MONGODB_URI
                     environment variable), --prefix <collection prefix> (default inactivity), --json
                     (JSON for scripts: list prints an array of { id, type, status, userId,
                     conversationId, scheduledAt, executedAt, attempts }; health prints the object of
-                    health()) and -h, --help.
+                    health(); reengage prints { lines, scheduled, duplicates, bad: [{ line, error }], ms })
+                    and -h, --help.
 `;
 
 const STATUSES: FollowUpStatus[] = ['pending', 'sending', 'executed', 'cancelled', 'failed', 'skipped'];
 const TYPES: FollowUpType[] = ['postEvent', 'reengagement', 'checkIn', 'custom'];
-const ACTIONS = ['list', 'cancel', 'reschedule', 'health'] as const;
+const ACTIONS = ['list', 'cancel', 'reschedule', 'health', 'reengage'] as const;
 type Action = (typeof ACTIONS)[number];
 
 const LIST_FLAGS = {
@@ -31,6 +41,12 @@ const LIST_FLAGS = {
     limit: { type: 'string', hint: '<n>' },
 } as const;
 
+const REENGAGE_FLAGS = {
+    ...MONGO_FLAGS,
+    from: { type: 'string', hint: '<file.jsonl>' },
+    after: { type: 'string', hint: '<duration>' },
+} as const;
+
 interface FollowUpsArgs {
     action: Action;
     mongo: string;
@@ -40,11 +56,15 @@ interface FollowUpsArgs {
     id: string;
     /** The new time of reschedule. */
     at?: Date;
+    /** The file of reengage. */
+    from?: string;
+    /** The silence of reengage. */
+    after?: string;
     filter: { userId?: string; conversationId?: string; status?: FollowUpStatus; type?: FollowUpType; limit?: number };
 }
 
 /**
- * Runs `botbuilder-inactivity followups <list|cancel|reschedule|health> ...`.
+ * Runs `botbuilder-inactivity followups <list|cancel|reschedule|health|reengage> ...`.
  *
  * @param argv The arguments after `followups`.
  * @param cli Where to write, the environment (`MONGODB_URI`) and the clock (for `reschedule <id> '2 hours'`).
@@ -73,7 +93,7 @@ export async function followUpsCommand(argv: readonly string[], cli: CliContext)
         return 1;
     }
     try {
-        const { text, code } = await perform(service, args);
+        const { text, code } = await perform(service, args, cli);
         writers.stdout(text);
         return code;
     } catch (err) {
@@ -84,9 +104,19 @@ export async function followUpsCommand(argv: readonly string[], cli: CliContext)
     }
 }
 
-async function perform(service: FollowUpServiceBase, args: FollowUpsArgs): Promise<{ text: string; code: number }> {
+async function perform(service: FollowUpServiceBase, args: FollowUpsArgs, cli: CliContext): Promise<{ text: string; code: number }> {
     const { id, json } = args;
     switch (args.action) {
+        case 'reengage': {
+            const done = await importReengagements(service, args.from as string, { after: args.after, now: () => cli.now() });
+            for (const bad of done.bad) {
+                cli.writers.stderr(`line ${bad.line}: ${bad.error}; skipped.\n`);
+            }
+            const text = json
+                ? `${JSON.stringify(done, null, 2)}\n`
+                : `${done.lines} lines in ${(done.ms / 1000).toFixed(1)} s: ${done.scheduled} re-engagements scheduled, ${done.duplicates} duplicates (the user had one already), ${done.bad.length} bad lines skipped.\n`;
+            return { text, code: done.bad.length ? 1 : 0 };
+        }
         case 'list': {
             const rows = (await service.list(args.filter)).items.map(summary);
             return { text: json ? `${JSON.stringify(rows, null, 2)}\n` : table(rows), code: 0 };
@@ -130,12 +160,12 @@ function readArgs(argv: readonly string[], cli: CliContext): FollowUpsArgs | 'he
         }
         throw new InactivityConfigError(
             action === undefined
-                ? 'say what to do: list, cancel, reschedule or health.'
-                : `unknown action "${action}"; the actions are list, cancel, reschedule and health.`
+                ? 'say what to do: list, cancel, reschedule, health or reengage.'
+                : `unknown action "${action}"; the actions are list, cancel, reschedule, health and reengage.`
         );
     }
     // Only list filters; the other actions refuse its flags rather than ignore them.
-    const { help, values, positionals } = parseCommandLine(rest, action === 'list' ? LIST_FLAGS : MONGO_FLAGS);
+    const { help, values, positionals } = parseCommandLine(rest, action === 'list' ? LIST_FLAGS : action === 'reengage' ? REENGAGE_FLAGS : MONGO_FLAGS);
     if (help) {
         return 'help';
     }
@@ -161,6 +191,20 @@ function readArgs(argv: readonly string[], cli: CliContext): FollowUpsArgs | 'he
         args.at = parseDateOrDuration(positionals[1], { name: '<when>', direction: 'fromNow', now: cli.now() });
     } else {
         expectArguments(positionals, 0, `${action} takes no arguments`);
+    }
+    if (action === 'reengage') {
+        const { from, after } = values as { from?: string; after?: string };
+        if (!from) {
+            throw new InactivityConfigError('reengage needs --from <file.jsonl>: one { "reference": …, "userId": …, "lastActivityAt": … } a line.');
+        }
+        if (!existsSync(from)) {
+            throw new InactivityConfigError(`--from: no file ${from}.`);
+        }
+        if (after !== undefined) {
+            toMilliseconds(after, '--after');
+        }
+        args.from = from;
+        args.after = after;
     }
     args.mongo = mongoUri(values.mongo, cli.env);
     return args;

@@ -4,6 +4,7 @@ import { classifySendFailure, SendFailure } from '../core/timers/sendFailure';
 import { sendWithin } from '../core/timers/sendWithin';
 import type { Localizer } from '../core/texts/localization';
 import { FollowUpDocument } from './followUpRecord';
+import { fillText, isTemplate, unrendered } from './followUpTexts';
 import { scoreBand, ScoreThresholds } from './templateChoice';
 
 /** How one delivery ended. */
@@ -42,25 +43,25 @@ export function templateKey(
 ): string {
     if (score !== undefined) {
         const banded = `${doc.template}.${scoreBand(score, thresholds)}`;
-        if (localizer.has(banded, doc.locale)) {
+        if (isTemplate(localizer, banded, doc.locale)) {
             return banded;
         }
     }
-    return localizer.has(doc.template, doc.locale) ? doc.template : `${doc.template}.neutral`;
+    return isTemplate(localizer, doc.template, doc.locale) ? doc.template : `${doc.template}.neutral`;
 }
 
 /**
- * Renders a follow-up in the user's language: its text and its buttons (imBack, the button's text sent back).
+ * Renders a follow-up in the user's language: its text (its template's, or its literal `customText` with the
+ * variables filled in) and its buttons (imBack, the button's text sent back).
  *
- * @returns The activity to send and its text.
+ * @returns The activity to send, its text, and `unusable` when the text or a button would reach the user empty or
+ *   with a raw `{{placeholder}}`.
  */
-export function renderFollowUp(
-    deps: Pick<DeliveryDeps, 'localizer' | 'thresholds'>,
-    doc: FollowUpDocument,
-    score: number | undefined
-): { activity: ActivityLike; text: string } {
-    const key = templateKey(deps.localizer, doc, score, deps.thresholds);
-    const text = deps.localizer.t(doc.locale, key, doc.variables);
+export function renderFollowUp(deps: Pick<DeliveryDeps, 'localizer' | 'thresholds'>, doc: FollowUpDocument, score: number | undefined): RenderedFollowUp {
+    const text =
+        doc.customText !== undefined
+            ? fillText(doc.customText, doc.variables)
+            : deps.localizer.t(doc.locale, templateKey(deps.localizer, doc, score, deps.thresholds), doc.variables);
     const activity: ActivityLike = { type: 'message', text, ...(doc.locale ? { locale: doc.locale } : {}) };
     if (doc.buttons?.length) {
         activity.suggestedActions = {
@@ -71,7 +72,18 @@ export function renderFollowUp(
             }),
         };
     }
-    return { activity, text };
+    const unusable = unrendered(text) || Boolean(activity.suggestedActions?.actions.some((a) => unrendered(a.title)));
+    return { activity, text, unusable };
+}
+
+/** A follow-up rendered for sending. */
+export interface RenderedFollowUp {
+    /** The activity to send. */
+    activity: ActivityLike;
+    /** Its text. */
+    text: string;
+    /** True when the text or a button is empty or shows a raw `{{placeholder}}`: it must not be sent. */
+    unusable: boolean;
 }
 
 /**
@@ -80,13 +92,14 @@ export function renderFollowUp(
  *
  * @param deps The adapter, texts and bounds.
  * @param doc The claimed follow-up.
- * @param options `score` to choose the template by; `inWindow` false when the channel's window is closed, with `outsideWindow` to try a template.
+ * @param options `rendered`, what to send inside the window (see {@link renderFollowUp}); `inWindow` false when the
+ *   channel's window is closed, with `outsideWindow` to try a template.
  * @returns How it ended; never throws.
  */
 export async function deliverFollowUp(
     deps: DeliveryDeps,
     doc: FollowUpDocument,
-    options: { score?: number; inWindow: boolean; outsideWindow?: (context: TurnContextLike) => Promise<boolean> }
+    options: { rendered?: RenderedFollowUp; inWindow: boolean; outsideWindow?: (context: TurnContextLike) => Promise<boolean> }
 ): Promise<DeliveryOutcome> {
     let outcome: DeliveryOutcome | undefined;
     try {
@@ -97,7 +110,7 @@ export async function deliverFollowUp(
                 outcome = sent ? { kind: 'outsideWindowSent', text: '' } : { kind: 'outsideWindowSkipped' };
                 return;
             }
-            const { activity, text } = renderFollowUp(deps, doc, options.score);
+            const { activity, text } = options.rendered ?? renderFollowUp(deps, doc, undefined);
             await sendWithin(context, [activity], deps.sendTimeout);
             outcome = { kind: 'sent', text };
         });

@@ -70,6 +70,11 @@ export interface FollowUpOptions<C = TurnContextLike, A = unknown> {
     scoreSentiment?: (text: string, context: C) => number | undefined | Promise<number | undefined>;
     /** Bands of the score that chooses a template. Default high ≥ 0.7, neutral ≥ 0.4. */
     scoreThresholds?: ScoreThresholds;
+    /**
+     * How many of a user's latest scores (`recordScore`) are kept: their mean chooses the template of a follow-up
+     * scheduled without a score of its own. 1 uses the latest alone. Default 5.
+     */
+    scoreHistory?: number;
     /** Delay of an automatic check-in after a low score. Default `'1 day'`. */
     checkInAfter?: Duration;
     /** How long finished follow-ups are kept before the sweep deletes them. Default `'30 days'`. */
@@ -121,6 +126,8 @@ export const FOLLOW_UP_DEFAULTS = {
     frequencyCap: 1,
     /** {@link FollowUpOptions.checkInAfter} */
     checkInAfter: '1 day',
+    /** {@link FollowUpOptions.scoreHistory} */
+    scoreHistory: 5,
     /** {@link FollowUpOptions.retention} */
     retention: '30 days',
     /** {@link FollowUpOptions.retries} */
@@ -142,8 +149,16 @@ export interface ScheduleCommon {
     reference: FollowUpReference;
     /** The user; default `reference.user.id`. */
     userId?: string;
-    /** The template's `{{variables}}`. */
+    /**
+     * The `{{variables}}` of the template or of `text`. Checked when scheduling: a placeholder without a value is
+     * refused (`count` for a plural template).
+     */
     variables?: Record<string, string | number>;
+    /**
+     * A literal message to send instead of a template (not translated), with `{{placeholders}}` filled from
+     * `variables`. Either this or `template`.
+     */
+    text?: string;
     /** Buttons, as locale keys; each is sent as an imBack with its text. */
     buttons?: string[];
     /** The user's locale; default the reference's `locale`. */
@@ -164,9 +179,12 @@ export interface PostEventFollowUp extends ScheduleCommon {
     after?: Duration;
     /** Send at this local time of day (`'HH:mm'`) on or after `eventAt + after`. */
     localTime?: string;
-    /** The template (a locale key; `<key>.high|neutral|low` is chosen by the score when it exists). Required. */
-    template: string;
-    /** A score the bot passes (0-1); otherwise the user's latest recorded score. */
+    /**
+     * The template (a locale key; `<key>.high|neutral|low` is chosen by the score when it exists). Either this or
+     * `text`. An unknown key (in the user's language and the fallback) is refused when scheduling.
+     */
+    template?: string;
+    /** A score the bot passes (0-1); otherwise the mean of the user's recorded scores (see `scoreHistory`). */
     score?: number;
 }
 
@@ -174,7 +192,7 @@ export interface PostEventFollowUp extends ScheduleCommon {
 export interface CheckInFollowUp extends ScheduleCommon {
     /** When to send. Default now + the service's `checkInAfter`. */
     at?: Date;
-    /** The template. Default `'followups:checkIn'` (chosen by the score). */
+    /** The template. Default `'followups:checkIn'` (chosen by the score) unless `text` is given. */
     template?: string;
     /** The score (0-1). */
     score?: number;
@@ -184,11 +202,34 @@ export interface CheckInFollowUp extends ScheduleCommon {
 export interface CustomFollowUp extends ScheduleCommon {
     /** When to send. Required. */
     at: Date;
-    /** The template (a locale key). Required. */
-    template: string;
+    /** The template (a locale key). Either this or `text`. */
+    template?: string;
     /** The score (0-1), when the template has variants. */
     score?: number;
 }
+
+/**
+ * A re-engagement from a known last activity (a user who went quiet before the plugin was installed, from the
+ * bot's own records): due `after` the user's `lastActivityAt` (at once when that has passed), out of quiet hours.
+ * Key: `reengagement:<user>`, the one the middleware arms and moves, so a user has one re-engagement whichever
+ * armed it.
+ */
+export interface ReengagementFollowUp extends ScheduleCommon {
+    /** The user's last activity the bot knows of. Required. */
+    lastActivityAt: Date;
+    /** The silence before the re-engagement. Default the service's `reengageAfter`. */
+    after?: Duration;
+    /** The template. Default `'followups:reengagement'` (`.firstTime` or `.pastCustomer`) unless `text` is given. */
+    template?: string;
+}
+
+/** How one of a batch of re-engagements went: scheduled (or a duplicate), or refused with the reason. */
+export type ReengagementResult =
+    | ScheduleResult
+    | {
+          /** Why the request was refused (an `InactivityConfigError` naming the field). */
+          error: Error;
+      };
 
 /** What scheduling returns. */
 export interface ScheduleResult {

@@ -20,9 +20,10 @@ export type FollowUpStatus = 'pending' | 'sending' | 'executed' | 'cancelled' | 
  * Why a due follow-up was not sent: `outsideWindow` (the channel allows free-form messages only within a window
  * after the user's last message and no template callback sent it), `capped` (the user's frequency cap was
  * reached), `optedOut` (the user asked to stop), `blocked` (the channel answered 403: the bot was blocked or
- * removed).
+ * removed), `template` (its text would have reached the user empty or with a raw `{{placeholder}}`: a template
+ * or a variable removed after it was scheduled; reported through `onError` as well).
  */
-export type SkipReason = 'outsideWindow' | 'capped' | 'optedOut' | 'blocked';
+export type SkipReason = 'outsideWindow' | 'capped' | 'optedOut' | 'blocked' | 'template';
 
 /** One line of a follow-up's history (kept across reschedules). */
 export interface FollowUpHistoryEntry {
@@ -58,8 +59,10 @@ export interface FollowUpDocument {
     reference: FollowUpReference;
     /** When it is due (after quiet hours). */
     scheduledAt: Date;
-    /** The template key, or the base key a score chooses among (`<key>.high|neutral|low`). */
+    /** The template key, or the base key a score chooses among (`<key>.high|neutral|low`); `''` with `customText`. */
     template: string;
+    /** The literal message given as `text` instead of a template (its `{{placeholders}}` filled from `variables`). */
+    customText?: string;
     /** The template's `{{variables}}`. */
     variables: Record<string, string | number>;
     /** Buttons, as locale keys (each becomes an imBack with its text). */

@@ -1,7 +1,9 @@
+import { createHash } from 'crypto';
 import { InactivityConfigError } from '../core/errors';
 import { toMilliseconds } from '../core/policy/duration';
 import type { FollowUpStore } from '../mongo/followUpStore';
-import type { CheckInFollowUp, CustomFollowUp, PostEventFollowUp, ScheduleResult } from './followUpOptions';
+import type { CheckInFollowUp, CustomFollowUp, PostEventFollowUp, ReengagementFollowUp, ScheduleResult } from './followUpOptions';
+import { REENGAGEMENT_TEMPLATE } from './followUpTexts';
 import type { FollowUpSettings } from './followUpSettings';
 import type { NewFollowUp } from './followUpWrites';
 import { userOf, zoneOf, ZoneSource } from './requestUser';
@@ -48,7 +50,7 @@ export async function postEventFollowUp(request: PostEventFollowUp, ctx: Request
         }
     }
     const trigger = { eventId: request.eventId, eventAt: request.eventAt };
-    return { type: 'postEvent', key, request, userId, scheduledAt: at, zone, template: request.template, trigger, score: request.score };
+    return { type: 'postEvent', key, request, userId, scheduledAt: at, zone, template: templateOf(request), trigger, score: request.score };
 }
 
 /**
@@ -63,12 +65,13 @@ export async function checkInFollowUp(request: CheckInFollowUp, ctx: RequestCont
     const zone = await zoneOf(ctx.zones, userId, request);
     const at = request.at ?? new Date(ctx.now() + ctx.settings.checkInAfter);
     const key = request.key ?? `checkIn:${userId}:${localDate(at, zone)}`;
-    const template = request.template ?? 'followups:checkIn';
+    const template = request.text !== undefined ? templateOf(request) : (request.template ?? 'followups:checkIn');
     return { type: 'checkIn', key, request, userId, scheduledAt: at, zone, template, trigger: {}, score: request.score };
 }
 
 /**
- * A follow-up at any time with any template. Key: the caller's, else `custom:<user>:<template>:<at>`.
+ * A follow-up at any time with any template or text. Key: the caller's, else `custom:<user>:<template>:<at>`
+ * (`text:<hash of the text>` in place of the template for a literal text).
  *
  * @param request The bot's request.
  * @param ctx Time zones.
@@ -81,6 +84,53 @@ export async function customFollowUp(request: CustomFollowUp, ctx: RequestContex
     }
     const userId = userOf(request);
     const zone = await zoneOf(ctx.zones, userId, request);
-    const key = request.key ?? `custom:${userId}:${request.template}:${request.at.toISOString()}`;
-    return { type: 'custom', key, request, userId, scheduledAt: request.at, zone, template: request.template, trigger: {}, score: request.score };
+    const what = request.text !== undefined ? `text:${createHash('sha1').update(String(request.text)).digest('hex').slice(0, 12)}` : request.template;
+    const key = request.key ?? `custom:${userId}:${what}:${request.at.toISOString()}`;
+    return { type: 'custom', key, request, userId, scheduledAt: request.at, zone, template: templateOf(request), trigger: {}, score: request.score };
+}
+
+/**
+ * The template of a request: `''` for a literal `text`.
+ *
+ * @throws InactivityConfigError when both `template` and `text` are given.
+ */
+function templateOf(request: { template?: string; text?: string }): string {
+    if (request.text !== undefined && request.template !== undefined) {
+        throw new InactivityConfigError('A follow-up takes either `template` (a locale key) or `text` (a literal message), not both.');
+    }
+    return request.text !== undefined ? '' : (request.template as string);
+}
+
+/**
+ * A re-engagement from a known last activity: due `after` (default `reengageAfter`) the last activity, or now when
+ * that has passed. Key: `reengagement:<user>`.
+ *
+ * @param request The bot's request.
+ * @param ctx Settings, time zones and clock.
+ * @returns The follow-up to insert.
+ * @throws InactivityConfigError for a `lastActivityAt` that is not a valid Date, or a bad `after`.
+ */
+export async function reengagementFollowUp(request: ReengagementFollowUp, ctx: RequestContext): Promise<NewFollowUp> {
+    const last = request.lastActivityAt;
+    if (!(last instanceof Date) || Number.isNaN(last.getTime())) {
+        throw new InactivityConfigError(`scheduleReengagement needs lastActivityAt as a valid Date; got ${String(last)}.`);
+    }
+    const after = request.after !== undefined ? toMilliseconds(request.after, 'after') : ctx.settings.reengageAfter;
+    const userId = userOf(request);
+    const zone = await zoneOf(ctx.zones, userId, request);
+    // A silence that is already long enough is due now: a time in the past would count as overdue in health().
+    const at = new Date(Math.max(last.getTime() + after, ctx.now()));
+    const key = request.key ?? `reengagement:${userId}`;
+    const template = request.text !== undefined ? templateOf(request) : (request.template ?? REENGAGEMENT_TEMPLATE);
+    return {
+        type: 'reengagement',
+        key,
+        request,
+        userId,
+        scheduledAt: at,
+        zone,
+        template,
+        trigger: { silenceMs: after, lastMessageAt: last },
+        score: undefined,
+    };
 }

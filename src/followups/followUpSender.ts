@@ -5,14 +5,16 @@ import { DEFAULT_TIMER_RETRY, retryDelay } from '../core/ports/timerScheduler';
 import { track } from '../core/telemetry';
 import type { Localizer } from '../core/texts/localization';
 import { insideWindow } from './channelPolicy';
-import { deliverFollowUp, DeliveryDeps } from './followUpDelivery';
+import { deliverFollowUp, DeliveryDeps, renderFollowUp } from './followUpDelivery';
+import { REENGAGEMENT_TEMPLATE } from './followUpTexts';
 import type { FollowUpOptions } from './followUpOptions';
 import { FollowUpDocument, SkipReason, toFollowUp } from './followUpRecord';
 import type { Warn } from './followUpWarnings';
 import type { FollowUpSettings } from './followUpSettings';
 import type { FollowUpStore } from '../mongo/followUpStore';
 import { FollowUpEvents } from './followUpTelemetry';
-import type { FollowUpUsers } from '../mongo/followUpUsers';
+import type { FollowUpUserDocument, FollowUpUsers } from '../mongo/followUpUsers';
+import { meanScore } from './templateChoice';
 import { localDate, outsideQuietHours } from './userTime';
 
 const debug = createDebug('botbuilder-inactivity:followups');
@@ -146,19 +148,29 @@ export class FollowUpSender {
         if (!inWindow && !options.outsideWindow) {
             return skip('outsideWindow');
         }
+        // Re-engagement speaks to a first-time user and to a past customer differently.
+        const toSend =
+            doc.type === 'reengagement' && doc.template === REENGAGEMENT_TEMPLATE && doc.customText === undefined
+                ? { ...doc, template: `${REENGAGEMENT_TEMPLATE}.${user?.customer ? 'pastCustomer' : 'firstTime'}` }
+                : doc;
+        const rendered = inWindow ? renderFollowUp(this.deliveryDeps(), toSend, doc.score ?? userScore(user, settings.scoreHistory)) : undefined;
+        if (rendered?.unusable) {
+            // Checked when scheduled, so a template or a variable changed since: never an empty or raw {{...}} message.
+            warn(
+                new InactivityConfigError(
+                    `Follow-up ${props.followUpId} (${doc.customText !== undefined ? 'text' : `template "${toSend.template}"`}, ${doc.locale ?? 'default locale'}) was not sent: it would have shown ${JSON.stringify(rendered.text)}. Its template or variables changed after it was scheduled.`
+                )
+            );
+            return skip('template');
+        }
         const capDay = localDate(now, doc.timeZone);
         if (settings.frequencyCap > 0 && !(await users.reserveSend(doc.userId, capDay, settings.frequencyCap))) {
             return skip('capped');
         }
-        // Re-engagement speaks to a first-time user and to a past customer differently.
-        const toSend =
-            doc.type === 'reengagement' && doc.template === 'followups:reengagement'
-                ? { ...doc, template: `followups:reengagement.${user?.customer ? 'pastCustomer' : 'firstTime'}` }
-                : doc;
         const followUp = toFollowUp(toSend);
         const outsideWindow = options.outsideWindow;
         const outcome = await deliverFollowUp(this.deliveryDeps(), toSend, {
-            score: doc.score ?? user?.score,
+            rendered,
             inWindow,
             outsideWindow: outsideWindow && ((context) => outsideWindow(followUp, context)),
         });
@@ -218,4 +230,12 @@ export class FollowUpSender {
         }
         return { bot, localizer, thresholds: settings.thresholds, sendTimeout: settings.sendTimeout };
     }
+}
+
+/**
+ * The score a user's follow-ups are chosen by: the mean of their last recorded scores, else the single score
+ * recorded before histories were kept.
+ */
+function userScore(user: FollowUpUserDocument | null, history: number): number | undefined {
+    return meanScore(user?.scores, history) ?? user?.score;
 }

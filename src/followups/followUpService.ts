@@ -6,7 +6,20 @@ import type { BotBinding } from '../core/ports/botBinding';
 import { Localizer } from '../core/texts/localization';
 import { DOWN, readHealth } from './followUpHealth';
 import { FollowUpMiddleware } from './followUpMiddleware';
-import { CheckInFollowUp, CustomFollowUp, FollowUpHealth, FollowUpOptions, PostEventFollowUp, ScheduleResult } from './followUpOptions';
+import {
+    CheckInFollowUp,
+    CustomFollowUp,
+    FollowUpHealth,
+    FollowUpOptions,
+    PostEventFollowUp,
+    ReengagementFollowUp,
+    ReengagementResult,
+    ScheduleCommon,
+    ScheduleResult,
+} from './followUpOptions';
+import { scheduleKnownReengagements } from './knownReengagements';
+import type { FollowUpType } from './followUpRecord';
+import { checkFollowUpText } from './followUpTexts';
 import { FollowUp, toFollowUp } from './followUpRecord';
 import { Warn, standaloneWarn } from './followUpWarnings';
 import { FollowUpSettings, resolveFollowUpSettings } from './followUpSettings';
@@ -167,6 +180,7 @@ export class FollowUpServiceBase<C = TurnContextLike> {
      * @returns The id, and `duplicate: true` when it already existed.
      */
     async schedulePostEvent(request: PostEventFollowUp): Promise<ScheduleResult> {
+        this.checkText('postEvent', request, request.template);
         const made = await postEventFollowUp(request, this.requests());
         return 'id' in made ? made : this.insert(made);
     }
@@ -177,6 +191,7 @@ export class FollowUpServiceBase<C = TurnContextLike> {
      * @returns The id, and `duplicate: true` when one exists for that user and day.
      */
     async scheduleCheckIn(request: CheckInFollowUp): Promise<ScheduleResult> {
+        this.checkText('checkIn', request, request.template ?? 'followups:checkIn');
         return this.insert(await checkInFollowUp(request, this.requests()));
     }
 
@@ -186,7 +201,42 @@ export class FollowUpServiceBase<C = TurnContextLike> {
      * @returns The id, and `duplicate: true` when the key existed.
      */
     async scheduleCustom(request: CustomFollowUp): Promise<ScheduleResult> {
+        this.checkText('custom', request, request.template);
         return this.insert(await customFollowUp(request, this.requests()));
+    }
+
+    /**
+     * Schedules a re-engagement from a known last activity: for a user who went quiet before the plugin was
+     * installed (or whom the middleware never saw), due `after` (default `reengageAfter`) their `lastActivityAt`,
+     * at once when that has passed, out of quiet hours. Key `reengagement:<user>`, the one the middleware arms and
+     * moves: a user who has one (armed, imported or sent) gets `duplicate: true` and nothing new.
+     *
+     * @returns The id, and `duplicate: true` when the user's re-engagement existed.
+     * @throws InactivityConfigError for a request that cannot be scheduled (no reference, a bad date, an unknown template).
+     */
+    async scheduleReengagement(request: ReengagementFollowUp): Promise<ScheduleResult> {
+        const [result] = await this.scheduleReengagements([request]);
+        if ('error' in result) {
+            throw result.error;
+        }
+        return result;
+    }
+
+    /**
+     * {@link FollowUpService.scheduleReengagement} for many users in two database commands (an import): each
+     * request's result in order, a refused one with its `error` (the others still go in).
+     *
+     * @returns One result per request.
+     */
+    async scheduleReengagements(requests: readonly ReengagementFollowUp[]): Promise<ReengagementResult[]> {
+        const { store, users } = await this.ready();
+        return scheduleKnownReengagements(requests, {
+            requests: this.requests(),
+            store,
+            users,
+            checkText: (request, template) => this.checkText('reengagement', request, template),
+            wake: (at) => this.wake(at),
+        });
     }
 
     /**
@@ -213,14 +263,14 @@ export class FollowUpServiceBase<C = TurnContextLike> {
 
     /**
      * Records a user's score (an answer to a follow-up, say): the next post-event follow-up or check-in without a
-     * score of its own chooses its template by it.
+     * score of its own chooses its template by the mean of the user's last `scoreHistory` scores (default 5).
      */
     async recordScore(userId: string, score: number): Promise<void> {
         if (!(score >= 0 && score <= 1)) {
             throw new InactivityConfigError(`A score is a number from 0 to 1; got ${JSON.stringify(score)}.`);
         }
         const { users } = await this.ready();
-        await users.update(userId, { score });
+        await users.addScore(userId, score, this.settings.scoreHistory);
     }
 
     /**
@@ -356,6 +406,24 @@ export class FollowUpServiceBase<C = TurnContextLike> {
             this.wake(scheduledAt);
         }
         return result;
+    }
+
+    /**
+     * Refuses, when scheduling, a follow-up that could not be shown: an unknown template, a placeholder without a
+     * value, an empty text (see {@link checkFollowUpText}).
+     */
+    private checkText(type: FollowUpType, request: ScheduleCommon, template: string | undefined): void {
+        if (request.text === undefined && (typeof template !== 'string' || !template)) {
+            return; // checkNewFollowUp names what is missing.
+        }
+        checkFollowUpText(this.localizer, {
+            type,
+            template: template ?? '',
+            ...(request.text !== undefined ? { text: request.text } : {}),
+            variables: request.variables ?? {},
+            buttons: request.buttons,
+            locale: request.locale ?? request.reference?.locale,
+        });
     }
 
     /** What the schedule requests are turned into follow-ups with. */

@@ -37,6 +37,8 @@ export interface FollowUpSettings {
     concurrency: number;
     /** {@link FollowUpOptions.scoreThresholds} over the defaults. */
     thresholds: ScoreThresholds;
+    /** {@link FollowUpOptions.scoreHistory} */
+    scoreHistory: number;
     /** {@link FollowUpOptions.channels} over the built-in policies. */
     channels: Record<string, ChannelPolicy>;
 }
@@ -81,6 +83,10 @@ export function resolveFollowUpSettings(options: FollowUpOptions): FollowUpSetti
     if (!(thresholds.high >= thresholds.neutral)) {
         throw new InactivityConfigError(`scoreThresholds.high (${thresholds.high}) must be at least scoreThresholds.neutral (${thresholds.neutral}).`);
     }
+    const scoreHistory = options.scoreHistory ?? d.scoreHistory;
+    if (!Number.isInteger(scoreHistory) || scoreHistory < 1) {
+        throw new InactivityConfigError(`scoreHistory must be a whole number of scores, at least 1; got ${JSON.stringify(scoreHistory)}.`);
+    }
     return {
         prefix: options.collectionPrefix ?? d.collectionPrefix,
         botAppId: options.botAppId ?? '',
@@ -97,6 +103,7 @@ export function resolveFollowUpSettings(options: FollowUpOptions): FollowUpSetti
         processEvery: toMilliseconds(options.processEvery ?? d.processEvery, 'processEvery'),
         concurrency: Math.max(1, options.concurrency ?? d.concurrency),
         thresholds,
+        scoreHistory,
         channels: { ...DEFAULT_CHANNEL_POLICIES, ...options.channels },
     };
 }

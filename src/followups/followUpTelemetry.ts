@@ -4,6 +4,6 @@ export const FollowUpEvents = {
     sent: 'InactivityFollowUpSent',
     /** A send failed (each attempt); properties `followUpId`, `type`, `status`, `permanent`, `final`. */
     failed: 'InactivityFollowUpFailed',
-    /** A due follow-up was not sent; property `reason` (`outsideWindow`, `capped`, `optedOut`, `blocked`). */
+    /** A due follow-up was not sent; property `reason` (`outsideWindow`, `capped`, `optedOut`, `blocked`, `template`). */
     skipped: 'InactivityFollowUpSkipped',
 } as const;

@@ -40,8 +40,8 @@ export function checkNewFollowUp(followUp: Pick<NewFollowUp, 'request' | 'templa
     if (!request.reference?.conversation?.id) {
         throw new InactivityConfigError('A follow-up needs `reference`: the conversation reference (TurnContext.getConversationReference(activity)).');
     }
-    if (typeof template !== 'string' || !template) {
-        throw new InactivityConfigError(`A follow-up needs a template (a locale key); got ${JSON.stringify(template)}.`);
+    if (request.text === undefined && (typeof template !== 'string' || !template)) {
+        throw new InactivityConfigError(`A follow-up needs a template (a locale key) or a text; got template ${JSON.stringify(template)}.`);
     }
     if (score !== undefined && !(score >= 0 && score <= 1)) {
         throw new InactivityConfigError(`score must be a number from 0 to 1; got ${JSON.stringify(score)}.`);
@@ -72,6 +72,7 @@ export function newFollowUpDocument(followUp: NewFollowUp, state: { now: Date; o
         reference: timerReference(reference as ConversationRef),
         scheduledAt,
         template: followUp.template,
+        ...(request.text !== undefined ? { customText: request.text } : {}),
         variables: request.variables ?? {},
         ...(request.buttons?.length ? { buttons: request.buttons } : {}),
         ...(score !== undefined ? { score } : {}),

@@ -87,6 +87,52 @@ export class FollowUpStore {
     }
 
     /**
+     * Inserts follow-ups in one command (unordered), each unless one with its key exists (or comes earlier in `docs`): what
+     * {@link FollowUpStore.insert} does for one, for an import.
+     *
+     * @param docs The new documents (each `_id` derived from its key).
+     * @returns For each, its id and `duplicate: true` when the key was taken.
+     */
+    async insertMany(docs: FollowUpDocument[]): Promise<Array<{ id: string; duplicate: boolean }>> {
+        if (!docs.length) {
+            return [];
+        }
+        // No read of the keys first: the insert's duplicate-key errors say the same on every server, and a $in read
+        // of 1,000 keys costs the embedded server a scan per key (10,000 lines took 64 s, and 154 s again, with it;
+        // 2.3 s and 1.5 s without).
+        const taken = new Set<string>();
+        const fresh: Array<{ doc: FollowUpDocument; at: number }> = [];
+        const results = docs.map((doc, at) => {
+            const id = doc._id.toHexString();
+            if (taken.has(id)) {
+                return { id, duplicate: true };
+            }
+            taken.add(id);
+            fresh.push({ doc, at });
+            return { id, duplicate: false };
+        });
+        if (fresh.length) {
+            try {
+                await this.collection.insertMany(
+                    fresh.map((f) => f.doc),
+                    { ordered: false }
+                );
+            } catch (err) {
+                // A key that exists (or came earlier in this batch) fails on its _id: those are the duplicates.
+                const writeErrors = (err as { writeErrors?: Array<{ index: number; code?: number }> | { index: number; code?: number } }).writeErrors;
+                const failed = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+                if (!failed.length || failed.some((e) => e.code !== 11000)) {
+                    throw err;
+                }
+                for (const e of failed) {
+                    results[fresh[e.index].at].duplicate = true;
+                }
+            }
+        }
+        return results;
+    }
+
+    /**
      * A pending follow-up of `userId` and `type` scheduled within `window` ms of `at`, for the tolerance window.
      *
      * @returns Its id, if any.

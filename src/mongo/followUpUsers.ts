@@ -20,6 +20,8 @@ export interface FollowUpUserDocument {
     customer?: boolean;
     /** The latest score (0-1) the bot recorded (an answer to a follow-up). */
     score?: number;
+    /** The latest recorded scores, oldest first (at most `scoreHistory`): their mean chooses the template. */
+    scores?: number[];
     /** The local day (`YYYY-MM-DD`) `capCount` counts sends of. */
     capDay?: string;
     /** Sends reserved on `capDay`, for the frequency cap. */
@@ -45,6 +47,12 @@ export class FollowUpUsers {
         return this.collection.findOne({ _id: userIdOf(userId) });
     }
 
+    /** @returns The documents of these users that exist, by user id (one command, for an import). */
+    async getMany(userIds: readonly string[]): Promise<Map<string, FollowUpUserDocument>> {
+        const docs = userIds.length ? await this.collection.find({ _id: { $in: [...new Set(userIds)].map(userIdOf) } }).toArray() : [];
+        return new Map(docs.map((d) => [d.userId, d]));
+    }
+
     /**
      * Reserves one send for the user on their local `day` if fewer than `cap` were: atomic, so two instances (or
      * two workers) sending to one user at once never exceed the cap.
@@ -67,6 +75,21 @@ export class FollowUpUsers {
             }
             throw err;
         }
+    }
+
+    /**
+     * Records a score: the latest in `score`, and appended to `scores`, which keeps the last `keep`.
+     *
+     * @param userId The user.
+     * @param score The score (0-1).
+     * @param keep How many scores to keep.
+     */
+    async addScore(userId: string, score: number, keep: number): Promise<void> {
+        await this.collection.updateOne(
+            { _id: userIdOf(userId) },
+            { $set: { userId, score }, $push: { scores: { $each: [score], $slice: -keep } } },
+            { upsert: true }
+        );
     }
 
     /** Gives back a reservation whose send did not happen. */

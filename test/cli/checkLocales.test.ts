@@ -94,6 +94,37 @@ describe('check-locales', () => {
         assert.match(stdout, /2 problems \(2 errors\) in es, pt-BR/);
     });
 
+    it('checks the follow-up texts (followups.json) like the inactivity texts: keys, placeholders and plural forms per language', () => {
+        const editFollowUps = (language: string, change: (data: Record<string, Tree>) => void): void => {
+            const data = JSON.parse(fs.readFileSync(file(language, 'followups'), 'utf8')) as Record<string, Tree>;
+            change(data);
+            fs.writeFileSync(file(language, 'followups'), JSON.stringify(data, null, 2));
+        };
+        editFollowUps('en', (data) => {
+            data.postEvent.sessionsLeft_one = '{{count}} session left with {{name}}';
+            data.postEvent.sessionsLeft_other = '{{count}} sessions left with {{name}}';
+        });
+        editFollowUps('pt-BR', (data) => {
+            delete data.reengagement.pastCustomer;
+            data.postEvent.sessionsLeft_one = '{{count}} sessão com {{name}}';
+            data.postEvent.sessionsLeft_many = '{{count}} de sessões com {{name}}';
+            data.postEvent.sessionsLeft_other = '{{count}} sessões com {{name}}';
+        });
+        editFollowUps('es', (data) => {
+            data.postEvent.low = String(data.postEvent.low).replace('{{name}}', '{{nombre}}');
+            data.postEvent.sessionsLeft_one = 'Te queda {{count}} sesión con {{name}}';
+            data.postEvent.sessionsLeft_other = 'Te quedan {{count}} sesiones con {{name}}';
+        });
+
+        const { code, stdout } = run(['check-locales', '--dir', dir]);
+
+        assert.strictEqual(code, 1, stdout);
+        assert.ok(lineWith(stdout, 'pt-BR/followups.json', 'reengagement.pastCustomer', 'missing key'), stdout);
+        assert.ok(lineWith(stdout, 'es/followups.json', 'postEvent.low', '{{name}}', '{{nombre}}'), stdout);
+        assert.ok(lineWith(stdout, 'es/followups.json', 'postEvent.sessionsLeft_many', 'missing plural form "many"'), stdout);
+        assert.match(stdout, /3 problems \(3 errors\) in es, pt-BR/);
+    });
+
     it('reports a JSON syntax error with its line and column', () => {
         // Line 3 loses its trailing comma, so the parser stops at the quote that opens line 4, column 5.
         const broken = fs.readFileSync(file('es'), 'utf8').replace('"¿Sigues ahí? Estabas {{activity}}.",', '"¿Sigues ahí? Estabas {{activity}}."');

@@ -1,5 +1,7 @@
 import assert from 'assert';
 import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
 import { freshDb } from '../support/mongo';
@@ -105,6 +107,59 @@ describe('CLI: botbuilder-inactivity followups', function () {
         assert.match(badWhen.stderr, /<when> "tomorrow-ish" is neither a duration .* nor a date/);
         const badStatus = await run(['followups', 'list', '--status', 'done', '--mongo', 'mongodb://127.0.0.1:1/x']);
         assert.match(badStatus.stderr, /--status must be one of pending, sending, executed, cancelled, failed, skipped/);
+    });
+
+    it('reengage --from <file.jsonl>: 1,000 lines go in, bad lines are reported with their number and skipped, and a second import adds 0', async () => {
+        const mongo = await freshDb();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reengage-'));
+        const file = path.join(dir, 'users.jsonl');
+        const now = Date.now();
+        const lines = Array.from({ length: 1000 }, (_, i) =>
+            JSON.stringify({ reference: referenceOf(`imp${i}`), userId: `imp${i}`, lastActivityAt: new Date(now - (31 + (i % 60)) * 86_400_000).toISOString() })
+        );
+        lines[6] = '{"reference": {"conversation": {"id": "c7"}}, "userId": "u7", '; // line 7: cut short
+        lines[19] = JSON.stringify({ reference: referenceOf('u20'), userId: 'u20' }); // line 20: no lastActivityAt
+        lines[99] = JSON.stringify({ reference: { channelId: 'msteams' }, userId: 'u100', lastActivityAt: '2026-01-01T00:00:00Z' }); // line 100
+        fs.writeFileSync(file, `${lines.join('\n')}\n\n`);
+        const { service } = serviceOn(mongo.db);
+        try {
+            await service.start();
+            // One user the middleware already armed: a duplicate, not moved.
+            await service.armReengagement(referenceOf('imp5'));
+
+            const first = await run(['followups', 'reengage', '--mongo', mongo.uri, '--from', file, '--json']);
+            assert.strictEqual(first.code, 1, first.stderr);
+            const report = JSON.parse(first.stdout) as { lines: number; scheduled: number; duplicates: number; bad: Array<{ line: number; error: string }> };
+            assert.deepStrictEqual([report.lines, report.scheduled, report.duplicates], [1000, 996, 1]);
+            assert.deepStrictEqual(
+                report.bad.map((b) => b.line),
+                [7, 20, 100]
+            );
+            assert.match(first.stderr, /^line 7: not JSON .*; skipped\.$/m);
+            assert.match(first.stderr, /^line 20: "lastActivityAt" must be a date such as "2026-03-01T10:00:00Z"; got undefined; skipped\.$/m);
+            assert.match(first.stderr, /^line 100: "reference" must be a conversation reference with conversation.id; skipped\.$/m);
+            assert.strictEqual(await mongo.db.collection('inactivityFollowUps').countDocuments({ type: 'reengagement' }), 997);
+            const one = (await service.list({ userId: 'imp42' })).items[0];
+            assert.strictEqual(one.trigger.lastMessageAt?.toString(), new Date(now - (31 + 42) * 86_400_000).toString());
+
+            const second = await run(['followups', 'reengage', '--mongo', mongo.uri, '--from', file]);
+            assert.strictEqual(second.code, 1);
+            assert.match(
+                second.stdout,
+                /^1000 lines in [\d.]+ s: 0 re-engagements scheduled, 997 duplicates \(the user had one already\), 3 bad lines skipped\.$/m
+            );
+            assert.strictEqual(await mongo.db.collection('inactivityFollowUps').countDocuments({ type: 'reengagement' }), 997);
+
+            const noFile = await run(['followups', 'reengage', '--mongo', mongo.uri]);
+            assert.strictEqual(noFile.code, 2);
+            assert.match(noFile.stderr, /reengage needs --from <file.jsonl>/);
+            const badAfter = await run(['followups', 'reengage', '--mongo', mongo.uri, '--from', file, '--after', 'soonish']);
+            assert.strictEqual(badAfter.code, 2);
+        } finally {
+            await service.stop();
+            await mongo.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it('runs from the installed bin: health --json', async () => {

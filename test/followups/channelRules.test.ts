@@ -15,7 +15,12 @@ describe('Follow-ups: quiet hours, time zones, frequency cap, channel window, op
         try {
             await service.start();
             // 12:00 UTC + 24 h is 21:00 in Tokyo: quiet, so 08:00 Tokyo the next day (23:00 UTC).
-            const tokyo = await service.schedulePostEvent({ reference: referenceOf('tokyo'), eventAt: new Date(clock), template: 'followups:postEvent' });
+            const tokyo = await service.schedulePostEvent({
+                reference: referenceOf('tokyo'),
+                eventAt: new Date(clock),
+                template: 'followups:postEvent',
+                variables: { name: 'Ken' },
+            });
             assert.strictEqual((await service.get(tokyo.id))?.scheduledAt.toISOString(), '2030-01-16T23:00:00.000Z');
             assert.strictEqual((await service.get(tokyo.id))?.timeZone, 'Asia/Tokyo');
             await service.noteUserMessage('lisbon', new Date(clock), 'Europe/Lisbon');

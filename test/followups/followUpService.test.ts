@@ -37,6 +37,7 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
                 eventAt: new Date(eventAt.getTime() + 3600_000),
                 eventId: 'b2',
                 template: 'followups:postEvent',
+                variables: { name: 'Maria' },
             });
             assert.deepStrictEqual(near, { id: first.id, duplicate: true });
             const far = await service.schedulePostEvent({
@@ -44,6 +45,7 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
                 eventAt: new Date(eventAt.getTime() + 3 * 86400_000),
                 eventId: 'b3',
                 template: 'followups:postEvent',
+                variables: { name: 'Maria' },
             });
             assert.strictEqual(far.duplicate, false);
         } finally {

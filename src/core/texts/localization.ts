@@ -241,6 +241,42 @@ export class Localizer {
         return undefined;
     }
 
+    /**
+     * What a key needs to render in a locale: whether some language of the chain has it (as a text, or as plural
+     * forms `<key>_one`, `<key>_other`, ...), the language whose text is used, and the `{{names}}` that text uses
+     * (`count` for plural forms).
+     *
+     * @param key A plugin key or `<ns>:<key>`.
+     * @param locale The user's locale.
+     * @returns `undefined` when no language of the chain has the key.
+     */
+    textNeeds(
+        key: string,
+        locale: string | undefined
+    ):
+        | {
+              /** The language whose text is used. */
+              language: string;
+              /** The `{{names}}` it uses (`count` first for plural forms). */
+              placeholders: string[];
+              /** True when the key has plural forms (`count` chooses one). */
+              plural: boolean;
+          }
+        | undefined {
+        const [ns, path] = key.includes(':') ? (key.split(':', 2) as [string, string]) : [NAMESPACE, key];
+        for (const lng of this.chain(locale)) {
+            const value = this.i18n.getResource(lng, ns, path) as unknown;
+            const plural = typeof value === 'string' ? undefined : (this.i18n.getResource(lng, ns, `${path}_other`) as unknown);
+            const text = typeof value === 'string' ? value : typeof plural === 'string' ? plural : undefined;
+            if (text !== undefined) {
+                const names = [...text.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]);
+                const isPlural = typeof value !== 'string';
+                return { language: lng, placeholders: [...new Set(isPlural ? ['count', ...names] : names)], plural: isPlural };
+            }
+        }
+        return undefined;
+    }
+
     // i18next "has" a key that names a group of texts (`reminder` for `reminder.text`) and would return
     // "key '...' returned an object instead of string." to the user: such a key counts as missing.
     private isText(key: string, lng: string, vars: Record<string, unknown> = {}): boolean {
