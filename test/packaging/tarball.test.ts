@@ -361,7 +361,12 @@ describe('the tarball, packed from a clean clone and installed in fresh bots', f
         for (const devOnly of ['mocha', 'sinon', 'restify', 'express', 'typescript', '@push.rocks/smartmongo', 'botbuilder', 'botbuilder-dialogs']) {
             assert.ok(!runtime.includes(devOnly), `${devOnly} is not a runtime dependency`);
         }
-        assert.deepStrictEqual(Object.keys(installed.peerDependencies).sort(), ['@microsoft/agents-hosting', 'botbuilder', 'botbuilder-dialogs']);
+        assert.deepStrictEqual(Object.keys(installed.peerDependencies).sort(), [
+            '@microsoft/agents-hosting',
+            '@microsoft/agents-hosting-dialogs',
+            'botbuilder',
+            'botbuilder-dialogs',
+        ]);
         // Each bot installs one SDK: every peer is optional, so npm 7+ does not install the others.
         for (const peer of Object.keys(installed.peerDependencies)) {
             assert.strictEqual(installed.peerDependenciesMeta?.[peer]?.optional, true, `${peer} is an optional peer`);
