@@ -24,6 +24,7 @@ export type {
 export type { DialogLike, DialogStateLike, InactivityOptions } from './botbuilder/options';
 export type { BotBinding, ButtonSpec, EndKind } from './core/ports/botBinding';
 export type { FollowUpReference } from './followups/followUpReference';
+export type { SweepName, SweepReport } from './mongo/sweepLog';
 export { FlowMarkers } from './core/markers/flowMarkers';
 export type { MarkerHost } from './core/markers/flowMarkers';
 export type { MarkerStore } from './core/ports/markerStore';

@@ -10,6 +10,7 @@ export type { AgentStateLike, InactivityOptions } from './options';
 export type { DialogLike, DialogStateAccessor, DialogStateLike } from '../dialogs/dialogsLibrary';
 export type { BotBinding, ButtonSpec, EndKind } from '../core/ports/botBinding';
 export type { FollowUpReference } from '../followups/followUpReference';
+export type { SweepName, SweepReport } from '../mongo/sweepLog';
 export type { AgentsProactiveAdapter } from './agentsBinding';
 export { ITEM_KEY_SUFFIX } from './storageConversationStore';
 export { MARKER_PROPERTY } from './markerProperty';

@@ -7,6 +7,7 @@ import { FollowUpServiceBase } from '../followups/followUpService';
 import type { CliContext } from './cliContext';
 import { collectionPrefix, expectArguments, MONGO_FLAGS, mongoUri, parseCommandLine } from './commandLine';
 import { importReengagements } from './reengageImport';
+import type { SweepReport } from '../mongo/sweepLog';
 
 /** The `followups` part of the CLI's help. */
 export const FOLLOW_UPS_USAGE = `  followups list [--user <id>] [--conversation <id>] [--status <status>] [--type <type>] [--limit <n>]
@@ -145,7 +146,9 @@ async function perform(service: FollowUpServiceBase, args: FollowUpsArgs, cli: C
             const text = json
                 ? `${JSON.stringify(health, null, 2)}\n`
                 : Object.entries(health)
+                      .filter(([k]) => k !== 'lastSweeps')
                       .map(([k, v]) => `${k.padEnd(16)} ${String(v)}`)
+                      .concat(health.lastSweeps.map(sweepLine))
                       .join('\n') + '\n';
             return { text, code: health.status === 'ok' ? 0 : 1 };
         }
@@ -260,4 +263,10 @@ function table(rows: Array<ReturnType<typeof summary>>): string {
             .join('  ')
             .trimEnd();
     return [line(head), ...cells.map(line)].join('\n') + '\n';
+}
+
+/** One line of a sweep: `sweep followUps     2026-12-07T10:00:00.000Z, 12 ms: inactivityFollowUps 3`. */
+function sweepLine(sweep: SweepReport): string {
+    const deleted = Object.entries(sweep.deleted).map(([collection, n]) => `${collection} ${n}`);
+    return `${`sweep ${sweep.name}`.padEnd(16)} ${sweep.at.toISOString()}, ${sweep.ms} ms: ${deleted.join(', ') || 'nothing'}${sweep.error ? ` (stopped: ${sweep.error})` : ''}`;
 }

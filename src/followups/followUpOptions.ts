@@ -1,5 +1,6 @@
 import type { TelemetryClientLike, TurnContextLike } from '../core/ports/activity';
 import type { FollowUpReference } from './followUpReference';
+import type { SweepReport } from '../mongo/sweepLog';
 import type { Duration } from '../core/policy/duration';
 import type { Localizer } from '../core/texts/localization';
 import type { MongoSource } from '../mongo/mongoConnection';
@@ -79,6 +80,10 @@ export interface FollowUpOptions<C = TurnContextLike, A = unknown> {
     checkInAfter?: Duration;
     /** How long finished follow-ups are kept before the sweep deletes them. Default `'30 days'`. */
     retention?: Duration;
+    /** How often the sweep of finished follow-ups runs, at most (on a wake-up; at least 1 minute). Default `'1 hour'`. */
+    sweepEvery?: Duration;
+    /** Documents each delete command of the sweep removes, at most (1 to 100,000). Default `1000`. */
+    sweepBatchSize?: number;
     /** Retries of a send the channel refused (exponential backoff, about 2, 4, 8, 16, 32 s). Default 5. */
     retries?: number;
     /** How long one send may take before it counts as failed. Default `'10 seconds'`. */
@@ -130,6 +135,10 @@ export const FOLLOW_UP_DEFAULTS = {
     scoreHistory: 5,
     /** {@link FollowUpOptions.retention} */
     retention: '30 days',
+    /** {@link FollowUpOptions.sweepEvery} */
+    sweepEvery: '1 hour',
+    /** {@link FollowUpOptions.sweepBatchSize} */
+    sweepBatchSize: 1000,
     /** {@link FollowUpOptions.retries} */
     retries: 5,
     /** {@link FollowUpOptions.sendTimeout} */
@@ -239,7 +248,7 @@ export interface ScheduleResult {
     duplicate: boolean;
 }
 
-/** The service's state, from `health()`. */
+/** The service's state, from `health()` (and `npx botbuilder-inactivity followups health`). */
 export interface FollowUpHealth {
     /** `ok`, `degraded` (an overdue one waiting more than 5 minutes, or failures today) or `down` (the database does not answer). */
     status: 'ok' | 'degraded' | 'down';
@@ -257,4 +266,10 @@ export interface FollowUpHealth {
     oldestOverdueMs: number;
     /** 95th percentile of how late the last sent ones (up to 1,000) went out after their time, ms. */
     p95LatenessMs: number;
+    /**
+     * The last sweep of each kind that ran on this database, by any instance: `followUps` (finished follow-ups past
+     * `retention`) and `inactivity` (the InactivityMiddleware's saved flows, runs and events, with the same
+     * `collectionPrefix`): when, how long, and what it deleted per collection.
+     */
+    lastSweeps: SweepReport[];
 }

@@ -1,3 +1,4 @@
+import type { Db } from 'mongodb';
 import createDebug from 'debug';
 import { InactivityConfigError } from '../core/errors';
 import type { BotBinding } from '../core/ports/botBinding';
@@ -16,14 +17,12 @@ import { FollowUpEvents } from './followUpTelemetry';
 import type { FollowUpUserDocument, FollowUpUsers } from '../mongo/followUpUsers';
 import { meanScore } from './templateChoice';
 import { localDate, outsideQuietHours } from './userTime';
+import { timedSweep } from '../mongo/sweepLog';
 
 const debug = createDebug('botbuilder-inactivity:followups');
 
 /** How long a claimed follow-up stays with the instance that claimed it before another may claim it. */
 export const FOLLOW_UP_LEASE_MS = 60_000;
-
-/** How often the retention sweep runs, at most (on a wake-up). */
-const PURGE_EVERY_MS = 60 * 60_000;
 
 /** What the sender works with. */
 export interface SenderDeps {
@@ -39,6 +38,8 @@ export interface SenderDeps {
     store: FollowUpStore;
     /** The users. */
     users: FollowUpUsers;
+    /** The database (where sweeps are recorded). */
+    db: Db;
     /** The clock. */
     now: () => number;
     /** The error path. */
@@ -105,7 +106,7 @@ export class FollowUpSender {
             }
         };
         await Promise.all(Array.from({ length: settings.concurrency }, worker));
-        if (now() - this.lastPurge > PURGE_EVERY_MS) {
+        if (now() - this.lastPurge > settings.sweepEvery) {
             this.lastPurge = now();
             await this.purge().catch((err: unknown) => warn(err));
         }
@@ -113,12 +114,19 @@ export class FollowUpSender {
     }
 
     /**
-     * Deletes follow-ups finished more than `retention` ago.
+     * Deletes follow-ups finished more than `retention` ago, in batches of `sweepBatchSize`, and records the sweep
+     * in `<prefix>Sweeps` for `health()`.
      *
      * @returns How many were deleted.
      */
-    purge(): Promise<number> {
-        return this.deps.store.purge(new Date(this.deps.now() - this.deps.settings.retention));
+    async purge(): Promise<number> {
+        const { store, settings, now, db } = this.deps;
+        const collection = `${settings.prefix}FollowUps`;
+        const target = { db, prefix: settings.prefix, name: 'followUps' as const, batchSize: settings.sweepBatchSize, now };
+        const report = await timedSweep(target, async (deleted) => {
+            deleted[collection] = await store.purge(new Date(now() - settings.retention), settings.sweepBatchSize);
+        });
+        return report.deleted[collection] ?? 0;
     }
 
     private async process(doc: FollowUpDocument): Promise<void> {

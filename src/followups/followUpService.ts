@@ -24,12 +24,13 @@ import { FollowUp, toFollowUp } from './followUpRecord';
 import { Warn, standaloneWarn } from './followUpWarnings';
 import { FollowUpSettings, resolveFollowUpSettings } from './followUpSettings';
 import { RunningFollowUps, startFollowUps } from './followUpStart';
-import { FollowUpPage, FollowUpQuery, FollowUpStore } from '../mongo/followUpStore';
+import { FollowUpPage, FollowUpQuery } from '../mongo/followUpStore';
 import { FollowUpWakeUp } from './followUpWakeUp';
 import { userOf, zoneOf, ZoneSource } from './requestUser';
 import { checkNewFollowUp, NewFollowUp, newFollowUpDocument, writeReengagement } from './followUpWrites';
 import { checkInFollowUp, customFollowUp, postEventFollowUp, RequestContext } from './followUpRequests';
 import { isTimeZone, outsideQuietHours } from './userTime';
+import { lastSweep, SweepReport } from '../mongo/sweepLog';
 
 export { FOLLOW_UP_JOB_NAME } from './followUpWakeUp';
 export { FOLLOW_UP_LEASE_MS } from './followUpSender';
@@ -342,13 +343,18 @@ export class FollowUpServiceBase<C = TurnContextLike> {
 
     /** @returns The service's state (see {@link FollowUpHealth}). */
     async health(): Promise<FollowUpHealth> {
-        let store: FollowUpStore;
+        let running: RunningFollowUps;
         try {
-            store = (await this.ready()).store;
+            running = await this.ready();
         } catch {
             return DOWN;
         }
-        return readHealth(store, { running: this.wakeUp.running, now: new Date(this.now()) }, this.warn);
+        const prefix = this.settings.prefix;
+        const sweeps = async () =>
+            (await Promise.all([lastSweep(running.db, prefix, 'followUps'), lastSweep(running.db, prefix, 'inactivity')])).filter(
+                (s): s is SweepReport => s !== undefined
+            );
+        return readHealth(running.store, { running: this.wakeUp.running, now: new Date(this.now()), sweeps }, this.warn);
     }
 
     /**

@@ -4,6 +4,7 @@ import { ChannelPolicy, DEFAULT_CHANNEL_POLICIES } from './channelPolicy';
 import { FOLLOW_UP_DEFAULTS, FollowUpOptions } from './followUpOptions';
 import { DEFAULT_SCORE_THRESHOLDS, ScoreThresholds } from './templateChoice';
 import { isTimeZone, minutesOfDay, QuietHours } from './userTime';
+import { MAX_SWEEP_BATCH } from '../mongo/batchDelete';
 
 /** {@link FollowUpOptions} resolved once at construction: defaults applied, durations in ms. */
 export interface FollowUpSettings {
@@ -27,6 +28,10 @@ export interface FollowUpSettings {
     checkInAfter: number;
     /** {@link FollowUpOptions.retention}, ms. */
     retention: number;
+    /** {@link FollowUpOptions.sweepEvery}, ms. */
+    sweepEvery: number;
+    /** {@link FollowUpOptions.sweepBatchSize} */
+    sweepBatchSize: number;
     /** {@link FollowUpOptions.retries} */
     retries: number;
     /** {@link FollowUpOptions.sendTimeout}, ms. */
@@ -79,6 +84,14 @@ export function resolveFollowUpSettings(options: FollowUpOptions): FollowUpSetti
     if (!Number.isInteger(cap) || cap < 0) {
         throw new InactivityConfigError(`frequencyCap must be a whole number of follow-ups per day (0 for no cap); got ${JSON.stringify(cap)}.`);
     }
+    const sweepEvery = toMilliseconds(options.sweepEvery ?? d.sweepEvery, 'sweepEvery');
+    if (sweepEvery < 60_000) {
+        throw new InactivityConfigError(`sweepEvery must be at least 1 minute; got ${JSON.stringify(options.sweepEvery)}.`);
+    }
+    const sweepBatchSize = options.sweepBatchSize ?? d.sweepBatchSize;
+    if (!Number.isInteger(sweepBatchSize) || sweepBatchSize < 1 || sweepBatchSize > MAX_SWEEP_BATCH) {
+        throw new InactivityConfigError(`sweepBatchSize must be a whole number from 1 to ${MAX_SWEEP_BATCH}; got ${JSON.stringify(sweepBatchSize)}.`);
+    }
     const thresholds = { ...DEFAULT_SCORE_THRESHOLDS, ...options.scoreThresholds };
     if (!(thresholds.high >= thresholds.neutral)) {
         throw new InactivityConfigError(`scoreThresholds.high (${thresholds.high}) must be at least scoreThresholds.neutral (${thresholds.neutral}).`);
@@ -98,6 +111,8 @@ export function resolveFollowUpSettings(options: FollowUpOptions): FollowUpSetti
         frequencyCap: cap,
         checkInAfter: toMilliseconds(options.checkInAfter ?? d.checkInAfter, 'checkInAfter'),
         retention: toMilliseconds(options.retention ?? d.retention, 'retention'),
+        sweepEvery,
+        sweepBatchSize,
         retries: options.retries ?? d.retries,
         sendTimeout: toMilliseconds(options.sendTimeout ?? d.sendTimeout, 'sendTimeout'),
         processEvery: toMilliseconds(options.processEvery ?? d.processEvery, 'processEvery'),

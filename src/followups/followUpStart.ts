@@ -20,6 +20,8 @@ export interface RunningFollowUps {
     users: FollowUpUsers;
     /** The delivery loop. */
     sender: FollowUpSender;
+    /** The database. */
+    db: Db;
     /** The connection the service opened itself (closed by its `stop()`); undefined when given or shared. */
     mongo?: MongoHandle;
     /** The InactivityMiddleware's connection, Agenda and error path, when shared. */
@@ -73,6 +75,7 @@ export async function startFollowUps(startup: FollowUpStartup): Promise<RunningF
             localizer: startup.localizer,
             store,
             users,
+            db,
             now: startup.now,
             warn,
             wake,
@@ -90,7 +93,7 @@ export async function startFollowUps(startup: FollowUpStartup): Promise<RunningF
             drain: () => sender.drain(),
             nextDue: () => store.nextDue(),
         });
-        return { store, users, sender, mongo, shared };
+        return { store, users, sender, db, mongo, shared };
     } catch (err) {
         await mongo?.close().catch(() => undefined);
         throw err;

@@ -4,6 +4,7 @@ import { InactivityConfigError } from '../core/errors';
 import type { Duration } from '../core/policy/duration';
 import type { FlowRunLog, FlowRunRecord } from '../core/records/flowRun';
 import { ensureIndexes, hashedId, IndexSpec, namedCollection, recordOnce, retentionIndex, retentionMs } from './collection';
+import { DEFAULT_SWEEP_BATCH, deleteInBatches } from './batchDelete';
 
 /** A flow-run record as stored. */
 export interface FlowRunDocument extends FlowRunRecord {
@@ -133,11 +134,11 @@ export class MongoFlowRunStore implements FlowRunLog {
      * Deletes the records that ended more than `retention` ago.
      *
      * @param now The clock (epoch ms).
+     * @param batchSize Documents per delete command: each batch of ids is read, then deleted.
      * @returns How many were deleted.
      */
-    async purge(now: number): Promise<number> {
-        const result = await this.collection.deleteMany({ endedAt: { $lt: new Date(now - this.retentionMs) } });
-        return result.deletedCount;
+    purge(now: number, batchSize = DEFAULT_SWEEP_BATCH): Promise<number> {
+        return deleteInBatches(this.collection, { endedAt: { $lt: new Date(now - this.retentionMs) } }, batchSize);
     }
 }
 

@@ -2,6 +2,7 @@ import { Collection, Db, Filter, ObjectId } from 'mongodb';
 import { FollowUpDocument, FollowUpStatus, FollowUpType, SkipReason } from '../followups/followUpRecord';
 import { checkCollectionName, ensureIndexes, IndexSpec, isDuplicateKey } from './collection';
 import { followUpId } from './followUpId';
+import { DEFAULT_SWEEP_BATCH, deleteInBatches } from './batchDelete';
 
 /** An index of `<prefix>FollowUps`: the shape every store declares its indexes in. */
 export type FollowUpIndex = IndexSpec;
@@ -324,10 +325,15 @@ export class FollowUpStore {
         return times.length ? new Date(Math.min(...times)) : undefined;
     }
 
-    /** Deletes finished follow-ups older than `before`. @returns How many. */
-    async purge(before: Date): Promise<number> {
-        const result = await this.collection.deleteMany({ finishedAt: { $lt: before } });
-        return result.deletedCount;
+    /**
+     * Deletes finished follow-ups older than `before`, in batches.
+     *
+     * @param before The cut-off.
+     * @param batchSize Documents per delete command: each batch of ids is read, then deleted.
+     * @returns How many.
+     */
+    purge(before: Date, batchSize = DEFAULT_SWEEP_BATCH): Promise<number> {
+        return deleteInBatches(this.collection, { finishedAt: { $lt: before } }, batchSize);
     }
 }
 

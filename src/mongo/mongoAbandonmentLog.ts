@@ -3,6 +3,7 @@ import type { Duration } from '../core/policy/duration';
 import { AbandonmentEvent, AbandonmentLog } from '../core/records/abandonmentLog';
 import { ensureIndexes, IndexSpec, namedCollection, recordOnce, requireString, retentionIndex, retentionMs } from './collection';
 import { DEFAULT_RECORD_RETENTION } from './flowRunStore';
+import { DEFAULT_SWEEP_BATCH, deleteInBatches } from './batchDelete';
 
 /** The default collection of {@link MongoAbandonmentLog}. */
 export const DEFAULT_EVENTS_COLLECTION = 'inactivityEvents';
@@ -95,10 +96,11 @@ export class MongoAbandonmentLog implements AbandonmentLog {
      * Deletes the events older than `before` (the retention sweep; see `recordRetention`).
      *
      * @param before The cut-off.
+     * @param batchSize Documents per delete command: each batch of ids is read, then deleted.
      * @returns How many were deleted.
      */
-    async purge(before: Date): Promise<number> {
-        return (await this.collection.deleteMany({ at: { $lt: before } })).deletedCount;
+    purge(before: Date, batchSize = DEFAULT_SWEEP_BATCH): Promise<number> {
+        return deleteInBatches(this.collection, { at: { $lt: before } }, batchSize);
     }
 
     /** @inheritdoc */

@@ -2,6 +2,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import { InactivityConfigError } from '../core/errors';
 import { FlowSnapshot, SnapshotScope, SnapshotStore } from '../core/records/snapshotStore';
 import { definedOnly, describe, ensureIndexes, IndexSpec, namedCollection, requireString as requireStringOf } from './collection';
+import { DEFAULT_SWEEP_BATCH, deleteInBatches } from './batchDelete';
 
 /** The default collection of {@link MongoSnapshotStore}. */
 export const DEFAULT_SNAPSHOTS_COLLECTION = 'inactivitySnapshots';
@@ -131,6 +132,18 @@ export class MongoSnapshotStore implements SnapshotStore {
             { $set: { status: 'expired', updatedAt: now }, $unset: { dialogStateJson: '' } }
         );
         return result.modifiedCount;
+    }
+
+    /**
+     * Deletes the records a week past their resume window (`purgeAt`), in batches: what the TTL index does on a
+     * real MongoDB, for servers that never apply it (the embedded one).
+     *
+     * @param now The clock (epoch ms).
+     * @param batchSize Documents per delete command: each batch of ids is read, then deleted.
+     * @returns How many were deleted.
+     */
+    purge(now: number, batchSize = DEFAULT_SWEEP_BATCH): Promise<number> {
+        return deleteInBatches(this.collection, { purgeAt: { $lte: new Date(now) } }, batchSize);
     }
 }
 

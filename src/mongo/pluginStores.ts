@@ -9,15 +9,15 @@ import { MongoFlowRunStore } from './flowRunStore';
 import { MongoAbandonmentLog } from './mongoAbandonmentLog';
 import { MongoHandle, MongoSource, openMongo } from './mongoConnection';
 import { MongoSnapshotStore } from './mongoSnapshotStore';
+import { timedSweep } from './sweepLog';
 
 /** The recurring job that expires saved flows past their resume window and purges records past their retention. */
 export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
 
-/** How often saved flows are swept. */
-const EXPIRE_EVERY_MS = 3_600_000;
-
-/** The stores {@link PluginStores.start} opened, swept hourly. */
+/** The stores {@link PluginStores.start} opened, swept every `sweepEvery`. */
 interface OpenedStores {
+    db: Db;
+    prefix: string;
     snapshots: MongoSnapshotStore;
     flowRuns: MongoFlowRunStore;
     events: MongoAbandonmentLog;
@@ -78,7 +78,7 @@ export class PluginStores {
                 plugin.snapshots = snapshots;
                 plugin.abandonments = abandonments;
                 plugin.flowRuns = flowRuns;
-                opened = { snapshots, flowRuns, events: abandonments };
+                opened = { db, prefix, snapshots, flowRuns, events: abandonments };
                 if (!plugin.scheduler) {
                     plugin.scheduler = new AgendaScheduler({
                         mongo: db,
@@ -105,7 +105,7 @@ export class PluginStores {
             throw err;
         }
         if (opened) {
-            await this.startSweep(opened);
+            await this.startSweep(opened, options);
         }
     }
 
@@ -116,20 +116,29 @@ export class PluginStores {
     }
 
     /**
-     * Saved flows past their window are marked expired and their data dropped, and flow-run records and
-     * abandonment events past their retention deleted (the TTL indexes do it too where the server has them): now,
-     * then hourly on one instance. One recurring task for both: each costs every instance a check a minute.
+     * Saved flows past their window are marked expired (and deleted a week later), and flow-run records and
+     * abandonment events past their retention deleted (the TTL indexes do it too where the server has them), in
+     * batches of `sweepBatchSize`: now, then every `sweepEvery` on one instance. One recurring task for all: each
+     * costs every instance a check a minute. What each sweep did is recorded in `<prefix>Sweeps` for `health()`.
      */
-    private async startSweep(stores: OpenedStores): Promise<void> {
+    private async startSweep(stores: OpenedStores, options: PluginStoresOptions): Promise<void> {
         const plugin = this.engine.plugin;
         const warn = (err: unknown): void => this.engine.warn(err);
         const { snapshots, flowRuns, events } = stores;
+        const batchSize = options.sweepBatchSize ?? DEFAULTS.sweepBatchSize;
+        const every = toMilliseconds(options.sweepEvery ?? DEFAULTS.sweepEvery, 'sweepEvery');
+        const target = { db: stores.db, prefix: stores.prefix, name: 'inactivity' as const, batchSize, now: () => plugin.now() };
         const sweep = async (): Promise<void> => {
-            const now = plugin.now();
-            await Promise.all([snapshots.expire(now), flowRuns.purge(now), events.purge(new Date(now - flowRuns.retentionMs))]);
+            await timedSweep(target, async (done) => {
+                const now = plugin.now();
+                done[`${stores.prefix}Snapshots:expired`] = await snapshots.expire(now);
+                done[`${stores.prefix}Snapshots`] = await snapshots.purge(now, batchSize);
+                done[`${stores.prefix}Runs`] = await flowRuns.purge(now, batchSize);
+                done[`${stores.prefix}Events`] = await events.purge(new Date(now - flowRuns.retentionMs), batchSize);
+            });
         };
         await sweep().catch(warn);
-        await plugin.scheduler?.repeat?.(EXPIRE_JOB_NAME, EXPIRE_EVERY_MS, sweep).catch(warn);
+        await plugin.scheduler?.repeat?.(EXPIRE_JOB_NAME, every, sweep).catch(warn);
     }
 
     private async close(): Promise<void> {

@@ -76,7 +76,7 @@ describe('CLI: botbuilder-inactivity followups', function () {
             assert.strictEqual(h.pending, 2);
             assert.deepStrictEqual(
                 Object.keys(h).sort(),
-                ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
+                ['executedToday', 'failed', 'lastSweeps', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
             );
         } finally {
             await service.stop();

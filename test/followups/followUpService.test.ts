@@ -136,7 +136,7 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             const health = await service.health();
             assert.deepStrictEqual(
                 Object.keys(health).sort(),
-                ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
+                ['executedToday', 'failed', 'lastSweeps', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
             );
             assert.strictEqual(health.pending, 1);
             assert.strictEqual(health.running, false, 'this instance only sends on runDue()');

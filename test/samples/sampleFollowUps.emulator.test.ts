@@ -74,7 +74,7 @@ describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', functio
         const health = (await (await fetch(`http://127.0.0.1:${sample.port}/api/followups/health`)).json()) as Record<string, unknown>;
         assert.deepStrictEqual(
             Object.keys(health).sort(),
-            ['executedToday', 'failed', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
+            ['executedToday', 'failed', 'lastSweeps', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
         );
         assert.strictEqual(health.running, true);
         assert.ok((health.executedToday as number) >= 1);

@@ -63,6 +63,13 @@ export interface CoreOptions<C = TurnContextLike> extends InactivityPolicy {
      * `'90 days'`.
      */
     recordRetention?: Duration;
+    /**
+     * How often one instance sweeps: saved flows past their resume window expired, and records past their
+     * retention deleted (at least 1 minute). Default `'1 hour'`.
+     */
+    sweepEvery?: Duration;
+    /** Documents each delete command of a sweep removes, at most (1 to 100,000). Default `1000`. */
+    sweepBatchSize?: number;
     /** Keep users' raw ids in flow-run records instead of a keyed hash (HMAC-SHA256). Default `false`. */
     rawUserIds?: boolean;
     /**
@@ -183,4 +190,8 @@ export const DEFAULTS = {
     recordRetention: '90 days',
     /** {@link InactivityOptions.rawUserIds} */
     rawUserIds: false,
+    /** {@link InactivityOptions.sweepEvery} */
+    sweepEvery: '1 hour',
+    /** {@link InactivityOptions.sweepBatchSize} */
+    sweepBatchSize: 1000,
 } as const;

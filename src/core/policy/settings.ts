@@ -10,6 +10,9 @@ const MAX_SEND_TIMEOUT_MS = 15_000;
 /** The longest `flowEventTimeout`: hooks run inside a timer's turn, which must end well inside its lock. */
 const MAX_FLOW_EVENT_TIMEOUT_MS = 10_000;
 
+/** The shortest `sweepEvery`: a sweep reads and deletes in batches, not something to run every few seconds. */
+const MIN_SWEEP_EVERY_MS = 60_000;
+
 /** Settings with the hook timeout, as the constructor of a binding's middleware needs them. */
 export interface ResolvedSettings extends Settings {
     /** How long flow event hooks are waited for (ms). */
@@ -41,6 +44,9 @@ export function resolveSettings(options: CoreOptions<never>): ResolvedSettings {
         throw new InactivityConfigError(
             `flowEventTimeout is ${flowEventTimeout} ms; it must be more than 0 and at most ${MAX_FLOW_EVENT_TIMEOUT_MS} ms, so that hooks cannot hold a timer's turn past its lock.`
         );
+    }
+    if (toMilliseconds(options.sweepEvery ?? DEFAULTS.sweepEvery, 'sweepEvery') < MIN_SWEEP_EVERY_MS) {
+        throw new InactivityConfigError(`sweepEvery must be at least 1 minute; got ${JSON.stringify(options.sweepEvery)}.`);
     }
     if (options.onFlowEvent !== undefined && typeof options.onFlowEvent !== 'function') {
         throw new InactivityConfigError(

@@ -385,6 +385,8 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         collectionPrefix: 'json',
         flowEventTimeout: 'json',
         recordRetention: 'json',
+        sweepEvery: 'json',
+        sweepBatchSize: 'json',
         rawUserIds: 'json',
         userHashKey: 'code',
         adapter: 'code',
