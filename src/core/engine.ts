@@ -69,7 +69,7 @@ export class InactivityEngine {
         const warn = (err: unknown, context?: TurnContextLike): void => this.warn(err, context);
         const defaultLocale = options.defaultLocale ?? DEFAULTS.defaultLocale;
         const localizer = new Localizer({ defaultLocale, extraPaths: options.localesPath ? [options.localesPath] : [], onProblem: (err) => warn(err) });
-        checkTextKeys(settings.policy, settings.flows, (key) => localizer.has(key, defaultLocale));
+        checkTextKeys(settings.policy, settings.flows, (key) => localizer.has(key, defaultLocale), settings.channels);
         const now = options.now ?? Date.now;
         const lifecycle = new FlowLifecycle({ timeoutMs: settings.flowEventTimeout, now, warn, referenceOf: (activity) => ports.bot.referenceOf(activity) });
         if (options.onFlowEvent) {

@@ -15,6 +15,8 @@ import type { ConversationStore } from './ports/conversationStore';
 export interface Settings {
     /** The plugin-wide policy. */
     policy: ResolvedPolicy;
+    /** The defaults of each configured channel (the plugin-wide policy with the channel's settings), by channel id. */
+    channels: ReadonlyMap<string, ResolvedPolicy>;
     /** Flows from options and the policy file. */
     flows: Record<string, FlowDefinition>;
     /** App id for proactive turns. */

@@ -56,7 +56,7 @@ export function watchReprompts(turn: Turn, waiting: { identity: string; frame: A
             return next();
         }
         const info = plugin.flows.inspect(path);
-        const policy = info ? resolvePolicy(plugin.settings.policy, info, plugin.settings.flows) : plugin.settings.policy;
+        const policy = info ? resolvePolicy(plugin.settings, info, context.activity.channelId) : plugin.settings.policy;
         if (!info || !policy.enabled || policy.maxInvalidAttempts <= 0) {
             return next();
         }

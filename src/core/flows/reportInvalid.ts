@@ -38,7 +38,7 @@ export async function reportInvalidAnswer(turn: UserTurn, report: InvalidReport 
     if (!info) {
         return undefined;
     }
-    const policy = resolvePolicy(plugin.settings.policy, info, plugin.settings.flows);
+    const policy = resolvePolicy(plugin.settings, info, context.activity.channelId);
     const identity = report.stepId !== undefined ? `step:${info.flowId}:${report.stepId}` : questionIdentity(path, info);
     if (!identity || !policy.enabled || policy.maxInvalidAttempts <= 0) {
         return undefined;

@@ -123,7 +123,7 @@ async function readMessage(turn: UserTurn, previous: InactivityState | undefined
     }
     const path = await plugin.flows.path(context);
     const info = state.flow ? plugin.flows.inspect(path) : undefined;
-    const policy = info && resolvePolicy(plugin.settings.policy, info, plugin.settings.flows);
+    const policy = info && resolvePolicy(plugin.settings, info, context.activity.channelId);
     if (info && previous && state.flow?.id === info.flowId) {
         // The step the user answers, reached when the bot last asked: noted before the bot saves its state,
         // so the flow's progress costs no write of its own.
@@ -221,7 +221,7 @@ export async function endUserTurn(turn: UserTurn, end: TurnEnd): Promise<void> {
         state.invalid = undefined;
     }
     if (info && state.flow) {
-        const policy = resolvePolicy(plugin.settings.policy, info, plugin.settings.flows);
+        const policy = resolvePolicy(plugin.settings, info, context.activity.channelId);
         if (turn.reprompts?.escalate) {
             state.invalid = undefined;
             await endFlow({ ...turn, info, policy }, 'invalidInput');
@@ -251,7 +251,7 @@ async function afterTurn(turn: UserTurn, seen: { info: FlowInfo | undefined; beg
     const { info, began, completed } = seen;
     const key = conversationKey(state.reference);
     if (state.flow && info) {
-        const policy = resolvePolicy(plugin.settings.policy, info, plugin.settings.flows);
+        const policy = resolvePolicy(plugin.settings, info, context.activity.channelId);
         const last = Math.max(state.lastUserActivityAt + (state.extension?.ms ?? 0) + policy.closeAfter, state.armedFor ?? 0);
         plugin.lifecycle.active.set(key, state.flow.id, last + ACTIVE_GRACE_MS, plugin.now());
     } else {
