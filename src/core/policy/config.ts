@@ -193,7 +193,8 @@ export function resolveChannels(
 }
 
 /**
- * Merges flows from the policy file and from code: code wins field by field, and steps merge by key.
+ * Merges flows from the policy file and from code: code wins field by field, in the flow and in each of its
+ * steps (a step given in code keeps the file's settings it does not name, such as the file's `finalAction`).
  *
  * @param fromFile Flows of the policy file.
  * @param fromCode Flows of the `flows` option.
@@ -203,7 +204,16 @@ export function mergeFlows(fromFile: Record<string, FlowDefinition> = {}, fromCo
     const out: Record<string, FlowDefinition> = { ...fromFile };
     for (const [id, flow] of Object.entries(fromCode)) {
         const file = fromFile[id];
-        out[id] = file ? { ...file, ...flow, steps: { ...file.steps, ...flow.steps }, messages: { ...file.messages, ...flow.messages } } : flow;
+        out[id] = file ? { ...file, ...flow, steps: mergeSteps(file.steps, flow.steps), messages: { ...file.messages, ...flow.messages } } : flow;
+    }
+    return out;
+}
+
+function mergeSteps(fromFile: Record<string, InactivityPolicy> = {}, fromCode: Record<string, InactivityPolicy> = {}): Record<string, InactivityPolicy> {
+    const out: Record<string, InactivityPolicy> = { ...fromFile };
+    for (const [key, step] of Object.entries(fromCode)) {
+        const file = fromFile[key];
+        out[key] = file ? { ...file, ...step, messages: { ...file.messages, ...step.messages } } : step;
     }
     return out;
 }
