@@ -3,6 +3,7 @@ import type { Middleware, TurnContext } from 'botbuilder';
 import { InactivityEngine } from '../core/engine';
 import type { FlowEventHandler } from '../core/lifecycle/flowEvent';
 import type { Duration } from '../core/policy/duration';
+import type { ExtendOptions } from '../core/lifecycle/extend';
 import { DEFAULTS, type CoreOptions } from '../core/policy/options';
 import { resolveSettings } from '../core/policy/settings';
 import { STATE_PROPERTY } from '../core/turn/inactivityState';
@@ -165,16 +166,22 @@ export class InactivityMiddleware implements Middleware {
      * not move. It lasts until the user's next message, from which the usual times count again. The flow's
      * progress counts it (`extensions`) and the `extended` flow event is raised. Makes no scheduler write.
      *
+     * With `{ maxDuration }` the running journey's cap moves instead, for an engaged user who needs longer than
+     * `maxDuration` allows: the time is added to the cap, stays with the journey across Start over and Resume, and
+     * the `extended` event says `capExtendedByMs`; the idle times do not move.
+     *
      * @example
      * ```ts
      * await inactivity.extend(context, '10 minutes');
+     * await inactivity.extend(context, { maxDuration: '2 days' });
      * ```
      * @param context The turn (the user's, or one of the bot's own, as for {@link InactivityMiddleware.abandon}).
-     * @param duration Milliseconds or a string such as `'10 minutes'`; more than 0 and at most 7 days.
+     * @param duration Milliseconds or a string such as `'10 minutes'`; more than 0 and at most 7 days. Or
+     *   `{ maxDuration }`: time added to the journey's cap, more than 0 and at most 365 days.
      * @returns True when a flow was in progress and was extended; false when there was none.
      * @throws InactivityConfigError for a duration that is not valid.
      */
-    extend(context: TurnContext, duration: Duration): Promise<boolean> {
+    extend(context: TurnContext, duration: Duration | ExtendOptions): Promise<boolean> {
         return this.engine.extend(context, duration);
     }
 

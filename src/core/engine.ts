@@ -7,7 +7,7 @@ import type { DueTimerHandler, TimerScheduler } from './ports/timerScheduler';
 import { InactivityConfigError, InactivitySchedulerError } from './errors';
 import { InvalidOutcome, InvalidReport, reportInvalidAnswer } from './flows/reportInvalid';
 import { abandonFlow } from './lifecycle/abandon';
-import { extendFlow } from './lifecycle/extend';
+import { ExtendOptions, extendFlow } from './lifecycle/extend';
 import type { FlowEventHandler } from './lifecycle/flowEvent';
 import { FlowLifecycle } from './lifecycle/flowLifecycle';
 import type { Plugin } from './plugin';
@@ -170,10 +170,10 @@ export class InactivityEngine {
      * See `InactivityMiddleware.extend`.
      *
      * @param context The turn.
-     * @param duration How much more time.
+     * @param duration How much more time, or `{ maxDuration }` to extend the journey's cap.
      * @returns True when a flow was extended.
      */
-    extend(context: TurnContextLike, duration: Duration): Promise<boolean> {
+    extend(context: TurnContextLike, duration: Duration | ExtendOptions): Promise<boolean> {
         return extendFlow(this.plugin, context, duration, this.turnOf(context)?.state);
     }
 

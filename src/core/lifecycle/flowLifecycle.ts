@@ -16,6 +16,8 @@ export interface FlowEventDetail {
     reason?: string;
     /** For `extended`. */
     extendedByMs?: number;
+    /** For `extended` by `extend(context, { maxDuration })`: ms added to the journey's cap. */
+    capExtendedByMs?: number;
 }
 
 /** Events after which the conversation has no flow in progress. */
@@ -85,6 +87,7 @@ export class FlowLifecycle {
             channelId: ref.channelId ?? '',
             at: new Date(this.now()),
             ...(detail.extendedByMs !== undefined ? { extendedByMs: detail.extendedByMs } : {}),
+            ...(detail.capExtendedByMs !== undefined ? { capExtendedByMs: detail.capExtendedByMs } : {}),
             reference: ref,
         };
         await this.hooks.emit(event, context);

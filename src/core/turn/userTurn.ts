@@ -4,6 +4,7 @@ import { InactivitySchedulerError } from '../errors';
 import { FlowInfo, promptIdentity, questionIdentity, resolvePolicy } from '../flows/flowInfo';
 import { continueFlow, startOver } from '../flows/continueFlow';
 import { endFlow } from '../flows/endFlow';
+import { pastCap } from '../flows/journey';
 import { RepromptWatch, watchReprompts } from '../flows/invalidAnswers';
 import { answerResume, discardIgnoredOffer, offerResume } from '../flows/resume';
 import { ACTIVE_GRACE_MS } from '../lifecycle/activeFlows';
@@ -129,7 +130,7 @@ async function readMessage(turn: UserTurn, previous: InactivityState | undefined
         // so the flow's progress costs no write of its own.
         noteStep(state.flow, info, previous.lastUserActivityAt);
     }
-    if (info && policy?.enabled && policy.maxDuration !== null && state.flow && now - state.flow.startedAt >= policy.maxDuration) {
+    if (info && policy?.enabled && pastCap(state.flow, policy, now)) {
         turn.overCap = { info, policy };
     }
     const identity = promptIdentity(path);
@@ -225,7 +226,7 @@ export async function endUserTurn(turn: UserTurn, end: TurnEnd): Promise<void> {
         if (turn.reprompts?.escalate) {
             state.invalid = undefined;
             await endFlow({ ...turn, info, policy }, 'invalidInput');
-        } else if (policy.enabled && policy.maxDuration !== null && now - state.flow.startedAt >= policy.maxDuration) {
+        } else if (policy.enabled && pastCap(state.flow, policy, now)) {
             await endFlow({ ...turn, info, policy }, 'maxDuration');
         } else {
             // The first turn of a flow looks for a saved flow to offer and arms the timer: both at once, one
