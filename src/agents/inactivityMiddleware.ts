@@ -198,8 +198,18 @@ export class InactivityMiddleware implements Middleware {
      *
      * @returns A count per flow id.
      */
-    activeFlows(): Record<string, number> {
-        return this.engine.activeFlows();
+    activeFlows(options?: { scope?: 'instance' }): Record<string, number>;
+    /**
+     * Flows in progress by flow id across every instance of the agent, from the database (see the botbuilder
+     * middleware's `activeFlows({ scope: 'all' })`). Needs `mongo` and `start()`.
+     *
+     * @param options `{ scope: 'all' }`.
+     * @returns A count per flow id.
+     * @throws InactivityConfigError (as a rejection) without the plugin's MongoDB.
+     */
+    activeFlows(options: { scope: 'all' }): Promise<Record<string, number>>;
+    activeFlows(options?: { scope?: 'instance' | 'all' }): Record<string, number> | Promise<Record<string, number>> {
+        return options?.scope === 'all' ? this.engine.activeFlowsEverywhere() : this.engine.activeFlows();
     }
 
     /**

@@ -235,14 +235,28 @@ export class InactivityMiddleware implements Middleware {
     /**
      * Flows in progress by flow id, for a dashboard: the conversations whose last turn on THIS instance left
      * them in a flow that has not ended since (in memory, no database call). A flow that went on or ended on
-     * another instance stops counting here after its close time (plus a minute); add the counts of every
-     * instance for the total, knowing that a conversation whose turns moved between instances is counted on
-     * each for that long.
+     * another instance stops counting here after its close time (plus a minute).
      *
      * @returns A count per flow id, e.g. `{ addClient: 12 }`; flows with none are absent.
      */
-    activeFlows(): Record<string, number> {
-        return this.engine.activeFlows();
+    activeFlows(options?: { scope?: 'instance' }): Record<string, number>;
+    /**
+     * Flows in progress by flow id across every instance of the bot, from the database: each instance publishes
+     * the flows it saw in progress, and those it saw end, every 30 seconds (and this one before it reads); per
+     * conversation the latest word wins, so a conversation whose turns moved between instances counts once.
+     * Needs `mongo` and `start()`.
+     *
+     * @example
+     * ```ts
+     * const counts = await inactivity.activeFlows({ scope: 'all' }); // { addClient: 37 }
+     * ```
+     * @param options `{ scope: 'all' }`.
+     * @returns A count per flow id; flows with none are absent.
+     * @throws InactivityConfigError (as a rejection) without the plugin's MongoDB.
+     */
+    activeFlows(options: { scope: 'all' }): Promise<Record<string, number>>;
+    activeFlows(options?: { scope?: 'instance' | 'all' }): Record<string, number> | Promise<Record<string, number>> {
+        return options?.scope === 'all' ? this.engine.activeFlowsEverywhere() : this.engine.activeFlows();
     }
 
     /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import createDebug from 'debug';
 import type { TurnContextLike } from './ports/activity';
 import type { BotBinding } from './ports/botBinding';
@@ -9,6 +10,7 @@ import { InvalidOutcome, InvalidReport, reportInvalidAnswer } from './flows/repo
 import { abandonFlow } from './lifecycle/abandon';
 import { ExtendOptions, extendFlow } from './lifecycle/extend';
 import type { FlowEventHandler } from './lifecycle/flowEvent';
+import { countAcrossInstances } from './lifecycle/activeFlows';
 import { FlowLifecycle } from './lifecycle/flowLifecycle';
 import type { Plugin } from './plugin';
 import { checkTextKeys } from './policy/config';
@@ -212,6 +214,40 @@ export class InactivityEngine {
      */
     activeFlows(): Record<string, number> {
         return this.plugin.lifecycle.active.counts(this.plugin.now());
+    }
+
+    /** This instance's id in the publications of flows in progress (random, per process and engine). */
+    readonly instanceId = randomUUID();
+
+    /**
+     * Publishes this instance's flows in progress (and those it saw end) for `activeFlows({ scope: 'all' })`.
+     * Called periodically by the binding's stores, and before each read.
+     *
+     * @returns When published; without a store, at once.
+     */
+    async publishActiveFlows(): Promise<void> {
+        await this.plugin.activeFlowStore?.publish(this.plugin.lifecycle.active.publication(this.instanceId, this.plugin.now()));
+    }
+
+    /**
+     * Flows in progress by flow id across every instance of the bot: this instance's publication is refreshed, then
+     * every instance's is read and merged by conversation ({@link countAcrossInstances}).
+     *
+     * @returns A count per flow id.
+     * @throws InactivityConfigError without the plugin's MongoDB (the `mongo` option and `start()`).
+     */
+    async activeFlowsEverywhere(): Promise<Record<string, number>> {
+        const store = this.plugin.activeFlowStore;
+        if (!store) {
+            throw new InactivityConfigError(
+                "activeFlows({ scope: 'all' }) reads what every instance publishes to MongoDB: give the mongo option and await start() first, or call activeFlows() for this instance's count."
+            );
+        }
+        const now = this.plugin.now();
+        const own = this.plugin.lifecycle.active.publication(this.instanceId, now);
+        await store.publish(own);
+        const all = await store.read(now);
+        return countAcrossInstances([...all.filter((p) => p.instanceId !== this.instanceId), own], now);
     }
 
     /**

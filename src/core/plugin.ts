@@ -1,3 +1,4 @@
+import type { ActiveFlowStore } from './ports/activeFlowStore';
 import type { AbandonmentLog } from './records/abandonmentLog';
 import type { FlowRunLog } from './records/flowRun';
 import type { Localizer } from './texts/localization';
@@ -58,6 +59,8 @@ export interface Plugin {
     abandonments?: AbandonmentLog;
     /** Flow-run records for the drop-off report, once started with MongoDB. */
     flowRuns?: FlowRunLog;
+    /** Where the instances publish their flows in progress, for `activeFlows({ scope: 'all' })`; once started with MongoDB. */
+    activeFlowStore?: ActiveFlowStore;
     /** The telemetry client, if any. */
     telemetry?: TelemetryClientLike;
     /** Flow event hooks and the count of flows in progress. */

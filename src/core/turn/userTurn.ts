@@ -256,7 +256,7 @@ async function afterTurn(turn: UserTurn, seen: { info: FlowInfo | undefined; beg
         const last = Math.max(state.lastUserActivityAt + (state.extension?.ms ?? 0) + policy.closeAfter, state.armedFor ?? 0);
         plugin.lifecycle.active.set(key, state.flow.id, last + ACTIVE_GRACE_MS, plugin.now());
     } else {
-        plugin.lifecycle.active.end(key);
+        plugin.lifecycle.active.end(key, plugin.now());
     }
     if (completed) {
         await plugin.lifecycle.emit(context, 'completed', { flowId: completed.id });
