@@ -115,7 +115,19 @@ export class PluginStores {
         if (opened) {
             await this.startSweep(opened);
             // In process memory, but holding no timer of a conversation: a lost publication is made again 30 s later.
-            this.publishing = setInterval(() => void this.engine.publishActiveFlows().catch(warn), PUBLISH_ACTIVE_FLOWS_EVERY_MS);
+            // Failures in a row (a database outage) are reported once, at the first.
+            let failing = false;
+            const publish = (): void =>
+                void this.engine.publishActiveFlows().then(
+                    () => void (failing = false),
+                    (err: unknown) => {
+                        if (!failing) {
+                            warn(err);
+                        }
+                        failing = true;
+                    }
+                );
+            this.publishing = setInterval(publish, PUBLISH_ACTIVE_FLOWS_EVERY_MS);
             this.publishing.unref();
         }
     }

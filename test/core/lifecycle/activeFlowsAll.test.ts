@@ -110,6 +110,46 @@ describe("lifecycle: activeFlows({ scope: 'all' }) across instances (real driver
         assert.strictEqual((await published()).length, 2);
     });
 
+    it('publications the database refuses are reported once per outage, not every 30 seconds', async () => {
+        const timers = sinon.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+        const mongo = await freshDb();
+        const rig = await createRig({ mongo: mongo.db });
+        const store = (rig.inactivity as unknown as { engine: { plugin: { activeFlowStore: { publish(p: unknown): Promise<void> } } } }).engine.plugin
+            .activeFlowStore;
+        const publish = store.publish.bind(store);
+        let calls = 0;
+        let down = true;
+        store.publish = async (p) => {
+            calls += 1;
+            return down ? Promise.reject(new Error('database down')) : publish(p);
+        };
+        const tick = async (): Promise<void> => {
+            const before = calls;
+            await timers.tickAsync(PUBLISH_ACTIVE_FLOWS_EVERY_MS);
+            for (let i = 0; i < 100 && calls === before; i++) {
+                await new Promise((r) => setImmediate(r));
+            }
+            await new Promise((r) => setImmediate(r));
+        };
+        await tick();
+        await tick();
+        await tick();
+        assert.strictEqual(calls, 3);
+        assert.deepStrictEqual(
+            rig.errors.map((e) => e.message),
+            ['database down'],
+            'reported at the first failure only'
+        );
+        down = false;
+        await tick();
+        down = true;
+        await tick();
+        assert.strictEqual(rig.errors.length, 2, 'a new outage after a success is reported again');
+        down = false;
+        await rig.inactivity.stop();
+        await mongo.close();
+    });
+
     it('two instances reading and publishing at once, 20 times: every read counts each conversation once', async () => {
         const { a, b, close } = await twoInstances();
         closing.push(close);
