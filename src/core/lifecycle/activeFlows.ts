@@ -66,9 +66,14 @@ export class ActiveFlows {
      * @param flowEnded Whether a flow is known to have ended (a flow event): then the end is remembered for the
      *   other instances even when this one never saw the flow; a turn that merely finds no flow leaves a mark only
      *   where this instance counted one (else every conversation that ever spoke would be remembered).
+     * @param flowId The flow that ended, when known: a conversation counted in another flow (which took its place
+     *   in the same turn) stays counted.
      */
-    end(key: string, now: number, flowEnded = false): void {
+    end(key: string, now: number, flowEnded = false, flowId?: string): void {
         const entry = this.entries.get(key);
+        if (entry && flowId !== undefined && entry.flowId !== flowId) {
+            return;
+        }
         this.entries.delete(key);
         if (entry || flowEnded) {
             this.ended.set(key, { at: now, keepUntil: Math.max(entry?.until ?? 0, now + ENDED_KEPT_MS) });

@@ -70,7 +70,7 @@ export class FlowLifecycle {
         }
         const ref = reference ?? this.referenceOf(context.activity);
         if (ending) {
-            this.active.end(conversationKey(ref), this.now(), true);
+            this.active.end(conversationKey(ref), this.now(), true, detail.flowId);
         }
         if (this.hooks.size === 0) {
             return;
