@@ -67,6 +67,7 @@ export type { StateDocument } from './mongo/storageDocument';
 export type { BuiltInAbandonReason } from './core/records/abandonmentLog';
 export { FLOW_EVENT_TYPES } from './core/lifecycle/flowEvent';
 export type { FlowEvent, FlowEventHandler, FlowEventType } from './core/lifecycle/flowEvent';
+export type { ExtendOptions } from './core/lifecycle/extend';
 export { InactivityHookError } from './core/lifecycle/hookError';
 export { ABANDON_REASON_PATTERN, RESERVED_ABANDON_REASONS } from './core/lifecycle/abandonReason';
 export { FollowUpServiceBase, FOLLOW_UP_JOB_NAME } from './followups/followUpService';

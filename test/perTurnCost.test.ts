@@ -40,24 +40,24 @@ describe('Per-turn cost of the plugin (its own logic, no database)', function ()
             },
         };
         const base = defaultPolicy();
-        const first = resolvePolicy(base, at(1), flows);
+        const first = resolvePolicy({ policy: base, channels: new Map(), flows: flows }, at(1), 'test');
         // Another turn at the same step (a new path, equal in ids and steps) gets the very same object.
-        assert.strictEqual(resolvePolicy(base, at(1), flows), first);
+        assert.strictEqual(resolvePolicy({ policy: base, channels: new Map(), flows: flows }, at(1), 'test'), first);
         assert.ok(Object.isFrozen(first) && Object.isFrozen(first.messages), 'shared between turns, so no turn may change it');
         assert.throws(() => ((first as { closeAfter: number }).closeAfter = 1));
         assert.strictEqual(first.reminderAfter, 2 * MIN);
         assert.strictEqual(first.closeAfter, 20 * MIN);
         // Other places resolve to their own policies, as before the cache.
-        const third = resolvePolicy(base, at(2), flows);
+        const third = resolvePolicy({ policy: base, channels: new Map(), flows: flows }, at(2), 'test');
         assert.notStrictEqual(third, first);
         assert.strictEqual(third.finalAction, 'handoff');
         assert.strictEqual(third.closeAfter, base.closeAfter);
         // Another configuration (here, equal in content) has its own cache: nothing is shared across instances.
-        const copy = resolvePolicy(base, at(1), structuredClone(flows));
+        const copy = resolvePolicy({ policy: base, channels: new Map(), flows: structuredClone(flows) }, at(1), 'test');
         assert.notStrictEqual(copy, first);
         assert.deepStrictEqual(copy, first);
         // A path through no configured flow is the base itself.
-        assert.strictEqual(resolvePolicy(base, at(1), {}), base);
+        assert.strictEqual(resolvePolicy({ policy: base, channels: new Map(), flows: {} }, at(1), 'test'), base);
     });
 
     it("adds at most 80% to the bare bot's median CPU per turn, and no more than 1 ms to the first turn of a flow", async () => {

@@ -67,7 +67,7 @@ export async function startAgentsSample(
         storage,
         mongo: mongo.client,
         botAppId: config.appId,
-        policyFile: SAMPLE_POLICY_FILE,
+        policyFile: config.policyFile ?? SAMPLE_POLICY_FILE,
         localesPath: SAMPLE_LOCALES,
         ...(config.reminderAfter !== undefined ? { reminderAfter: config.reminderAfter } : {}),
         ...(config.closeAfter !== undefined ? { closeAfter: config.closeAfter } : {}),

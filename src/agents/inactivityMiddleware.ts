@@ -6,6 +6,7 @@ import { FlowMarkers } from '../core/markers/flowMarkers';
 import { MarkerFlowSource } from '../core/markers/markerFlowSource';
 import type { TurnContextLike } from '../core/ports/activity';
 import type { Duration } from '../core/policy/duration';
+import type { ExtendOptions } from '../core/lifecycle/extend';
 import { DEFAULTS, type CoreOptions } from '../core/policy/options';
 import { resolveSettings } from '../core/policy/settings';
 import { STATE_PROPERTY } from '../core/turn/inactivityState';
@@ -154,14 +155,15 @@ export class InactivityMiddleware implements Middleware {
 
     /**
      * Gives the user more time in the flow in progress, as the botbuilder middleware's `extend`, until their next
-     * message.
+     * message; or, with `{ maxDuration }`, extends the running journey's cap.
      *
      * @param context The turn.
-     * @param duration Milliseconds or a string such as `'10 minutes'`; more than 0 and at most 7 days.
+     * @param duration Milliseconds or a string such as `'10 minutes'`; more than 0 and at most 7 days. Or
+     *   `{ maxDuration: '2 days' }`: time added to the journey's `maxDuration` cap (at most 365 days).
      * @returns True when a flow was in progress and was extended.
      * @throws InactivityConfigError for a duration that is not valid.
      */
-    extend(context: TurnContext, duration: Duration): Promise<boolean> {
+    extend(context: TurnContext, duration: Duration | ExtendOptions): Promise<boolean> {
         return this.engine.extend(asLike(context), duration);
     }
 
@@ -208,8 +210,18 @@ export class InactivityMiddleware implements Middleware {
      *
      * @returns A count per flow id.
      */
-    activeFlows(): Record<string, number> {
-        return this.engine.activeFlows();
+    activeFlows(options?: { scope?: 'instance' }): Record<string, number>;
+    /**
+     * Flows in progress by flow id across every instance of the agent, from the database (see the botbuilder
+     * middleware's `activeFlows({ scope: 'all' })`). Needs `mongo` and `start()`.
+     *
+     * @param options `{ scope: 'all' }`.
+     * @returns A count per flow id.
+     * @throws InactivityConfigError (as a rejection) without the plugin's MongoDB.
+     */
+    activeFlows(options: { scope: 'all' }): Promise<Record<string, number>>;
+    activeFlows(options?: { scope?: 'instance' | 'all' }): Record<string, number> | Promise<Record<string, number>> {
+        return options?.scope === 'all' ? this.engine.activeFlowsEverywhere() : this.engine.activeFlows();
     }
 
     /**

@@ -53,6 +53,7 @@ export type { BotStorage, StorageItem, StorageItems } from '../mongo/storageDocu
 export { ETagConflictError, MongoStorageError } from '../mongo/storageErrors';
 export { FLOW_EVENT_TYPES } from '../core/lifecycle/flowEvent';
 export type { FlowEvent, FlowEventHandler, FlowEventType } from '../core/lifecycle/flowEvent';
+export type { ExtendOptions } from '../core/lifecycle/extend';
 export { InactivityHookError } from '../core/lifecycle/hookError';
 export type { SharedAgenda } from '../scheduling/sharedAgenda';
 export type { InvalidOutcome, InvalidReport } from '../core/flows/reportInvalid';

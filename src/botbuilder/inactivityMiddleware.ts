@@ -3,6 +3,7 @@ import type { Middleware, TurnContext } from 'botbuilder';
 import { InactivityEngine } from '../core/engine';
 import type { FlowEventHandler } from '../core/lifecycle/flowEvent';
 import type { Duration } from '../core/policy/duration';
+import type { ExtendOptions } from '../core/lifecycle/extend';
 import { DEFAULTS, type CoreOptions } from '../core/policy/options';
 import { resolveSettings } from '../core/policy/settings';
 import { STATE_PROPERTY } from '../core/turn/inactivityState';
@@ -165,16 +166,22 @@ export class InactivityMiddleware implements Middleware {
      * not move. It lasts until the user's next message, from which the usual times count again. The flow's
      * progress counts it (`extensions`) and the `extended` flow event is raised. Makes no scheduler write.
      *
+     * With `{ maxDuration }` the running journey's cap moves instead, for an engaged user who needs longer than
+     * `maxDuration` allows: the time is added to the cap, stays with the journey across Start over and Resume, and
+     * the `extended` event says `capExtendedByMs`; the idle times do not move.
+     *
      * @example
      * ```ts
      * await inactivity.extend(context, '10 minutes');
+     * await inactivity.extend(context, { maxDuration: '2 days' });
      * ```
      * @param context The turn (the user's, or one of the bot's own, as for {@link InactivityMiddleware.abandon}).
-     * @param duration Milliseconds or a string such as `'10 minutes'`; more than 0 and at most 7 days.
+     * @param duration Milliseconds or a string such as `'10 minutes'`; more than 0 and at most 7 days. Or
+     *   `{ maxDuration }`: time added to the journey's cap, more than 0 and at most 365 days.
      * @returns True when a flow was in progress and was extended; false when there was none.
      * @throws InactivityConfigError for a duration that is not valid.
      */
-    extend(context: TurnContext, duration: Duration): Promise<boolean> {
+    extend(context: TurnContext, duration: Duration | ExtendOptions): Promise<boolean> {
         return this.engine.extend(context, duration);
     }
 
@@ -228,14 +235,28 @@ export class InactivityMiddleware implements Middleware {
     /**
      * Flows in progress by flow id, for a dashboard: the conversations whose last turn on THIS instance left
      * them in a flow that has not ended since (in memory, no database call). A flow that went on or ended on
-     * another instance stops counting here after its close time (plus a minute); add the counts of every
-     * instance for the total, knowing that a conversation whose turns moved between instances is counted on
-     * each for that long.
+     * another instance stops counting here after its close time (plus a minute).
      *
      * @returns A count per flow id, e.g. `{ addClient: 12 }`; flows with none are absent.
      */
-    activeFlows(): Record<string, number> {
-        return this.engine.activeFlows();
+    activeFlows(options?: { scope?: 'instance' }): Record<string, number>;
+    /**
+     * Flows in progress by flow id across every instance of the bot, from the database: each instance publishes
+     * the flows it saw in progress, and those it saw end, every 30 seconds (and this one before it reads); per
+     * conversation the latest word wins, so a conversation whose turns moved between instances counts once.
+     * Needs `mongo` and `start()`.
+     *
+     * @example
+     * ```ts
+     * const counts = await inactivity.activeFlows({ scope: 'all' }); // { addClient: 37 }
+     * ```
+     * @param options `{ scope: 'all' }`.
+     * @returns A count per flow id; flows with none are absent.
+     * @throws InactivityConfigError (as a rejection) without the plugin's MongoDB.
+     */
+    activeFlows(options: { scope: 'all' }): Promise<Record<string, number>>;
+    activeFlows(options?: { scope?: 'instance' | 'all' }): Record<string, number> | Promise<Record<string, number>> {
+        return options?.scope === 'all' ? this.engine.activeFlowsEverywhere() : this.engine.activeFlows();
     }
 
     /**

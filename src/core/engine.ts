@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import createDebug from 'debug';
 import type { TurnContextLike } from './ports/activity';
 import type { BotBinding } from './ports/botBinding';
@@ -7,8 +8,9 @@ import type { DueTimerHandler, TimerScheduler } from './ports/timerScheduler';
 import { InactivityConfigError, InactivitySchedulerError } from './errors';
 import { InvalidOutcome, InvalidReport, reportInvalidAnswer } from './flows/reportInvalid';
 import { abandonFlow } from './lifecycle/abandon';
-import { extendFlow } from './lifecycle/extend';
+import { ExtendOptions, extendFlow } from './lifecycle/extend';
 import type { FlowEventHandler } from './lifecycle/flowEvent';
+import { countAcrossInstances } from './lifecycle/activeFlows';
 import { FlowLifecycle } from './lifecycle/flowLifecycle';
 import type { Plugin } from './plugin';
 import { checkTextKeys } from './policy/config';
@@ -69,7 +71,7 @@ export class InactivityEngine {
         const warn = (err: unknown, context?: TurnContextLike): void => this.warn(err, context);
         const defaultLocale = options.defaultLocale ?? DEFAULTS.defaultLocale;
         const localizer = new Localizer({ defaultLocale, extraPaths: options.localesPath ? [options.localesPath] : [], onProblem: (err) => warn(err) });
-        checkTextKeys(settings.policy, settings.flows, (key) => localizer.has(key, defaultLocale));
+        checkTextKeys(settings.policy, settings.flows, (key) => localizer.has(key, defaultLocale), settings.channels);
         const now = options.now ?? Date.now;
         const lifecycle = new FlowLifecycle({ timeoutMs: settings.flowEventTimeout, now, warn, referenceOf: (activity) => ports.bot.referenceOf(activity) });
         if (options.onFlowEvent) {
@@ -170,10 +172,10 @@ export class InactivityEngine {
      * See `InactivityMiddleware.extend`.
      *
      * @param context The turn.
-     * @param duration How much more time.
+     * @param duration How much more time, or `{ maxDuration }` to extend the journey's cap.
      * @returns True when a flow was extended.
      */
-    extend(context: TurnContextLike, duration: Duration): Promise<boolean> {
+    extend(context: TurnContextLike, duration: Duration | ExtendOptions): Promise<boolean> {
         return extendFlow(this.plugin, context, duration, this.turnOf(context)?.state);
     }
 
@@ -212,6 +214,40 @@ export class InactivityEngine {
      */
     activeFlows(): Record<string, number> {
         return this.plugin.lifecycle.active.counts(this.plugin.now());
+    }
+
+    /** This instance's id in the publications of flows in progress (random, per process and engine). */
+    readonly instanceId = randomUUID();
+
+    /**
+     * Publishes this instance's flows in progress (and those it saw end) for `activeFlows({ scope: 'all' })`.
+     * Called periodically by the binding's stores, and before each read.
+     *
+     * @returns When published; without a store, at once.
+     */
+    async publishActiveFlows(): Promise<void> {
+        await this.plugin.activeFlowStore?.publish(this.plugin.lifecycle.active.publication(this.instanceId, this.plugin.now()));
+    }
+
+    /**
+     * Flows in progress by flow id across every instance of the bot: this instance's publication is refreshed, then
+     * every instance's is read and merged by conversation ({@link countAcrossInstances}).
+     *
+     * @returns A count per flow id.
+     * @throws InactivityConfigError without the plugin's MongoDB (the `mongo` option and `start()`).
+     */
+    async activeFlowsEverywhere(): Promise<Record<string, number>> {
+        const store = this.plugin.activeFlowStore;
+        if (!store) {
+            throw new InactivityConfigError(
+                "activeFlows({ scope: 'all' }) reads what every instance publishes to MongoDB: give the mongo option and await start() first, or call activeFlows() for this instance's count."
+            );
+        }
+        const now = this.plugin.now();
+        const own = this.plugin.lifecycle.active.publication(this.instanceId, now);
+        await store.publish(own);
+        const all = await store.read(now);
+        return countAcrossInstances([...all.filter((p) => p.instanceId !== this.instanceId), own], now);
     }
 
     /**

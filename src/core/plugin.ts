@@ -1,3 +1,4 @@
+import type { ActiveFlowStore } from './ports/activeFlowStore';
 import type { AbandonmentLog } from './records/abandonmentLog';
 import type { FlowRunLog } from './records/flowRun';
 import type { Localizer } from './texts/localization';
@@ -15,6 +16,8 @@ import type { ConversationStore } from './ports/conversationStore';
 export interface Settings {
     /** The plugin-wide policy. */
     policy: ResolvedPolicy;
+    /** The defaults of each configured channel (the plugin-wide policy with the channel's settings), by channel id. */
+    channels: ReadonlyMap<string, ResolvedPolicy>;
     /** Flows from options and the policy file. */
     flows: Record<string, FlowDefinition>;
     /** App id for proactive turns. */
@@ -56,6 +59,8 @@ export interface Plugin {
     abandonments?: AbandonmentLog;
     /** Flow-run records for the drop-off report, once started with MongoDB. */
     flowRuns?: FlowRunLog;
+    /** Where the instances publish their flows in progress, for `activeFlows({ scope: 'all' })`; once started with MongoDB. */
+    activeFlowStore?: ActiveFlowStore;
     /** The telemetry client, if any. */
     telemetry?: TelemetryClientLike;
     /** Flow event hooks and the count of flows in progress. */

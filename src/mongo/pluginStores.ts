@@ -5,6 +5,7 @@ import { toMilliseconds } from '../core/policy/duration';
 import { CoreOptions, DEFAULTS } from '../core/policy/options';
 import type { TimerScheduler } from '../core/ports/timerScheduler';
 import { AgendaScheduler } from '../scheduling/agendaScheduler';
+import { MongoActiveFlowStore } from './activeFlowStore';
 import { MongoFlowRunStore } from './flowRunStore';
 import { MongoAbandonmentLog } from './mongoAbandonmentLog';
 import { MongoHandle, MongoSource, openMongo } from './mongoConnection';
@@ -14,6 +15,9 @@ import { timedSweep } from './sweepLog';
 /** The recurring job that expires saved flows past their resume window and purges records past their retention. */
 export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
 
+/** How often an instance publishes its flows in progress for `activeFlows({ scope: 'all' })`. */
+export const PUBLISH_ACTIVE_FLOWS_EVERY_MS = 30_000;
+
 /** The stores {@link PluginStores.start} opened, swept every `sweepEvery`. */
 interface OpenedStores {
     db: Db;
@@ -21,6 +25,7 @@ interface OpenedStores {
     snapshots: MongoSnapshotStore;
     flowRuns: MongoFlowRunStore;
     events: MongoAbandonmentLog;
+    activeFlows: MongoActiveFlowStore;
 }
 
 /** What {@link PluginStores.start} needs. */
@@ -37,6 +42,7 @@ export interface PluginStoresOptions extends CoreOptions<never> {
 export class PluginStores {
     private mongo?: MongoHandle;
     private createdScheduler = false;
+    private publishing?: ReturnType<typeof setInterval>;
 
     /**
      * @param engine The plugin's engine (its `plugin` gets the stores and the scheduler).
@@ -74,11 +80,13 @@ export class PluginStores {
                     rawUserIds: options.rawUserIds ?? DEFAULTS.rawUserIds,
                     userHashKey: options.userHashKey,
                 });
-                await Promise.all([snapshots.init(), abandonments.init(), flowRuns.init()]);
+                const activeFlows = new MongoActiveFlowStore(db, { collection: `${prefix}ActiveFlows` });
+                await Promise.all([snapshots.init(), abandonments.init(), flowRuns.init(), activeFlows.init()]);
                 plugin.snapshots = snapshots;
                 plugin.abandonments = abandonments;
                 plugin.flowRuns = flowRuns;
-                opened = { db, prefix, snapshots, flowRuns, events: abandonments };
+                plugin.activeFlowStore = activeFlows;
+                opened = { db, prefix, snapshots, flowRuns, events: abandonments, activeFlows };
                 if (!plugin.scheduler) {
                     plugin.scheduler = new AgendaScheduler({
                         mongo: db,
@@ -106,11 +114,34 @@ export class PluginStores {
         }
         if (opened) {
             await this.startSweep(opened, options);
+            // In process memory, but holding no timer of a conversation: a lost publication is made again 30 s later.
+            // Failures in a row (a database outage) are reported once, at the first.
+            let failing = false;
+            const publish = (): void =>
+                void this.engine.publishActiveFlows().then(
+                    () => void (failing = false),
+                    (err: unknown) => {
+                        if (!failing) {
+                            warn(err);
+                        }
+                        failing = true;
+                    }
+                );
+            this.publishing = setInterval(publish, PUBLISH_ACTIVE_FLOWS_EVERY_MS);
+            this.publishing.unref();
         }
     }
 
-    /** Stops the scheduler (running timers finish first) and closes what {@link PluginStores.start} opened. */
+    /**
+     * Stops the scheduler (running timers finish first) and closes what {@link PluginStores.start} opened. The
+     * last publication of flows in progress is made first: those flows go on at the other instances.
+     */
     async stop(): Promise<void> {
+        if (this.publishing) {
+            clearInterval(this.publishing);
+            this.publishing = undefined;
+            await this.engine.publishActiveFlows().catch((err: unknown) => this.engine.warn(err));
+        }
         await this.engine.plugin.scheduler?.stop();
         await this.close();
     }
@@ -124,7 +155,7 @@ export class PluginStores {
     private async startSweep(stores: OpenedStores, options: PluginStoresOptions): Promise<void> {
         const plugin = this.engine.plugin;
         const warn = (err: unknown): void => this.engine.warn(err);
-        const { snapshots, flowRuns, events } = stores;
+        const { snapshots, flowRuns, events, activeFlows } = stores;
         const batchSize = options.sweepBatchSize ?? DEFAULTS.sweepBatchSize;
         const every = toMilliseconds(options.sweepEvery ?? DEFAULTS.sweepEvery, 'sweepEvery');
         const target = { db: stores.db, prefix: stores.prefix, name: 'inactivity' as const, batchSize, now: () => plugin.now() };
@@ -135,6 +166,7 @@ export class PluginStores {
                 done[`${stores.prefix}Snapshots`] = await snapshots.purge(now, batchSize);
                 done[`${stores.prefix}Runs`] = await flowRuns.purge(now, batchSize);
                 done[`${stores.prefix}Events`] = await events.purge(new Date(now - flowRuns.retentionMs), batchSize);
+                done[`${stores.prefix}ActiveFlows`] = await activeFlows.purge(now);
             });
         };
         await sweep().catch(warn);
@@ -142,6 +174,11 @@ export class PluginStores {
     }
 
     private async close(): Promise<void> {
+        if (this.publishing) {
+            clearInterval(this.publishing);
+            this.publishing = undefined;
+        }
+        this.engine.plugin.activeFlowStore = undefined;
         if (this.createdScheduler) {
             this.engine.plugin.scheduler = undefined;
             this.createdScheduler = false;

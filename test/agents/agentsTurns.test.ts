@@ -35,6 +35,20 @@ describe('Agents SDK binding: turns', function () {
         assert.deepStrictEqual(rig.errors, []);
     });
 
+    it("takes the defaults of the conversation's channel, read through the Activity's channelId getter, in user and timer turns", async function () {
+        const rig = await createAgentsRig({
+            reminderAfter: '5 minutes',
+            closeAfter: '15 minutes',
+            channels: { test: { reminderAfter: '2 minutes', closeAfter: '4 minutes' } },
+        });
+        await rig.adapter.send('add');
+        assert.strictEqual(await rig.scheduler.advance('2 minutes'), 1, "the reminder at the channel's 2 minutes");
+        assert.match(rig.adapter.takeSent()[0]?.text ?? '', /^Still there\? .*I'll close it in 2 minutes/);
+        await rig.scheduler.advance('2 minutes');
+        assert.match(rig.adapter.takeSent()[0]?.text ?? '', /^I closed this/, "closed at the channel's 4 minutes");
+        assert.deepStrictEqual(rig.errors, []);
+    });
+
     it('Start over restarts the flow in the plugin turn, not as an answer to the bot', async function () {
         const rig = await createAgentsRig();
         await rig.adapter.send('add');

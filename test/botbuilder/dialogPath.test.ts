@@ -192,7 +192,8 @@ describe('dialogPath', () => {
 
     describe('resolvePolicy', () => {
         const base = defaultPolicy();
-        const resolve = (state: DialogState, flows: Record<string, FlowDefinition>) => resolvePolicy(base, flowOf(state, flows), flows);
+        const resolve = (state: DialogState, flows: Record<string, FlowDefinition>) =>
+            resolvePolicy({ policy: base, channels: new Map(), flows }, flowOf(state, flows), 'test');
 
         it("applies the flow's overrides over the base and keeps the rest", () => {
             const policy = resolve(inAddClient(0), { addClient: { closeAfter: '30 minutes', messages: { close: 'sample:addClient.close' } } });

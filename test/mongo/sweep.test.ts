@@ -66,6 +66,7 @@ describe('sweeps: batched deletes, every sweepEvery, reported by health()', func
                 inactivitySnapshots: 5,
                 inactivityRuns: 30,
                 inactivityEvents: 12,
+                inactivityActiveFlows: 0,
             });
             assert.strictEqual(report?.at.getTime(), now);
             assert.strictEqual(report?.batchSize, 7);

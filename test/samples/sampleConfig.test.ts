@@ -19,4 +19,10 @@ describe("the sample's environment settings", () => {
         assert.strictEqual(config.reminderAfter, undefined);
         assert.strictEqual(config.closeAfter, undefined);
     });
+
+    it('reads the policy file named by INACTIVITY_POLICY_FILE, and leaves the sample its own when unset', () => {
+        assert.strictEqual(readSampleConfig({ INACTIVITY_POLICY_FILE: ' policies/whatsapp.json ' }).policyFile, 'policies/whatsapp.json');
+        assert.strictEqual(readSampleConfig({ INACTIVITY_POLICY_FILE: '' }).policyFile, undefined);
+        assert.strictEqual(readSampleConfig({}).policyFile, undefined);
+    });
 });

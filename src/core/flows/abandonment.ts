@@ -5,6 +5,7 @@ import { noteStep, recordRun } from '../records/runTracking';
 import { TelemetryEvents, track } from '../telemetry';
 import type { AbandonmentDraft, FlowProgress, InactivityState } from '../turn/inactivityState';
 import { conversationIdOf, FlowTurn, Turn } from '../turn/turn';
+import { timeOpen } from './journey';
 
 /**
  * What a flow's abandonment will be recorded as: where the user was and what they had done, names only.
@@ -29,7 +30,8 @@ export function abandonmentDraft(turn: FlowTurn, reason: AbandonReason, snapshot
         // WaterfallDialog keeps its own telemetry id in `values`: it is not something the user gave.
         fieldsCollected: Object.keys(info.values).filter((k) => k !== 'instanceId'),
         reminderSent: Boolean(state.flow?.reminded),
-        timeSpentMs: state.flow ? now - state.flow.startedAt : 0,
+        // The time the journey was open, across Start over and Resume; not the time it sat closed.
+        timeSpentMs: timeOpen(state.flow, now),
         idleMs: now - state.lastUserActivityAt,
         ...(snapshotId ? { snapshotId } : {}),
     };

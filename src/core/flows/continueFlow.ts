@@ -2,6 +2,7 @@ import { TelemetryEvents, track } from '../telemetry';
 import { textActivity } from '../texts/messages';
 import { conversationIdOf, FlowTurn, idleMsOf, stepNumberOf, Turn } from '../turn/turn';
 import { abandonmentDraft, recordAbandonment, runOf } from './abandonment';
+import { journeyOf } from './journey';
 
 /**
  * Re-asks the step the user was on (Continue).
@@ -41,8 +42,8 @@ export async function startOver(turn: Turn & Partial<FlowTurn>): Promise<void> {
     await recordAbandonment(turn, { draft: abandonmentDraft(flowTurn, 'userCancelled'), run: runOf(state, 'abandoned') });
     await context.sendActivity(textActivity(plugin.localizer.t(state.locale, 'startOver.text')));
     await plugin.flows.restart(context, info);
-    // maxDuration counts from the flow's first start: starting over does not restart it.
-    state.flow = { id: info.flowId, startedAt: state.flow?.id === info.flowId ? state.flow.startedAt : plugin.now(), reminded: false };
+    // maxDuration counts from the flow's first start, and the time spent goes on: starting over restarts neither.
+    state.flow = { id: info.flowId, ...(state.flow?.id === info.flowId ? journeyOf(state.flow) : { startedAt: plugin.now() }), reminded: false };
     track(
         { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
         {

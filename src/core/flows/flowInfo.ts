@@ -41,16 +41,39 @@ export interface FlowInfo {
     path: ActiveFrame[];
 }
 
+/** Where policies come from: the resolved settings' plugin-wide policy, channels and flows. */
+export interface PolicySources {
+    /** The plugin-wide policy. */
+    policy: ResolvedPolicy;
+    /** Each configured channel's defaults, by channel id. */
+    channels: ReadonlyMap<string, ResolvedPolicy>;
+    /** Configured flows. */
+    flows: Record<string, FlowDefinition>;
+}
+
 /**
- * The policy in force for a flow: the base, then each configured flow on the path (outermost first) with its
- * policy for the step it is on. The innermost setting wins.
+ * The defaults on a channel: the channel's own when it has some, else the plugin-wide policy.
  *
- * @param base The plugin-wide policy.
+ * @param sources The resolved settings.
+ * @param channelId The conversation's channel (the activity's `channelId`).
+ * @returns The policy every flow on that channel starts from.
+ */
+export function channelPolicy(sources: PolicySources, channelId: string | undefined): ResolvedPolicy {
+    return (channelId !== undefined && sources.channels.get(channelId)) || sources.policy;
+}
+
+/**
+ * The policy in force for a flow: the channel's defaults ({@link channelPolicy}), then each configured flow on
+ * the path (outermost first) with its policy for the step it is on. The innermost setting wins.
+ *
+ * @param sources The resolved settings.
  * @param info The flow.
- * @param flows Configured flows.
+ * @param channelId The conversation's channel.
  * @returns The merged policy.
  */
-export function resolvePolicy(base: ResolvedPolicy, info: FlowInfo, flows: Record<string, FlowDefinition>): ResolvedPolicy {
+export function resolvePolicy(sources: PolicySources, info: FlowInfo, channelId: string | undefined): ResolvedPolicy {
+    const base = channelPolicy(sources, channelId);
+    const flows = sources.flows;
     // Every turn resolves the policy once or twice, each time from the same few places in the same few flows:
     // merged once per place (the durations parsed once), then shared, frozen so that no turn can change another's.
     let signature = '';

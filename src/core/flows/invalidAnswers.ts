@@ -1,5 +1,6 @@
 import type { ActivityLike, TurnContextLike } from '../ports/activity';
 import type { ResolvedPolicy } from '../policy/options';
+import type { PolicyMessages } from '../policy/policy';
 import { ActiveFrame, FlowInfo, PromptKind, promptIdentity, resolvePolicy } from './flowInfo';
 import type { Turn } from '../turn/turn';
 import { TelemetryEvents, track } from '../telemetry';
@@ -56,31 +57,54 @@ export function watchReprompts(turn: Turn, waiting: { identity: string; frame: A
             return next();
         }
         const info = plugin.flows.inspect(path);
-        const policy = info ? resolvePolicy(plugin.settings.policy, info, plugin.settings.flows) : plugin.settings.policy;
+        const policy = info ? resolvePolicy(plugin.settings, info, context.activity.channelId) : plugin.settings.policy;
         if (!info || !policy.enabled || policy.maxInvalidAttempts <= 0) {
             return next();
         }
-        const { count, final } = await countInvalid(turn, { context: ctx, identity: before, info, policy });
+        const { count, final, escalated } = await countInvalid(turn, { context: ctx, identity: before, info, policy });
         watch.count = count;
+        const told = escalated && policy.messages.escalated ? escalatedLine(turn, ctx, policy.messages.escalated) : undefined;
         if (final) {
-            // Hold the prompt's retry back: the step's final action follows once the turn's logic is done.
+            // Hold the prompt's retry back: the step's final action follows once the turn's logic is done. Only the
+            // line telling the user the owner was informed, if the step has one, goes out in its place.
             watch.escalate = true;
-            return activities.map(() => ({ id: '' }));
+            const held = activities.map(() => ({ id: '' }));
+            if (told) {
+                ours.add(told);
+                activities.splice(0, activities.length, told);
+                await next();
+            }
+            return held;
         }
         const asked = activities.find((a) => a.type === 'message' && a.inputHint === 'expectingInput' && !ours.has(a));
-        if (count >= 2 && !policy.messages.hint && hasRetryPrompt(path[path.length - 1]) && typeof asked?.text === 'string' && asked.text) {
+        const lines: ActivityLike[] = [];
+        if (
+            count >= 2 &&
+            !policy.messages.hint &&
+            !policy.messages.retry2 &&
+            hasRetryPrompt(path[path.length - 1]) &&
+            typeof asked?.text === 'string' &&
+            asked.text
+        ) {
             // The prompt's own retryPrompt says what this question wants (often a rule of the bot's validator that a
             // per-type example such as "a number, for example 42" would contradict): it is the hint. It goes into
             // the retry itself, so the user does not read the same sentence twice.
             asked.text = plugin.localizer.t(state.locale, 'reprompt.explicit', { hint: asked.text });
-            return next();
+        } else {
+            lines.push(
+                plugin.bot.addressed(ctx, {
+                    type: 'message',
+                    text: hintText(turn, { count, messages: policy.messages, kind: info.prompt?.kind, frame: path[path.length - 1] }),
+                })
+            );
         }
-        const line = plugin.bot.addressed(ctx, {
-            type: 'message',
-            text: hintText(turn, { count, hintKey: policy.messages.hint, kind: info.prompt?.kind, frame: path[path.length - 1] }),
-        });
-        ours.add(line);
-        activities.unshift(line);
+        if (told) {
+            lines.push(told);
+        }
+        for (const line of lines) {
+            ours.add(line);
+        }
+        activities.unshift(...lines);
         return next();
     });
     return watch;
@@ -97,18 +121,20 @@ function hasRetryPrompt(frame: ActiveFrame): boolean {
 /** What the explicit line is built from. */
 interface HintRequest {
     count: number;
-    hintKey?: string;
+    messages: PolicyMessages;
     kind?: PromptKind;
     frame: ActiveFrame;
 }
 
 function hintText(turn: Turn, request: HintRequest): string {
-    if (request.count <= 1 || request.hintKey) {
-        return invalidLine(turn, request);
-    }
-    const t = turn.plugin.localizer;
-    const hint = promptHint(turn, request);
-    return hint ? t.t(turn.state.locale, 'reprompt.explicit', { hint }) : t.t(turn.state.locale, 'reprompt.explicitNoHint');
+    const { count, messages } = request;
+    // Without a hint of the step's own, the explicit line gives an example for the prompt's type.
+    return invalidLine(turn, { count, messages, hint: count > 1 && !messages.hint ? promptHint(turn, request) : undefined });
+}
+
+/** The line telling the user the bot's owner was informed (the step's `messages.escalated`). */
+function escalatedLine(turn: Turn, ctx: TurnContextLike, key: string): ActivityLike {
+    return turn.plugin.bot.addressed(ctx, { type: 'message', text: turn.plugin.localizer.t(turn.state.locale, key) });
 }
 
 function promptHint(turn: Turn, request: HintRequest): string | undefined {
@@ -153,9 +179,10 @@ export interface InvalidAnswer {
  *
  * @param turn The user's turn (its record's `invalid` counter is updated).
  * @param answer The question, its flow and policy.
- * @returns The count so far for this question, and whether the final action is due.
+ * @returns The count so far for this question, whether the final action is due, and whether the `escalated` event
+ *   was raised by this answer (for the step's `messages.escalated`).
  */
-export async function countInvalid(turn: Turn, answer: InvalidAnswer): Promise<{ count: number; final: boolean }> {
+export async function countInvalid(turn: Turn, answer: InvalidAnswer): Promise<{ count: number; final: boolean; escalated: boolean }> {
     const { plugin, state } = turn;
     const { context: ctx, identity, info, policy } = answer;
     const count = (state.invalid?.prompt === identity ? state.invalid.count : 0) + 1;
@@ -177,26 +204,34 @@ export async function countInvalid(turn: Turn, answer: InvalidAnswer): Promise<{
             }
         );
     }
-    if (count === Math.min(2, policy.maxInvalidAttempts)) {
+    const escalated = count === Math.min(2, policy.maxInvalidAttempts);
+    if (escalated) {
         // The second tier (the explicit line), or the final one when the limit comes sooner: once per question.
         await plugin.lifecycle.emit(ctx, 'escalated', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName, reason: 'invalidInput' });
     }
-    return { count, final };
+    return { count, final, escalated };
 }
 
 /**
- * The line an invalid answer gets before the question is asked again: the gentle one the first time, then the
- * explicit one with the step's `messages.hint` (or, without one, the explicit line without a hint).
+ * The line an invalid answer gets before the question is asked again: the gentle one the first time (the step's
+ * `messages.retry1`, else `reprompt.gentle`), then the explicit one (the step's `messages.retry2`, else
+ * `reprompt.explicit`) with the step's `messages.hint`, else the given hint; without either, `retry2` gets an
+ * empty `{{hint}}` and the default is `reprompt.explicitNoHint`.
  *
  * @param turn The turn.
- * @param request The count so far and the step's hint key.
+ * @param request The count so far, the step's message keys, and a hint to use when the step has none.
  * @returns The text.
  */
-export function invalidLine(turn: Turn, request: { count: number; hintKey?: string }): string {
+export function invalidLine(turn: Turn, request: { count: number; messages: PolicyMessages; hint?: string }): string {
     const t = turn.plugin.localizer;
     const locale = turn.state.locale;
-    if (request.count <= 1) {
-        return t.t(locale, 'reprompt.gentle');
+    const { count, messages } = request;
+    if (count <= 1) {
+        return t.t(locale, messages.retry1 ?? 'reprompt.gentle');
     }
-    return request.hintKey ? t.t(locale, 'reprompt.explicit', { hint: t.t(locale, request.hintKey) }) : t.t(locale, 'reprompt.explicitNoHint');
+    const hint = messages.hint ? t.t(locale, messages.hint) : request.hint;
+    if (messages.retry2) {
+        return t.t(locale, messages.retry2, { hint: hint ?? '' });
+    }
+    return hint ? t.t(locale, 'reprompt.explicit', { hint }) : t.t(locale, 'reprompt.explicitNoHint');
 }

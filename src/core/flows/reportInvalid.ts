@@ -32,18 +32,23 @@ export interface InvalidOutcome {
  *   count invalid answers (`enabled: false` or `maxInvalidAttempts: 0`).
  */
 export async function reportInvalidAnswer(turn: UserTurn, report: InvalidReport = {}): Promise<InvalidOutcome | undefined> {
-    const { plugin, context } = turn;
+    const { plugin, context, state } = turn;
     const path = await plugin.flows.path(context);
     const info = plugin.flows.inspect(path);
     if (!info) {
         return undefined;
     }
-    const policy = resolvePolicy(plugin.settings.policy, info, plugin.settings.flows);
+    const policy = resolvePolicy(plugin.settings, info, context.activity.channelId);
     const identity = report.stepId !== undefined ? `step:${info.flowId}:${report.stepId}` : questionIdentity(path, info);
     if (!identity || !policy.enabled || policy.maxInvalidAttempts <= 0) {
         return undefined;
     }
-    const { count, final } = await countInvalid(turn, { context, identity, info, policy });
+    const { count, final, escalated } = await countInvalid(turn, { context, identity, info, policy });
+    const lines = final ? [] : [invalidLine(turn, { count, messages: policy.messages })];
+    if (escalated && policy.messages.escalated) {
+        // Tells the user the owner was informed, after the tier's line (or alone before the final action).
+        lines.push(plugin.localizer.t(state.locale, policy.messages.escalated));
+    }
     if (final) {
         // The step's final action, once the bot's logic is done (endUserTurn), as after a prompt's last retry.
         if (turn.reprompts) {
@@ -51,8 +56,9 @@ export async function reportInvalidAnswer(turn: UserTurn, report: InvalidReport 
         } else {
             turn.reprompts = { count, escalate: true, stop: () => undefined };
         }
-    } else {
-        await context.sendActivity(textActivity(invalidLine(turn, { count, hintKey: policy.messages.hint })));
+    }
+    if (lines.length > 0) {
+        await context.sendActivities(lines.map((text) => textActivity(text)));
     }
     return { attempt: count, final };
 }

@@ -141,8 +141,16 @@ export async function answerResume(turn: Turn, answer: { pending: PendingButtons
     }
     if (resume) {
         await plugin.flows.restore(context, snapshot.dialogStateJson);
-        // maxDuration counts from the flow's first start, not from the resume (older snapshots lack it).
-        state.flow = { id: snapshot.flowId, startedAt: snapshot.flowStartedAt ?? now, reminded: false, resumedFrom: snapshot.id };
+        // maxDuration counts from the flow's first start, not from the resume (older snapshots lack it); the time
+        // spent goes on from the time it had been open, leaving out the time it sat closed.
+        state.flow = {
+            id: snapshot.flowId,
+            startedAt: snapshot.flowStartedAt ?? now,
+            reminded: false,
+            resumedFrom: snapshot.id,
+            ...(snapshot.capExtendedMs ? { capExtendedMs: snapshot.capExtendedMs } : {}),
+            ...(snapshot.timeOpenMs !== undefined ? { openedAt: now, openBeforeMs: snapshot.timeOpenMs } : {}),
+        };
         if (plugin.abandonments) {
             await plugin
                 .bounded(plugin.abandonments.markResumed(snapshot.id, new Date(now)), 'mark the abandonment resumed')

@@ -2,6 +2,7 @@ import type { AbandonReason } from '../records/abandonmentLog';
 import { FlowSnapshot, SNAPSHOT_VERSION, SnapshotScope } from '../records/snapshotStore';
 import type { InactivityState } from '../turn/inactivityState';
 import { conversationIdOf, FlowTurn, Turn } from '../turn/turn';
+import { capEndsAt, timeOpen } from './journey';
 
 /**
  * Who may resume a flow of this conversation: channel, user and tenant; in a group chat, that conversation only.
@@ -47,11 +48,9 @@ export function snapshotOf(turn: FlowTurn, request: SnapshotRequest): FlowSnapsh
     const now = plugin.now();
     // A resumed flow keeps its first start, so it can be resumed only while its maxDuration lasts; a flow closed
     // for its maxDuration cannot be continued at all, and nothing is promised.
-    const flowStartedAt = state.flow?.startedAt;
-    const expiresAt = Math.min(
-        now + policy.resumeWindow,
-        policy.maxDuration !== null && flowStartedAt !== undefined ? flowStartedAt + policy.maxDuration : Infinity
-    );
+    const flow = state.flow;
+    const flowStartedAt = flow?.startedAt;
+    const expiresAt = Math.min(now + policy.resumeWindow, capEndsAt(flow, policy) ?? Infinity);
     if (expiresAt <= now) {
         return undefined;
     }
@@ -68,6 +67,8 @@ export function snapshotOf(turn: FlowTurn, request: SnapshotRequest): FlowSnapsh
         status: 'abandoned',
         createdAt: now,
         ...(flowStartedAt !== undefined ? { flowStartedAt } : {}),
+        ...(flow?.capExtendedMs ? { capExtendedMs: flow.capExtendedMs } : {}),
+        ...(flow ? { timeOpenMs: timeOpen(flow, now) } : {}),
         expiresAt,
         updatedAt: now,
     };

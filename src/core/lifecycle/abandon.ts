@@ -57,7 +57,7 @@ async function decide(turn: Turn, reason: string): Promise<Decided | undefined> 
     if (!info) {
         return undefined;
     }
-    const flowTurn = { ...turn, info, policy: resolvePolicy(plugin.settings.policy, info, plugin.settings.flows) };
+    const flowTurn = { ...turn, info, policy: resolvePolicy(plugin.settings, info, context.activity.channelId) };
     const id = randomUUID();
     const snapshot = snapshotOf(flowTurn, { reason, id, flowState: await plugin.flows.save(context) });
     const draft = abandonmentDraft(flowTurn, reason);

@@ -15,7 +15,8 @@ import type { ConversationRef } from '../ports/activity';
  * - `completed`: a turn ended with no flow on the dialog stack while one was in progress, and neither the plugin
  *   nor `abandon()` ended it (the bot's dialog finished), or another flow took its place in the same turn (then
  *   the new one's `started` follows); the drop-off report counts such a run as completed too;
- * - `extended`: the bot gave the user more time with `extend()` (`extendedByMs` says how much).
+ * - `extended`: the bot gave the user more time with `extend()` (`extendedByMs` says how much; `capExtendedByMs`
+ *   when the journey's `maxDuration` cap was extended).
  */
 export type FlowEventType = 'started' | 'reminded' | 'escalated' | 'closed' | 'handedOff' | 'abandoned' | 'resumed' | 'completed' | 'extended';
 
@@ -55,8 +56,10 @@ export interface FlowEvent {
     channelId: string;
     /** When it happened (the plugin's clock). */
     at: Date;
-    /** For `extended`: how much time was added, in ms. */
+    /** For `extended`: how much time was added to the idle stages, in ms. */
     extendedByMs?: number;
+    /** For `extended` by `extend(context, { maxDuration })`: how much was added to the journey's cap, in ms. */
+    capExtendedByMs?: number;
     /** The conversation's reference, to write to the user later with `adapter.continueConversationAsync`. */
     reference: ConversationRef;
 }

@@ -16,6 +16,8 @@ export interface FlowEventDetail {
     reason?: string;
     /** For `extended`. */
     extendedByMs?: number;
+    /** For `extended` by `extend(context, { maxDuration })`: ms added to the journey's cap. */
+    capExtendedByMs?: number;
 }
 
 /** Events after which the conversation has no flow in progress. */
@@ -68,7 +70,7 @@ export class FlowLifecycle {
         }
         const ref = reference ?? this.referenceOf(context.activity);
         if (ending) {
-            this.active.end(conversationKey(ref));
+            this.active.end(conversationKey(ref), this.now(), true, detail.flowId);
         }
         if (this.hooks.size === 0) {
             return;
@@ -85,6 +87,7 @@ export class FlowLifecycle {
             channelId: ref.channelId ?? '',
             at: new Date(this.now()),
             ...(detail.extendedByMs !== undefined ? { extendedByMs: detail.extendedByMs } : {}),
+            ...(detail.capExtendedByMs !== undefined ? { capExtendedByMs: detail.capExtendedByMs } : {}),
             reference: ref,
         };
         await this.hooks.emit(event, context);

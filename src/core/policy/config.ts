@@ -7,10 +7,12 @@ import { CoreOptions, DEFAULTS, ResolvedPolicy } from './options';
 import type { FlowDefinition, InactivityPolicy } from './policy';
 import { quoteKey, quoteValue } from '../util/quote';
 
-/** A designer-edited policy file: defaults for every flow, and per-flow settings. */
+/** A designer-edited policy file: defaults for every flow, per-channel defaults, and per-flow settings. */
 export interface PolicyFile {
     /** Overrides of the plugin-wide defaults. */
     defaults?: InactivityPolicy;
+    /** Defaults per channel (the activity's `channelId`), over `defaults` and under each flow's own settings. */
+    channels?: Record<string, InactivityPolicy>;
     /** Per-flow settings keyed by dialog id. */
     flows?: Record<string, FlowDefinition>;
 }
@@ -56,6 +58,9 @@ export function validateOptions(options: CoreOptions<never>): void {
         throw new InactivityConfigError(`Invalid options: ${describeErrors(validate.errors, json, 'options')}`);
     }
     checkPolicy(options, 'options');
+    for (const [channel, policy] of Object.entries(options.channels ?? {})) {
+        checkPolicy(policy, `options.channels.${quoteKey(channel)}`, options.fallbackDialog);
+    }
     for (const [id, flow] of Object.entries(options.flows ?? {})) {
         checkPolicy(flow, `options.flows.${quoteKey(id)}`, options.fallbackDialog);
         for (const [step, policy] of Object.entries(flow.steps ?? {})) {
@@ -92,6 +97,9 @@ export function loadPolicyFile(path: string): PolicyFile {
     const file = data as PolicyFile;
     if (file.defaults) {
         checkPolicy(file.defaults, `${path}: defaults`);
+    }
+    for (const [channel, policy] of Object.entries(file.channels ?? {})) {
+        checkPolicy(policy, `${path}: channels.${quoteKey(channel)}`, file.defaults?.fallbackDialog);
     }
     for (const [id, flow] of Object.entries(file.flows ?? {})) {
         checkPolicy(flow, `${path}: flows.${quoteKey(id)}`, file.defaults?.fallbackDialog);
@@ -135,21 +143,58 @@ export function mergePolicy(base: ResolvedPolicy, ...overrides: Array<Inactivity
  *
  * @param base The plugin-wide policy (defaults, policy file defaults, options).
  * @param flows Every configured flow.
- * @throws InactivityConfigError naming the flow or step and the effective values.
+ * @param channels Each channel's resolved defaults, over which every flow is checked again.
+ * @throws InactivityConfigError naming the channel, flow or step and the effective values.
  */
-export function checkResolvedPolicies(base: ResolvedPolicy, flows: Record<string, FlowDefinition>): void {
+export function checkResolvedPolicies(
+    base: ResolvedPolicy,
+    flows: Record<string, FlowDefinition>,
+    channels: ReadonlyMap<string, ResolvedPolicy> = new Map()
+): void {
     checkResolved(base, 'options');
-    for (const [id, flow] of Object.entries(flows)) {
-        const flowPolicy = mergePolicy(base, flow);
-        checkResolved(flowPolicy, `flows.${quoteKey(id)}`);
-        for (const [step, policy] of Object.entries(flow.steps ?? {})) {
-            checkResolved(mergePolicy(flowPolicy, policy), `flows.${quoteKey(id)}.steps.${quoteKey(step)}`);
+    const bases: Array<[ResolvedPolicy, string]> = [[base, '']];
+    for (const [channel, policy] of channels) {
+        const where = `channels.${quoteKey(channel)}`;
+        checkResolved(policy, where);
+        bases.push([policy, `${where}, `]);
+    }
+    // A flow's settings apply on every channel: each is checked over each channel's defaults.
+    for (const [start, on] of bases) {
+        for (const [id, flow] of Object.entries(flows)) {
+            const flowPolicy = mergePolicy(start, flow);
+            checkResolved(flowPolicy, `${on}flows.${quoteKey(id)}`);
+            for (const [step, policy] of Object.entries(flow.steps ?? {})) {
+                checkResolved(mergePolicy(flowPolicy, policy), `${on}flows.${quoteKey(id)}.steps.${quoteKey(step)}`);
+            }
         }
     }
 }
 
 /**
- * Merges flows from the policy file and from code: code wins field by field, and steps merge by key.
+ * Resolves the defaults of each channel named in the policy file or the options: the plugin-wide policy, then
+ * the file's `channels[id]`, then the option's, field by field.
+ *
+ * @param base The plugin-wide policy.
+ * @param fromFile The policy file's `channels`.
+ * @param fromCode The `channels` option.
+ * @returns The resolved policy of each channel, by channel id.
+ */
+export function resolveChannels(
+    base: ResolvedPolicy,
+    fromFile: Record<string, InactivityPolicy> = {},
+    fromCode: Record<string, InactivityPolicy> = {}
+): Map<string, ResolvedPolicy> {
+    // A Map, not an object: a channel id such as 'constructor' must not find Object.prototype's.
+    const out = new Map<string, ResolvedPolicy>();
+    for (const id of new Set([...Object.keys(fromFile), ...Object.keys(fromCode)])) {
+        out.set(id, mergePolicy(base, fromFile[id], fromCode[id]));
+    }
+    return out;
+}
+
+/**
+ * Merges flows from the policy file and from code: code wins field by field, in the flow and in each of its
+ * steps (a step given in code keeps the file's settings it does not name, such as the file's `finalAction`).
  *
  * @param fromFile Flows of the policy file.
  * @param fromCode Flows of the `flows` option.
@@ -159,7 +204,16 @@ export function mergeFlows(fromFile: Record<string, FlowDefinition> = {}, fromCo
     const out: Record<string, FlowDefinition> = { ...fromFile };
     for (const [id, flow] of Object.entries(fromCode)) {
         const file = fromFile[id];
-        out[id] = file ? { ...file, ...flow, steps: { ...file.steps, ...flow.steps }, messages: { ...file.messages, ...flow.messages } } : flow;
+        out[id] = file ? { ...file, ...flow, steps: mergeSteps(file.steps, flow.steps), messages: { ...file.messages, ...flow.messages } } : flow;
+    }
+    return out;
+}
+
+function mergeSteps(fromFile: Record<string, InactivityPolicy> = {}, fromCode: Record<string, InactivityPolicy> = {}): Record<string, InactivityPolicy> {
+    const out: Record<string, InactivityPolicy> = { ...fromFile };
+    for (const [key, step] of Object.entries(fromCode)) {
+        const file = fromFile[key];
+        out[key] = file ? { ...file, ...step, messages: { ...file.messages, ...step.messages } } : step;
     }
     return out;
 }
@@ -171,9 +225,15 @@ export function mergeFlows(fromFile: Record<string, FlowDefinition> = {}, fromCo
  * @param base The plugin-wide policy.
  * @param flows Every configured flow.
  * @param has Whether a key exists in the default language.
+ * @param channels Each channel's resolved defaults.
  * @throws InactivityConfigError naming where the key is used and the key.
  */
-export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDefinition>, has: (key: string) => boolean): void {
+export function checkTextKeys(
+    base: ResolvedPolicy,
+    flows: Record<string, FlowDefinition>,
+    has: (key: string) => boolean,
+    channels: ReadonlyMap<string, ResolvedPolicy> = new Map()
+): void {
     const check = (messages: InactivityPolicy['messages'], where: string): void => {
         for (const [name, key] of Object.entries({ ...messages })) {
             if (key && !has(key)) {
@@ -184,6 +244,9 @@ export function checkTextKeys(base: ResolvedPolicy, flows: Record<string, FlowDe
         }
     };
     check(base.messages, 'options');
+    for (const [channel, policy] of channels) {
+        check(policy.messages, `channels.${quoteKey(channel)}`);
+    }
     for (const [id, flow] of Object.entries(flows)) {
         check(flow.messages, `flows.${quoteKey(id)}`);
         for (const [step, policy] of Object.entries(flow.steps ?? {})) {

@@ -24,7 +24,19 @@ export interface CoreOptions<C = TurnContextLike> extends InactivityPolicy {
     botAppId?: string;
     /** Per-flow (dialog id) descriptions and overrides. Default `{}`. */
     flows?: Record<string, FlowDefinition>;
-    /** Path of a JSON policy file designers edit (`{ "defaults": {...}, "flows": {...} }`), merged under `flows`. */
+    /**
+     * Defaults per channel, keyed by the activity's `channelId` (`'msteams'`, `'webchat'`, `'whatsapp'`, ...): any
+     * setting of the ladder. They apply over the plugin-wide settings (the policy file's `defaults`, then these
+     * options) and under each flow's and step's own; merged over the policy file's `channels`, field by field.
+     * Default `{}`.
+     *
+     * @example
+     * ```ts
+     * channels: { whatsapp: { reminderAfter: '4 hours', closeAfter: '20 hours' }, webchat: { reminderAfter: '3 minutes' } }
+     * ```
+     */
+    channels?: Record<string, InactivityPolicy>;
+    /** Path of a JSON policy file designers edit (`{ "defaults": {...}, "channels": {...}, "flows": {...} }`), merged under `channels` and `flows`. */
     policyFile?: string;
     /** Language used when the user's cannot be served. Default `'en'`. */
     defaultLocale?: string;
@@ -168,6 +180,8 @@ export const DEFAULTS = {
     botAppId: '',
     /** {@link InactivityOptions.flows} */
     flows: {},
+    /** {@link InactivityOptions.channels} */
+    channels: {},
     /** {@link InactivityOptions.defaultLocale} */
     defaultLocale: 'en',
     /** {@link InactivityOptions.processEvery} (ms) */

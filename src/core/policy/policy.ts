@@ -43,6 +43,19 @@ export interface PolicyMessages {
     handoff?: string;
     /** Replaces the example in the explicit re-prompt (`reprompt.hint.*`), e.g. a key saying what a valid contact looks like. */
     hint?: string;
+    /** Replaces the first invalid answer's line (`reprompt.gentle`). */
+    retry1?: string;
+    /**
+     * Replaces the explicit line of the second and later invalid answers (`reprompt.explicit`); `{{hint}}` is the
+     * step's `hint` text (or the prompt type's example, or empty).
+     */
+    retry2?: string;
+    /**
+     * Sent when the `escalated` flow event fires (the second invalid answer to one question, or the final one when
+     * `maxInvalidAttempts` is 1), to tell the user the bot's owner was informed; e.g. the shipped
+     * `reprompt.escalated`. Default: nothing is sent.
+     */
+    escalated?: string;
 }
 
 /**

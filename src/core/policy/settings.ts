@@ -1,6 +1,6 @@
 import { InactivityConfigError } from '../errors';
 import type { Settings } from '../plugin';
-import { checkResolvedPolicies, defaultPolicy, loadPolicyFile, mergeFlows, mergePolicy, validateOptions } from './config';
+import { checkResolvedPolicies, defaultPolicy, loadPolicyFile, mergeFlows, mergePolicy, resolveChannels, validateOptions } from './config';
 import { toMilliseconds } from './duration';
 import { CoreOptions, DEFAULTS } from './options';
 
@@ -31,8 +31,9 @@ export function resolveSettings(options: CoreOptions<never>): ResolvedSettings {
     validateOptions(options);
     const fileFlows = options.policyFile ? loadPolicyFile(options.policyFile) : {};
     const policy = mergePolicy(defaultPolicy(), fileFlows.defaults, options);
+    const channels = resolveChannels(policy, fileFlows.channels, options.channels);
     const flows = mergeFlows(fileFlows.flows, options.flows);
-    checkResolvedPolicies(policy, flows);
+    checkResolvedPolicies(policy, flows, channels);
     const sendTimeout = toMilliseconds(options.sendTimeout ?? DEFAULTS.sendTimeout, 'sendTimeout');
     if (sendTimeout <= 0 || sendTimeout > MAX_SEND_TIMEOUT_MS) {
         throw new InactivityConfigError(
@@ -63,6 +64,7 @@ export function resolveSettings(options: CoreOptions<never>): ResolvedSettings {
     }
     return {
         policy,
+        channels,
         flows,
         botAppId: options.botAppId ?? DEFAULTS.botAppId,
         schedulerTimeout: toMilliseconds(options.schedulerTimeout ?? DEFAULTS.schedulerTimeout, 'schedulerTimeout'),

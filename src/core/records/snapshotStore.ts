@@ -51,6 +51,13 @@ export interface FlowSnapshot {
      * resume.
      */
     flowStartedAt?: number;
+    /** What `extend(context, { maxDuration })` had added to the journey's cap (ms), which a resumed flow keeps. */
+    capExtendedMs?: number;
+    /**
+     * How long the journey had been open when it was closed (ms), across earlier Start overs and resumes: a resumed
+     * flow's time spent goes on from it, without the time it sat closed. Absent in older snapshots.
+     */
+    timeOpenMs?: number;
     /** When it can no longer be resumed (epoch ms): the end of the resume window, or of `maxDuration` if sooner. */
     expiresAt: number;
     /** When its status last changed (epoch ms). */

@@ -1,5 +1,6 @@
 import type { InactivityState } from '../turn/inactivityState';
 import type { ResolvedPolicy } from '../policy/options';
+import { capEndsAt } from '../flows/journey';
 
 /** A step of the ladder: the reminder, the final action, or the end of the flow's maximum duration. */
 export type StageName = 'reminder' | 'final' | 'maxDuration';
@@ -32,7 +33,8 @@ export function pendingStages(state: InactivityState, policy: ResolvedPolicy): S
     }
     const stages: Stage[] = [];
     const reminding = policy.remind && policy.reminderAfter < policy.closeAfter;
-    // More time given with extend() moves the idle stages still to come (maxDuration is a cap: it does not move).
+    // More time given with extend() moves the idle stages still to come (maxDuration is a cap: only
+    // extend(context, { maxDuration }) moves it).
     const origin = state.lastUserActivityAt + (state.extension?.ms ?? 0);
     if (reminding) {
         stages.push({ name: 'reminder', at: origin + policy.reminderAfter });
@@ -45,8 +47,9 @@ export function pendingStages(state: InactivityState, policy: ResolvedPolicy): S
         final = Math.max(final, remindedAt + policy.closeAfter - policy.reminderAfter + (state.extension?.afterReminderMs ?? 0));
     }
     stages.push({ name: 'final', at: final });
-    if (policy.maxDuration !== null && state.flow) {
-        stages.push({ name: 'maxDuration', at: state.flow.startedAt + policy.maxDuration });
+    const capEnd = capEndsAt(state.flow, policy);
+    if (capEnd !== undefined) {
+        stages.push({ name: 'maxDuration', at: capEnd });
     }
     return stages.filter((s) => !state.stagesDone.includes(s.name)).sort((a, b) => a.at - b.at);
 }

@@ -36,7 +36,7 @@ export type TimerFlowTurn = TimerTurn & FlowTurn;
 /** The turn with the flow the user is in and its policy, or `undefined` when they are in none. */
 export async function inFlow(turn: TimerTurn): Promise<TimerFlowTurn | undefined> {
     const info = turn.plugin.flows.inspect(await turn.plugin.flows.path(turn.context));
-    return info ? Object.assign(turn, { info, policy: resolvePolicy(turn.plugin.settings.policy, info, turn.plugin.settings.flows) }) : undefined;
+    return info ? Object.assign(turn, { info, policy: resolvePolicy(turn.plugin.settings, info, turn.context.activity.channelId) }) : undefined;
 }
 
 export async function claimStage(turn: TimerTurn): Promise<boolean> {

@@ -53,6 +53,15 @@ export interface FlowProgress {
     reminders?: ReminderVisit[];
     /** How many times the bot gave the user more time in this run. Default 0. */
     extensions?: number;
+    /** What `extend(context, { maxDuration })` added to the journey's cap (ms), kept across Start over and Resume. Default 0. */
+    capExtendedMs?: number;
+    /**
+     * When the journey's current open stretch began (epoch ms): its resume, for a resumed flow. Default
+     * `startedAt`. With {@link FlowProgress.openBeforeMs}, the time spent counts only while the flow was open.
+     */
+    openedAt?: number;
+    /** How long the journey was open before its current stretch (before it was closed and resumed), in ms. Default 0. */
+    openBeforeMs?: number;
 }
 
 /** What a timer's turn is delivering: the stage it claimed before sending anything. */

@@ -4,6 +4,7 @@ import { InactivitySchedulerError } from '../errors';
 import { FlowInfo, promptIdentity, questionIdentity, resolvePolicy } from '../flows/flowInfo';
 import { continueFlow, startOver } from '../flows/continueFlow';
 import { endFlow } from '../flows/endFlow';
+import { pastCap } from '../flows/journey';
 import { RepromptWatch, watchReprompts } from '../flows/invalidAnswers';
 import { answerResume, discardIgnoredOffer, offerResume } from '../flows/resume';
 import { ACTIVE_GRACE_MS } from '../lifecycle/activeFlows';
@@ -123,13 +124,13 @@ async function readMessage(turn: UserTurn, previous: InactivityState | undefined
     }
     const path = await plugin.flows.path(context);
     const info = state.flow ? plugin.flows.inspect(path) : undefined;
-    const policy = info && resolvePolicy(plugin.settings.policy, info, plugin.settings.flows);
+    const policy = info && resolvePolicy(plugin.settings, info, context.activity.channelId);
     if (info && previous && state.flow?.id === info.flowId) {
         // The step the user answers, reached when the bot last asked: noted before the bot saves its state,
         // so the flow's progress costs no write of its own.
         noteStep(state.flow, info, previous.lastUserActivityAt);
     }
-    if (info && policy?.enabled && policy.maxDuration !== null && state.flow && now - state.flow.startedAt >= policy.maxDuration) {
+    if (info && policy?.enabled && pastCap(state.flow, policy, now)) {
         turn.overCap = { info, policy };
     }
     const identity = promptIdentity(path);
@@ -221,11 +222,11 @@ export async function endUserTurn(turn: UserTurn, end: TurnEnd): Promise<void> {
         state.invalid = undefined;
     }
     if (info && state.flow) {
-        const policy = resolvePolicy(plugin.settings.policy, info, plugin.settings.flows);
+        const policy = resolvePolicy(plugin.settings, info, context.activity.channelId);
         if (turn.reprompts?.escalate) {
             state.invalid = undefined;
             await endFlow({ ...turn, info, policy }, 'invalidInput');
-        } else if (policy.enabled && policy.maxDuration !== null && now - state.flow.startedAt >= policy.maxDuration) {
+        } else if (policy.enabled && pastCap(state.flow, policy, now)) {
             await endFlow({ ...turn, info, policy }, 'maxDuration');
         } else {
             // The first turn of a flow looks for a saved flow to offer and arms the timer: both at once, one
@@ -251,11 +252,11 @@ async function afterTurn(turn: UserTurn, seen: { info: FlowInfo | undefined; beg
     const { info, began, completed } = seen;
     const key = conversationKey(state.reference);
     if (state.flow && info) {
-        const policy = resolvePolicy(plugin.settings.policy, info, plugin.settings.flows);
+        const policy = resolvePolicy(plugin.settings, info, context.activity.channelId);
         const last = Math.max(state.lastUserActivityAt + (state.extension?.ms ?? 0) + policy.closeAfter, state.armedFor ?? 0);
         plugin.lifecycle.active.set(key, state.flow.id, last + ACTIVE_GRACE_MS, plugin.now());
     } else {
-        plugin.lifecycle.active.end(key);
+        plugin.lifecycle.active.end(key, plugin.now());
     }
     if (completed) {
         await plugin.lifecycle.emit(context, 'completed', { flowId: completed.id });

@@ -28,6 +28,7 @@ const GENTLE = "Sorry, I didn't get that. Could you try again?";
 const EXPLICIT = "That still doesn't look right. ";
 const CLOSE_INVALID = "Let's stop here for now, these answers didn't work out. Your answers are saved for 24 hours: start again whenever you're ready.";
 const HANDOFF_INVALID = "This seems tricky, so I'm passing you to a person who can help.";
+const ESCALATED = "I've let the owner know you're having trouble here, so they can help.";
 
 /** The form's steps, in order: the answers that pass and the ones every prompt type refuses. */
 const STEPS = [
@@ -277,7 +278,15 @@ describe('progressive re-prompts', () => {
     before(() => {
         localesPath = mkdtempSync(join(tmpdir(), 'bbi-reprompts-'));
         mkdirSync(join(localesPath, 'en'));
-        writeFileSync(join(localesPath, 'en', 'form.json'), JSON.stringify({ nameHint: 'Your name needs at least three letters, for example Ann.' }));
+        writeFileSync(
+            join(localesPath, 'en', 'form.json'),
+            JSON.stringify({
+                nameHint: 'Your name needs at least three letters, for example Ann.',
+                retry1: "Hmm, that's not quite it.",
+                retry2: 'Still not it. {{hint}}',
+                told: 'I have told the form owner; someone will look at it.',
+            })
+        );
     });
 
     afterEach(async () => {
@@ -476,6 +485,59 @@ describe('progressive re-prompts', () => {
         assert.deepStrictEqual(second, [`${EXPLICIT}Please give an age between 1 and 120.`]);
         assert.ok(!second.join(' ').includes('for example 42'));
         assert.deepStrictEqual(message(await rig.say('35')), ['Age 35 noted.']);
+    });
+
+    describe("a step's own tier texts (messages.retry1, retry2) and the line that tells the user the owner was informed (messages.escalated)", () => {
+        it('retry1 and retry2 replace the gentle and the explicit lines at that step only, retry2 with the hint', async () => {
+            const rig = await formRig({ steps: { name: { messages: { retry1: 'form:retry1', retry2: 'form:retry2', hint: 'form:nameHint' } }, age: {} } });
+            await rig.reach('name');
+            assert.deepStrictEqual(message(await rig.say('x')), ["Hmm, that's not quite it.", STEPS[0].retry]);
+            assert.deepStrictEqual(message(await rig.say('x')), ['Still not it. Your name needs at least three letters, for example Ann.', STEPS[0].retry]);
+            await rig.say('Ann Lee');
+            assert.deepStrictEqual(message(await rig.say('old enough')), [GENTLE, STEPS[1].retry], 'the next step keeps the default texts');
+        });
+
+        it("retry2 at a prompt with a retryPrompt of its own: the line goes before the prompt's retry, with the type's example as the hint", async () => {
+            const rig = await formRig({ steps: { age: { messages: { retry2: 'form:retry2' } } } });
+            await rig.reach('age');
+            await rig.say('old enough');
+            assert.deepStrictEqual(message(await rig.say('old enough')), [`Still not it. ${STEPS[1].hint}`, STEPS[1].retry]);
+        });
+
+        it('messages.escalated is sent once, with the explicit line, when the escalated event fires; nothing without it', async () => {
+            const escalated: string[] = [];
+            const rig = await formRig(
+                { steps: { color: { messages: { escalated: 'reprompt.escalated' } } } },
+                { onFlowEvent: (e) => void (e.type === 'escalated' && escalated.push(e.stepId ?? '')) }
+            );
+            await rig.reach('age');
+            await rig.say('old enough');
+            assert.deepStrictEqual(message(await rig.say('old enough')), [EXPLICIT + STEPS[1].retry], 'the age step names no escalated text');
+            assert.deepStrictEqual(escalated, ['age']);
+            await rig.say('30');
+            assert.deepStrictEqual(message(await rig.say('purple')), [GENTLE, STEPS[2].retry]);
+            assert.deepStrictEqual(message(await rig.say('purple')), [EXPLICIT + STEPS[2].hint, ESCALATED, STEPS[2].retry]);
+            assert.deepStrictEqual(escalated, ['age', 'color']);
+            const last = message(await rig.say('purple'));
+            assert.strictEqual(last.length, 1, 'the final action: not told twice');
+            assert.match(last[0], /^Let's stop here for now, these answers didn't work out\./);
+        });
+
+        it('with maxInvalidAttempts 1 the escalated line goes out alone, before the final action', async () => {
+            const rig = await formRig({ steps: { color: { maxInvalidAttempts: 1, finalAction: 'handoff', messages: { escalated: 'form:told' } } } });
+            await rig.reach('color');
+            const sent = await rig.say('purple');
+            assert.deepStrictEqual(message(sent), ['I have told the form owner; someone will look at it.', HANDOFF_INVALID]);
+            assert.ok(!message(sent).includes(STEPS[2].retry), 'the retry is held back');
+            assert.strictEqual(sent.find((a) => a.type === 'event')?.name, 'handoff.initiate');
+        });
+
+        it("refuses a step's tier key that no locale file has, at start-up", async () => {
+            await assert.rejects(
+                formRig({ steps: { age: { messages: { retry1: 'form:nope' } } } }),
+                /flows\.form\.steps\.age\.messages\.retry1 names the text 'form:nope'/
+            );
+        });
     });
 
     it('the whole form still completes after some corrections', async () => {

@@ -1,4 +1,7 @@
 import assert from 'assert';
+import { ConversationState, MemoryStorage } from 'botbuilder';
+import { InactivityMiddleware } from '../../../src';
+import { InactivityTestAdapter, TestScheduler } from '../../../src/testing';
 import { createRig } from '../../support/testBot';
 
 const MIN = 60_000;
@@ -61,5 +64,35 @@ describe('lifecycle: activeFlows()', () => {
         assert.deepStrictEqual(two.inactivity.activeFlows(), {});
         await one.inactivity.stop();
         await two.inactivity.stop();
+    });
+
+    // Regression: the `completed` event of the flow that was replaced ended the count of the one that replaced it.
+    it('a flow that takes the place of another in one turn is counted, the other not', async () => {
+        const conversationState = new ConversationState(new MemoryStorage());
+        const ref: { inactivity?: InactivityMiddleware } = {};
+        const adapter = new InactivityTestAdapter(async (context) => {
+            const flowId = context.activity.text === 'book' ? 'booking' : 'addClient';
+            await context.sendActivity(`${flowId}?`);
+            await ref.inactivity?.flows.step(context, { flowId, stepId: 'first', index: 1, of: 2, prompt: `${flowId}?` });
+            await conversationState.saveChanges(context);
+        });
+        const scheduler = new TestScheduler();
+        const events: string[] = [];
+        const inactivity = new InactivityMiddleware({
+            adapter,
+            conversationState,
+            scheduler,
+            now: scheduler.now,
+            onFlowEvent: (e) => void events.push(`${e.type}:${e.flowId}`),
+        });
+        ref.inactivity = inactivity;
+        adapter.use(inactivity);
+        await inactivity.start();
+        await adapter.send('add client').assertReply('addClient?');
+        assert.deepStrictEqual(inactivity.activeFlows(), { addClient: 1 });
+        await adapter.send('book').assertReply('booking?');
+        assert.deepStrictEqual(events, ['started:addClient', 'completed:addClient', 'started:booking']);
+        assert.deepStrictEqual(inactivity.activeFlows(), { booking: 1 });
+        await inactivity.stop();
     });
 });

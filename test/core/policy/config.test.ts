@@ -373,6 +373,7 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         messages: 'json',
         botAppId: 'json',
         flows: 'json',
+        channels: 'json',
         policyFile: 'json',
         defaultLocale: 'json',
         localesPath: 'json',
