@@ -1,4 +1,5 @@
 import type express from 'express';
+import type { RequestHandler } from 'express';
 import { Server } from 'http';
 import { join } from 'path';
 import type { Db } from 'mongodb';
@@ -29,11 +30,12 @@ export type SampleExtension = (app: express.Express, sample: { port: number }) =
  *
  * @param app The sample's Express app.
  * @param db The database the plugin keeps its records in (the client's default database).
+ * @param guard What a request passes first (see requireAdminToken): the report shows every flow's numbers.
  */
-export function mountReport(app: express.Express, db: Db): void {
+export function mountReport(app: express.Express, db: Db, guard: RequestHandler): void {
     const showReport = reportRoute(db);
     // The route answers its own errors (400 or 500); express 4 would not catch a rejection, so none is left to it.
-    app.get('/report', (req, res) => void showReport(req, res));
+    app.get('/report', guard, (req, res) => void showReport(req, res));
 }
 
 /**
