@@ -133,7 +133,7 @@ export async function startSample(
         );
     });
     // The drop-off report of this bot's flows (the plugin's records live in the client's default database).
-    mountReport(app, client.db(), adminOnly);
+    mountReport(app, { db: client.db(), guard: adminOnly, texts });
     for (const extend of extensions) {
         await extend(app, { port: config.port });
     }

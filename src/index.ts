@@ -91,7 +91,7 @@ export type { QuietHours } from './followups/userTime';
 export { report, BUILT_IN_REASONS } from './report/report';
 export type { DropOffReport, FlowReport, FunnelStep, ReportQuery, StepReasonCount, TrendDay } from './report/report';
 export { reportPage } from './report/htmlPage';
-export type { ReportPageOptions } from './report/htmlPage';
+export type { FlowLabels, ReportPageOptions } from './report/htmlPage';
 export { reportCsv, CSV_COLUMNS } from './report/csv';
 export { MongoFlowRunStore, DEFAULT_RUNS_COLLECTION, DEFAULT_RECORD_RETENTION } from './mongo/flowRunStore';
 export type { MongoFlowRunStoreOptions } from './mongo/flowRunStore';

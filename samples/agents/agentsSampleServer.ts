@@ -121,7 +121,7 @@ export async function startAgentsSample(
     app.get('/api/followups/health', adminOnly, (_req, res) => {
         res.status(404).json({ error: NO_FOLLOW_UPS });
     });
-    mountReport(app, mongo.client.db(), adminOnly);
+    mountReport(app, { db: mongo.client.db(), guard: adminOnly, texts });
     for (const extend of extensions) {
         await extend(app, { port: config.port });
     }

@@ -115,7 +115,7 @@ describe('CLI: botbuilder-inactivity report', function () {
             'Started 9',
             'Completed 5 56%',
             'Abandoned 6 55%',
-            'Handed off 1',
+            'of which handed off to a person 1 17%',
             'Median time to abandon 2 min 40 s',
             'Reminded 4',
             'Answered after a reminder 2 50%',
