@@ -74,6 +74,7 @@ export type {
     CustomFollowUp,
     FollowUpHealth,
     FollowUpOptions,
+    FollowUpWorkers,
     PostEventFollowUp,
     ScheduleCommon,
     ScheduleResult,

@@ -1,5 +1,6 @@
 import { InactivityConfigError } from '../core/errors';
 import { parseDateOrDuration } from '../core/util/dateOrDuration';
+import type { FollowUpHealth } from '../followups/followUpOptions';
 import type { FollowUp, FollowUpStatus, FollowUpType } from '../followups/followUpRecord';
 import { FollowUpService } from '../followups/followUpService';
 import type { CliContext } from './cliContext';
@@ -72,7 +73,7 @@ export async function followUpsCommand(argv: readonly string[], cli: CliContext)
         return 1;
     }
     try {
-        const { text, code } = await perform(service, args);
+        const { text, code } = await perform(service, args, cli.now());
         writers.stdout(text);
         return code;
     } catch (err) {
@@ -83,7 +84,7 @@ export async function followUpsCommand(argv: readonly string[], cli: CliContext)
     }
 }
 
-async function perform(service: FollowUpService, args: FollowUpsArgs): Promise<{ text: string; code: number }> {
+async function perform(service: FollowUpService, args: FollowUpsArgs, now: number): Promise<{ text: string; code: number }> {
     const { id, json } = args;
     switch (args.action) {
         case 'list': {
@@ -111,11 +112,7 @@ async function perform(service: FollowUpService, args: FollowUpsArgs): Promise<{
         }
         default: {
             const health = await service.health();
-            const text = json
-                ? `${JSON.stringify(health, null, 2)}\n`
-                : Object.entries(health)
-                      .map(([k, v]) => `${k.padEnd(16)} ${String(v)}`)
-                      .join('\n') + '\n';
+            const text = json ? `${JSON.stringify(health, null, 2)}\n` : healthText(health, now);
             return { text, code: health.status === 'ok' ? 0 : 1 };
         }
     }
@@ -215,4 +212,40 @@ function table(rows: Array<ReturnType<typeof summary>>): string {
             .join('  ')
             .trimEnd();
     return [line(head), ...cells.map(line)].join('\n') + '\n';
+}
+
+/**
+ * `followups health` as text: `running` says whether this process sends (the CLI never does), `workers` what the
+ * database shows of the bot's instances that do.
+ */
+function healthText(health: FollowUpHealth, now: number): string {
+    const { workers } = health;
+    const when = (d: Date | null) => (d ? `${d.toISOString()} (${ago(now - d.getTime())})` : 'never');
+    const rows: Array<[string, string]> = [
+        ['status', health.status],
+        ['running', `${health.running} (whether this process sends follow-ups; the CLI only reads: see workers)`],
+        [
+            'workers',
+            workers.alive
+                ? `sending: an instance woke ${ago(now - (workers.lastWakeUpAt as Date).getTime())}`
+                : 'none seen: no instance woke in the last 20 minutes (they wake at least every 15)',
+        ],
+        ['  last wake-up', when(workers.lastWakeUpAt)],
+        ['  next wake-up', workers.nextWakeUpAt ? workers.nextWakeUpAt.toISOString() : 'none set'],
+        ['  waking now', String(workers.wakingNow)],
+        ['  last sent', when(workers.lastSentAt)],
+        ...(['pending', 'executedToday', 'failed', 'overdue', 'oldestOverdueMs', 'p95LatenessMs'] as const).map((k): [string, string] => [
+            k,
+            String(health[k]),
+        ]),
+    ];
+    return `${rows.map(([k, v]) => `${k.padEnd(16)} ${v}`).join('\n')}\n`;
+}
+
+function ago(ms: number): string {
+    const s = Math.round(ms / 1000);
+    if (s < 0) {
+        return `in ${-s} s`;
+    }
+    return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 }

@@ -285,7 +285,7 @@ export class FollowUpService {
         } catch {
             return DOWN;
         }
-        return readHealth(store, { running: this.wakeUp.running, now: new Date(this.now()) }, this.warn);
+        return readHealth(store, { running: this.wakeUp.running, now: new Date(this.now()), jobs: this.wakeUp.jobCollections }, this.warn);
     }
 
     /**
