@@ -54,6 +54,9 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
             assert.match(reminder.activity.text ?? '', /You were adding John Doe \(step 2 of 3\)/);
             const [cont, restart] = buttonsOf(reminder.activity);
             assert.deepStrictEqual([cont.title, restart.title], ['Continue', 'Start over']);
+            // The Emulator's channel shows suggested actions: gone once used, where a card's buttons stay clickable.
+            assert.strictEqual(reminder.activity.suggestedActions?.actions?.length, 2);
+            assert.deepStrictEqual(reminder.activity.attachments ?? [], []);
 
             const afterContinue = await c.say(cont.title, cont.value);
             await c.waitFor(isText(/^What kind of client is John Doe\?/), { from: afterContinue });
