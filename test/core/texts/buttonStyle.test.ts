@@ -19,7 +19,7 @@ const BUTTONS = [
 
 type Actions = Array<{ type: string; title: string; text?: string; displayText?: string; value?: unknown }>;
 const cardButtons = (a: ActivityLike): Actions => (a.attachments ?? []).flatMap((x) => (x.content as { buttons?: Actions }).buttons ?? []);
-const suggested = (a: ActivityLike): Actions => ((a as { suggestedActions?: { actions: Actions } }).suggestedActions?.actions ?? []);
+const suggested = (a: ActivityLike): Actions => (a as { suggestedActions?: { actions: Actions } }).suggestedActions?.actions ?? [];
 
 const bindings: Array<[string, BotBinding]> = [
     ['botbuilder', new BotbuilderBinding(new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), '')],
