@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Db } from 'mongodb';
 // The report's own modules, not the botbuilder entry: the Agents SDK sample serves this route too.
 import { report } from '../src/report/report';
-import { reportPage } from '../src/report/htmlPage';
+import { FlowLabels, reportPage } from '../src/report/htmlPage';
 import { parseDateOrDuration } from '../src/core/util/dateOrDuration';
 
 /**
@@ -11,9 +11,10 @@ import { parseDateOrDuration } from '../src/core/util/dateOrDuration';
  * `--json` prints them.
  *
  * @param db The database the plugin keeps its records in.
+ * @param labels What the designers call the flows and their steps, shown with the ids beside them.
  * @returns An express handler.
  */
-export function reportRoute(db: Db): (req: Request, res: Response) => Promise<void> {
+export function reportRoute(db: Db, labels: Record<string, FlowLabels> = {}): (req: Request, res: Response) => Promise<void> {
     return async (req, res) => {
         let since: Date | undefined;
         const q = req.query;
@@ -36,7 +37,7 @@ export function reportRoute(db: Db): (req: Request, res: Response) => Promise<vo
             }
             res.type('html')
                 .set('Cache-Control', 'no-store')
-                .send(reportPage(data, { title: 'Drop-off report: sample bot' }));
+                .send(reportPage(data, { title: 'Drop-off report: sample bot', labels }));
         } catch (err) {
             console.error('[sample] could not make the report:', err);
             res.status(500).type('text/plain').send('Could not read the flow runs from MongoDB.');

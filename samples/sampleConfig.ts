@@ -26,6 +26,11 @@ export interface SampleConfig {
     reengageAfter?: Duration;
     /** `INACTIVITY_QUIET_HOURS`: `'21:00-08:00'` (the default) or `off`. */
     quietHours?: { start: string; end: string } | null;
+    /**
+     * `INACTIVITY_ADMIN_TOKEN`: when set, `/report` and `/api/followups/health` need `Authorization: Bearer <token>`
+     * or `?token=<token>` (a 401 otherwise). Unset: open to anyone who can reach the bot.
+     */
+    adminToken?: string;
     /** `MicrosoftAppId`, empty for the Emulator. */
     appId: string;
     /** `MicrosoftAppPassword`. */
@@ -78,6 +83,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
         followUpAfter: duration(env.INACTIVITY_FOLLOWUP_AFTER),
         reengageAfter: duration(env.INACTIVITY_REENGAGE_AFTER),
         ...(quietHours !== undefined ? { quietHours } : {}),
+        ...(env.INACTIVITY_ADMIN_TOKEN?.trim() ? { adminToken: env.INACTIVITY_ADMIN_TOKEN.trim() } : {}),
         appId: env.MicrosoftAppId ?? '',
         appPassword: env.MicrosoftAppPassword ?? '',
     };

@@ -1,7 +1,11 @@
 import type express from 'express';
+import type { RequestHandler } from 'express';
 import { Server } from 'http';
 import { join } from 'path';
 import type { Db } from 'mongodb';
+import { readFileSync } from 'fs';
+import type { Localizer } from '../src/core/texts/localization';
+import type { FlowLabels } from '../src/report/htmlPage';
 import { reportRoute } from './reportRoute';
 
 /*
@@ -24,16 +28,46 @@ export const SAMPLE_PUBLIC_DIR = join(SAMPLES_DIR, 'public');
 /** Hooks that add routes before the server listens (the browser page): they see the app and the configured port. */
 export type SampleExtension = (app: express.Express, sample: { port: number }) => void | Promise<void>;
 
+/** What the sample's report route needs. */
+export interface ReportMount {
+    /** The database the plugin keeps its records in (the client's default database). */
+    db: Db;
+    /** What a request passes first (see requireAdminToken): the report shows every flow's numbers. */
+    guard: RequestHandler;
+    /** The sample's texts, for the flows' and steps' labels. */
+    texts: Localizer;
+}
+
 /**
  * Mounts the drop-off report of the flows walked so far at `/report`.
  *
  * @param app The sample's Express app.
- * @param db The database the plugin keeps its records in (the client's default database).
+ * @param mount The database, the guard and the texts.
  */
-export function mountReport(app: express.Express, db: Db): void {
-    const showReport = reportRoute(db);
+export function mountReport(app: express.Express, mount: ReportMount): void {
+    const { db, guard, texts } = mount;
+    const showReport = reportRoute(db, sampleReportLabels(texts));
     // The route answers its own errors (400 or 500); express 4 would not catch a rejection, so none is left to it.
-    app.get('/report', (req, res) => void showReport(req, res));
+    app.get('/report', guard, (req, res) => void showReport(req, res));
+}
+
+/**
+ * The report's labels of the policy file's flows and their steps (`stepNames`), from the sample's locale
+ * (`sample:report.<flowId>.label` and `sample:report.<flowId>.steps.<step>`, in English like the page); a flow or
+ * step without a text keeps its id alone.
+ *
+ * @param texts The sample's texts.
+ * @returns Labels by flow id.
+ */
+export function sampleReportLabels(texts: Localizer): Record<string, FlowLabels> {
+    const policy = JSON.parse(readFileSync(SAMPLE_POLICY_FILE, 'utf8')) as { flows?: Record<string, { stepNames?: string[] }> };
+    const text = (key: string) => (texts.has(`sample:report.${key}`, 'en') ? texts.t('en', `sample:report.${key}`) : undefined);
+    const labels: Record<string, FlowLabels> = {};
+    for (const [flowId, flow] of Object.entries(policy.flows ?? {})) {
+        const steps = Object.fromEntries((flow.stepNames ?? []).flatMap((step) => ((t) => (t ? [[step, t]] : []))(text(`${flowId}.steps.${step}`))));
+        labels[flowId] = { ...(text(`${flowId}.label`) ? { label: text(`${flowId}.label`) } : {}), steps };
+    }
+    return labels;
 }
 
 /**

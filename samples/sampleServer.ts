@@ -8,6 +8,7 @@ import { SampleBot } from './sampleBot';
 import { SampleConfig } from './sampleConfig';
 import { closeServer, listen, mountReport, SAMPLE_LOCALES, SAMPLE_POLICY_FILE, SampleExtension } from './sampleHttp';
 import { openSampleMongo } from './sampleMongo';
+import { requireAdminToken } from './adminToken';
 
 export type { SampleExtension } from './sampleHttp';
 
@@ -119,7 +120,9 @@ export async function startSample(
             }
         });
     });
-    app.get('/api/followups/health', (_req, res) => {
+    // Operator routes: behind INACTIVITY_ADMIN_TOKEN when it is set (a bot of your own: behind its own authentication).
+    const adminOnly = requireAdminToken(config.adminToken);
+    app.get('/api/followups/health', adminOnly, (_req, res) => {
         if (!followUps) {
             res.status(404).json({ error: 'Follow-ups are off (INACTIVITY_FOLLOWUPS=off).' });
             return;
@@ -130,7 +133,7 @@ export async function startSample(
         );
     });
     // The drop-off report of this bot's flows (the plugin's records live in the client's default database).
-    mountReport(app, client.db());
+    mountReport(app, { db: client.db(), guard: adminOnly, texts });
     for (const extend of extensions) {
         await extend(app, { port: config.port });
     }

@@ -22,7 +22,7 @@ export type {
     TurnContextLike,
 } from './core/ports/activity';
 export type { DialogLike, DialogStateLike, InactivityOptions } from './botbuilder/options';
-export type { BotBinding, ButtonSpec, EndKind } from './core/ports/botBinding';
+export type { BotBinding, ButtonSpec, ButtonStyle, EndKind } from './core/ports/botBinding';
 export type { FollowUpReference } from './followups/followUpReference';
 export type { SweepName, SweepReport } from './mongo/sweepLog';
 export { FlowMarkers } from './core/markers/flowMarkers';
@@ -81,6 +81,7 @@ export type {
     CustomFollowUp,
     FollowUpHealth,
     FollowUpOptions as FollowUpServiceOptions,
+    FollowUpWorkers,
     PostEventFollowUp,
     ReengagementFollowUp,
     ReengagementResult,
@@ -100,7 +101,7 @@ export type { QuietHours } from './followups/userTime';
 export { report, BUILT_IN_REASONS } from './report/report';
 export type { DropOffReport, FlowReport, FunnelStep, ReportQuery, StepReasonCount, TrendDay } from './report/report';
 export { reportPage } from './report/htmlPage';
-export type { ReportPageOptions } from './report/htmlPage';
+export type { FlowLabels, ReportPageOptions } from './report/htmlPage';
 export { reportCsv, CSV_COLUMNS } from './report/csv';
 export { MongoFlowRunStore, DEFAULT_RUNS_COLLECTION, DEFAULT_RECORD_RETENTION } from './mongo/flowRunStore';
 export type { MongoFlowRunStoreOptions } from './mongo/flowRunStore';

@@ -5,6 +5,7 @@ import { InactivityMiddleware, Localizer, MongoStorage } from '../../src/agents'
 import { SampleConfig } from '../sampleConfig';
 import { closeServer, listen, mountReport, SAMPLE_LOCALES, SAMPLE_POLICY_FILE, SampleExtension } from '../sampleHttp';
 import { openSampleMongo } from '../sampleMongo';
+import { requireAdminToken } from '../adminToken';
 import { AddClientFlow } from './addClientFlow';
 
 /** What `/api/followups/health` answers on this sample, and what it says at start. */
@@ -115,10 +116,12 @@ export async function startAgentsSample(
             })
             .catch(fail);
     });
-    app.get('/api/followups/health', (_req, res) => {
+    // Operator routes: behind INACTIVITY_ADMIN_TOKEN when it is set (a bot of your own: behind its own authentication).
+    const adminOnly = requireAdminToken(config.adminToken);
+    app.get('/api/followups/health', adminOnly, (_req, res) => {
         res.status(404).json({ error: NO_FOLLOW_UPS });
     });
-    mountReport(app, mongo.client.db());
+    mountReport(app, { db: mongo.client.db(), guard: adminOnly, texts });
     for (const extend of extensions) {
         await extend(app, { port: config.port });
     }

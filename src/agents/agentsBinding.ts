@@ -3,7 +3,7 @@ import type { ConversationReference } from '@microsoft/agents-activity';
 import { MessageFactory } from '@microsoft/agents-hosting';
 import type { TurnContext } from '@microsoft/agents-hosting';
 import type { ActivityLike, ConversationRef, TurnContextLike } from '../core/ports/activity';
-import type { BotBinding, ButtonSpec, EndKind } from '../core/ports/botBinding';
+import type { BotBinding, ButtonSpec, ButtonStyle, EndKind } from '../core/ports/botBinding';
 import { agentsReferenceOf, toAgentsReference } from './agentsReference';
 
 /**
@@ -61,13 +61,17 @@ export class AgentsBinding implements BotBinding {
     }
 
     /**
-     * A hero card of messageBack buttons, as the botbuilder binding sends: they send the payload as `value`,
-     * show the title in the transcript, and stay clickable after later messages, unlike suggested actions.
+     * messageBack buttons, as the botbuilder binding sends them: they send the payload as `value` and show the
+     * title in the transcript; as a hero card they stay clickable after later messages, as suggested actions the
+     * channel removes them once used.
      *
      * @inheritdoc
      */
-    messageWithButtons(text: string, buttons: ButtonSpec[]): ActivityLike {
+    messageWithButtons(text: string, buttons: ButtonSpec[], style: ButtonStyle = 'card'): ActivityLike {
         const actions = buttons.map((b) => ({ type: ActionTypes.MessageBack, title: b.title, text: b.title, displayText: b.title, value: b.value }));
+        if (style === 'suggestedActions') {
+            return MessageFactory.suggestedActions(actions, text, undefined, InputHints.ExpectingInput) as ActivityLike;
+        }
         const card = { contentType: HERO_CARD, content: { buttons: actions } };
         return MessageFactory.attachment(card, text, undefined, InputHints.ExpectingInput) as ActivityLike;
     }

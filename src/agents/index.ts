@@ -8,7 +8,7 @@
 export { InactivityMiddleware } from './inactivityMiddleware';
 export type { AgentStateLike, InactivityOptions } from './options';
 export type { DialogLike, DialogStateAccessor, DialogStateLike } from '../dialogs/dialogsLibrary';
-export type { BotBinding, ButtonSpec, EndKind } from '../core/ports/botBinding';
+export type { BotBinding, ButtonSpec, ButtonStyle, EndKind } from '../core/ports/botBinding';
 export type { FollowUpReference } from '../followups/followUpReference';
 export type { SweepName, SweepReport } from '../mongo/sweepLog';
 export type { AgentsProactiveAdapter } from './agentsBinding';

@@ -1,6 +1,6 @@
 import { ActionTypes, Activity, CardFactory, ConversationReference, EndOfConversationCodes, EventFactory, MessageFactory, TurnContext } from 'botbuilder';
 import type { ActivityLike, ConversationRef, TurnContextLike } from '../core/ports/activity';
-import type { BotBinding, ButtonSpec, EndKind } from '../core/ports/botBinding';
+import type { BotBinding, ButtonSpec, ButtonStyle, EndKind } from '../core/ports/botBinding';
 import { turnOffConnectorRetries } from './connectorRetries';
 
 /** The part of a bot adapter the plugin needs to write to a conversation later (CloudAdapter has it). */
@@ -39,18 +39,18 @@ export class BotbuilderBinding implements BotBinding {
     }
 
     /**
-     * A hero card of messageBack buttons: they send the payload as `value` and show the title in the transcript,
-     * and stay clickable in Web Chat, the Emulator and Teams after later messages, unlike suggested actions.
+     * messageBack buttons: they send the payload as `value` and show the title in the transcript. As a hero card
+     * they stay clickable in Web Chat, the Emulator and Teams after later messages; as suggested actions the
+     * channel removes them once used.
      *
      * @inheritdoc
      */
-    messageWithButtons(text: string, buttons: ButtonSpec[]): ActivityLike {
-        const card = CardFactory.heroCard(
-            '',
-            undefined,
-            buttons.map((b) => ({ type: ActionTypes.MessageBack, title: b.title, text: b.title, displayText: b.title, value: b.value }))
-        );
-        const activity = MessageFactory.attachment(card, text);
+    messageWithButtons(text: string, buttons: ButtonSpec[], style: ButtonStyle = 'card'): ActivityLike {
+        const actions = buttons.map((b) => ({ type: ActionTypes.MessageBack, title: b.title, text: b.title, displayText: b.title, value: b.value }));
+        const activity =
+            style === 'suggestedActions'
+                ? MessageFactory.suggestedActions(actions, text)
+                : MessageFactory.attachment(CardFactory.heroCard('', undefined, actions), text);
         activity.inputHint = 'expectingInput';
         return activity;
     }

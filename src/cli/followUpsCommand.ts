@@ -2,6 +2,7 @@ import { existsSync } from 'fs';
 import { InactivityConfigError } from '../core/errors';
 import { toMilliseconds } from '../core/policy/duration';
 import { parseDateOrDuration } from '../core/util/dateOrDuration';
+import type { FollowUpHealth } from '../followups/followUpOptions';
 import type { FollowUp, FollowUpStatus, FollowUpType } from '../followups/followUpRecord';
 import { FollowUpServiceBase } from '../followups/followUpService';
 import type { CliContext } from './cliContext';
@@ -143,13 +144,7 @@ async function perform(service: FollowUpServiceBase, args: FollowUpsArgs, cli: C
         }
         default: {
             const health = await service.health();
-            const text = json
-                ? `${JSON.stringify(health, null, 2)}\n`
-                : Object.entries(health)
-                      .filter(([k]) => k !== 'lastSweeps')
-                      .map(([k, v]) => `${k.padEnd(16)} ${String(v)}`)
-                      .concat(health.lastSweeps.map(sweepLine))
-                      .join('\n') + '\n';
+            const text = json ? `${JSON.stringify(health, null, 2)}\n` : healthText(health, cli.now());
             return { text, code: health.status === 'ok' ? 0 : 1 };
         }
     }
@@ -265,8 +260,50 @@ function table(rows: Array<ReturnType<typeof summary>>): string {
     return [line(head), ...cells.map(line)].join('\n') + '\n';
 }
 
-/** One line of a sweep: `sweep followUps     2026-12-07T10:00:00.000Z, 12 ms: inactivityFollowUps 3`. */
-function sweepLine(sweep: SweepReport): string {
+/** One row of a sweep: `sweep followUps`, `2026-12-07T10:00:00.000Z, 12 ms: inactivityFollowUps 3`. */
+function sweepRow(sweep: SweepReport): [string, string] {
     const deleted = Object.entries(sweep.deleted).map(([collection, n]) => `${collection} ${n}`);
-    return `${`sweep ${sweep.name}`.padEnd(16)} ${sweep.at.toISOString()}, ${sweep.ms} ms: ${deleted.join(', ') || 'nothing'}${sweep.error ? ` (stopped: ${sweep.error})` : ''}`;
+    return [
+        `sweep ${sweep.name}`,
+        `${sweep.at.toISOString()}, ${sweep.ms} ms: ${deleted.join(', ') || 'nothing'}${sweep.error ? ` (stopped: ${sweep.error})` : ''}`,
+    ];
+}
+
+/**
+ * `followups health` as text: `running` says whether this process sends (the CLI never does), `workers` what the
+ * database shows of the bot's instances that do.
+ */
+function healthText(health: FollowUpHealth, now: number): string {
+    const { workers } = health;
+    const when = (d: Date | null) => (d ? `${d.toISOString()} (${ago(now - d.getTime())})` : 'never');
+    const rows: Array<[string, string]> = [
+        ['status', health.status],
+        ['running', `${health.running} (whether this process sends follow-ups; the CLI only reads: see workers)`],
+        [
+            'workers',
+            workers.alive
+                ? `sending: an instance woke ${ago(now - (workers.lastWakeUpAt as Date).getTime())}`
+                : 'none seen: no instance woke in the last 20 minutes (they wake at least every 15)',
+        ],
+        ['  last wake-up', when(workers.lastWakeUpAt)],
+        ['  next wake-up', workers.nextWakeUpAt ? workers.nextWakeUpAt.toISOString() : 'none set'],
+        ['  waking now', String(workers.wakingNow)],
+        ['  last sent', when(workers.lastSentAt)],
+        ...(['pending', 'executedToday', 'failed', 'overdue', 'oldestOverdueMs', 'p95LatenessMs'] as const).map((k): [string, string] => [
+            k,
+            String(health[k]),
+        ]),
+    ];
+    return `${rows
+        .concat(health.lastSweeps.map(sweepRow))
+        .map(([k, v]) => `${k.padEnd(16)} ${v}`)
+        .join('\n')}\n`;
+}
+
+function ago(ms: number): string {
+    const s = Math.round(ms / 1000);
+    if (s < 0) {
+        return `in ${-s} s`;
+    }
+    return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 }

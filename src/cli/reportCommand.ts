@@ -4,7 +4,8 @@ import { InactivityConfigError } from '../core/errors';
 import { parseDateOrDuration } from '../core/util/dateOrDuration';
 import { MongoHandle, openMongo } from '../mongo/mongoConnection';
 import { reportCsv } from '../report/csv';
-import { reportPage } from '../report/htmlPage';
+import { FlowLabels, reportPage } from '../report/htmlPage';
+import { readLabelsFile } from '../report/labelsFile';
 import { DropOffReport, report } from '../report/report';
 import type { CliContext } from './cliContext';
 import { collectionPrefix, expectArguments, MONGO_FLAGS, mongoUri, parseCommandLine } from './commandLine';
@@ -23,6 +24,9 @@ Options for report:
   --flow <id>       Only this flow (its dialog id).
   --prefix <name>   The plugin's collectionPrefix (default: inactivity, so inactivityRuns).
   --out <file>      Write the report as one self-contained HTML page.
+  --labels <file>   With --out: the designers' labels of flows and steps, a JSON file
+                    { "addClient": { "label": "Add a client", "steps": { "name": "Client's name" } } };
+                    the page shows them with the ids beside them.
   --json            Print the report as JSON.
   --csv             Print the report as CSV (one row per number).
   -h, --help        Show this help.
@@ -35,6 +39,7 @@ const REPORT_FLAGS = {
     until: { type: 'string', hint: '<when>' },
     flow: { type: 'string', hint: '<id>' },
     out: { type: 'string', hint: '<file>' },
+    labels: { type: 'string', hint: '<file>' },
     csv: { type: 'boolean' },
 } as const;
 
@@ -45,6 +50,7 @@ interface ReportArgs {
     flowId?: string;
     prefix: string;
     out?: string;
+    labels?: Record<string, FlowLabels>;
     format: 'text' | 'json' | 'csv' | 'html';
 }
 
@@ -86,7 +92,7 @@ function render(data: DropOffReport, args: ReportArgs): string {
             return reportCsv(data);
         case 'html': {
             const file = path.resolve(args.out as string);
-            fs.writeFileSync(file, reportPage(data));
+            fs.writeFileSync(file, reportPage(data, { labels: args.labels }));
             return `Wrote ${file} (${data.flows.length} flow${data.flows.length === 1 ? '' : 's'}).\n`;
         }
         default:
@@ -104,6 +110,9 @@ function readArgs(argv: readonly string[], cli: CliContext): ReportArgs | 'help'
     if (formats.length > 1) {
         throw new InactivityConfigError(`give one of --out, --json and --csv, not ${formats.join(' and ')}.`);
     }
+    if (values.labels !== undefined && values.out === undefined) {
+        throw new InactivityConfigError('--labels goes with --out: the labels are shown on the HTML page.');
+    }
     const now = cli.now();
     const since = values.since === undefined ? undefined : parseDateOrDuration(values.since, { name: '--since', now });
     const until = values.until === undefined ? undefined : parseDateOrDuration(values.until, { name: '--until', now });
@@ -117,6 +126,7 @@ function readArgs(argv: readonly string[], cli: CliContext): ReportArgs | 'help'
         flowId: values.flow,
         prefix: collectionPrefix(values.prefix),
         out: values.out,
+        ...(values.labels !== undefined ? { labels: readLabelsFile(values.labels) } : {}),
         format: values.out !== undefined ? 'html' : values.json ? 'json' : values.csv ? 'csv' : 'text',
     };
 }

@@ -248,12 +248,35 @@ export interface ScheduleResult {
     duplicate: boolean;
 }
 
-/** The service's state, from `health()` (and `npx botbuilder-inactivity followups health`). */
+/** The sending instances as the database shows them: the wake-up job's document and the last follow-up sent. */
+export interface FollowUpWorkers {
+    /** When a wake-up run (any instance's) last finished, or null when none ever did. */
+    lastWakeUpAt: Date | null;
+    /** When the next wake-up is due, or null when no instance ever set one up. */
+    nextWakeUpAt: Date | null;
+    /** Whether an instance holds the wake-up's lock now: a run under way, or about to start. */
+    wakingNow: boolean;
+    /** When a follow-up was last sent (any instance), or null. */
+    lastSentAt: Date | null;
+    /**
+     * Whether an instance woke within the last 20 minutes: while any instance sends, the wake-up runs at least every
+     * 15 minutes, due follow-ups or not. False means no bot instance sends follow-ups now.
+     */
+    alive: boolean;
+}
+
+/** The follow-ups' health: {@link FollowUpService.health}, `followups health` of the CLI. */
 export interface FollowUpHealth {
     /** `ok`, `degraded` (an overdue one waiting more than 5 minutes, or failures today) or `down` (the database does not answer). */
     status: 'ok' | 'degraded' | 'down';
-    /** Whether this instance sends due follow-ups by itself (started, with `send` not false). */
+    /**
+     * Whether THIS process runs the wake-up job that sends due follow-ups (started, with `send` not false). A bot
+     * answers true; the CLI, a front end with `send: false`, or a stopped service answer false even while the bot's
+     * instances send: see `workers` for them.
+     */
     running: boolean;
+    /** What the database says of the instances that send follow-ups, whichever process they run in. */
+    workers: FollowUpWorkers;
     /** Follow-ups waiting to be sent. */
     pending: number;
     /** Sent since midnight UTC. */

@@ -354,7 +354,7 @@ export class FollowUpServiceBase<C = TurnContextLike> {
             (await Promise.all([lastSweep(running.db, prefix, 'followUps'), lastSweep(running.db, prefix, 'inactivity')])).filter(
                 (s): s is SweepReport => s !== undefined
             );
-        return readHealth(running.store, { running: this.wakeUp.running, now: new Date(this.now()), sweeps }, this.warn);
+        return readHealth(running.store, { running: this.wakeUp.running, now: new Date(this.now()), jobs: this.wakeUp.jobCollections, sweeps }, this.warn);
     }
 
     /**

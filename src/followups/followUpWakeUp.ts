@@ -91,6 +91,11 @@ export class FollowUpWakeUp {
         checkQueueWhenDue(() => this.agenda, at);
     }
 
+    /** Where the wake-up job's document is (read by health: the senders' last and next wake-up). */
+    get jobCollections(): readonly Collection[] {
+        return this.jobs;
+    }
+
     /** Whether this instance runs the wake-up job. */
     get running(): boolean {
         return Boolean(this.agenda);

@@ -1,10 +1,23 @@
 import * as echarts from 'echarts';
 import type { DropOffReport, FlowReport } from './report';
 
+/** What designers call a flow and its steps: shown on the report page, with the ids the code uses beside them. */
+export interface FlowLabels {
+    /** The flow's label, e.g. `'Add a client'` for `addClient`. Default: none (the id alone is shown). */
+    label?: string;
+    /** Labels of the steps, keyed by the step's id as the report names it (`name`, or `"2"`). Default: none. */
+    steps?: Record<string, string>;
+}
+
 /** Options of {@link reportPage}. */
 export interface ReportPageOptions {
     /** The page's title. Default `'Drop-off report'`. */
     title?: string;
+    /**
+     * Labels of flows and steps, keyed by flow id, e.g. `{ addClient: { label: 'Add a client', steps: { name: "Client's name" } } }`.
+     * A labelled flow or step is shown by its label with its id beside it; without a label, by its id. Default: none.
+     */
+    labels?: Record<string, FlowLabels>;
 }
 
 // Colours that stay apart when printed in grey: built-in reasons first, the bot's own reasons after.
@@ -26,9 +39,8 @@ const PALETTE = ['#d1495b', '#edae49', '#00798c', '#30638e', '#66a182', '#8d6a9f
  */
 export function reportPage(data: DropOffReport, options: ReportPageOptions = {}): string {
     const title = options.title ?? 'Drop-off report';
-    const period = `${data.since ? day(data.since) : 'all time'} – ${day(data.until)}`;
     const reasons = reasonsOf(data);
-    const flows = data.flows.map((f) => flowSection(f, reasons)).join('\n');
+    const flows = data.flows.map((f) => flowSection(f, { reasons, labels: options.labels?.[f.flowId] ?? {} })).join('\n');
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -42,24 +54,50 @@ ${CSS}
 <body>
 <header>
 <h1>${esc(title)}</h1>
-<p class="meta">Runs that ended ${esc(period)}${data.flowId !== undefined ? `, flow <b>${esc(data.flowId)}</b>` : ''}. Made ${esc(data.generatedAt.toISOString().replace('T', ' ').slice(0, 16))} UTC.</p>
+<p class="meta">${esc(periodOf(data))}${data.flowId !== undefined ? `, flow <b>${esc(options.labels?.[data.flowId]?.label ?? data.flowId)}</b>` : ''}. Made ${esc(moment(data.generatedAt))}.</p>
 </header>
 <main>
 ${flows || '<p class="empty">No flow runs ended in this period.</p>'}
 </main>
-<footer><p>A run is one pass through a flow, from its first step to its end. <i>Started</i> counts runs begun afresh; a resumed run is counted under <i>Resumed</i>. Abandoned includes runs handed off to a human.</p></footer>
+<footer><p>A run is one pass through a flow, from its first step to its end. <i>Started</i> counts runs begun afresh; a resumed run is counted under <i>Resumed</i>. <i>Abandoned</i> counts every run that ended without completing; the line below it says how many of those were handed off to a person, and the rest were closed or left.</p></footer>
 </body>
 </html>
 `;
 }
 
-function flowSection(f: FlowReport, reasons: string[]): string {
+/** What a flow's section shows beside its numbers: every reason (one colour each across flows) and its labels. */
+interface SectionContext {
+    reasons: string[];
+    labels: FlowLabels;
+}
+
+/**
+ * "All runs that ended up to 2026-12-07 16:55 UTC" or "Runs that ended from 2026-11-01 to 2026-12-07": the period
+ * in words, a day alone when the bound is midnight UTC.
+ */
+function periodOf(data: DropOffReport): string {
+    return data.since ? `Runs that ended from ${moment(data.since)} to ${moment(data.until)}` : `All runs that ended up to ${moment(data.until)}`;
+}
+
+function moment(d: Date): string {
+    const iso = d.toISOString();
+    return iso.slice(11, 16) === '00:00' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** A step as the charts name it: its label (with the id in brackets), or "Step <id>". */
+function stepName(labels: FlowLabels, step: string): string {
+    const label = labels.steps?.[step];
+    return label ? `${label} (${step})` : `Step ${step}`;
+}
+
+function flowSection(f: FlowReport, section: SectionContext): string {
+    const { labels } = section;
     const rate = (n: number, of: number) => (of > 0 ? `${Math.round((n / of) * 100)}%` : '–');
     const numbers: Array<[string, string, string?]> = [
         ['Started', String(f.started)],
         ['Completed', String(f.completed), rate(f.completed, f.started)],
         ['Abandoned', String(f.abandoned), rate(f.abandoned, f.runs)],
-        ['Handed off', String(f.handedOff)],
+        ['of which handed off to a person', String(f.handedOff), rate(f.handedOff, f.abandoned)],
         ['Median time to abandon', f.medianTimeToAbandonMs === null ? '–' : duration(f.medianTimeToAbandonMs)],
     ];
     const recovery: Array<[string, string, string?]> = [
@@ -71,31 +109,34 @@ function flowSection(f: FlowReport, reasons: string[]): string {
         ['Given more time', String(f.extensions)],
     ];
     return `<section class="flow">
-<h2>${esc(f.flowId)}</h2>
+<h2>${labels.label ? `${esc(labels.label)} <code class="id">${esc(f.flowId)}</code>` : esc(f.flowId)}</h2>
 <div class="numbers">
 ${figureList('Outcomes', numbers)}
 ${figureList('Recovery', recovery)}
 </div>
 <div class="charts">
-<figure><figcaption>Funnel: started → each step reached → completed</figcaption>${funnelChart(f)}</figure>
-<figure><figcaption>Abandonments by step and reason</figcaption>${reasonsChart(f, reasons)}</figure>
+<figure><figcaption>Funnel: started → each step reached → completed</figcaption>${funnelChart(f, labels)}</figure>
+<figure><figcaption>Abandonments by step and reason</figcaption>${reasonsChart(f, section)}</figure>
 </div>
-${stepTable(f)}
+${stepTable(f, labels)}
 ${trendTable(f)}
 </section>`;
 }
 
 function figureList(caption: string, rows: Array<[string, string, string?]>): string {
     const items = rows
-        .map(([label, value, note]) => `<tr><th>${esc(label)}</th><td>${esc(value)}</td><td class="rate">${note ? esc(note) : ''}</td></tr>`)
+        .map(
+            ([label, value, note]) =>
+                `<tr${label.startsWith('of which') ? ' class="part"' : ''}><th>${esc(label)}</th><td>${esc(value)}</td><td class="rate">${note ? esc(note) : ''}</td></tr>`
+        )
         .join('');
     return `<table class="figures"><caption>${esc(caption)}</caption>${items}</table>`;
 }
 
-function funnelChart(f: FlowReport): string {
+function funnelChart(f: FlowReport, labels: FlowLabels): string {
     const data = [
         { name: 'Started', value: f.started },
-        ...f.funnel.map((s) => ({ name: `Step ${s.step}`, value: s.reached })),
+        ...f.funnel.map((s) => ({ name: stepName(labels, s.step), value: s.reached })),
         { name: 'Completed', value: f.completed },
     ];
     return svg(560, 60 + data.length * 38, {
@@ -119,7 +160,8 @@ function funnelChart(f: FlowReport): string {
     });
 }
 
-function reasonsChart(f: FlowReport, reasons: string[]): string {
+function reasonsChart(f: FlowReport, section: SectionContext): string {
+    const { reasons, labels } = section;
     const steps = Object.keys(f.abandonedByStep);
     if (steps.length === 0) {
         return '<p class="empty">No abandonments.</p>';
@@ -137,18 +179,22 @@ function reasonsChart(f: FlowReport, reasons: string[]): string {
     return svg(560, 300, {
         legend: { top: 0, itemGap: 28, textStyle: { fontSize: 12 } },
         grid: { left: 40, right: 10, top: 40 + Math.floor(used.length / 5) * 20, bottom: 30 },
-        xAxis: { type: 'category', data: steps.map((s) => `Step ${s}`) },
+        xAxis: { type: 'category', data: steps.map((s) => labels.steps?.[s] ?? `Step ${s}`), axisLabel: { interval: 0, width: 90, overflow: 'truncate' } },
         yAxis: { type: 'value', minInterval: 1 },
         series,
     });
 }
 
-function stepTable(f: FlowReport): string {
+function stepTable(f: FlowReport, labels: FlowLabels): string {
     if (f.funnel.length === 0) {
         return '';
     }
+    const cell = (step: string) => {
+        const label = labels.steps?.[step];
+        return label ? `${esc(label)} <code class="id">${esc(step)}</code>` : esc(step);
+    };
     const rows = f.funnel
-        .map((s) => `<tr><td>${esc(s.step)}</td><td>${s.reached}</td><td>${f.abandonedByStep[s.step] ?? 0}</td><td>${duration(s.meanMs)}</td></tr>`)
+        .map((s) => `<tr><td>${cell(s.step)}</td><td>${s.reached}</td><td>${f.abandonedByStep[s.step] ?? 0}</td><td>${duration(s.meanMs)}</td></tr>`)
         .join('');
     return `<table class="grid"><caption>Steps</caption><thead><tr><th>Step</th><th>Reached</th><th>Abandoned here</th><th>Mean time on step</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -188,10 +234,6 @@ function duration(ms: number): string {
     return `${(s / 3600).toFixed(1)} h`;
 }
 
-function day(d: Date): string {
-    return d.toISOString().slice(0, 10);
-}
-
 function esc(text: string): string {
     return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -209,6 +251,9 @@ caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .figures th { text-align: left; font-weight: normal; padding: 2px 16px 2px 0; color: #444; }
 .figures td { font-variant-numeric: tabular-nums; text-align: right; font-weight: 600; padding: 2px 8px; }
 .figures td.rate { color: #30638e; font-weight: normal; min-width: 3em; }
+.figures tr.part th { padding-left: 1.2em; font-size: 13px; }
+.figures tr.part td { font-weight: normal; }
+code.id { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; color: #666; background: #f2f2f2; padding: 0 4px; border-radius: 3px; font-weight: normal; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; margin: 12px 0; }
 figure { margin: 0; flex: 1 1 520px; max-width: 580px; }
 figcaption { font-weight: 600; margin-bottom: 4px; }

@@ -76,10 +76,62 @@ describe('CLI: botbuilder-inactivity followups', function () {
             assert.strictEqual(h.pending, 2);
             assert.deepStrictEqual(
                 Object.keys(h).sort(),
-                ['executedToday', 'failed', 'lastSweeps', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
+                ['executedToday', 'failed', 'lastSweeps', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status', 'workers'].sort()
             );
         } finally {
             await service.stop();
+            await mongo.close();
+        }
+    });
+
+    // Regression: the CLI said `running false` while the bot's endpoint said `running: true`, with nothing to say
+    // that `running` is about the process asking, nor whether the bot's instances were sending at all.
+    it("health: running is this process's (false in the CLI); workers shows from the database the bot's sending instance, then its silence", async () => {
+        const mongo = await freshDb();
+        const { service } = serviceOn(mongo.db, { send: true, processEvery: 200 });
+        try {
+            await service.start();
+            const jobs = mongo.db.collection('inactivityFollowUpJobs');
+            const deadline = Date.now() + 10_000;
+            while (!(await jobs.findOne({ name: 'bbi:followups', lastFinishedAt: { $type: 'date' } })) && Date.now() < deadline) {
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            const bot = await service.health();
+            assert.strictEqual(bot.running, true, 'the bot runs the wake-up');
+            assert.strictEqual(bot.workers.alive, true);
+            assert.ok(bot.workers.lastWakeUpAt instanceof Date);
+
+            const cli = await run(['followups', 'health', '--mongo', mongo.uri, '--json']);
+            const h = JSON.parse(cli.stdout) as { running: boolean; workers: Record<string, unknown> };
+            assert.strictEqual(h.running, false, 'the CLI sends nothing itself');
+            assert.strictEqual(h.workers.alive, true, 'but it sees the bot sending');
+            assert.strictEqual(h.workers.lastWakeUpAt, bot.workers.lastWakeUpAt?.toISOString());
+            assert.deepStrictEqual(Object.keys(h.workers).sort(), ['alive', 'lastSentAt', 'lastWakeUpAt', 'nextWakeUpAt', 'wakingNow']);
+
+            const text = (await run(['followups', 'health', '--mongo', mongo.uri])).stdout;
+            assert.match(text, /^running {10}false \(whether this process sends follow-ups; the CLI only reads: see workers\)$/m);
+            assert.match(text, /^workers {10}sending: an instance woke \d+ s ago$/m);
+            assert.match(text, /^ {2}last sent +never$/m);
+
+            await service.stop();
+            // The bot stopped 21 minutes ago: its last wake-up is that old.
+            await jobs.updateOne({ name: 'bbi:followups' }, { $set: { lastFinishedAt: new Date(Date.now() - 21 * 60_000), lockedAt: null } });
+            const silent = JSON.parse((await run(['followups', 'health', '--mongo', mongo.uri, '--json'])).stdout) as { workers: { alive: boolean } };
+            assert.strictEqual(silent.workers.alive, false);
+            assert.match((await run(['followups', 'health', '--mongo', mongo.uri])).stdout, /^workers {10}none seen: no instance woke in the last 20 minutes/m);
+        } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+
+    it('health on a database no sender ever used: no workers, never woke', async () => {
+        const mongo = await freshDb();
+        try {
+            const h = JSON.parse((await run(['followups', 'health', '--mongo', mongo.uri, '--json'])).stdout) as { workers: Record<string, unknown> };
+            assert.deepStrictEqual(h.workers, { lastWakeUpAt: null, nextWakeUpAt: null, wakingNow: false, lastSentAt: null, alive: false });
+            assert.match((await run(['followups', 'health', '--mongo', mongo.uri])).stdout, /^ {2}last wake-up +never$/m);
+        } finally {
             await mongo.close();
         }
     });

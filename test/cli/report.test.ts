@@ -115,7 +115,7 @@ describe('CLI: botbuilder-inactivity report', function () {
             'Started 9',
             'Completed 5 56%',
             'Abandoned 6 55%',
-            'Handed off 1',
+            'of which handed off to a person 1 17%',
             'Median time to abandon 2 min 40 s',
             'Reminded 4',
             'Answered after a reminder 2 50%',
@@ -141,6 +141,27 @@ describe('CLI: botbuilder-inactivity report', function () {
         ]) {
             assert.ok(text.includes(part), `the page lacks "${part}"`);
         }
+    });
+
+    it("--labels shows the designers' labels of flows and steps on the --out page, with the ids beside them", async function () {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bbi-report-'));
+        const labels = path.join(dir, 'labels.json');
+        fs.writeFileSync(labels, JSON.stringify({ booking: { label: 'Book a session', steps: { name: 'Your name', date: 'Day and time' } } }));
+        const file = path.join(dir, 'report.html');
+        const { code, stderr } = await run(['report', '--mongo', db.uri, ...period, '--out', file, '--labels', labels]);
+        assert.strictEqual(code, 0, stderr);
+        const html = fs.readFileSync(file, 'utf8');
+        assert.match(html, /<h2>Book a session <code class="id">booking<\/code><\/h2>/);
+        assert.match(html, /<h2>signup<\/h2>/, 'a flow without a label keeps its id');
+        const text = textOf(html);
+        for (const part of ['Your name (name): 9', 'Day and time (date): 8', 'Step confirm: 8', 'Your name name 9 1 10 s']) {
+            assert.ok(text.includes(part), `the page lacks "${part}"`);
+        }
+        fs.writeFileSync(labels, JSON.stringify({ booking: { label: 3 } }));
+        const bad = await run(['report', '--mongo', db.uri, '--out', file, '--labels', labels]);
+        assert.strictEqual(bad.code, 2);
+        assert.match(bad.stderr, /"booking"\.label must be a text/);
+        assert.match((await run(['report', '--mongo', db.uri, '--json', '--labels', labels])).stderr, /--labels goes with --out/);
     });
 
     it('escapes names the bot chose (flow ids, reasons)', function () {

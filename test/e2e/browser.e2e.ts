@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import { existsSync, mkdirSync } from 'fs';
 import { join } from 'path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { startAgentsSample } from '../../samples/agents/agentsSampleServer';
 import { readSampleConfig, SampleConfig } from '../../samples/sampleConfig';
 import type { SampleExtension } from '../../samples/sampleHttp';
@@ -173,19 +173,25 @@ for (const target of SAMPLES) {
             const onScreen = Date.now() - sent;
             console.log(`      reminder on screen ${(onScreen / 1000).toFixed(1)} s after the answer (timer ${REMINDER_AFTER_MS / 1000} s)`);
             assert.ok(onScreen <= REMINDER_ON_SCREEN_MS, `the reminder took ${onScreen} ms to show`);
-            assert.deepEqual(last(shown, REMINDER)?.buttons, ['Continue', 'Start over']);
+            // Suggested actions on Web Chat (not a card): they go once used.
+            assert.deepEqual(last(shown, REMINDER)?.buttons, []);
+            await suggestedAction(page, 'Continue').waitFor({ timeout: REPLY_WAIT_MS });
+            assert.deepEqual(await page.locator('button.webchat__suggested-action').allInnerTexts(), ['Continue', 'Start over']);
         });
 
-        it('Continue re-asks the same question', async () => {
-            await clickCardButton(page, REMINDER, 'Continue');
+        it('Continue re-asks the same question with its own buttons, and leaves nothing to click twice', async () => {
+            await suggestedAction(page, 'Continue').click();
             const shown = await waitShown(page, 'the question again', (t) => count(t, ASK_TYPE) === 2);
             const bot = shown.filter((s) => !s.fromUser).map((s) => s.text);
             assert.deepEqual(bot.slice(-2), ["Great, let's pick up where we left off.", ASK_TYPE]);
+            await suggestedAction(page, 'Group classes').waitFor({ timeout: REPLY_WAIT_MS });
+            assert.strictEqual(await suggestedAction(page, 'Continue').count(), 0, 'the used Continue is gone');
+            assert.strictEqual(await page.locator('.ac-pushButton', { hasText: 'Continue' }).count(), 0, 'no card button left to click');
         });
 
         it('reminds again, and Start over goes back to the first question', async () => {
             await waitShown(page, 'the second reminder', (t) => count(t, REMINDER) === 2, REMINDER_WAIT_MS);
-            await clickCardButton(page, REMINDER, 'Start over');
+            await suggestedAction(page, 'Start over').click();
             const shown = await waitShown(page, 'the name question again', (t) => count(t, ASK_NAME) === 2);
             const bot = shown.filter((s) => !s.fromUser).map((s) => s.text);
             assert.deepEqual(bot.slice(-2), ["No problem, let's start over.", ASK_NAME]);
@@ -258,6 +264,11 @@ async function say(page: Page, text: string): Promise<void> {
 }
 
 /** Clicks a hero-card button of the latest activity whose text starts with `text`. */
+/** A suggested action under the latest message, by its exact title. */
+function suggestedAction(page: Page, title: string): Locator {
+    return page.locator('button.webchat__suggested-action', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+}
+
 async function clickCardButton(page: Page, text: string, button: string): Promise<void> {
     await page.locator('.webchat__basic-transcript__activity').filter({ hasText: text }).last().locator('.ac-pushButton', { hasText: button }).click();
 }

@@ -136,10 +136,12 @@ describe('FollowUpService: schedule, list, get, cancel, reschedule, health', () 
             const health = await service.health();
             assert.deepStrictEqual(
                 Object.keys(health).sort(),
-                ['executedToday', 'failed', 'lastSweeps', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
+                ['executedToday', 'failed', 'lastSweeps', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status', 'workers'].sort()
             );
             assert.strictEqual(health.pending, 1);
             assert.strictEqual(health.running, false, 'this instance only sends on runDue()');
+            assert.strictEqual(health.workers.alive, false, 'no instance runs the wake-up job');
+            assert.strictEqual(health.workers.lastWakeUpAt, null);
             assert.strictEqual(health.status, 'ok');
             assert.strictEqual(health.overdue, 0);
         } finally {

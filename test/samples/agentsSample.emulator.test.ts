@@ -184,3 +184,36 @@ describe('Agents SDK sample with INACTIVITY_FINAL_ACTION=handoff (reminder 1 s, 
         }
     });
 });
+
+describe("Agents SDK sample: the page's story, quiet at the contact question hands off (reminder 1 s, close 3 s)", function () {
+    this.timeout(30_000);
+
+    it('a reminder that warns of a person, the handoff, then add client starts from the name with no Resume', async () => {
+        const mongo = await freshDb();
+        const sample = await startAgentsSample(
+            readSampleConfig({ PORT: '0', MONGODB_URI: mongo.uri, INACTIVITY_REMINDER_AFTER: '1000', INACTIVITY_CLOSE_AFTER: '3000' })
+        );
+        const emulator = new EmulatorClient(sample.messagesUrl);
+        await emulator.start();
+        try {
+            const c = emulator.conversation();
+            await c.say('add client');
+            await c.say('John Doe');
+            const typed = await c.say('Personal training');
+            await c.waitFor(isText(/^How can we reach John Doe\?/), { from: typed });
+            const reminder = await c.waitFor(isText(/^Still there\?/), { from: typed, timeoutMs: 5000 });
+            assert.match(reminder.activity.text ?? '', /pass you to a person/);
+            await c.waitFor(isText(/^I'm passing you to a person/), { from: typed, timeoutMs: 6000 });
+            await c.waitFor((a) => a.type === 'event' && a.name === 'handoff.initiate', { from: typed, timeoutMs: 2000 });
+            const again = await c.say('add client');
+            await c.waitFor(isText(/^What's the client's name\?/), { from: again });
+            await new Promise((r) => setTimeout(r, 1500));
+            const later = emulator.received.slice(again).filter((r) => r.activity.conversation?.id === c.id);
+            assert.ok(!later.some((r) => /Welcome back/.test(r.activity.text ?? '')), later.map((r) => r.activity.text).join(' | '));
+        } finally {
+            await emulator.stop();
+            await sample.stop();
+            await mongo.close();
+        }
+    });
+});

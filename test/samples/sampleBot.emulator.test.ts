@@ -1,7 +1,9 @@
 import assert from 'assert';
+import { readFileSync } from 'fs';
 import type { Activity } from 'botbuilder';
 import { EARLY_TOLERANCE_MS } from '../../src/core/timers/stages';
 import { readSampleConfig } from '../../samples/sampleConfig';
+import { SAMPLE_POLICY_FILE, SAMPLE_PUBLIC_DIR } from '../../samples/sampleHttp';
 import { RunningSample, startSample } from '../../samples/sampleServer';
 import { EmulatorClient, EmulatorConversation } from '../support/emulator';
 import { freshDb } from '../support/mongo';
@@ -52,6 +54,9 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
             assert.match(reminder.activity.text ?? '', /You were adding John Doe \(step 2 of 3\)/);
             const [cont, restart] = buttonsOf(reminder.activity);
             assert.deepStrictEqual([cont.title, restart.title], ['Continue', 'Start over']);
+            // The Emulator's channel shows suggested actions: gone once used, where a card's buttons stay clickable.
+            assert.strictEqual(reminder.activity.suggestedActions?.actions?.length, 2);
+            assert.deepStrictEqual(reminder.activity.attachments ?? [], []);
 
             const afterContinue = await c.say(cont.title, cont.value);
             await c.waitFor(isText(/^What kind of client is John Doe\?/), { from: afterContinue });
@@ -97,6 +102,52 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
                 lines.some((l) => l.startsWith('Still there?')),
                 lines.join(' | ')
             );
+        });
+    });
+
+    describe("the page's story and the policy's: quiet at the contact step hands off (reminder 1 s, close 3 s)", () => {
+        let rig: Awaited<ReturnType<typeof startWith>>;
+        before(async () => {
+            rig = await startWith({ INACTIVITY_REMINDER_AFTER: '1 second', INACTIVITY_CLOSE_AFTER: '3 seconds' });
+        });
+        after(() => rig.close());
+
+        it('the page names every step the policy file hands off, and says add client then starts again', () => {
+            const policy = JSON.parse(readFileSync(SAMPLE_POLICY_FILE, 'utf8')) as {
+                flows: Record<string, { steps?: Record<string, { finalAction?: string }> }>;
+            };
+            const handedOff = Object.values(policy.flows).flatMap((f) =>
+                Object.entries(f.steps ?? {})
+                    .filter(([, s]) => s.finalAction === 'handoff')
+                    .map(([id]) => id)
+            );
+            assert.deepStrictEqual(handedOff, ['contact']);
+            const page = readFileSync(`${SAMPLE_PUBLIC_DIR}/index.html`, 'utf8')
+                .replace(/<[^>]+>/g, '')
+                .replace(/\s+/g, ' ');
+            for (const step of handedOff) {
+                assert.match(page, new RegExp(`at the ${step} question: going quiet there passes you to a person`));
+            }
+            assert.match(page, /nothing is kept to resume: add client starts again from the name/);
+            assert.match(page, /say add client again and it offers to pick up where you left off/);
+        });
+
+        it('going quiet at the contact question: a reminder that warns of a person, the handoff, then add client starts from the name with no Resume', async () => {
+            const c = rig.emulator.conversation();
+            await c.say('add client');
+            await c.say('John Doe');
+            const typed = await c.say('Personal training');
+            await c.waitFor(isText(/^How can we reach John Doe\?/), { from: typed });
+            const reminder = await c.waitFor(isText(/^Still there\?/), { from: typed, timeoutMs: 5000 });
+            assert.match(reminder.activity.text ?? '', /pass you to a person/);
+            const passing = await c.waitFor(isText(/^I'm passing you to a person/), { from: typed, timeoutMs: 6000 });
+            await c.waitFor((a) => a.type === 'event' && a.name === 'handoff.initiate', { from: typed, timeoutMs: 2000 });
+            assert.ok(passing.at > reminder.at);
+            const again = await c.say('add client');
+            await c.waitFor(isText(/^What's the client's name\?/), { from: again });
+            await new Promise((r) => setTimeout(r, 1500));
+            const later = rig.emulator.received.slice(again).filter((r) => r.activity.conversation?.id === c.id);
+            assert.ok(!later.some((r) => /Welcome back/.test(r.activity.text ?? '')), later.map((r) => r.activity.text).join(' | '));
         });
     });
 

@@ -74,10 +74,15 @@ describe('Sample bot follow-ups over HTTP, as the Emulator talks to it', functio
         const health = (await (await fetch(`http://127.0.0.1:${sample.port}/api/followups/health`)).json()) as Record<string, unknown>;
         assert.deepStrictEqual(
             Object.keys(health).sort(),
-            ['executedToday', 'failed', 'lastSweeps', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status'].sort()
+            ['executedToday', 'failed', 'lastSweeps', 'oldestOverdueMs', 'overdue', 'p95LatenessMs', 'pending', 'running', 'status', 'workers'].sort()
         );
         assert.strictEqual(health.running, true);
         assert.ok((health.executedToday as number) >= 1);
+        // The same view of the senders as the CLI's (read from the database): the bot woke and sent just now.
+        const workers = health.workers as { alive: boolean; lastWakeUpAt: string; lastSentAt: string };
+        assert.strictEqual(workers.alive, true);
+        assert.ok(Date.now() - Date.parse(workers.lastSentAt) < 60_000, JSON.stringify(workers));
+        assert.ok(Date.now() - Date.parse(workers.lastWakeUpAt) < 60_000, JSON.stringify(workers));
     });
 
     it('re-engages a user silent for INACTIVITY_REENGAGE_AFTER, once', async () => {

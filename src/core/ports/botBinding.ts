@@ -8,6 +8,13 @@ export interface ButtonSpec {
     value: object;
 }
 
+/**
+ * How a message's buttons are sent: `card`, a hero card whose buttons stay clickable after later messages, or
+ * `suggestedActions`, buttons under the latest message that the channel removes once one is clicked or the user
+ * writes.
+ */
+export type ButtonStyle = 'card' | 'suggestedActions';
+
 /** Why an `endOfConversation` is sent after a flow ends; each SDK names the codes its own way. */
 export type EndKind = 'timedOut' | 'unknown' | 'userCancelled';
 
@@ -31,12 +38,14 @@ export interface BotBinding {
      */
     continueConversation(reference: ConversationRef, logic: (context: TurnContextLike) => Promise<void>): Promise<void>;
     /**
-     * A message asking for input, with buttons that stay clickable (a hero card of messageBack actions).
+     * A message asking for input, with buttons whose click carries `value` back (messageBack actions): as a hero
+     * card, whose buttons stay clickable, or as suggested actions, which the channel removes once used.
      *
      * @param text The message.
      * @param buttons The buttons.
+     * @param style `'card'` (the default) or `'suggestedActions'` (see buttonStyleFor).
      */
-    messageWithButtons(text: string, buttons: ButtonSpec[]): ActivityLike;
+    messageWithButtons(text: string, buttons: ButtonSpec[], style?: ButtonStyle): ActivityLike;
     /**
      * The `handoff.initiate` event for a human agent, with the recent messages as its transcript.
      *

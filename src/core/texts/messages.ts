@@ -3,6 +3,7 @@ import { buttonValue } from '../turn/buttonPayload';
 import type { FlowTurn } from '../turn/turn';
 import { FlowInfo, valueVariables } from '../flows/flowInfo';
 import type { Localizer } from './localization';
+import { buttonStyleFor } from './buttonStyle';
 
 /** What the plugin says about a flow: the values texts interpolate. Documented for designers in locales/README.md. */
 export interface FlowDescription {
@@ -82,7 +83,10 @@ export function reminderActivity(turn: FlowTurn, request: ReminderRequest): Acti
     if (request.startOver !== false) {
         buttons.push({ title: t.t(locale, 'buttons.startOver'), value: buttonValue('startOver', nonce) });
     }
-    return turn.plugin.bot.messageWithButtons([text, warning].filter(Boolean).join(' '), buttons);
+    // Suggested actions where the channel shows them: used once, then gone, and the question's own buttons come
+    // back with Continue; a card elsewhere.
+    const style = buttonStyleFor(turn.context.activity.channelId, buttons.length);
+    return turn.plugin.bot.messageWithButtons([text, warning].filter(Boolean).join(' '), buttons, style);
 }
 
 const SECOND_S = 1;

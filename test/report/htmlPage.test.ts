@@ -1,0 +1,103 @@
+import assert from 'assert';
+import { reportPage } from '../../src/report/htmlPage';
+import type { DropOffReport, FlowReport } from '../../src/report/report';
+import { Localizer } from '../../src';
+import { SAMPLE_LOCALES, sampleReportLabels } from '../../samples/sampleHttp';
+
+/** The page's visible text, tags removed (the SVG charts' labels included). */
+function textOf(html: string): string {
+    return html
+        .replace(/<style>[\s\S]*?<\/style>/, '')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))
+        .replace(/\s+/g, ' ');
+}
+
+const UNTIL = new Date('2026-12-07T16:55:00Z');
+
+function flow(over: Partial<FlowReport> = {}): FlowReport {
+    return {
+        flowId: 'addClient',
+        runs: 10,
+        started: 10,
+        completed: 4,
+        abandoned: 6,
+        handedOff: 2,
+        completionRate: 0.4,
+        funnel: [
+            { step: 'name', reached: 10, meanMs: 10_000 },
+            { step: 'type', reached: 8, meanMs: 20_000 },
+            { step: 'contact', reached: 6, meanMs: 30_000 },
+        ],
+        abandonedByStep: { name: 2, type: 2, contact: 2 },
+        abandonedByReason: { timeout: 4, handoff: 2 },
+        abandonedByStepAndReason: [
+            { step: 'name', reason: 'timeout', count: 2 },
+            { step: 'type', reason: 'timeout', count: 2 },
+            { step: 'contact', reason: 'handoff', count: 2 },
+        ],
+        reminded: 0,
+        answeredAfterReminder: 0,
+        recoveredAfterReminder: 0,
+        resumed: 0,
+        completedAfterResume: 0,
+        extensions: 0,
+        medianTimeToAbandonMs: 60_000,
+        trend: [],
+        ...over,
+    };
+}
+
+function data(over: Partial<DropOffReport> = {}): DropOffReport {
+    return { since: null, until: UNTIL, generatedAt: UNTIL, builtInReasons: ['timeout', 'handoff'], flows: [flow()], ...over };
+}
+
+const LABELS = { addClient: { label: 'Add a client', steps: { name: "Client's name", type: 'Client type', contact: 'Contact' } } };
+
+describe('the report page: labels, period and outcomes as a designer reads them', () => {
+    it("shows the designers' labels of the flow and its steps, with the code's ids beside them", () => {
+        const html = reportPage(data(), { labels: LABELS });
+        assert.match(html, /<h2>Add a client <code class="id">addClient<\/code><\/h2>/);
+        const text = textOf(html);
+        for (const part of [
+            "Client's name (name): 10",
+            'Client type (type): 8',
+            'Contact (contact): 6',
+            "Client's name name 10 2 10 s",
+            'Contact contact 6 2 30 s',
+        ]) {
+            assert.ok(text.includes(part), `the page lacks "${part}"`);
+        }
+        assert.ok(!text.includes('Step name'), 'a labelled step is not called by its id alone');
+    });
+
+    it('without labels, shows the ids as before', () => {
+        const text = textOf(reportPage(data()));
+        assert.match(reportPage(data()), /<h2>addClient<\/h2>/);
+        assert.ok(text.includes('Step name: 10'));
+        assert.ok(text.includes('name 10 2 10 s'));
+    });
+
+    it('says the period in words: all runs up to the end, or from one date to another', () => {
+        const all = textOf(reportPage(data()));
+        assert.ok(all.includes('All runs that ended up to 2026-12-07 16:55 UTC.'), all.slice(0, 200));
+        assert.ok(!all.includes('all time –'));
+        const some = textOf(reportPage(data({ since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-12-07T00:00:00Z') })));
+        assert.ok(some.includes('Runs that ended from 2026-11-01 to 2026-12-07.'), some.slice(0, 200));
+    });
+
+    it('shows handed-off runs as a part of the abandoned ones, on the line below, not as a category of their own', () => {
+        const html = reportPage(data());
+        const text = textOf(html);
+        assert.ok(text.includes('Abandoned 6 60% of which handed off to a person 2 33%'), text);
+        assert.ok(!/Handed off \d/.test(text), 'no separate "Handed off" row that reads as a category beside Abandoned');
+        assert.match(html, /<tr class="part"><th>of which handed off to a person<\/th>/);
+    });
+
+    it("the sample's labels come from its locale, for every step of its policy file", () => {
+        const labels = sampleReportLabels(new Localizer({ extraPaths: [SAMPLE_LOCALES] }));
+        assert.deepStrictEqual(labels, {
+            addClient: { label: 'Add a client', steps: { name: "Client's name", type: 'Client type', contact: 'Contact', summary: 'Summary' } },
+        });
+    });
+});
