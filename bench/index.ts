@@ -386,7 +386,7 @@ export function goals(r: BenchReport): Goal[] {
             measured: describeRolling(g),
             holds: g.lost === 0 && g.twice === 0 && g.lateMaxMs <= 10_000,
             note: congo
-                ? 'CongoDB answers one command at a time, scanning every timer, on the same 2 cores as the 3 processes: its queue, not the handover, sets the lateness under load'
+                ? 'CongoDB answers one command at a time, scanning every timer, on the same 2 cores as the 3 processes and the fresh one starting: on a loaded machine its queue weighs on the lateness as much as the handover (compare `node dist/bench/rolling.js --no-restart`)'
                 : undefined,
         });
     }

@@ -5,7 +5,7 @@
  * process's handler stands for a reminder's send (`sendMs` to the channel) and reports it to this coordinator.
  *
  *     npm run bench -- --only=rolling              # 3 processes, 3,000 timers due within a minute
- *     npm run build && node dist/bench/rolling.js [--timers=3000] [--spread=60000] [--processes=3]
+ *     npm run build && node dist/bench/rolling.js [--timers=3000] [--spread=60000] [--processes=3] [--no-restart]
  *
  * Counts: timers never sent (lost), sent more than once (twice), and how late each send came after its due time.
  * Runs on MONGODB_URI when set, otherwise on an embedded CongoDB server in a process of its own.
@@ -28,6 +28,8 @@ export interface RollingOptions {
     leadMs?: number;
     /** The stand-in send's round trip, ms. Default 20. */
     sendMs?: number;
+    /** Whether to restart the processes (false: the same burst with no restart, for comparison). Default true. */
+    restart?: boolean;
 }
 
 /** What a rolling restart measured. */
@@ -45,6 +47,8 @@ export interface RollingResult {
     lateP99Ms: number;
     /** Sends more than 2 s late. */
     lateOver2s: number;
+    /** Of those, the ones due within 10 s after a SIGTERM. */
+    lateOver2sNearRestart: number;
     /** From the start of the arming to its end, ms (the first due time came `leadMs` after the start). */
     armMs: number;
     /** Each restart: when it came (ms after the first due time), how long the SIGTERM took to exit, and the fresh process to be ready. */
@@ -106,7 +110,7 @@ export async function runRolling(options: RollingOptions): Promise<RollingResult
         });
         const armMs = Date.now() - armStart;
         const restarts: RollingResult['restarts'] = [];
-        for (let i = 0; i < processes; i++) {
+        for (let i = 0; i < (options.restart === false ? 0 : processes); i++) {
             // Spread over the burst: the first restart after 15% of the due times, the last before 85%.
             const at = firstDue + spreadMs * (0.15 + (0.7 * i) / Math.max(1, processes - 1));
             await sleep(Math.max(0, at - Date.now()));
@@ -124,7 +128,9 @@ export async function runRolling(options: RollingOptions): Promise<RollingResult
         }
         // Time for a second copy to show up.
         await sleep(3000);
-        const late = [...sends].map(([key, at]) => Math.min(...at) - (dueAt.get(key) as number)).sort((a, b) => a - b);
+        const lateness = [...sends].map(([key, at]) => ({ due: dueAt.get(key) as number, late: Math.min(...at) - (dueAt.get(key) as number) }));
+        const late = lateness.map((l) => l.late).sort((a, b) => a - b);
+        const nearRestart = (due: number) => restarts.some((r) => due - firstDue >= r.atMs && due - firstDue <= r.atMs + 10_000);
         return {
             timers,
             processes,
@@ -134,6 +140,7 @@ export async function runRolling(options: RollingOptions): Promise<RollingResult
             lateMaxMs: late.length ? late[late.length - 1] : Number.NaN,
             lateP99Ms: late.length ? late[Math.min(late.length - 1, Math.floor(late.length * 0.99))] : Number.NaN,
             lateOver2s: late.filter((l) => l > 2000).length,
+            lateOver2sNearRestart: lateness.filter((l) => l.late > 2000 && nearRestart(l.due)).length,
             armMs,
             restarts,
             stderr,
@@ -154,7 +161,8 @@ export async function runRolling(options: RollingOptions): Promise<RollingResult
  */
 export function describeRolling(r: RollingResult): string {
     const stops = r.restarts.map((s) => `${(s.exitMs / 1000).toFixed(1)} s`).join(', ');
-    return `${r.processes} processes restarted one after another (SIGTERM, then a fresh one) during ${r.timers.toLocaleString('en')} timers due over ${r.spreadMs / 1000} s: lost ${r.lost}, twice ${r.twice}, lateness max ${(r.lateMaxMs / 1000).toFixed(2)} s (p99 ${(r.lateP99Ms / 1000).toFixed(2)} s, ${r.lateOver2s} over 2 s); each SIGTERM to exit ${stops}`;
+    const how = r.restarts.length ? 'restarted one after another (SIGTERM, then a fresh one)' : 'not restarted (the comparison)';
+    return `${r.processes} processes ${how} during ${r.timers.toLocaleString('en')} timers due over ${r.spreadMs / 1000} s: lost ${r.lost}, twice ${r.twice}, lateness max ${(r.lateMaxMs / 1000).toFixed(2)} s (p99 ${(r.lateP99Ms / 1000).toFixed(2)} s, ${r.lateOver2s} over 2 s, ${r.lateOver2sNearRestart} of them due within 10 s after a SIGTERM)${stops ? `; each SIGTERM to exit ${stops}` : ''}`;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -170,6 +178,7 @@ async function main(): Promise<number> {
             timers: Number(arg('timers') ?? 3000),
             spreadMs: Number(arg('spread') ?? 60_000),
             processes: Number(arg('processes') ?? 3),
+            restart: !process.argv.includes('--no-restart'),
         });
         console.log(`${server.kind} ${server.version}: ${describeRolling(r)}; arming took ${(r.armMs / 1000).toFixed(1)} s`);
         r.stderr.slice(0, 10).forEach((l) => console.log(`  stderr: ${l}`));

@@ -47,8 +47,8 @@ export interface HandOverContext {
  * 3. no more timers are locked, no other run begins, and every lock of this instance whose run has not begun is
  *    handed back at once (an instance too busy to start them in time hands them to peers; a peer with work
  *    due locks more at once);
- * 4. the runs under way finish, until the deadline; a run still going keeps its lock, kept alive until the
- *    process exits, then taken over once its lease runs out.
+ * 4. the runs under way finish, until the deadline; a run still going keeps its lock, which another instance
+ *    takes over once nothing touches it for a lease (the scheduler closes its connection next).
  *
  * @param ctx What to stop, and by when.
  */
