@@ -71,6 +71,8 @@ export class AgendaScheduler implements TimerScheduler {
     private legacy = false;
     /** Set by `stop()` once the timers held have had their time: no run starts after it. */
     private stopping = false;
+    /** The `stop()` under way, if any. */
+    private stopCall?: Promise<void>;
     private readonly repeats: NodeJS.Timeout[] = [];
     private readonly counts: SchedulerStats = { runs: 0, handedBack: 0 };
     /** The due time of each copy this process locked, until it runs (a lease counts from it). */
@@ -184,7 +186,15 @@ export class AgendaScheduler implements TimerScheduler {
      * any it could not start, and waits for the runs under way, at most `TIMER_STOP_TIMEOUT_MS` (30 s) in all.
      * `arm()` and `cancel()` keep working meanwhile. A scheduler given an `agenda` leaves it running.
      */
-    async stop(): Promise<void> {
+    stop(): Promise<void> {
+        // A second stop() while the first hands over waits for it rather than handing over twice.
+        this.stopCall ??= this.handOverAndClose().finally(() => {
+            this.stopCall = undefined;
+        });
+        return this.stopCall;
+    }
+
+    private async handOverAndClose(): Promise<void> {
         // A start() still connecting would otherwise start processing after this stop() returned.
         await this.started?.catch(() => undefined);
         const agenda = this.agenda;
