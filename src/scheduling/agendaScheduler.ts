@@ -15,6 +15,7 @@ import {
     TIMER_LOCK_LIFETIME_MS,
     TIMER_TOUCH_MS,
     TIMER_LOCK_LIMIT,
+    TIMER_STOP_TIMEOUT_MS,
 } from './agendaSchedulerOptions';
 import { ArmSequence, LockDueTimes } from './armSequence';
 import { createAgenda } from './createAgenda';
@@ -24,7 +25,7 @@ import { guardJobState, lockOf, settleRun } from './jobStateGuard';
 import { ensureTimerIndexes, guardLockQueries, LockQueryState } from './lockQueries';
 import { MongoHandle, MongoSource, openMongo } from '../mongo/mongoConnection';
 import { repeatOn } from './repeatLease';
-import { releaseLocks } from './lockQueries';
+import { handOver } from './handOver';
 import { LEGACY_TIMER_JOB_NAME, storedTimerData, TIMER_JOB_NAME, timerId } from './timerDocument';
 import { runTimerJob, SchedulerStats, timerBackoff, TimerRunHost } from './timerRun';
 import { DEFAULT_TIMER_RETRY, DueTimerHandler, TimerData, TimerScheduler } from '../core/ports/timerScheduler';
@@ -68,6 +69,10 @@ export class AgendaScheduler implements TimerScheduler {
     private batcher?: WriteBatcher;
     private lockState?: LockQueryState;
     private legacy = false;
+    /** Set by `stop()` once the timers held have had their time: no run starts after it. */
+    private stopping = false;
+    /** The `stop()` under way, if any. */
+    private stopCall?: Promise<void>;
     private readonly repeats: NodeJS.Timeout[] = [];
     private readonly counts: SchedulerStats = { runs: 0, handedBack: 0 };
     /** The due time of each copy this process locked, until it runs (a lease counts from it). */
@@ -175,29 +180,44 @@ export class AgendaScheduler implements TimerScheduler {
         }
     }
 
-    /** @inheritdoc */
-    async stop(): Promise<void> {
+    /**
+     * Stops the timers of this instance without leaving one late (a deploy's SIGTERM): it locks no more timers,
+     * runs those it holds as they come due (all within one polling interval), hands back at once the locks of
+     * any it could not start, and waits for the runs under way, at most `TIMER_STOP_TIMEOUT_MS` (30 s) in all.
+     * `arm()` and `cancel()` keep working meanwhile. A scheduler given an `agenda` leaves it running.
+     */
+    stop(): Promise<void> {
+        // A second stop() while the first hands over waits for it rather than handing over twice.
+        this.stopCall ??= this.handOverAndClose().finally(() => {
+            this.stopCall = undefined;
+        });
+        return this.stopCall;
+    }
+
+    private async handOverAndClose(): Promise<void> {
         // A start() still connecting would otherwise start processing after this stop() returned.
         await this.started?.catch(() => undefined);
         const agenda = this.agenda;
         const jobs = this.jobCollection;
+        this.repeats.splice(0).forEach((t) => clearInterval(t));
+        if (agenda && this.ownsAgenda) {
+            await handOver({
+                agenda,
+                jobs,
+                lockState: this.lockState,
+                names: [TIMER_JOB_NAME, LEGACY_TIMER_JOB_NAME],
+                owner: this.instanceName,
+                running: this.running,
+                refuseRuns: () => {
+                    this.stopping = true;
+                },
+                deadline: Date.now() + TIMER_STOP_TIMEOUT_MS,
+                warn: (err) => this.warn(new InactivitySchedulerError('Could not release the timers this instance had locked.', { cause: err })),
+            });
+        }
         this.agenda = undefined;
         this.jobCollection = undefined;
         this.started = undefined;
-        this.repeats.splice(0).forEach((t) => clearInterval(t));
-        const lockState = this.lockState;
-        if (agenda && this.ownsAgenda) {
-            await agenda.drain({ timeout: 30_000, closeConnection: false });
-            // Agenda's queue filling outlives drain(): no lock may be taken after the release below.
-            await lockState?.pause();
-            // drain() waits for running handlers but keeps the locks of timers waiting in memory, which would keep
-            // every other instance off them for the lock's lifetime. A run still going after the drain timeout
-            // keeps its lock.
-            const release = jobs && releaseLocks(jobs, { owner: this.instanceName, keep: [...this.running].map((id) => timerObjectId(id)) });
-            await release?.catch((err: unknown) =>
-                this.warn(new InactivitySchedulerError('Could not release the timers this instance had locked.', { cause: err }))
-            );
-        }
         await this.mongo?.close();
         this.mongo = undefined;
     }
@@ -234,6 +254,7 @@ export class AgendaScheduler implements TimerScheduler {
     }
 
     private async open(onDue: DueTimerHandler): Promise<void> {
+        this.stopping = false;
         const agendaModule = await import('agenda');
         let agenda = this.options.agenda;
         if (!agenda) {
@@ -340,6 +361,7 @@ export class AgendaScheduler implements TimerScheduler {
             run,
             counts: this.counts,
             running: this.running,
+            stopping: () => this.stopping,
             movedSinceLock: (id, lockedAt) => this.arms.movedSinceLock(id, lockedAt),
             dueAtLock: (id, lockedAt) => this.dueAtLock.take(id, lockedAt),
             endRun: (attrs) => this.endRun(attrs),

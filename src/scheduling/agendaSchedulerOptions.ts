@@ -45,6 +45,12 @@ export const TIMER_LOCK_LIMIT = 4 * TIMER_CONCURRENCY;
  */
 export const DEFAULT_PROCESS_EVERY_MS = 5000;
 
+/**
+ * The longest `stop()` of a scheduler that created its Agenda takes, ms: the timers it holds locked run when due,
+ * then the runs under way are waited for; a run still going after this keeps its lock (and its lease).
+ */
+export const TIMER_STOP_TIMEOUT_MS = 30_000;
+
 /** The default bound of one run (the middleware passes its timer deadline). */
 export const DEFAULT_RUN_DEADLINE_MS = 45_000;
 

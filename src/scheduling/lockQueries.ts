@@ -45,6 +45,12 @@ export interface LockQueryState {
      * not because nothing else was due, so more jobs may be waiting.
      */
     saturated(name: string): boolean;
+    /**
+     * Stops locking ahead: from now on only timers already due are locked (a stopping instance still runs its own
+     * hand-backs and what falls due while it runs the timers it holds), until {@link LockQueryState.pause} or
+     * {@link LockQueryState.resume}.
+     */
+    lockDueOnly(): void;
     /** Stops locking (every lock query finds nothing) and resolves once no lock query is in flight. */
     pause(): Promise<void>;
     /** Locks again after {@link LockQueryState.pause}. */
@@ -122,6 +128,7 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
     };
     const original = repository.getNextJobToRun.bind(repository);
     let paused = false;
+    let dueOnly = false;
     let inFlight = 0;
     const idle: Array<() => void> = [];
     const lock = async (...[jobName, nextScanAt, , now, options]: LockQueryArgs): Promise<JobParameters | undefined> => {
@@ -151,7 +158,8 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
             expiredCheckedAt.set(jobName, Date.now());
         }
         let doc: JobRecord | null;
-        const due: Filter<JobDocument> = { name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } };
+        const dueBy = dueOnly ? new Date() : nextScanAt;
+        const due: Filter<JobDocument> = { name: jobName, lockedAt: null, nextRunAt: { $lte: dueBy }, disabled: { $ne: true } };
         if (found.get(jobName) && Date.now() - (foundAt.get(jobName) ?? 0) < BURST_GAP_MS) {
             const batch = await lockBatch(jobName, due, lastModifiedBy, nextLockTime(now));
             batch.forEach((d) => locked?.(d));
@@ -206,6 +214,9 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
     };
     const state: LockQueryState = {
         saturated: (name) => found.get(name) === true || (buffers.get(name)?.length ?? 0) > 0,
+        lockDueOnly: () => {
+            dueOnly = true;
+        },
         pause: () => {
             paused = true;
             // Timers locked but not handed to Agenda: stop() releases every lock of this instance not running.
@@ -214,6 +225,7 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
         },
         resume: () => {
             paused = false;
+            dueOnly = false;
         },
     };
     repository[GUARDED] = { names: guarded, state };

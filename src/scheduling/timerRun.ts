@@ -32,6 +32,8 @@ export interface TimerRunHost {
     readonly counts: SchedulerStats;
     /** Ids of timers running on this instance (their locks must outlive `stop()`'s release). */
     readonly running: Set<string>;
+    /** True once `stop()` handed back the locks of the runs not begun: none may begin. */
+    stopping(): boolean;
     /** Whether this process armed or cancelled the timer after it locked this copy. */
     movedSinceLock(id: string, lockedAt: number): boolean;
     /** The due time this copy had when it was locked (ms), if this process locked it. */
@@ -79,6 +81,13 @@ export async function runTimerJob(host: TimerRunHost, job: Job): Promise<void> {
         // lock of this one, has it now and runs it once.
         debug('timer %s waited %d ms for a free slot and was taken meanwhile', data.key, Date.now() - leaseFrom);
         host.counts.handedBack++;
+        settleRun(attrs, 'void');
+        return;
+    }
+    if (host.stopping()) {
+        // Checked in the same tick as the run is counted as running: stop() handed this lock back (or will, as
+        // it is not running), and another instance runs the timer.
+        debug('timer %s not started: the scheduler is stopping', data.key);
         settleRun(attrs, 'void');
         return;
     }
