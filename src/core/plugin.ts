@@ -23,6 +23,8 @@ export interface Settings {
     schedulerTimeout: number;
     /** Messages kept for handoff transcripts. */
     transcriptSize: number;
+    /** How long a user's typing holds the next stage (ms); 0 = off. */
+    typingGrace: number;
     /** Whether `endOfConversation` follows a close. */
     endOfConversation: boolean;
     /** How long a proactive send may take before it counts as failed (and is retried). */

@@ -53,6 +53,13 @@ export interface CoreOptions<C = TurnContextLike> extends InactivityPolicy {
     sendRetries?: number;
     /** Recent messages kept for a handoff transcript. Default `10`. */
     transcriptSize?: number;
+    /**
+     * A user's `typing` activity holds the conversation's next reminder or final action until at least this long
+     * after the last one (the bot's own typing does not count; `maxDuration` is a cap and is not held). The hold
+     * is stored at most once per `typingGrace / 2` of continuous typing, so it lasts from `typingGrace` to
+     * `1.5 × typingGrace` after the last typing activity. `0` turns it off. Default `'30 seconds'`.
+     */
+    typingGrace?: Duration;
     /** Send `endOfConversation` (code `botTimedOut`) after closing, on channels that accept it. Default `true`. */
     endOfConversation?: boolean;
     /** Prefix of the plugin's MongoDB collections (`<prefix>Jobs`, `<prefix>Snapshots`, `<prefix>Events`). Default `'inactivity'`. */
@@ -173,6 +180,8 @@ export const DEFAULTS = {
     sendRetries: 5,
     /** {@link InactivityOptions.transcriptSize} */
     transcriptSize: 10,
+    /** {@link InactivityOptions.typingGrace} */
+    typingGrace: '30 seconds',
     /** {@link InactivityOptions.endOfConversation} */
     endOfConversation: true,
     /** {@link InactivityOptions.collectionPrefix} */

@@ -61,6 +61,7 @@ export function resolveSettings(options: CoreOptions<never>): ResolvedSettings {
         botAppId: options.botAppId ?? DEFAULTS.botAppId,
         schedulerTimeout: toMilliseconds(options.schedulerTimeout ?? DEFAULTS.schedulerTimeout, 'schedulerTimeout'),
         transcriptSize: options.transcriptSize ?? DEFAULTS.transcriptSize,
+        typingGrace: toMilliseconds(options.typingGrace ?? DEFAULTS.typingGrace, 'typingGrace'),
         endOfConversation: options.endOfConversation ?? DEFAULTS.endOfConversation,
         sendTimeout,
         // Besides its sends, a timer's turn raises at most 2 flow events (abandoned, then closed), each bounded.

@@ -133,6 +133,16 @@ export interface InactivityState {
      * silence from the message's arrival, however slow the bot's reply. Cleared when the reply is stored.
      */
     replyingSince?: number;
+    /**
+     * The user is typing: the reminder and the final action wait until `until` (epoch ms). `at` is when the hold
+     * was last stored; it is stored again only once `typingGrace / 2` has passed. Cleared by the next message.
+     */
+    typing?: {
+        /** When the hold was stored (epoch ms). */
+        at: number;
+        /** Until when the idle stages wait (epoch ms). */
+        until: number;
+    };
 }
 
 /**
@@ -168,6 +178,7 @@ export function readState(raw: unknown): InactivityState | undefined {
         pending: s.pending && { ...s.pending },
         invalid: s.invalid && { ...s.invalid },
         delivery: s.delivery && structuredClone(s.delivery),
+        typing: s.typing && { ...s.typing },
     } as InactivityState;
 }
 

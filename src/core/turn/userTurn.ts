@@ -95,6 +95,8 @@ export async function beginUserTurn(plugin: Plugin, context: TurnContextLike): P
         delivery: undefined,
         // Time given with extend() was for the silence that has just ended.
         extension: undefined,
+        // So was a hold for typing: the message it announced has come.
+        typing: undefined,
         // Until this turn's reply is stored, a timer must not count the silence from the message's arrival.
         // Only needed where a timer may fire during the turn (the claim above stored it); elsewhere it would
         // make the bot's own save in its handler stale, and cost a second write to clear it.

@@ -381,6 +381,7 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         sendTimeout: 'json',
         sendRetries: 'json',
         transcriptSize: 'json',
+        typingGrace: 'json',
         endOfConversation: 'json',
         collectionPrefix: 'json',
         flowEventTimeout: 'json',
