@@ -16,6 +16,8 @@ export interface SampleConfig {
     finalAction?: FinalAction;
     /** `INACTIVITY_RESUME_WINDOW`, default the plugin's ('24 hours'); digits alone are milliseconds. */
     resumeWindow?: Duration;
+    /** `INACTIVITY_TYPING_GRACE`, default the plugin's ('30 seconds'); `0` turns the typing hold off; digits alone are milliseconds. */
+    typingGrace?: Duration;
     /** `INACTIVITY_FOLLOWUPS`: `off` turns follow-ups and re-engagement off. Default on. */
     followUps: boolean;
     /** `INACTIVITY_FOLLOWUP_AFTER`: delay of the follow-up after "add client" completes. Default the service's ('24 hours'). */
@@ -71,6 +73,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
         closeAfter: duration(env.INACTIVITY_CLOSE_AFTER),
         finalAction,
         resumeWindow: duration(env.INACTIVITY_RESUME_WINDOW),
+        typingGrace: duration(env.INACTIVITY_TYPING_GRACE),
         followUps,
         followUpAfter: duration(env.INACTIVITY_FOLLOWUP_AFTER),
         reengageAfter: duration(env.INACTIVITY_REENGAGE_AFTER),
