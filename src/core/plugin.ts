@@ -1,5 +1,6 @@
 import type { AbandonmentLog } from './records/abandonmentLog';
 import type { FlowRunLog } from './records/flowRun';
+import type { ReminderFatigueStore } from './records/reminderFatigue';
 import type { Localizer } from './texts/localization';
 import type { CoreOptions, ResolvedPolicy } from './policy/options';
 import type { FlowDefinition } from './policy/policy';
@@ -25,6 +26,10 @@ export interface Settings {
     transcriptSize: number;
     /** How long a user's typing holds the next stage (ms); 0 = off. */
     typingGrace: number;
+    /** Reminders in a row a user may let pass before theirs are paused; 0 = off. */
+    maxIgnoredReminders: number;
+    /** How long a user's reminders stay paused (ms). */
+    fatigueCooldown: number;
     /** Whether `endOfConversation` follows a close. */
     endOfConversation: boolean;
     /** How long a proactive send may take before it counts as failed (and is retried). */
@@ -58,6 +63,8 @@ export interface Plugin {
     abandonments?: AbandonmentLog;
     /** Flow-run records for the drop-off report, once started with MongoDB. */
     flowRuns?: FlowRunLog;
+    /** Each user's ignored reminders and pause, once started with MongoDB. */
+    fatigue?: ReminderFatigueStore;
     /** The telemetry client, if any. */
     telemetry?: TelemetryClientLike;
     /** Flow event hooks and the count of flows in progress. */

@@ -9,6 +9,7 @@ import { MongoFlowRunStore } from './flowRunStore';
 import { MongoAbandonmentLog } from './mongoAbandonmentLog';
 import { MongoHandle, MongoSource, openMongo } from './mongoConnection';
 import { MongoSnapshotStore } from './mongoSnapshotStore';
+import { MongoReminderFatigue } from './reminderFatigue';
 
 /** The recurring job that expires saved flows past their resume window and purges records past their retention. */
 export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
@@ -75,6 +76,7 @@ export class PluginStores {
                     userHashKey: options.userHashKey,
                 });
                 await Promise.all([snapshots.init(), abandonments.init(), flowRuns.init()]);
+                plugin.fatigue = new MongoReminderFatigue(db, `${prefix}ReminderFatigue`);
                 plugin.snapshots = snapshots;
                 plugin.abandonments = abandonments;
                 plugin.flowRuns = flowRuns;

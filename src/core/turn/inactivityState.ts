@@ -53,6 +53,13 @@ export interface FlowProgress {
     reminders?: ReminderVisit[];
     /** How many times the bot gave the user more time in this run. Default 0. */
     extensions?: number;
+    /** Reminders due in this run that were not sent, for its drop-off record. */
+    skippedReminders?: Array<{
+        /** When it was due and skipped (epoch ms). */
+        at: number;
+        /** Why: `fatigue`. */
+        reason: 'fatigue';
+    }>;
 }
 
 /** What a timer's turn is delivering: the stage it claimed before sending anything. */

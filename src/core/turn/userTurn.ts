@@ -13,6 +13,7 @@ import { noteAnswer, noteStep, recordRun } from '../records/runTracking';
 import { normalizeLocale } from '../texts/localization';
 import { textActivity } from '../texts/messages';
 import { EARLY_TOLERANCE_MS, nextDue } from '../timers/stages';
+import { reminderUnanswered, resetIgnoredReminders } from '../timers/reminderFatigue';
 import { TIMER_DATA_VERSION } from '../ports/timerScheduler';
 import { timerReference } from '../timers/timerReference';
 import { withinDatabaseTimeout } from '../util/withinDatabaseTimeout';
@@ -102,7 +103,11 @@ export async function beginUserTurn(plugin: Plugin, context: TurnContextLike): P
         // make the bot's own save in its handler stale, and cost a second write to clear it.
         replyingSince: atRisk ? now : undefined,
     };
-    // The user is back: the last reminder of the run, if any, was answered.
+    // The user is back: the last reminder of the run, if any, was answered, and the reminders they let pass in a
+    // row start again from none.
+    if (previous && reminderUnanswered(previous)) {
+        resetIgnoredReminders(plugin, state.reference);
+    }
     noteAnswer(state.flow, now);
     const payload = readPayload(context.activity);
     const turn: UserTurn = { plugin, context, state, payload, pendingBefore: previous?.pending };

@@ -382,6 +382,8 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         sendRetries: 'json',
         transcriptSize: 'json',
         typingGrace: 'json',
+        maxIgnoredReminders: 'json',
+        fatigueCooldown: 'json',
         endOfConversation: 'json',
         collectionPrefix: 'json',
         flowEventTimeout: 'json',
