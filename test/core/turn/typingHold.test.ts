@@ -25,8 +25,11 @@ async function jitter(max = 4): Promise<void> {
 class LoggingStorage extends MemoryStorage {
     readonly stored: Array<{ seq: number; plugin?: InactivityState }> = [];
     jitter = false;
+    /** Makes reads fail, as a storage that is down does. */
+    down = false;
 
     override async read(keys: string[]): Promise<StoreItems> {
+        if (this.down) throw new Error('storage unreachable');
         if (this.jitter) await jitter();
         return super.read(keys);
     }
@@ -79,7 +82,9 @@ async function typingBot(options: Partial<InactivityOptions> = {}) {
     const dialogState = conversationState.createProperty<DialogState>('DialogState');
     const dialog = new ProfileDialog();
     const dialogs = new DialogSet(dialogState).add(dialog);
+    const botSaw: string[] = [];
     const adapter = new TimedAdapter(async (context) => {
+        botSaw.push(context.activity.type);
         if (context.activity.type === 'message') {
             const dc = await dialogs.createContext(context);
             const result = await dc.continueDialog();
@@ -87,7 +92,7 @@ async function typingBot(options: Partial<InactivityOptions> = {}) {
                 await dc.beginDialog('profileDialog');
             }
         }
-        await conversationState.saveChanges(context);
+        if (!storage.down) await conversationState.saveChanges(context);
     });
     const scheduler = new TestScheduler({ startAt: T0 });
     adapter.clock = scheduler.now;
@@ -111,7 +116,7 @@ async function typingBot(options: Partial<InactivityOptions> = {}) {
     const typing = (from?: Partial<Activity['from']>) =>
         from ? adapter.receiveAsIs({ type: 'typing', from: from as Activity['from'] }) : adapter.receiveActivity({ type: 'typing' });
     const reminders = () => adapter.log.filter((l) => /^Still there\?/.test(l.text));
-    return { adapter, scheduler, storage, inactivity, errors, typing, reminders };
+    return { adapter, scheduler, storage, inactivity, errors, typing, reminders, botSaw };
 }
 
 type Bot = Awaited<ReturnType<typeof typingBot>>;
@@ -180,6 +185,19 @@ describe('Typing holds the reminder (typingGrace)', function () {
             assert.strictEqual(bot.reminders().length, 1, `reminded on time for ${JSON.stringify({ options, from })}`);
             assert.deepStrictEqual(bot.errors, []);
         }
+    });
+
+    it("the typing reaches the bot's logic, also when the storage fails (reported through onError)", async () => {
+        const bot = await typingBot();
+        await inFlow(bot, 10 * SEC);
+        await bot.typing();
+        assert.deepStrictEqual(bot.botSaw, ['message', 'typing']);
+        assert.strictEqual(bot.errors.length, 0);
+        bot.storage.down = true;
+        await bot.typing();
+        assert.deepStrictEqual(bot.botSaw, ['message', 'typing', 'typing'], 'the bot still got the typing turn');
+        assert.strictEqual(bot.errors.length, 1);
+        assert.match(bot.errors[0].message, /storage unreachable/);
     });
 
     it('typing outside a flow writes nothing', async () => {
