@@ -18,6 +18,8 @@ export interface SampleConfig {
     resumeWindow?: Duration;
     /** `INACTIVITY_POLICY_FILE`: the policy file designers edit (relative to the working folder). Default `samples/inactivity-policy.json`. */
     policyFile?: string;
+    /** `INACTIVITY_TYPING_GRACE`, default the plugin's ('30 seconds'); `0` turns the typing hold off; digits alone are milliseconds. */
+    typingGrace?: Duration;
     /** `INACTIVITY_FOLLOWUPS`: `off` turns follow-ups and re-engagement off. Default on. */
     followUps: boolean;
     /** `INACTIVITY_FOLLOWUP_AFTER`: delay of the follow-up after "add client" completes. Default the service's ('24 hours'). */
@@ -79,6 +81,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
         finalAction,
         resumeWindow: duration(env.INACTIVITY_RESUME_WINDOW),
         policyFile: env.INACTIVITY_POLICY_FILE?.trim() || undefined,
+        typingGrace: duration(env.INACTIVITY_TYPING_GRACE),
         followUps,
         followUpAfter: duration(env.INACTIVITY_FOLLOWUP_AFTER),
         reengageAfter: duration(env.INACTIVITY_REENGAGE_AFTER),

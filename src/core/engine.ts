@@ -22,6 +22,8 @@ import { textActivity } from './texts/messages';
 import { readPayload } from './turn/buttonPayload';
 import { OutageGuard, OutageSkipError } from './timers/outageGuard';
 import { createTimerHandler } from './timers/timerTurn';
+import { holdForTyping, isUserTyping } from './turn/typingHold';
+import { withinDatabaseTimeout } from './util/withinDatabaseTimeout';
 import { answerInPlaceOfBot, beginUserTurn, endUserTurn, isUserMessage, TimerArming, UserTurn } from './turn/userTurn';
 
 const debug = createDebug('botbuilder-inactivity:turn');
@@ -110,12 +112,24 @@ export class InactivityEngine {
 
     /**
      * Handles a user's message. The bot's own logic always runs (or, for a click on one of the plugin's buttons,
-     * the plugin answers it); no plugin failure stops the reply. Anything but a user's message passes through.
+     * the plugin answers it); no plugin failure stops the reply. A user's typing holds the next stage
+     * (`typingGrace`); anything else passes through.
      *
      * @param context The turn.
      * @param next The bot's logic.
      */
     async onTurn(context: TurnContextLike, next: () => Promise<void>): Promise<void> {
+        if (isUserTyping(context.activity, this.plugin.settings.botAppId)) {
+            // Before the bot's logic, so that the hold is in the turn's cached state if the bot saves it. A typing
+            // activity has no reply to delay; the database is waited for at most schedulerTimeout all the same.
+            try {
+                await withinDatabaseTimeout(holdForTyping(this.plugin, context), this.plugin.settings.schedulerTimeout, 'store that the user is typing');
+            } catch (err) {
+                this.warn(err, context);
+            }
+            await next();
+            return;
+        }
         if (!isUserMessage(context.activity)) {
             await next();
             return;

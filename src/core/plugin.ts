@@ -1,6 +1,7 @@
 import type { ActiveFlowStore } from './ports/activeFlowStore';
 import type { AbandonmentLog } from './records/abandonmentLog';
 import type { FlowRunLog } from './records/flowRun';
+import type { ReminderFatigueStore } from './records/reminderFatigue';
 import type { Localizer } from './texts/localization';
 import type { CoreOptions, ResolvedPolicy } from './policy/options';
 import type { FlowDefinition } from './policy/policy';
@@ -26,6 +27,12 @@ export interface Settings {
     schedulerTimeout: number;
     /** Messages kept for handoff transcripts. */
     transcriptSize: number;
+    /** How long a user's typing holds the next stage (ms); 0 = off. */
+    typingGrace: number;
+    /** Reminders in a row a user may let pass before theirs are paused; 0 = off. */
+    maxIgnoredReminders: number;
+    /** How long a user's reminders stay paused (ms). */
+    fatigueCooldown: number;
     /** Whether `endOfConversation` follows a close. */
     endOfConversation: boolean;
     /** How long a proactive send may take before it counts as failed (and is retried). */
@@ -61,6 +68,8 @@ export interface Plugin {
     flowRuns?: FlowRunLog;
     /** Where the instances publish their flows in progress, for `activeFlows({ scope: 'all' })`; once started with MongoDB. */
     activeFlowStore?: ActiveFlowStore;
+    /** Each user's ignored reminders and pause, once started with MongoDB. */
+    fatigue?: ReminderFatigueStore;
     /** The telemetry client, if any. */
     telemetry?: TelemetryClientLike;
     /** Flow event hooks and the count of flows in progress. */

@@ -26,6 +26,8 @@ export const TelemetryEvents = {
     flowAbandoned: 'InactivityFlowAbandoned',
     /** A proactive send failed (one event per failed attempt), with `status`, `attempt` and `permanent`. */
     sendFailed: 'InactivitySendFailed',
+    /** A due reminder was not sent (`reason` `fatigue`: the user let `maxIgnoredReminders` pass); the ladder goes on. */
+    reminderSkipped: 'InactivityReminderSkipped',
 } as const;
 
 /** Properties every plugin event carries. Never message text or user names. */

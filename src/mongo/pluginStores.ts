@@ -11,6 +11,7 @@ import { MongoAbandonmentLog } from './mongoAbandonmentLog';
 import { MongoHandle, MongoSource, openMongo } from './mongoConnection';
 import { MongoSnapshotStore } from './mongoSnapshotStore';
 import { timedSweep } from './sweepLog';
+import { MongoReminderFatigue } from './reminderFatigue';
 
 /** The recurring job that expires saved flows past their resume window and purges records past their retention. */
 export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
@@ -82,6 +83,7 @@ export class PluginStores {
                 });
                 const activeFlows = new MongoActiveFlowStore(db, { collection: `${prefix}ActiveFlows` });
                 await Promise.all([snapshots.init(), abandonments.init(), flowRuns.init(), activeFlows.init()]);
+                plugin.fatigue = new MongoReminderFatigue(db, `${prefix}ReminderFatigue`);
                 plugin.snapshots = snapshots;
                 plugin.abandonments = abandonments;
                 plugin.flowRuns = flowRuns;

@@ -49,6 +49,9 @@ export async function createAgentsRig(options: Partial<CoreOptions> = {}, extra:
     const botTexts: string[] = [];
     adapter.use({ onTurn: (context: TurnContext, next) => engine.onTurn(context as unknown as TurnContextLike, next) });
     adapter.logic = async (context) => {
+        if (context.activity.type !== 'message') {
+            return;
+        }
         const text = context.activity.text ?? '';
         botTexts.push(text);
         const ctx = context as unknown as TurnContextLike;

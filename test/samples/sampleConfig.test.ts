@@ -10,6 +10,8 @@ describe("the sample's environment settings", () => {
         assert.strictEqual(config.reminderAfter, 2000);
         assert.strictEqual(config.closeAfter, '10 Seconds');
         assert.strictEqual(config.resumeWindow, 0, '0 turns resuming off, as the option does');
+        assert.strictEqual(readSampleConfig({ INACTIVITY_TYPING_GRACE: '0' }).typingGrace, 0, '0 turns the typing hold off');
+        assert.strictEqual(readSampleConfig({ INACTIVITY_TYPING_GRACE: '10 seconds' }).typingGrace, '10 seconds');
         assert.strictEqual(toMilliseconds(config.reminderAfter, 'INACTIVITY_REMINDER_AFTER'), 2000);
         assert.strictEqual(toMilliseconds(config.closeAfter, 'INACTIVITY_CLOSE_AFTER'), 10_000);
     });
@@ -18,6 +20,7 @@ describe("the sample's environment settings", () => {
         const config = readSampleConfig({ INACTIVITY_REMINDER_AFTER: '  ' });
         assert.strictEqual(config.reminderAfter, undefined);
         assert.strictEqual(config.closeAfter, undefined);
+        assert.strictEqual(config.typingGrace, undefined);
     });
 
     it('reads the policy file named by INACTIVITY_POLICY_FILE, and leaves the sample its own when unset', () => {

@@ -65,6 +65,23 @@ export interface CoreOptions<C = TurnContextLike> extends InactivityPolicy {
     sendRetries?: number;
     /** Recent messages kept for a handoff transcript. Default `10`. */
     transcriptSize?: number;
+    /**
+     * A user's `typing` activity holds the conversation's next reminder or final action until at least this long
+     * after the last one (the bot's own typing does not count; `maxDuration` is a cap and is not held). The hold
+     * is stored at most once per `typingGrace / 2` of continuous typing, so it lasts from `typingGrace` to
+     * `1.5 × typingGrace` after the last typing activity. `0` turns it off. Default `'30 seconds'`.
+     */
+    typingGrace?: Duration;
+    /**
+     * Reminders in a row a user may let pass without answering (across flows and conversations) before the plugin
+     * stops reminding them for `fatigueCooldown`; their flows still close, hand off or fall back as configured.
+     * Any message the user sends after a reminder, before its final action, answers it and starts the count
+     * again. Needs MongoDB (`mongo`): the count is kept per user in `<prefix>ReminderFatigue`. `0` turns it off.
+     * Default `3`.
+     */
+    maxIgnoredReminders?: number;
+    /** How long a user's reminders stay paused once they let `maxIgnoredReminders` pass. Default `'7 days'`. */
+    fatigueCooldown?: Duration;
     /** Send `endOfConversation` (code `botTimedOut`) after closing, on channels that accept it. Default `true`. */
     endOfConversation?: boolean;
     /** Prefix of the plugin's MongoDB collections (`<prefix>Jobs`, `<prefix>Snapshots`, `<prefix>Events`). Default `'inactivity'`. */
@@ -194,6 +211,12 @@ export const DEFAULTS = {
     sendRetries: 5,
     /** {@link InactivityOptions.transcriptSize} */
     transcriptSize: 10,
+    /** {@link InactivityOptions.typingGrace} */
+    typingGrace: '30 seconds',
+    /** {@link InactivityOptions.maxIgnoredReminders} */
+    maxIgnoredReminders: 3,
+    /** {@link InactivityOptions.fatigueCooldown} */
+    fatigueCooldown: '7 days',
     /** {@link InactivityOptions.endOfConversation} */
     endOfConversation: true,
     /** {@link InactivityOptions.collectionPrefix} */

@@ -69,6 +69,9 @@ export function resolveSettings(options: CoreOptions<never>): ResolvedSettings {
         botAppId: options.botAppId ?? DEFAULTS.botAppId,
         schedulerTimeout: toMilliseconds(options.schedulerTimeout ?? DEFAULTS.schedulerTimeout, 'schedulerTimeout'),
         transcriptSize: options.transcriptSize ?? DEFAULTS.transcriptSize,
+        typingGrace: toMilliseconds(options.typingGrace ?? DEFAULTS.typingGrace, 'typingGrace'),
+        maxIgnoredReminders: options.maxIgnoredReminders ?? DEFAULTS.maxIgnoredReminders,
+        fatigueCooldown: toMilliseconds(options.fatigueCooldown ?? DEFAULTS.fatigueCooldown, 'fatigueCooldown'),
         endOfConversation: options.endOfConversation ?? DEFAULTS.endOfConversation,
         sendTimeout,
         // Besides its sends, a timer's turn raises at most 2 flow events (abandoned, then closed), each bounded.

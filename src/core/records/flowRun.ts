@@ -80,6 +80,13 @@ export interface FlowRunRecord {
     steps: RunStep[];
     /** The reminders sent during the run. */
     reminders: RunReminder[];
+    /** Reminders due in the run that were not sent, and why (`fatigue`). Absent when none were skipped. */
+    skippedReminders?: Array<{
+        /** When the reminder was due and skipped. */
+        at: Date;
+        /** Why it was skipped: `fatigue`. */
+        reason: string;
+    }>;
     /** Whether at least one reminder was sent. */
     reminded: boolean;
     /** Whether the user came back after a reminder. */

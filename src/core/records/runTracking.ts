@@ -63,6 +63,17 @@ export function noteReminder(flow: FlowProgress, now: number): void {
 }
 
 /**
+ * Notes a reminder that was due and not sent.
+ *
+ * @param flow The flow in progress.
+ * @param skip When, and why.
+ */
+export function noteSkippedReminder(flow: FlowProgress, skip: { at: number; reason: 'fatigue' }): void {
+    ensureRun(flow);
+    flow.skippedReminders = [...(flow.skippedReminders ?? []), skip].slice(-MAX_REMINDERS);
+}
+
+/**
  * Notes that the user wrote or clicked: the last reminder, if unanswered, was answered.
  *
  * @param flow The flow in progress.
@@ -144,6 +155,7 @@ export function runRecord(
         durationMs: Math.max(0, now - startedAt),
         steps,
         reminders,
+        ...(flow.skippedReminders?.length ? { skippedReminders: flow.skippedReminders.map((s) => ({ at: new Date(s.at), reason: s.reason })) } : {}),
         reminded: reminders.length > 0,
         answeredAfterReminder: reminders.some((r) => r.answered),
         resumed: Boolean(flow.resumedFrom),

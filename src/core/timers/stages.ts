@@ -21,7 +21,7 @@ export const EARLY_TOLERANCE_MS = 50;
 
 /**
  * The stages still to come for the flow in progress, in time order. Idle stages count from the user's last
- * message; `maxDuration` from the flow's start.
+ * message and wait for a typing hold to end; `maxDuration` counts from the flow's start.
  *
  * @param state The plugin's record.
  * @param policy The policy in force.
@@ -51,7 +51,12 @@ export function pendingStages(state: InactivityState, policy: ResolvedPolicy): S
     if (capEnd !== undefined) {
         stages.push({ name: 'maxDuration', at: capEnd });
     }
-    return stages.filter((s) => !state.stagesDone.includes(s.name)).sort((a, b) => a.at - b.at);
+    // A user who is typing is not reminded or closed on while the hold lasts (the cap is not held).
+    const held = state.typing?.until ?? 0;
+    return stages
+        .filter((s) => !state.stagesDone.includes(s.name))
+        .map((s) => (s.name === 'maxDuration' || s.at >= held ? s : { ...s, at: held }))
+        .sort((a, b) => a.at - b.at);
 }
 
 /**

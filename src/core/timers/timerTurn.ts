@@ -21,6 +21,7 @@ import { timeoutError, withTimeout } from '../util/withTimeout';
 import { afterConflict, claimStage, inFlow, Outcome, TimerFlowTurn, TimerTurn } from './timerClaim';
 import { deliver, resend, runFallback, sendFailed, settle } from './timerDelivery';
 import { failure, reportMissingState, UNDECIDED_RETRY_MS } from './timerFailure';
+import { countIgnoredReminder, reminderPaused, reminderUnanswered, skipReminder } from './reminderFatigue';
 
 export type { TimerTurn } from './timerClaim';
 
@@ -132,6 +133,9 @@ async function onDue(start: { plugin: Plugin; context: TurnContextLike; timer: D
 
 async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcome> {
     const { plugin, context, state, info, policy, timer } = turn;
+    if (await reminderPaused(turn)) {
+        return skipReminder(turn, settled);
+    }
     const now = plugin.now();
     const idleMs = now - state.lastUserActivityAt;
     const nonce = newNonce();
@@ -199,6 +203,8 @@ async function finish(turn: TimerFlowTurn, due: { stage: Stage; settled: StageNa
         // The flow is closed by the claim itself: a user turn stored after it finds no flow to go on with.
         await plugin.flows.clear(context);
     }
+    // Read before the flow is forgotten: the reminder of this silence went out and was let pass.
+    const ignored = reminderUnanswered(state);
     state.stagesDone.push(...due.settled);
     claim.run = state.flow;
     forgetFlow(state);
@@ -206,6 +212,9 @@ async function finish(turn: TimerFlowTurn, due: { stage: Stage; settled: StageNa
     state.delivery = claim;
     if (!(await claimStage(turn))) {
         return afterConflict(turn);
+    }
+    if (ignored) {
+        await countIgnoredReminder(plugin, state.reference);
     }
     if (action === 'dialog') {
         return runFallback(turn, claim);

@@ -62,6 +62,13 @@ export interface FlowProgress {
     openedAt?: number;
     /** How long the journey was open before its current stretch (before it was closed and resumed), in ms. Default 0. */
     openBeforeMs?: number;
+    /** Reminders due in this run that were not sent, for its drop-off record. */
+    skippedReminders?: Array<{
+        /** When it was due and skipped (epoch ms). */
+        at: number;
+        /** Why: `fatigue`. */
+        reason: 'fatigue';
+    }>;
 }
 
 /** What a timer's turn is delivering: the stage it claimed before sending anything. */
@@ -142,6 +149,16 @@ export interface InactivityState {
      * silence from the message's arrival, however slow the bot's reply. Cleared when the reply is stored.
      */
     replyingSince?: number;
+    /**
+     * The user is typing: the reminder and the final action wait until `until` (epoch ms). `at` is when the hold
+     * was last stored; it is stored again only once `typingGrace / 2` has passed. Cleared by the next message.
+     */
+    typing?: {
+        /** When the hold was stored (epoch ms). */
+        at: number;
+        /** Until when the idle stages wait (epoch ms). */
+        until: number;
+    };
 }
 
 /**
@@ -177,6 +194,7 @@ export function readState(raw: unknown): InactivityState | undefined {
         pending: s.pending && { ...s.pending },
         invalid: s.invalid && { ...s.invalid },
         delivery: s.delivery && structuredClone(s.delivery),
+        typing: s.typing && { ...s.typing },
     } as InactivityState;
 }
 

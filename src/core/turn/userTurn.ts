@@ -14,6 +14,7 @@ import { noteAnswer, noteStep, recordRun } from '../records/runTracking';
 import { normalizeLocale } from '../texts/localization';
 import { textActivity } from '../texts/messages';
 import { EARLY_TOLERANCE_MS, nextDue } from '../timers/stages';
+import { reminderUnanswered, resetIgnoredReminders } from '../timers/reminderFatigue';
 import { TIMER_DATA_VERSION } from '../ports/timerScheduler';
 import { timerReference } from '../timers/timerReference';
 import { withinDatabaseTimeout } from '../util/withinDatabaseTimeout';
@@ -96,12 +97,18 @@ export async function beginUserTurn(plugin: Plugin, context: TurnContextLike): P
         delivery: undefined,
         // Time given with extend() was for the silence that has just ended.
         extension: undefined,
+        // So was a hold for typing: the message it announced has come.
+        typing: undefined,
         // Until this turn's reply is stored, a timer must not count the silence from the message's arrival.
         // Only needed where a timer may fire during the turn (the claim above stored it); elsewhere it would
         // make the bot's own save in its handler stale, and cost a second write to clear it.
         replyingSince: atRisk ? now : undefined,
     };
-    // The user is back: the last reminder of the run, if any, was answered.
+    // The user is back: the last reminder of the run, if any, was answered, and the reminders they let pass in a
+    // row start again from none.
+    if (previous && reminderUnanswered(previous)) {
+        resetIgnoredReminders(plugin, state.reference);
+    }
     noteAnswer(state.flow, now);
     const payload = readPayload(context.activity);
     const turn: UserTurn = { plugin, context, state, payload, pendingBefore: previous?.pending };
