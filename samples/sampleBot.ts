@@ -3,6 +3,7 @@ import { DialogSet, DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
 import type { FollowUpService, InactivityMiddleware, Localizer } from '../src';
 import { AddClientDialog } from './addClientDialog';
 import { ADD_CLIENT, CANCEL, CANCEL_REASON, START, WAIT, WAIT_FOR } from './addClientParts';
+import { answerFollowUp, scheduleFirstSession } from './sampleFollowUps';
 
 /**
  * The sample bot: "add client" (or "/add-client") starts the add-client flow; anything else gets a one-line help.
@@ -48,16 +49,13 @@ export class SampleBot extends ActivityHandler {
             }
             const result = await dc.continueDialog();
             if (result.status === DialogTurnStatus.complete && this.followUps) {
-                await this.scheduleFirstSession(context, (result.result as { name?: string } | undefined)?.name);
+                const name = (result.result as { name?: string } | undefined)?.name;
+                await scheduleFirstSession(this.followUps, { reference: TurnContext.getConversationReference(context.activity), name });
             }
             if (result.status === DialogTurnStatus.empty) {
-                const answer = this.followUpAnswer(context);
-                if (answer !== undefined) {
-                    await this.followUps?.recordScore(context.activity.from.id, answer).catch(() => undefined);
-                    if (answer < 0.7) {
-                        await this.scheduleCheckIn(context, answer);
-                    }
-                    await context.sendActivity(this.text(context, answer >= 0.7 ? 'followUp.thanksGreat' : 'followUp.thanksNotGreat'));
+                const thanks = this.followUps && (await answerFollowUp(this.followUps, this.reply(context)));
+                if (thanks) {
+                    await context.sendActivity(thanks);
                 } else if (START.test(context.activity.text ?? '')) {
                     await dc.beginDialog(ADD_CLIENT);
                 } else {
@@ -82,45 +80,10 @@ export class SampleBot extends ActivityHandler {
         await this.conversationState.saveChanges(context);
     }
 
-    /** "How did the first session with {{name}} go?", after `INACTIVITY_FOLLOWUP_AFTER`, with Great / Not great. */
-    private async scheduleFirstSession(context: TurnContext, name: string | undefined): Promise<void> {
-        try {
-            await this.followUps?.schedulePostEvent({
-                reference: TurnContext.getConversationReference(context.activity),
-                eventAt: new Date(),
-                eventId: `${context.activity.conversation.id}:${name ?? ''}`,
-                template: 'sample:followUp.firstSession',
-                variables: { name: name ?? '' },
-                buttons: ['sample:followUp.great', 'sample:followUp.notGreat'],
-            });
-        } catch (err) {
-            // The client is added either way; the follow-up is a nicety.
-            console.error(`[sample] could not schedule the follow-up: ${(err as Error).message}`);
-        }
-    }
-
-    /** "Not great": the check-in the answer announces ("I'll check in again soon"), after the service's `checkInAfter` (a day). */
-    private async scheduleCheckIn(context: TurnContext, score: number): Promise<void> {
-        try {
-            await this.followUps?.scheduleCheckIn({ reference: TurnContext.getConversationReference(context.activity), score });
-        } catch (err) {
-            console.error(`[sample] could not schedule the check-in: ${(err as Error).message}`);
-        }
-    }
-
-    /** The score of an answer to the follow-up's buttons: Great 1, Not great 0.2; undefined for anything else. */
-    private followUpAnswer(context: TurnContext): number | undefined {
-        const said = (context.activity.text ?? '').trim().toLocaleLowerCase();
-        if (!said) {
-            return undefined;
-        }
-        if (said === this.text(context, 'followUp.great').toLocaleLowerCase()) {
-            return 1;
-        }
-        if (said === this.text(context, 'followUp.notGreat').toLocaleLowerCase()) {
-            return 0.2;
-        }
-        return undefined;
+    /** A user's reply, as the follow-ups' answer reads it. */
+    private reply(context: TurnContext) {
+        const { text, locale, from } = context.activity;
+        return { text, locale, userId: from.id, reference: TurnContext.getConversationReference(context.activity), texts: this.t };
     }
 
     private text(context: TurnContext, key: string): string {

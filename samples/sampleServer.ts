@@ -9,6 +9,7 @@ import { SampleConfig } from './sampleConfig';
 import { closeServer, listen, mountReport, SAMPLE_LOCALES, SAMPLE_POLICY_FILE, SampleExtension } from './sampleHttp';
 import { openSampleMongo } from './sampleMongo';
 import { requireAdminToken } from './adminToken';
+import { mountFollowUpHealth, sampleFollowUpOptions } from './sampleFollowUps';
 
 export type { SampleExtension } from './sampleHttp';
 
@@ -93,17 +94,7 @@ export async function startSample(
     await inactivity.start();
     // Follow-ups on the inactivity plugin's connection, Agenda and onError: a check-in after "add client", a
     // re-engagement after a silence.
-    const followUps = config.followUps
-        ? new FollowUpService({
-              adapter,
-              inactivity,
-              botAppId: config.appId,
-              localizer: texts,
-              ...(config.followUpAfter !== undefined ? { followUpAfter: config.followUpAfter } : {}),
-              ...(config.reengageAfter !== undefined ? { reengageAfter: config.reengageAfter } : {}),
-              ...(config.quietHours !== undefined ? { quietHours: config.quietHours } : {}),
-          })
-        : undefined;
+    const followUps = config.followUps ? new FollowUpService({ adapter, inactivity, ...sampleFollowUpOptions(config, texts) }) : undefined;
     if (followUps) {
         await followUps.start();
         adapter.use(followUps.middleware());
@@ -123,16 +114,7 @@ export async function startSample(
     });
     // Operator routes: behind INACTIVITY_ADMIN_TOKEN when it is set (a bot of your own: behind its own authentication).
     const adminOnly = requireAdminToken(config.adminToken);
-    app.get('/api/followups/health', adminOnly, (_req, res) => {
-        if (!followUps) {
-            res.status(404).json({ error: 'Follow-ups are off (INACTIVITY_FOLLOWUPS=off).' });
-            return;
-        }
-        followUps.health().then(
-            (health) => res.status(health.status === 'down' ? 503 : 200).json(health),
-            (err: unknown) => res.status(500).json({ error: (err as Error).message })
-        );
-    });
+    mountFollowUpHealth(app, { followUps, guard: adminOnly });
     // The drop-off report of this bot's flows (the plugin's records live in the client's default database).
     mountReport(app, { db: client.db(), guard: adminOnly, texts });
     for (const extend of extensions) {

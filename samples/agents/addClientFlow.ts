@@ -2,6 +2,7 @@ import { ActionTypes, InputHints, type Activity } from '@microsoft/agents-activi
 import { MessageFactory, type AgentApplication, type Storage, type TurnContext, type TurnState } from '@microsoft/agents-hosting';
 import type { InactivityMiddleware, InactivityOptions, Localizer, MarkedFlow } from '../../src/agents';
 import { ADD_CLIENT, ADD_CLIENT_STEPS, CANCEL, CANCEL_REASON, CLIENT_TYPES, isContact, START, WAIT, WAIT_FOR } from '../addClientParts';
+import { answerFollowUp, SampleFollowUps, scheduleFirstSession } from '../sampleFollowUps';
 
 /** A step of the flow. */
 type Step = (typeof ADD_CLIENT_STEPS)[number];
@@ -41,6 +42,8 @@ type FlowHooks = Required<Pick<InactivityOptions, 'onContinue' | 'onStartOver' |
  */
 export class AddClientFlow {
     private attached?: Inactivity;
+    /** The follow-up service, when follow-ups are on: a client added schedules "How did the first session go?". */
+    private followUps?: SampleFollowUps;
 
     /**
      * @param texts The plugin's Localizer with the sample's `sample` namespace added.
@@ -71,10 +74,12 @@ export class AddClientFlow {
      * Adds the flow's routes to the app, and the welcome.
      *
      * @param agent The app.
-     * @param inactivity The plugin, to mark steps with and to extend.
+     * @param parts The plugin, to mark steps with and to extend, and the follow-ups when they are on (a client added
+     *   schedules "How did the first session go?"; its Great / Not great are answered outside the flow).
      */
-    addRoutes(agent: AgentApplication<TurnState>, inactivity: Inactivity): void {
-        this.attached = inactivity;
+    addRoutes(agent: AgentApplication<TurnState>, parts: { inactivity: Inactivity; followUps?: SampleFollowUps }): void {
+        this.attached = parts.inactivity;
+        this.followUps = parts.followUps;
         agent.onConversationUpdate('membersAdded', (context) => this.welcome(context));
         agent.onMessage(START, (context) => this.start(context));
         agent.onMessage(CANCEL, (context) => this.cancel(context));
@@ -137,7 +142,8 @@ export class AddClientFlow {
         const record = await this.read(context);
         const said = (context.activity.text ?? '').trim();
         if (!record) {
-            await context.sendActivity(this.text(context, 'help'));
+            const thanks = this.followUps && (await answerFollowUp(this.followUps, this.reply(context)));
+            await context.sendActivity(thanks ?? this.text(context, 'help'));
             return;
         }
         const { values } = record;
@@ -156,6 +162,9 @@ export class AddClientFlow {
             await context.sendActivity(this.text(context, 'addClient.done', { ...values, contact: said }));
             await this.forget(context);
             await this.inactivity.flows.end(context);
+            if (this.followUps) {
+                await scheduleFirstSession(this.followUps, { reference: context.activity.getConversationReference(), name: values.name });
+            }
             return;
         } else {
             // As the dialog's contact prompt: the retry line alone, and the step stays marked.
@@ -216,6 +225,12 @@ export class AddClientFlow {
 
     private text(context: TurnContext, key: string, vars: Record<string, unknown> = {}): string {
         return this.texts.t(context.activity.locale, `sample:${key}`, vars);
+    }
+
+    /** A user's reply, as the follow-ups' answer reads it. */
+    private reply(context: TurnContext) {
+        const { text, locale, from } = context.activity;
+        return { text, locale, userId: from?.id ?? '', reference: context.activity.getConversationReference(), texts: this.texts };
     }
 
     private key(context: TurnContext): string {

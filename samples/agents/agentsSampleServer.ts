@@ -1,16 +1,13 @@
 import { AgentApplication, CloudAdapter, type AuthConfiguration, type TurnState } from '@microsoft/agents-hosting';
 import express from 'express';
 import { Server } from 'http';
-import { InactivityMiddleware, Localizer, MongoStorage } from '../../src/agents';
+import { FollowUpService, InactivityMiddleware, Localizer, MongoStorage } from '../../src/agents';
 import { SampleConfig } from '../sampleConfig';
 import { closeServer, listen, mountReport, SAMPLE_LOCALES, SAMPLE_POLICY_FILE, SampleExtension } from '../sampleHttp';
 import { openSampleMongo } from '../sampleMongo';
 import { requireAdminToken } from '../adminToken';
 import { AddClientFlow } from './addClientFlow';
-
-/** What `/api/followups/health` answers on this sample, and what it says at start. */
-export const NO_FOLLOW_UPS =
-    'Follow-ups and re-engagement do not run on the Agents SDK yet: this sample runs without them (INACTIVITY_FOLLOWUPS, INACTIVITY_FOLLOWUP_AFTER, INACTIVITY_REENGAGE_AFTER and INACTIVITY_QUIET_HOURS are ignored).';
+import { mountFollowUpHealth, sampleFollowUpOptions } from '../sampleFollowUps';
 
 /** A running Agents SDK sample. */
 export interface RunningAgentsSample {
@@ -24,6 +21,8 @@ export interface RunningAgentsSample {
     mongo: { uri: string; embedded: boolean };
     /** The plugin instance. */
     inactivity: InactivityMiddleware;
+    /** The follow-up service, unless `INACTIVITY_FOLLOWUPS=off`. */
+    followUps?: FollowUpService;
     /** The agent. */
     agent: AgentApplication<TurnState>;
     /** The Express app. */
@@ -36,9 +35,9 @@ export interface RunningAgentsSample {
  * Starts the add-client sample on the Microsoft 365 Agents SDK: an `AgentApplication` whose route handlers ask the
  * questions and mark each step with `inactivity.flows.step()`, the plugin as the adapter's middleware, timers and
  * state on one MongoDB client (embedded server when `MONGODB_URI` is unset), the same settings, texts, policy file,
- * report and browser page as the botbuilder sample. No follow-ups: they do not run on the Agents SDK yet.
+ * report and browser page as the botbuilder sample.
  *
- * @param config Settings, from {@link readSampleConfig} (the follow-up ones are ignored).
+ * @param config Settings, from {@link readSampleConfig}.
  * @param extensions Extra routes, such as the browser page.
  * @param log Where start-up lines go.
  * @returns The running sample.
@@ -87,11 +86,19 @@ export async function startAgentsSample(
     });
     adapter.use(inactivity);
     // No storage for the app: it keeps nothing in TurnState (see AddClientFlow), so it need not read it every turn.
+    // Follow-ups on the inactivity plugin's connection, Agenda and onError, as in the botbuilder sample: "How did
+    // the first session go?" after "add client", a re-engagement after a silence.
+    const followUps = config.followUps ? new FollowUpService({ adapter, inactivity, ...sampleFollowUpOptions(config, texts) }) : undefined;
     const agent = new AgentApplication<TurnState>({ adapter });
-    addClient.addRoutes(agent, inactivity);
+    addClient.addRoutes(agent, { inactivity, followUps });
     try {
         await inactivity.start();
+        if (followUps) {
+            await followUps.start();
+            adapter.use(followUps.middleware());
+        }
     } catch (err) {
+        await inactivity.stop().catch(() => undefined);
         await mongo.close();
         throw err;
     }
@@ -119,9 +126,7 @@ export async function startAgentsSample(
     });
     // Operator routes: behind INACTIVITY_ADMIN_TOKEN when it is set (a bot of your own: behind its own authentication).
     const adminOnly = requireAdminToken(config.adminToken);
-    app.get('/api/followups/health', adminOnly, (_req, res) => {
-        res.status(404).json({ error: NO_FOLLOW_UPS });
-    });
+    mountFollowUpHealth(app, { followUps, guard: adminOnly });
     mountReport(app, { db: mongo.client.db(), guard: adminOnly, texts });
     for (const extend of extensions) {
         await extend(app, { port: config.port });
@@ -130,17 +135,19 @@ export async function startAgentsSample(
     log(`Agents SDK sample listening on http://localhost:${port}/api/messages (Bot Framework Emulator: leave App ID and password empty).`);
     log(`Drop-off report of the flows walked so far: http://localhost:${port}/report`);
     log(mongo.describe());
-    log(NO_FOLLOW_UPS);
     return {
         server,
         port,
         messagesUrl: `http://localhost:${port}/api/messages`,
         mongo: { uri: mongo.uri, embedded: mongo.embedded },
         inactivity,
+        ...(followUps ? { followUps } : {}),
         agent,
         app,
         stop: async () => {
             await closeServer(server);
+            // The follow-ups first: they share the plugin's connection and Agenda.
+            await followUps?.stop();
             await inactivity.stop();
             await mongo.close();
         },

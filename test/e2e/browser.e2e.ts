@@ -38,7 +38,7 @@ interface SampleUnderTest {
     name: string;
     /** Starts it. */
     start(config: SampleConfig, extensions: SampleExtension[], log: (line: string) => void): Promise<{ port: number; stop(): Promise<void> }>;
-    /** Whether it sends follow-ups (the Agents SDK sample does not yet). */
+    /** Whether it sends follow-ups (both do; a sample run with INACTIVITY_FOLLOWUPS=off would not). */
     followUps: boolean;
     /** Where its screenshots go (the botbuilder sample's stay where the README's screenshot is taken from). */
     shots: string;
@@ -46,7 +46,7 @@ interface SampleUnderTest {
 
 const SAMPLES: SampleUnderTest[] = [
     { name: 'sample', start: startSample, followUps: true, shots: SHOTS },
-    { name: 'Agents SDK sample', start: startAgentsSample, followUps: false, shots: join(SHOTS, 'agents') },
+    { name: 'Agents SDK sample', start: startAgentsSample, followUps: true, shots: join(SHOTS, 'agents') },
 ];
 
 /*

@@ -2,7 +2,7 @@ import assert from 'assert';
 import type { Activity } from 'botbuilder';
 import type { DropOffReport } from '../../src/report/report';
 import { readSampleConfig } from '../../samples/sampleConfig';
-import { NO_FOLLOW_UPS, RunningAgentsSample, startAgentsSample } from '../../samples/agents/agentsSampleServer';
+import { RunningAgentsSample, startAgentsSample } from '../../samples/agents/agentsSampleServer';
 import { EmulatorClient, EmulatorConversation } from '../support/emulator';
 import { freshDb } from '../support/mongo';
 
@@ -53,11 +53,11 @@ describe('Agents SDK sample over HTTP, as the Emulator talks to it (reminder 2 s
         return data.flows.find((f) => f.flowId === 'addClient');
     }
 
-    it('says at start that follow-ups do not run on the Agents SDK, and its health route says so too', async () => {
-        assert.ok(started.includes(NO_FOLLOW_UPS), started.join('\n'));
+    it('runs the follow-ups, as the botbuilder sample does: its health route answers (test/samples/sampleFollowUps.emulator.test.ts walks them)', async () => {
+        assert.ok(sample.followUps, 'INACTIVITY_FOLLOWUPS=on');
         const res = await fetch(`http://localhost:${sample.port}/api/followups/health`);
-        assert.strictEqual(res.status, 404);
-        assert.match(((await res.json()) as { error: string }).error, /do not run on the Agents SDK/);
+        assert.strictEqual(res.status, 200);
+        assert.strictEqual(((await res.json()) as { running: boolean }).running, true);
     });
 
     it('reminds with Continue and Start over; Continue re-asks the step with its buttons; quiet closes; Resume keeps the name; the report shows the run', async () => {
