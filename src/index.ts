@@ -23,8 +23,6 @@ export type {
 } from './core/ports/activity';
 export type { DialogLike, DialogStateLike, InactivityOptions } from './botbuilder/options';
 export type { BotBinding, ButtonSpec, ButtonStyle, EndKind } from './core/ports/botBinding';
-export type { FollowUpReference } from './followups/followUpReference';
-export type { SweepName, SweepReport } from './mongo/sweepLog';
 export { FlowMarkers } from './core/markers/flowMarkers';
 export type { MarkerHost } from './core/markers/flowMarkers';
 export type { MarkerStore } from './core/ports/markerStore';
@@ -70,34 +68,9 @@ export type { FlowEvent, FlowEventHandler, FlowEventType } from './core/lifecycl
 export type { ExtendOptions } from './core/lifecycle/extend';
 export { InactivityHookError } from './core/lifecycle/hookError';
 export { ABANDON_REASON_PATTERN, RESERVED_ABANDON_REASONS } from './core/lifecycle/abandonReason';
-export { FollowUpServiceBase, FOLLOW_UP_JOB_NAME } from './followups/followUpService';
 export { FollowUpService } from './botbuilder/followUpService';
+export * from './followups/publicApi';
 export type { FollowUpOptions } from './botbuilder/followUpService';
-export { FollowUpMiddleware } from './followups/followUpMiddleware';
-export type { FollowUpTurnPort } from './followups/followUpMiddleware';
-export { FOLLOW_UP_DEFAULTS } from './followups/followUpOptions';
-export type {
-    CheckInFollowUp,
-    CustomFollowUp,
-    FollowUpHealth,
-    FollowUpOptions as FollowUpServiceOptions,
-    FollowUpWorkers,
-    PostEventFollowUp,
-    ReengagementFollowUp,
-    ReengagementResult,
-    ScheduleCommon,
-    ScheduleResult,
-} from './followups/followUpOptions';
-export { FOLLOW_UP_VERSION } from './followups/followUpRecord';
-export type { FollowUp, FollowUpDocument, FollowUpHistoryEntry, FollowUpStatus, FollowUpType, SkipReason } from './followups/followUpRecord';
-export type { FollowUpPage, FollowUpQuery } from './mongo/followUpStore';
-export { FollowUpEvents } from './followups/followUpTelemetry';
-export { DEFAULT_CHANNEL_POLICIES } from './followups/channelPolicy';
-export type { ChannelPolicy } from './followups/channelPolicy';
-export { DEFAULT_SCORE_THRESHOLDS, scoreBand } from './followups/templateChoice';
-export type { ScoreBand, ScoreThresholds } from './followups/templateChoice';
-export { DEFAULT_QUIET_HOURS } from './followups/userTime';
-export type { QuietHours } from './followups/userTime';
 export { report, BUILT_IN_REASONS } from './report/report';
 export type { DropOffReport, FlowReport, FunnelStep, ReportQuery, StepReasonCount, TrendDay } from './report/report';
 export { reportPage } from './report/htmlPage';

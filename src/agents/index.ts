@@ -9,8 +9,6 @@ export { InactivityMiddleware } from './inactivityMiddleware';
 export type { AgentStateLike, InactivityOptions } from './options';
 export type { DialogLike, DialogStateAccessor, DialogStateLike } from '../dialogs/dialogsLibrary';
 export type { BotBinding, ButtonSpec, ButtonStyle, EndKind } from '../core/ports/botBinding';
-export type { FollowUpReference } from '../followups/followUpReference';
-export type { SweepName, SweepReport } from '../mongo/sweepLog';
 export type { AgentsProactiveAdapter } from './agentsBinding';
 export { ITEM_KEY_SUFFIX } from './storageConversationStore';
 export { MARKER_PROPERTY } from './markerProperty';
@@ -58,27 +56,5 @@ export { InactivityHookError } from '../core/lifecycle/hookError';
 export type { SharedAgenda } from '../scheduling/sharedAgenda';
 export type { InvalidOutcome, InvalidReport } from '../core/flows/reportInvalid';
 export { FollowUpService } from './followUpService';
+export * from '../followups/publicApi';
 export type { FollowUpOptions } from './followUpService';
-export { FollowUpServiceBase, FOLLOW_UP_JOB_NAME } from '../followups/followUpService';
-export { FollowUpMiddleware } from '../followups/followUpMiddleware';
-export type { FollowUpTurnPort } from '../followups/followUpMiddleware';
-export { FOLLOW_UP_DEFAULTS } from '../followups/followUpOptions';
-export type {
-    CheckInFollowUp,
-    CustomFollowUp,
-    FollowUpHealth,
-    FollowUpOptions as FollowUpServiceOptions,
-    PostEventFollowUp,
-    ScheduleCommon,
-    ScheduleResult,
-} from '../followups/followUpOptions';
-export { FOLLOW_UP_VERSION } from '../followups/followUpRecord';
-export type { FollowUp, FollowUpDocument, FollowUpHistoryEntry, FollowUpStatus, FollowUpType, SkipReason } from '../followups/followUpRecord';
-export type { FollowUpPage, FollowUpQuery } from '../mongo/followUpStore';
-export { FollowUpEvents } from '../followups/followUpTelemetry';
-export { DEFAULT_CHANNEL_POLICIES } from '../followups/channelPolicy';
-export type { ChannelPolicy } from '../followups/channelPolicy';
-export { DEFAULT_SCORE_THRESHOLDS, scoreBand } from '../followups/templateChoice';
-export type { ScoreBand, ScoreThresholds } from '../followups/templateChoice';
-export { DEFAULT_QUIET_HOURS } from '../followups/userTime';
-export type { QuietHours } from '../followups/userTime';
