@@ -131,7 +131,8 @@ export async function writeReengagement(store: FollowUpStore, r: Reengagement): 
             { _id: followUpId(key), status: { $ne: 'sending' } },
             {
                 $set: { ...fields, status: 'pending', scheduledAt: r.at, attempts: 0 },
-                $unset: { lastError: '', skipReason: '', executedAt: '', cancelledAt: '', finishedAt: '', text: '' },
+                // A re-engagement the bot scheduled with its own text and buttons becomes the plugin's own again.
+                $unset: { lastError: '', skipReason: '', executedAt: '', cancelledAt: '', finishedAt: '', text: '', customText: '', buttons: '' },
                 $setOnInsert: { createdAt: r.now },
                 $push: { history: { $each: [{ event: 'moved', at: r.now, scheduledAt: r.at }], $slice: -20 } },
             },

@@ -69,6 +69,32 @@ describe('Re-engagement from a known last activity', () => {
         }
     });
 
+    it("a re-engagement the bot gave its own text and buttons becomes the plugin's own when the user's message moves it", async () => {
+        const mongo = await freshDb();
+        const { service } = serviceOn(mongo.db);
+        try {
+            await service.start();
+            const { id } = await service.scheduleReengagement({
+                reference: referenceOf('ana'),
+                userId: 'ana',
+                lastActivityAt: new Date(Date.now() - DAY),
+                text: 'Hi {{name}}, we miss you',
+                variables: { name: 'Ana' },
+                buttons: ['followups:optIn.words'],
+            });
+            await service.middleware().onTurn(message('ana', 'hello again'), async () => undefined);
+            const moved = await mongo.db.collection('inactivityFollowUps').findOne({ type: 'reengagement', userId: 'ana' });
+            assert.strictEqual(moved?._id.toHexString(), id, 'the same record, moved');
+            assert.deepStrictEqual(
+                [moved?.template, moved?.variables, moved?.customText, moved?.buttons],
+                ['followups:reengagement', {}, undefined, undefined]
+            );
+        } finally {
+            await service.stop();
+            await mongo.close();
+        }
+    });
+
     it('two instances importing the same 300 users at once: 300 records, each scheduled by one of them and a duplicate for the other', async () => {
         const mongo = await freshDb();
         const a = serviceOn(mongo.db);
