@@ -36,6 +36,8 @@ export interface ReportMount {
     guard: RequestHandler;
     /** The sample's texts, for the flows' and steps' labels. */
     texts: Localizer;
+    /** The policy file in use (`INACTIVITY_POLICY_FILE`), whose flows and steps get labels. Default the sample's. */
+    policyFile?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface ReportMount {
  */
 export function mountReport(app: express.Express, mount: ReportMount): void {
     const { db, guard, texts } = mount;
-    const showReport = reportRoute(db, sampleReportLabels(texts));
+    const showReport = reportRoute(db, sampleReportLabels(texts, mount.policyFile));
     // The route answers its own errors (400 or 500); express 4 would not catch a rejection, so none is left to it.
     app.get('/report', guard, (req, res) => void showReport(req, res));
 }
@@ -57,10 +59,11 @@ export function mountReport(app: express.Express, mount: ReportMount): void {
  * step without a text keeps its id alone.
  *
  * @param texts The sample's texts.
+ * @param policyFile The policy file in use; default the sample's.
  * @returns Labels by flow id.
  */
-export function sampleReportLabels(texts: Localizer): Record<string, FlowLabels> {
-    const policy = JSON.parse(readFileSync(SAMPLE_POLICY_FILE, 'utf8')) as { flows?: Record<string, { stepNames?: string[] }> };
+export function sampleReportLabels(texts: Localizer, policyFile = SAMPLE_POLICY_FILE): Record<string, FlowLabels> {
+    const policy = JSON.parse(readFileSync(policyFile, 'utf8')) as { flows?: Record<string, { stepNames?: string[] }> };
     const text = (key: string) => (texts.has(`sample:report.${key}`, 'en') ? texts.t('en', `sample:report.${key}`) : undefined);
     const labels: Record<string, FlowLabels> = {};
     for (const [flowId, flow] of Object.entries(policy.flows ?? {})) {

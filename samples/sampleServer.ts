@@ -116,7 +116,7 @@ export async function startSample(
     const adminOnly = requireAdminToken(config.adminToken);
     mountFollowUpHealth(app, { followUps, guard: adminOnly });
     // The drop-off report of this bot's flows (the plugin's records live in the client's default database).
-    mountReport(app, { db: client.db(), guard: adminOnly, texts });
+    mountReport(app, { db: client.db(), guard: adminOnly, texts, policyFile: config.policyFile });
     for (const extend of extensions) {
         await extend(app, { port: config.port });
     }

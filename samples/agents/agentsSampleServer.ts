@@ -127,7 +127,7 @@ export async function startAgentsSample(
     // Operator routes: behind INACTIVITY_ADMIN_TOKEN when it is set (a bot of your own: behind its own authentication).
     const adminOnly = requireAdminToken(config.adminToken);
     mountFollowUpHealth(app, { followUps, guard: adminOnly });
-    mountReport(app, { db: mongo.client.db(), guard: adminOnly, texts });
+    mountReport(app, { db: mongo.client.db(), guard: adminOnly, texts, policyFile: config.policyFile });
     for (const extend of extensions) {
         await extend(app, { port: config.port });
     }

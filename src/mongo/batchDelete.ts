@@ -15,11 +15,17 @@ export const MAX_SWEEP_BATCH = 100_000;
  * @param collection The collection.
  * @param filter What to delete.
  * @param batchSize Documents per batch, at least 1.
+ * @param keepGoing Asked before each batch after the first: false stops the sweep there (the instance is stopping).
  * @returns How many were deleted.
  */
-export async function deleteInBatches<T extends Document>(collection: Collection<T>, filter: Filter<T>, batchSize: number): Promise<number> {
+export async function deleteInBatches<T extends Document>(
+    collection: Collection<T>,
+    filter: Filter<T>,
+    batchSize: number,
+    keepGoing: () => boolean = () => true
+): Promise<number> {
     let deleted = 0;
-    for (;;) {
+    for (let first = true; first || keepGoing(); first = false) {
         const ids = (await collection.find(filter, { projection: { _id: 1 }, limit: batchSize }).toArray()).map((d) => d._id);
         if (ids.length === 0) {
             return deleted;
@@ -29,4 +35,5 @@ export async function deleteInBatches<T extends Document>(collection: Collection
             return deleted;
         }
     }
+    return deleted;
 }

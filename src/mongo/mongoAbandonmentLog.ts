@@ -97,10 +97,11 @@ export class MongoAbandonmentLog implements AbandonmentLog {
      *
      * @param before The cut-off.
      * @param batchSize Documents per delete command: each batch of ids is read, then deleted.
+     * @param keepGoing Asked before each batch after the first: false stops there.
      * @returns How many were deleted.
      */
-    purge(before: Date, batchSize = DEFAULT_SWEEP_BATCH): Promise<number> {
-        return deleteInBatches(this.collection, { at: { $lt: before } }, batchSize);
+    purge(before: Date, batchSize = DEFAULT_SWEEP_BATCH, keepGoing?: () => boolean): Promise<number> {
+        return deleteInBatches(this.collection, { at: { $lt: before } }, batchSize, keepGoing);
     }
 
     /** @inheritdoc */

@@ -140,10 +140,11 @@ export class MongoSnapshotStore implements SnapshotStore {
      *
      * @param now The clock (epoch ms).
      * @param batchSize Documents per delete command: each batch of ids is read, then deleted.
+     * @param keepGoing Asked before each batch after the first: false stops there.
      * @returns How many were deleted.
      */
-    purge(now: number, batchSize = DEFAULT_SWEEP_BATCH): Promise<number> {
-        return deleteInBatches(this.collection, { purgeAt: { $lte: new Date(now) } }, batchSize);
+    purge(now: number, batchSize = DEFAULT_SWEEP_BATCH, keepGoing?: () => boolean): Promise<number> {
+        return deleteInBatches(this.collection, { purgeAt: { $lte: new Date(now) } }, batchSize, keepGoing);
     }
 }
 

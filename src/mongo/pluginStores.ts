@@ -12,6 +12,7 @@ import { MongoHandle, MongoSource, openMongo } from './mongoConnection';
 import { MongoSnapshotStore } from './mongoSnapshotStore';
 import { timedSweep } from './sweepLog';
 import { MongoReminderFatigue } from './reminderFatigue';
+import { withinDatabaseTimeout } from '../core/util/withinDatabaseTimeout';
 
 /** The recurring job that expires saved flows past their resume window and purges records past their retention. */
 export const EXPIRE_JOB_NAME = 'botbuilder-inactivity:expire-snapshots';
@@ -44,6 +45,9 @@ export class PluginStores {
     private mongo?: MongoHandle;
     private createdScheduler = false;
     private publishing?: ReturnType<typeof setInterval>;
+    /** The sweep under way in this instance, if any: `stop()` ends it after its current batch. */
+    private sweeping?: Promise<void>;
+    private stopping = false;
 
     /**
      * @param engine The plugin's engine (its `plugin` gets the stores and the scheduler).
@@ -62,6 +66,7 @@ export class PluginStores {
      * @throws InactivitySchedulerError when MongoDB cannot be reached.
      */
     async start(options: PluginStoresOptions): Promise<void> {
+        this.stopping = false;
         const plugin = this.engine.plugin;
         const warn = (err: unknown): void => this.engine.warn(err);
         const prefix = options.collectionPrefix ?? DEFAULTS.collectionPrefix;
@@ -142,8 +147,15 @@ export class PluginStores {
         if (this.publishing) {
             clearInterval(this.publishing);
             this.publishing = undefined;
-            await this.engine.publishActiveFlows().catch((err: unknown) => this.engine.warn(err));
+            // Bounded: a database that does not answer must not hold up the timers' handover that follows.
+            const timeout = this.engine.plugin.settings.schedulerTimeout;
+            await withinDatabaseTimeout(this.engine.publishActiveFlows(), timeout, 'publish the flows in progress').catch((err: unknown) =>
+                this.engine.warn(err)
+            );
         }
+        // The sweep under way stops after its current delete command, before the connection closes.
+        this.stopping = true;
+        await this.sweeping?.catch(() => undefined);
         await this.engine.plugin.scheduler?.stop();
         await this.close();
     }
@@ -161,17 +173,30 @@ export class PluginStores {
         const batchSize = options.sweepBatchSize ?? DEFAULTS.sweepBatchSize;
         const every = toMilliseconds(options.sweepEvery ?? DEFAULTS.sweepEvery, 'sweepEvery');
         const target = { db: stores.db, prefix: stores.prefix, name: 'inactivity' as const, batchSize, now: () => plugin.now() };
-        const sweep = async (): Promise<void> => {
+        const keepGoing = () => !this.stopping;
+        const run = async (): Promise<void> => {
             await timedSweep(target, async (done) => {
                 const now = plugin.now();
                 done[`${stores.prefix}Snapshots:expired`] = await snapshots.expire(now);
-                done[`${stores.prefix}Snapshots`] = await snapshots.purge(now, batchSize);
-                done[`${stores.prefix}Runs`] = await flowRuns.purge(now, batchSize);
-                done[`${stores.prefix}Events`] = await events.purge(new Date(now - flowRuns.retentionMs), batchSize);
+                done[`${stores.prefix}Snapshots`] = await snapshots.purge(now, batchSize, keepGoing);
+                done[`${stores.prefix}Runs`] = await flowRuns.purge(now, batchSize, keepGoing);
+                done[`${stores.prefix}Events`] = await events.purge(new Date(now - flowRuns.retentionMs), batchSize, keepGoing);
                 done[`${stores.prefix}ActiveFlows`] = await activeFlows.purge(now);
             });
         };
-        await sweep().catch(warn);
+        const sweep = (): Promise<void> => {
+            const running = run().finally(() => {
+                if (this.sweeping === running) {
+                    this.sweeping = undefined;
+                }
+            });
+            this.sweeping = running;
+            return running;
+        };
+        // The first sweep is waited for at most schedulerTimeout: a backlog (the first sweep after an upgrade) goes
+        // on in the background while the bot takes turns, and stop() ends it after its current batch.
+        const first = sweep().catch(warn);
+        await withinDatabaseTimeout(first, plugin.settings.schedulerTimeout, 'sweep').catch(() => undefined);
         await plugin.scheduler?.repeat?.(EXPIRE_JOB_NAME, every, sweep).catch(warn);
     }
 

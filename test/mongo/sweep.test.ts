@@ -1,13 +1,35 @@
 import assert from 'assert';
 import { ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
-import type { CommandStartedEvent } from 'mongodb';
+import type { CommandStartedEvent, Db } from 'mongodb';
 import { InactivityConfigError, InactivityMiddleware } from '../../src';
+import type { InactivityOptions } from '../../src';
 import { deleteInBatches } from '../../src/mongo/batchDelete';
 import { lastSweep } from '../../src/mongo/sweepLog';
 import { serviceOn } from '../followups/followUpRig';
 import { freshDb } from '../support/mongo';
 
 const DAY = 24 * 3_600_000;
+
+/** Polls `read` every 50 ms until it gives something, for at most 10 s. */
+async function until<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
+    for (let waited = 0; waited < 10_000; waited += 50) {
+        const value = await read();
+        if (value !== undefined) {
+            return value;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return undefined;
+}
+
+function botbuilderMiddleware(db: Db, options: Partial<InactivityOptions>): InactivityMiddleware {
+    return new InactivityMiddleware({
+        adapter: Object.assign(new TestAdapter(async () => undefined), { continueConversationAsync: async () => undefined }),
+        conversationState: new ConversationState(new MemoryStorage()),
+        mongo: db,
+        ...options,
+    });
+}
 
 describe('sweeps: batched deletes, every sweepEvery, reported by health()', function () {
     this.timeout(60_000);
@@ -56,7 +78,10 @@ describe('sweeps: batched deletes, every sweepEvery, reported by health()', func
                 sweepEvery: '30 minutes',
             });
             await inactivity.start();
+            // start() waits for its first sweep at most schedulerTimeout; this one is small and done by then or soon after.
+            const swept = await until(() => lastSweep(mongo.db, 'inactivity', 'inactivity'));
             await inactivity.stop();
+            assert.ok(swept);
             assert.strictEqual(await mongo.db.collection('inactivityRuns').countDocuments({ endedAt: { $exists: true } }), 1);
             assert.strictEqual(await mongo.db.collection('inactivityEvents').countDocuments({}), 0);
             assert.strictEqual(await mongo.db.collection('inactivitySnapshots').countDocuments({}), 0);
@@ -75,6 +100,35 @@ describe('sweeps: batched deletes, every sweepEvery, reported by health()', func
             const lease = await mongo.db.collection('inactivityJobs').findOne({ name: 'bbi:repeat', task: 'botbuilder-inactivity:expire-snapshots' });
             const dueIn = (lease?.nextRunAt as Date).getTime() - Date.now();
             assert.ok(dueIn > 25 * 60_000 && dueIn <= 30 * 60_000, `next sweep in ${Math.round(dueIn / 60_000)} minutes`);
+        } finally {
+            await mongo.close();
+        }
+    });
+
+    it('a backlog does not hold start() past schedulerTimeout, and stop() ends the sweep after its current batch', async () => {
+        const mongo = await freshDb();
+        const errors: Error[] = [];
+        try {
+            const old = new Date(Date.now() - 100 * DAY);
+            await mongo.db.collection('inactivityRuns').insertMany(Array.from({ length: 3_000 }, () => ({ endedAt: old })));
+            // Batches of 2: 1,500 delete commands, far longer than schedulerTimeout (300 ms) on any server.
+            const inactivity = botbuilderMiddleware(mongo.db, { sweepBatchSize: 2, schedulerTimeout: 300, onError: (e) => void errors.push(e) });
+            const t0 = Date.now();
+            await inactivity.start();
+            const started = Date.now() - t0;
+            const t1 = Date.now();
+            await inactivity.stop();
+            const stopped = Date.now() - t1;
+            const left = await mongo.db.collection('inactivityRuns').countDocuments({ endedAt: { $exists: true } });
+            assert.ok(left > 0 && left < 3_000, `the sweep had begun and was stopped part way: ${left} left`);
+            const report = await lastSweep(mongo.db, 'inactivity', 'inactivity');
+            assert.strictEqual(report?.deleted.inactivityRuns, 3_000 - left, 'what it did is recorded');
+            assert.ok(started < 5_000, `start() took ${started} ms`);
+            assert.ok(stopped < 5_000, `stop() took ${stopped} ms`);
+            assert.deepStrictEqual(
+                errors.map((e) => e.message),
+                []
+            );
         } finally {
             await mongo.close();
         }
