@@ -48,7 +48,7 @@ async function settle(done: () => boolean, deadlineMs = 6000): Promise<void> {
 describe('Durable timers across bot processes (real Agenda on MongoDB)', function () {
     this.timeout(20_000);
 
-    it('a reminder armed by one instance is sent after that instance stops, by another', async () => {
+    it('a reminder armed by one instance is sent once after that instance stops: by the stopping one when it held it already, else by another', async () => {
         const mongo = await freshDb();
         const storage = new MemoryStorage();
         const a = await botInstance(storage, mongo.db);
@@ -59,10 +59,12 @@ describe('Durable timers across bot processes (real Agenda on MongoDB)', functio
             await a.inactivity.stop(); // "restart": A goes away before the timer is due
             b = await botInstance(storage, mongo.db);
             const instance = b;
-            await settle(() => instance.reminders().length > 0);
-            assert.deepStrictEqual(a.reminders(), []);
-            assert.strictEqual(b.reminders().length, 1);
-            assert.match(b.reminders()[0], /Maria Silva/);
+            await settle(() => a.reminders().length + instance.reminders().length > 0);
+            // stop() sends the timers it had locked ahead as they fall due (the handover, docs/operations.md) and
+            // hands the others back: either way one reminder, from one of the two.
+            const all = [...a.reminders(), ...b.reminders()];
+            assert.strictEqual(all.length, 1, all.join('\n'));
+            assert.match(all[0], /Maria Silva/);
         } finally {
             await a.inactivity.stop();
             await b?.inactivity.stop();
