@@ -163,9 +163,11 @@ export interface ScheduleCommon {
      * refused (`count` for a plural template).
      */
     variables?: Record<string, string | number>;
+    /** `variables` under a shorter name (both given: merged, `variables` winning a name given twice). */
+    vars?: Record<string, string | number>;
     /**
      * A literal message to send instead of a template (not translated), with `{{placeholders}}` filled from
-     * `variables`. Either this or `template`.
+     * `variables` (or `vars`). Either this or `template`.
      */
     text?: string;
     /** Buttons, as locale keys; each is sent as an imBack with its text. */

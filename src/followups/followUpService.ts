@@ -180,7 +180,8 @@ export class FollowUpServiceBase<C = TurnContextLike> {
      *
      * @returns The id, and `duplicate: true` when it already existed.
      */
-    async schedulePostEvent(request: PostEventFollowUp): Promise<ScheduleResult> {
+    async schedulePostEvent(given: PostEventFollowUp): Promise<ScheduleResult> {
+        const request = withVars(given);
         this.checkText('postEvent', request, request.template);
         const made = await postEventFollowUp(request, this.requests());
         return 'id' in made ? made : this.insert(made);
@@ -191,7 +192,8 @@ export class FollowUpServiceBase<C = TurnContextLike> {
      *
      * @returns The id, and `duplicate: true` when one exists for that user and day.
      */
-    async scheduleCheckIn(request: CheckInFollowUp): Promise<ScheduleResult> {
+    async scheduleCheckIn(given: CheckInFollowUp): Promise<ScheduleResult> {
+        const request = withVars(given);
         this.checkText('checkIn', request, request.template ?? 'followups:checkIn');
         return this.insert(await checkInFollowUp(request, this.requests()));
     }
@@ -201,7 +203,8 @@ export class FollowUpServiceBase<C = TurnContextLike> {
      *
      * @returns The id, and `duplicate: true` when the key existed.
      */
-    async scheduleCustom(request: CustomFollowUp): Promise<ScheduleResult> {
+    async scheduleCustom(given: CustomFollowUp): Promise<ScheduleResult> {
+        const request = withVars(given);
         this.checkText('custom', request, request.template);
         return this.insert(await customFollowUp(request, this.requests()));
     }
@@ -231,7 +234,7 @@ export class FollowUpServiceBase<C = TurnContextLike> {
      */
     async scheduleReengagements(requests: readonly ReengagementFollowUp[]): Promise<ReengagementResult[]> {
         const { store, users } = await this.ready();
-        return scheduleKnownReengagements(requests, {
+        return scheduleKnownReengagements(requests.map(withVars), {
             requests: this.requests(),
             store,
             users,
@@ -475,4 +478,13 @@ export class FollowUpServiceBase<C = TurnContextLike> {
     private wake(at: Date): void {
         this.wakeUp.wake(at);
     }
+}
+
+/** A request with `vars` folded into `variables` (the two names of one field). */
+function withVars<T extends ScheduleCommon>(request: T): T {
+    if (!request || typeof request !== 'object' || request.vars === undefined) {
+        return request;
+    }
+    const { vars, ...rest } = request;
+    return { ...rest, variables: { ...vars, ...request.variables } } as T;
 }

@@ -103,13 +103,21 @@ describe('Follow-up texts: checked when scheduled, never sent empty or with a ra
         const { service, adapter } = serviceOn(mongo.db, { localesPath: botLocales() });
         try {
             await service.start();
-            const send = async (user: string, locale: string, request: { template?: string; text?: string; variables?: Record<string, string | number> }) => {
+            type Vars = Record<string, string | number>;
+            const send = async (user: string, locale: string, request: { template?: string; text?: string; variables?: Vars; vars?: Vars }) => {
                 await service.scheduleCustom({ reference: referenceOf(user, 'msteams', locale), at: past(), ...request });
                 await service.runDue();
                 return adapter.sent.filter((s) => s.conversationId === `conv-${user}`).map((s) => s.activity.text);
             };
             assert.deepStrictEqual(await send('lit', 'en-US', { text: 'See you at {{time}}, {{name}}!', variables: { name: 'Ana', time: '9:00' } }), [
                 'See you at 9:00, Ana!',
+            ]);
+            // `vars` is `variables` under a shorter name; given both, they merge.
+            assert.deepStrictEqual(await send('vars', 'en-US', { text: 'See you at {{time}}, {{name}}!', vars: { name: 'Bo', time: '8:00' } }), [
+                'See you at 8:00, Bo!',
+            ]);
+            assert.deepStrictEqual(await send('both', 'en-US', { text: '{{time}}, {{name}}', vars: { name: 'Bo', time: '7:00' }, variables: { name: 'Cy' } }), [
+                '7:00, Cy',
             ]);
             assert.deepStrictEqual(await send('one', 'en-US', { template: 'bot:session', variables: { count: 1, name: 'Ana' } }), ['1 session left, Ana']);
             assert.deepStrictEqual(await send('other', 'en-US', { template: 'bot:session', variables: { count: 3, name: 'Ana' } }), ['3 sessions left, Ana']);
