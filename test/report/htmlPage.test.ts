@@ -14,6 +14,7 @@ function textOf(html: string): string {
 }
 
 const UNTIL = new Date('2026-12-07T16:55:00Z');
+const NO_EXPERIMENT = { holdout: { runs: 0, recovered: 0 }, reminded: { runs: 0, recovered: 0 }, lift: null, ci95: null };
 
 function flow(over: Partial<FlowReport> = {}): FlowReport {
     return {
@@ -39,6 +40,9 @@ function flow(over: Partial<FlowReport> = {}): FlowReport {
         reminded: 0,
         answeredAfterReminder: 0,
         recoveredAfterReminder: 0,
+        skippedForFatigue: 0,
+        experiment: NO_EXPERIMENT,
+        steps: [],
         resumed: 0,
         completedAfterResume: 0,
         extensions: 0,
