@@ -46,5 +46,5 @@ export { reportCsv, CSV_COLUMNS } from './report/csv';
 export { MongoFlowRunStore, DEFAULT_RUNS_COLLECTION, DEFAULT_RECORD_RETENTION } from './mongo/flowRunStore';
 export type { MongoFlowRunStoreOptions } from './mongo/flowRunStore';
 export { FLOW_RUN_VERSION } from './core/records/flowRun';
-export type { FlowRunLog, FlowRunRecord, RunOutcome, RunReminder, RunStep } from './core/records/flowRun';
+export type { FlowRunLog, FlowRunRecord, RunOutcome, RunReminder, RunStep, SkippedReminder } from './core/records/flowRun';
 export type { FlowRunDocument } from './mongo/flowRunStore';
