@@ -77,7 +77,9 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
     const holdoutText = env.INACTIVITY_HOLDOUT?.trim();
     const holdout = holdoutText ? Number(holdoutText) : undefined;
     if (holdout !== undefined && !(holdout >= 0 && holdout <= 0.5)) {
-        throw new Error(`INACTIVITY_HOLDOUT must be a share from 0 to 0.5 (0.1 holds 10% of runs out of reminders); got ${JSON.stringify(env.INACTIVITY_HOLDOUT)}.`);
+        throw new Error(
+            `INACTIVITY_HOLDOUT must be a share from 0 to 0.5 (0.1 holds 10% of runs out of reminders); got ${JSON.stringify(env.INACTIVITY_HOLDOUT)}.`
+        );
     }
     const duration = (v: string | undefined): Duration | undefined => (v?.trim() ? (/^\d+$/.test(v.trim()) ? Number(v.trim()) : v.trim()) : undefined);
     return {

@@ -39,7 +39,17 @@ export { FollowUpService } from './botbuilder/followUpService';
 export * from './followups/publicApi';
 export type { FollowUpOptions } from './botbuilder/followUpService';
 export { report, BUILT_IN_REASONS } from './report/report';
-export type { DropOffReport, ExperimentGroup, FlowReport, FunnelStep, HoldoutExperiment, ReportQuery, StepReasonCount, StepReminders, TrendDay } from './report/report';
+export type {
+    DropOffReport,
+    ExperimentGroup,
+    FlowReport,
+    FunnelStep,
+    HoldoutExperiment,
+    ReportQuery,
+    StepReasonCount,
+    StepReminders,
+    TrendDay,
+} from './report/report';
 export { reportPage } from './report/htmlPage';
 export type { FlowLabels, ReportPageOptions } from './report/htmlPage';
 export { reportCsv, CSV_COLUMNS } from './report/csv';

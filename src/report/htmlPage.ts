@@ -226,7 +226,8 @@ function experimentSection(f: FlowReport, labels: FlowLabels): string {
         { name: 'Whole flow', experiment: e },
         ...f.steps.filter((s) => s.experiment.lift !== null).map((s) => ({ name: stepName(labels, s.step), experiment: s.experiment })),
     ];
-    const chart = e.lift === null ? '' : `<figure><figcaption>More runs back in 100 with reminders, with the 95% interval</figcaption>${liftChart(rows)}</figure>`;
+    const chart =
+        e.lift === null ? '' : `<figure><figcaption>More runs back in 100 with reminders, with the 95% interval</figcaption>${liftChart(rows)}</figure>`;
     return `<div class="experiment">
 <p class="verdict">${esc(verdict(e))}</p>
 <div class="numbers">${figureList('Holdout experiment', groups)}${chart}</div>

@@ -255,7 +255,14 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
         ]),
         rows<TrialRow>(collection, [
             ...experimentPoints(experimentMatch, { flowId: '$flowId', heldOut: '$heldOut', step: '$point.step' }),
-            { $group: { _id: { flowId: '$_id.flowId', heldOut: '$_id.heldOut', step: '$_id.step' }, runs: { $sum: 1 }, recovered: { $sum: '$recovered' }, index: { $min: '$index' } } },
+            {
+                $group: {
+                    _id: { flowId: '$_id.flowId', heldOut: '$_id.heldOut', step: '$_id.step' },
+                    runs: { $sum: 1 },
+                    recovered: { $sum: '$recovered' },
+                    index: { $min: '$index' },
+                },
+            },
         ]),
         rows<TrialRow>(collection, [
             ...experimentPoints(experimentMatch, { flowId: '$flowId', heldOut: '$heldOut' }),
@@ -316,7 +323,10 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
             stepEntry(step, here.find((r) => typeof r.index === 'number')?.index).experiment = experimentOf(here);
         }
         const reminderStepList = [...reminderSteps.values()].sort(
-            (a, b) => (a.index ?? Infinity) - (b.index ?? Infinity) || (order.get(a.step) ?? Infinity) - (order.get(b.step) ?? Infinity) || a.step.localeCompare(b.step)
+            (a, b) =>
+                (a.index ?? Infinity) - (b.index ?? Infinity) ||
+                (order.get(a.step) ?? Infinity) - (order.get(b.step) ?? Infinity) ||
+                a.step.localeCompare(b.step)
         );
         flows.push({
             flowId,

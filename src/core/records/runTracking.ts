@@ -152,10 +152,7 @@ function stepFields(r: { step?: string; index?: number }): { step?: string; inde
  * @param at When (epoch ms), and how the user is stored.
  * @returns The record.
  */
-export function runRecord(
-    ending: RunEnding & { flow: FlowProgress },
-    at: RecordContext
-): FlowRunRecord {
+export function runRecord(ending: RunEnding & { flow: FlowProgress }, at: RecordContext): FlowRunRecord {
     const { flow, reference, end } = ending;
     const { now, userOf } = at;
     const visits = flow.steps ?? [];

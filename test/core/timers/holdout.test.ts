@@ -80,7 +80,8 @@ async function holdoutBot(mongo: Mongo, options: Partial<InactivityOptions> = {}
     await inactivity.start();
     const say = (conversation: string, text: string) =>
         adapter.receiveActivity({ type: 'message', text, conversation: { id: conversation } as Activity['conversation'] });
-    const sentIn = (conversation: string, re: RegExp) => adapter.sent.filter((a) => a.type === 'message' && a.conversation?.id === conversation && re.test(a.text ?? '')).length;
+    const sentIn = (conversation: string, re: RegExp) =>
+        adapter.sent.filter((a) => a.type === 'message' && a.conversation?.id === conversation && re.test(a.text ?? '')).length;
     return { adapter, scheduler, inactivity, errors, events, say, sentIn };
 }
 
@@ -149,7 +150,11 @@ describe('Holdout: a share of runs gets no reminder, and the report compares the
         }
         const held = runs.filter((r) => r.heldOut === true);
         assert.strictEqual(held.length, heldOut.length, 'the record marks each held-out run');
-        assert.ok(held.every((r) => !r.reminded && r.skippedReminders?.length === 1 && r.skippedReminders[0].reason === 'holdout' && r.skippedReminders[0].step === '2'));
+        assert.ok(
+            held.every(
+                (r) => !r.reminded && r.skippedReminders?.length === 1 && r.skippedReminders[0].reason === 'holdout' && r.skippedReminders[0].step === '2'
+            )
+        );
         assert.ok(runs.filter((r) => r.heldOut === false).every((r) => r.reminded && r.reminders[0].step === '2'));
 
         const expected = (group: string[]) => ({ runs: group.length, recovered: group.filter(comesBack).length });
