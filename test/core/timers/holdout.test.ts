@@ -170,7 +170,7 @@ describe('Holdout: a share of runs gets no reminder, and the report compares the
             'per step: every silence was at the city'
         );
         // The CSV and the page carry the same numbers.
-        const csv = reportCsv({ ...(await report(mongo.db)) });
+        const csv = reportCsv(await report(mongo.db));
         assert.ok(csv.includes(`twoQuestions,holdoutRuns,,,,${heldOut.length}\r\n`));
         assert.ok(csv.includes(`twoQuestions,remindedRecovered,2,,,${expected(remindedNow).recovered}\r\n`));
         assert.ok(csv.includes(`twoQuestions,lift,,,,${flow.experiment.lift}\r\n`));
