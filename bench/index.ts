@@ -3,7 +3,7 @@
  *
  *     npm run bench                         # all sections, about 15 minutes, on an embedded CongoDB
  *     MONGODB_URI=mongodb://... npm run bench   # the same on a real MongoDB (adds explain() for the Indexes)
- *     npm run bench -- --only=burst,size    # some sections: perTurn, writes, idle, burst, scaleOut, rolling, size, indexes, followups, report
+ *     npm run bench -- --only=burst,size    # some sections: perTurn, writes, idle, burst, scaleOut, rolling, size, indexes, followups, report, holdout
  *     npm run bench -- --only=report --report-sizes=20000,100000   # the drop-off report's record counts
  *     npm run bench -- --json               # JSON on stdout instead of the table
  *     npm run bench -- --readme             # also rewrite the Figures table of docs/figures.md from this run
@@ -16,6 +16,7 @@ import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { measureBurst, BurstResult } from './burst';
 import { FollowUpsResult, measureFollowUps } from './followups';
+import { HoldoutResult, measureHoldout } from './holdout';
 import { measureIdle, IdleResult } from './idle';
 import { explainQueries, IndexesResult, QUERIES } from './indexes';
 import { measurePerTurn, PerTurnResult } from './perTurn';
@@ -27,7 +28,7 @@ import { round } from './support/stats';
 import { measureTimerLateness, TimerLatenessResult } from './timerLateness';
 import { measureWrites, WritesResult } from './writes';
 
-type Section = 'perTurn' | 'writes' | 'idle' | 'burst' | 'scaleOut' | 'rolling' | 'size' | 'indexes' | 'followups' | 'report';
+type Section = 'perTurn' | 'writes' | 'idle' | 'burst' | 'scaleOut' | 'rolling' | 'size' | 'indexes' | 'followups' | 'report' | 'holdout';
 
 /** Everything one run measured. */
 export interface BenchReport {
@@ -45,6 +46,7 @@ export interface BenchReport {
     indexes?: IndexesResult;
     followups?: FollowUpsResult;
     report?: ReportBenchResult;
+    holdout?: HoldoutResult;
     goals: Goal[];
 }
 
@@ -148,6 +150,10 @@ async function main(): Promise<void> {
             const sizes = (args.find((a) => a.startsWith('--report-sizes='))?.slice('--report-sizes='.length) ?? '20000,100000').split(',').map(Number);
             log(`report: the drop-off report over ${sizes.map((n) => n.toLocaleString('en')).join(' then ')} flow records ...`);
             report.report = await measureReport(server, sizes, log);
+        }
+        if (run('holdout')) {
+            log('holdout: 1,000 simulated runs with a known recovery effect (lift 0.15), 100 times; the first also through report() ...');
+            report.holdout = await measureHoldout(server);
         }
     } finally {
         clearInterval(sampler);
@@ -456,6 +462,15 @@ export function goals(r: BenchReport): Goal[] {
             goal: 'bytes per flow record',
             measured: `${x.bytesPerRecord} B of BSON (a 3-6 step run; Teams tenant, hashed user); 1M records: ~${x.projected1MDataMb} MB of data`,
             holds: undefined,
+        });
+    }
+    if (r.holdout) {
+        const x = r.holdout;
+        out.push({
+            area: 'Report',
+            goal: `holdout: ${x.runs.toLocaleString('en')} simulated runs (${Math.round(x.holdout * 100)}% held out, true lift ${x.trueLift}), ${x.repetitions} times: the 95% interval (Newcombe) covers the true lift about 95 times`,
+            measured: `covered **${x.covered}** of ${x.repetitions}; measured lift ${x.meanLift} on average (sd ${x.liftSd}), interval ${x.meanCiWidth} wide on average, ${x.meanHeldOut} held out per repetition; first repetition: lift ${x.first.lift === null ? '–' : round(x.first.lift, 3)}, 95% CI ${x.first.ci95 ? x.first.ci95.map((v) => round(v, 3)).join(' to ') : '–'}${x.reportAgrees === undefined ? '' : x.reportAgrees ? ', the same from the records by report()' : ', report() DISAGREED'}`,
+            holds: x.covered >= 90 && x.reportAgrees !== false,
         });
     }
     return out;

@@ -20,6 +20,8 @@ export interface SampleConfig {
     policyFile?: string;
     /** `INACTIVITY_TYPING_GRACE`, default the plugin's ('30 seconds'); `0` turns the typing hold off; digits alone are milliseconds. */
     typingGrace?: Duration;
+    /** `INACTIVITY_HOLDOUT`: the share of flow runs (0 to 0.5) held out of reminders, to measure what they bring back. Default the plugin's (0). */
+    holdout?: number;
     /** `INACTIVITY_FOLLOWUPS`: `off` turns follow-ups and re-engagement off. Default on. */
     followUps: boolean;
     /** `INACTIVITY_FOLLOWUP_AFTER`: delay of the follow-up after "add client" completes. Default the service's ('24 hours'). */
@@ -72,6 +74,13 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
         }
         quietHours = { start: m[1], end: m[2] };
     }
+    const holdoutText = env.INACTIVITY_HOLDOUT?.trim();
+    const holdout = holdoutText ? Number(holdoutText) : undefined;
+    if (holdout !== undefined && !(holdout >= 0 && holdout <= 0.5)) {
+        throw new Error(
+            `INACTIVITY_HOLDOUT must be a share from 0 to 0.5 (0.1 holds 10% of runs out of reminders); got ${JSON.stringify(env.INACTIVITY_HOLDOUT)}.`
+        );
+    }
     const duration = (v: string | undefined): Duration | undefined => (v?.trim() ? (/^\d+$/.test(v.trim()) ? Number(v.trim()) : v.trim()) : undefined);
     return {
         port,
@@ -82,6 +91,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
         resumeWindow: duration(env.INACTIVITY_RESUME_WINDOW),
         policyFile: env.INACTIVITY_POLICY_FILE?.trim() || undefined,
         typingGrace: duration(env.INACTIVITY_TYPING_GRACE),
+        ...(holdout !== undefined ? { holdout } : {}),
         followUps,
         followUpAfter: duration(env.INACTIVITY_FOLLOWUP_AFTER),
         reengageAfter: duration(env.INACTIVITY_REENGAGE_AFTER),

@@ -80,6 +80,7 @@ export async function startSample(
         ...(config.finalAction ? { finalAction: config.finalAction } : {}),
         ...(config.resumeWindow !== undefined ? { resumeWindow: config.resumeWindow } : {}),
         ...(config.typingGrace !== undefined ? { typingGrace: config.typingGrace } : {}),
+        ...(config.holdout !== undefined ? { holdout: config.holdout } : {}),
         onError: (err) => console.error(`[sample] inactivity: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`),
         // A flow event hook: a real bot would tell a person; the sample logs the user struggling with a step.
         onFlowEvent: (event) => {

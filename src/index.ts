@@ -39,12 +39,22 @@ export { FollowUpService } from './botbuilder/followUpService';
 export * from './followups/publicApi';
 export type { FollowUpOptions } from './botbuilder/followUpService';
 export { report, BUILT_IN_REASONS } from './report/report';
-export type { DropOffReport, FlowReport, FunnelStep, ReportQuery, StepReasonCount, TrendDay } from './report/report';
+export type {
+    DropOffReport,
+    ExperimentGroup,
+    FlowReport,
+    FunnelStep,
+    HoldoutExperiment,
+    ReportQuery,
+    StepReasonCount,
+    StepReminders,
+    TrendDay,
+} from './report/report';
 export { reportPage } from './report/htmlPage';
 export type { FlowLabels, ReportPageOptions } from './report/htmlPage';
 export { reportCsv, CSV_COLUMNS } from './report/csv';
 export { MongoFlowRunStore, DEFAULT_RUNS_COLLECTION, DEFAULT_RECORD_RETENTION } from './mongo/flowRunStore';
 export type { MongoFlowRunStoreOptions } from './mongo/flowRunStore';
 export { FLOW_RUN_VERSION } from './core/records/flowRun';
-export type { FlowRunLog, FlowRunRecord, RunOutcome, RunReminder, RunStep } from './core/records/flowRun';
+export type { FlowRunLog, FlowRunRecord, RunOutcome, RunReminder, RunStep, SkippedReminder } from './core/records/flowRun';
 export type { FlowRunDocument } from './mongo/flowRunStore';

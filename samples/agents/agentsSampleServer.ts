@@ -74,6 +74,7 @@ export async function startAgentsSample(
         ...(config.finalAction ? { finalAction: config.finalAction } : {}),
         ...(config.resumeWindow !== undefined ? { resumeWindow: config.resumeWindow } : {}),
         ...(config.typingGrace !== undefined ? { typingGrace: config.typingGrace } : {}),
+        ...(config.holdout !== undefined ? { holdout: config.holdout } : {}),
         ...addClient.hooks(),
         onError: (err) => console.error(`[agents sample] inactivity: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`),
         onFlowEvent: (event) => {

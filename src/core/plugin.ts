@@ -33,6 +33,10 @@ export interface Settings {
     maxIgnoredReminders: number;
     /** How long a user's reminders stay paused (ms). */
     fatigueCooldown: number;
+    /** The share of flow runs held out of reminders (0 to 0.5); 0 = off. */
+    holdout: number;
+    /** Mixed into the holdout's hash. */
+    holdoutSeed: string;
     /** Whether `endOfConversation` follows a close. */
     endOfConversation: boolean;
     /** How long a proactive send may take before it counts as failed (and is retried). */

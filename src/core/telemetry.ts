@@ -26,7 +26,10 @@ export const TelemetryEvents = {
     flowAbandoned: 'InactivityFlowAbandoned',
     /** A proactive send failed (one event per failed attempt), with `status`, `attempt` and `permanent`. */
     sendFailed: 'InactivitySendFailed',
-    /** A due reminder was not sent (`reason` `fatigue`: the user let `maxIgnoredReminders` pass); the ladder goes on. */
+    /**
+     * A due reminder was not sent (`reason` `fatigue`: the user let `maxIgnoredReminders` pass; `holdout`: the run
+     * is held out of reminders); the ladder goes on.
+     */
     reminderSkipped: 'InactivityReminderSkipped',
 } as const;
 

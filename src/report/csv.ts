@@ -1,4 +1,4 @@
-import type { DropOffReport } from './report';
+import type { DropOffReport, HoldoutExperiment } from './report';
 
 /** The columns of {@link reportCsv}. */
 export const CSV_COLUMNS = ['flowId', 'metric', 'step', 'reason', 'day', 'value'] as const;
@@ -7,8 +7,12 @@ export const CSV_COLUMNS = ['flowId', 'metric', 'step', 'reason', 'day', 'value'
  * The drop-off report as CSV (RFC 4180, CRLF line ends): one row per number, in long form for a spreadsheet's
  * pivot table. `metric` is a field of the `--json` output (`started`, `completed`, `abandoned`, `handedOff`,
  * `reminded`, `answeredAfterReminder`, `recoveredAfterReminder`, `resumed`, `completedAfterResume`,
- * `extensions`, `medianTimeToAbandonMs`), or `reached` / `meanMs` (with `step`), `abandonedByStep` (with
- * `step`), `abandonedByReason` (with `reason`), `abandonedByStepAndReason` (with `step` and `reason`), `trendStarted` / `trendCompleted` / `trendAbandoned` (with `day`).
+ * `extensions`, `medianTimeToAbandonMs`, `skippedForFatigue`), or `reached` / `meanMs` (with `step`), `abandonedByStep`
+ * (with `step`), `abandonedByReason` (with `reason`), `abandonedByStepAndReason` (with `step` and `reason`),
+ * `trendStarted` / `trendCompleted` / `trendAbandoned` (with `day`). The holdout experiment (`experiment`) gives
+ * `holdoutRuns`, `holdoutRecovered`, `remindedRuns`, `remindedRecovered`, `lift`, `liftCi95Low`, `liftCi95High`
+ * for the flow (no `step`) and for each step of `steps[]` (with `step`, beside its `skippedForFatigue`); `lift`
+ * and the interval are empty when a group is empty.
  *
  * @param data What `report` returned.
  * @returns The CSV text.
@@ -27,6 +31,7 @@ export function reportCsv(data: DropOffReport): string {
             'reminded',
             'answeredAfterReminder',
             'recoveredAfterReminder',
+            'skippedForFatigue',
             'resumed',
             'completedAfterResume',
             'extensions',
@@ -47,6 +52,11 @@ export function reportCsv(data: DropOffReport): string {
         for (const c of f.abandonedByStepAndReason) {
             add('abandonedByStepAndReason', c.count, { step: c.step, reason: c.reason });
         }
+        addExperiment(add, f.experiment);
+        for (const r of f.steps) {
+            add('skippedForFatigue', r.skippedForFatigue, { step: r.step });
+            addExperiment(add, r.experiment, r.step);
+        }
         for (const d of f.trend) {
             add('trendStarted', d.started, { day: d.day });
             add('trendCompleted', d.completed, { day: d.day });
@@ -54,6 +64,18 @@ export function reportCsv(data: DropOffReport): string {
         }
     }
     return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** The experiment's numbers, one row each (`lift` and the interval empty when a group is empty). */
+function addExperiment(add: (metric: string, value: number | null, at?: { step?: string }) => unknown, e: HoldoutExperiment, step?: string): void {
+    const at = step !== undefined ? { step } : {};
+    add('holdoutRuns', e.holdout.runs, at);
+    add('holdoutRecovered', e.holdout.recovered, at);
+    add('remindedRuns', e.reminded.runs, at);
+    add('remindedRecovered', e.reminded.recovered, at);
+    add('lift', e.lift, at);
+    add('liftCi95Low', e.ci95?.[0] ?? null, at);
+    add('liftCi95High', e.ci95?.[1] ?? null, at);
 }
 
 function cell(value: string | number): string {

@@ -1,5 +1,5 @@
 import * as echarts from 'echarts';
-import type { DropOffReport, FlowReport } from './report';
+import type { DropOffReport, FlowReport, HoldoutExperiment } from './report';
 
 /** What designers call a flow and its steps: shown on the report page, with the ids the code uses beside them. */
 export interface FlowLabels {
@@ -107,6 +107,7 @@ function flowSection(f: FlowReport, section: SectionContext): string {
         ['Resumed', String(f.resumed), rate(f.resumed, f.abandoned)],
         ['Completed after resuming', String(f.completedAfterResume), rate(f.completedAfterResume, f.resumed)],
         ['Given more time', String(f.extensions)],
+        ['Reminders skipped for fatigue', String(f.skippedForFatigue)],
     ];
     return `<section class="flow">
 <h2>${labels.label ? `${esc(labels.label)} <code class="id">${esc(f.flowId)}</code>` : esc(f.flowId)}</h2>
@@ -118,6 +119,7 @@ ${figureList('Recovery', recovery)}
 <figure><figcaption>Funnel: started → each step reached → completed</figcaption>${funnelChart(f, labels)}</figure>
 <figure><figcaption>Abandonments by step and reason</figcaption>${reasonsChart(f, section)}</figure>
 </div>
+${experimentSection(f, labels)}
 ${stepTable(f, labels)}
 ${trendTable(f)}
 </section>`;
@@ -193,10 +195,112 @@ function stepTable(f: FlowReport, labels: FlowLabels): string {
         const label = labels.steps?.[step];
         return label ? `${esc(label)} <code class="id">${esc(step)}</code>` : esc(step);
     };
+    const skipped = (step: string) => f.steps.find((r) => r.step === step)?.skippedForFatigue ?? 0;
     const rows = f.funnel
-        .map((s) => `<tr><td>${cell(s.step)}</td><td>${s.reached}</td><td>${f.abandonedByStep[s.step] ?? 0}</td><td>${duration(s.meanMs)}</td></tr>`)
+        .map(
+            (s) =>
+                `<tr><td>${cell(s.step)}</td><td>${s.reached}</td><td>${f.abandonedByStep[s.step] ?? 0}</td><td>${duration(s.meanMs)}</td><td>${skipped(s.step)}</td></tr>`
+        )
         .join('');
-    return `<table class="grid"><caption>Steps</caption><thead><tr><th>Step</th><th>Reached</th><th>Abandoned here</th><th>Mean time on step</th></tr></thead><tbody>${rows}</tbody></table>`;
+    return `<table class="grid"><caption>Steps</caption><thead><tr><th>Step</th><th>Reached</th><th>Abandoned here</th><th>Mean time on step</th><th>Reminders skipped for fatigue</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/**
+ * The holdout experiment in a sentence ("Reminders brought back 18 more runs in 100 (95% CI 9–27)"), the two
+ * groups' numbers, and a chart of the lift with its interval for the flow and each step. Absent when no run of
+ * the flow was in an experiment.
+ */
+function experimentSection(f: FlowReport, labels: FlowLabels): string {
+    const e = f.experiment;
+    if (e.holdout.runs + e.reminded.runs === 0) {
+        return '';
+    }
+    const rate = (n: number, of: number) => (of > 0 ? `${Math.round((n / of) * 100)}%` : '–');
+    const groups: Array<[string, string, string?]> = [
+        ['Held out: quiet past the reminder time', String(e.holdout.runs)],
+        ['of which came back before the close', String(e.holdout.recovered), rate(e.holdout.recovered, e.holdout.runs)],
+        ['Reminded: quiet past the reminder time', String(e.reminded.runs)],
+        ['of which came back before the close', String(e.reminded.recovered), rate(e.reminded.recovered, e.reminded.runs)],
+    ];
+    const rows = [
+        { name: 'Whole flow', experiment: e },
+        ...f.steps.filter((s) => s.experiment.lift !== null).map((s) => ({ name: stepName(labels, s.step), experiment: s.experiment })),
+    ];
+    const chart =
+        e.lift === null ? '' : `<figure><figcaption>More runs back in 100 with reminders, with the 95% interval</figcaption>${liftChart(rows)}</figure>`;
+    return `<div class="experiment">
+<p class="verdict">${esc(verdict(e))}</p>
+<div class="numbers">${figureList('Holdout experiment', groups)}${chart}</div>
+</div>`;
+}
+
+/** The experiment's result in words, in runs per 100. */
+function verdict(e: HoldoutExperiment): string {
+    if (e.lift === null || e.ci95 === null) {
+        return 'Not enough runs yet to tell: the held-out or the reminded group has no run quiet past the reminder time.';
+    }
+    const [lift, low, high] = [e.lift, ...e.ci95].map((v) => Math.round(v * 100));
+    const interval = low >= 0 ? `${low}–${high}` : `${low} to ${high}`;
+    return lift >= 0
+        ? `Reminders brought back ${lift} more runs in 100 (95% CI ${interval}).`
+        : `Reminded runs came back ${-lift} fewer in 100 than held-out runs (95% CI ${interval}).`;
+}
+
+/**
+ * The lift of each row (the flow, then its steps) as a point, and its interval as a bar with caps drawn by an
+ * ECharts custom series (ECharts has no error-bar series; this is its documented way), a line at 0.
+ */
+function liftChart(rows: Array<{ name: string; experiment: HoldoutExperiment }>): string {
+    const names = rows.map((r) => r.name);
+    const intervals = rows.map((r, i) => [i, ...(r.experiment.ci95 ?? [0, 0]).map((v) => Math.round(v * 1000) / 10)]);
+    const points = rows.map((r, i) => [Math.round((r.experiment.lift ?? 0) * 1000) / 10, i]);
+    // The axis spans every interval and 0, in tens.
+    const ends = intervals.flatMap((r) => r.slice(1));
+    const min = Math.min(-10, Math.floor(Math.min(...ends) / 10) * 10);
+    const max = Math.max(10, Math.ceil(Math.max(...ends) / 10) * 10);
+    return svg(560, 70 + rows.length * 44, {
+        grid: { left: 150, right: 30, top: 20, bottom: 40 },
+        xAxis: { type: 'value', min, max, name: 'runs in 100', nameLocation: 'middle', nameGap: 26 },
+        yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 140, overflow: 'truncate' } },
+        series: [
+            {
+                type: 'custom',
+                renderItem: (_params: unknown, api: CustomApi) => {
+                    const row = api.value(0);
+                    const low = api.coord([api.value(1), row]);
+                    const high = api.coord([api.value(2), row]);
+                    const cap = 8;
+                    const style = { stroke: '#30638e', lineWidth: 2 };
+                    return {
+                        type: 'group',
+                        children: [
+                            { type: 'line', shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style },
+                            { type: 'line', shape: { x1: low[0], y1: low[1] - cap, x2: low[0], y2: low[1] + cap }, style },
+                            { type: 'line', shape: { x1: high[0], y1: high[1] - cap, x2: high[0], y2: high[1] + cap }, style },
+                        ],
+                    };
+                },
+                encode: { x: [1, 2], y: 0 },
+                data: intervals,
+                z: 1,
+            },
+            {
+                type: 'scatter',
+                symbolSize: 11,
+                itemStyle: { color: '#d1495b' },
+                label: { show: true, position: 'top', formatter: (p: { value: number[] }) => String(Math.round(p.value[0])), fontSize: 12 },
+                data: points,
+                markLine: { silent: true, symbol: 'none', lineStyle: { color: '#888', type: 'dashed' }, label: { show: false }, data: [{ xAxis: 0 }] },
+                z: 2,
+            },
+        ],
+    });
+}
+
+/** The part of ECharts' custom-series API the interval uses. */
+interface CustomApi {
+    value(dimension: number): number;
+    coord(data: number[]): number[];
 }
 
 function trendTable(f: FlowReport): string {
@@ -251,6 +355,7 @@ caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .figures th { text-align: left; font-weight: normal; padding: 2px 16px 2px 0; color: #444; }
 .figures td { font-variant-numeric: tabular-nums; text-align: right; font-weight: 600; padding: 2px 8px; }
 .figures td.rate { color: #30638e; font-weight: normal; min-width: 3em; }
+.verdict { font-size: 17px; font-weight: 600; margin: 16px 0 4px; }
 .figures tr.part th { padding-left: 1.2em; font-size: 13px; }
 .figures tr.part td { font-weight: normal; }
 code.id { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; color: #666; background: #f2f2f2; padding: 0 4px; border-radius: 3px; font-weight: normal; }

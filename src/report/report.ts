@@ -2,6 +2,7 @@ import { InactivityConfigError } from '../core/errors';
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import { DEFAULT_RUNS_COLLECTION } from '../mongo/flowRunStore';
 import type { FlowRunRecord } from '../core/records/flowRun';
+import { newcombeInterval } from './newcombe';
 
 /** Filters of {@link report}. */
 export interface ReportQuery {
@@ -49,6 +50,44 @@ export interface TrendDay {
     abandoned: number;
 }
 
+/** One group of the holdout experiment: runs that went quiet past the reminder time, and those that came back. */
+export interface ExperimentGroup {
+    /** Runs (per step: runs at that step) that went quiet past the reminder time. */
+    runs: number;
+    /** Of those, runs where the user wrote or clicked again after the reminder time and before the close. */
+    recovered: number;
+}
+
+/**
+ * The holdout experiment (`holdout` option): held-out runs (no reminder) against reminded runs, among runs that
+ * went quiet past the reminder time while a holdout was configured.
+ */
+export interface HoldoutExperiment {
+    /** Runs held out of reminders: their reminder time came and nothing was sent. */
+    holdout: ExperimentGroup;
+    /** Runs of the experiment that were reminded. */
+    reminded: ExperimentGroup;
+    /** The reminded group's recovery rate minus the held-out group's (from -1 to 1); `null` when a group is empty. */
+    lift: number | null;
+    /**
+     * The 95% interval of `lift` by Newcombe's hybrid score method (Newcombe 1998, method 10: Wilson score
+     * intervals of each rate, combined); `null` when a group is empty.
+     */
+    ci95: [number, number] | null;
+}
+
+/** What reminders did at one step: skipped for fatigue, and the holdout experiment of the silences there. */
+export interface StepReminders {
+    /** The step the user was silent at (`'(none)'` when the record does not say). */
+    step: string;
+    /** Zero-based step index, when known. */
+    index?: number;
+    /** Reminders due at this step and not sent because the user's reminders were paused (`fatigue`). */
+    skippedForFatigue: number;
+    /** The holdout experiment of runs that went quiet at this step (a run quiet at two steps counts at each). */
+    experiment: HoldoutExperiment;
+}
+
 /** The report of one flow. Every count is of runs that ended in the report's period. */
 export interface FlowReport {
     /** The flow's dialog id. */
@@ -79,6 +118,12 @@ export interface FlowReport {
     answeredAfterReminder: number;
     /** Of those, runs that then completed. */
     recoveredAfterReminder: number;
+    /** Reminders due and not sent because the user's reminders were paused (`maxIgnoredReminders`, reason `fatigue`). */
+    skippedForFatigue: number;
+    /** The holdout experiment: held-out runs against reminded ones (see `holdout`). */
+    experiment: HoldoutExperiment;
+    /** Per step the user went quiet at, in the funnel's order: fatigue skips and the experiment. */
+    steps: StepReminders[];
     /** Runs begun by resuming a saved flow. */
     resumed: number;
     /** Of those, runs that completed. */
@@ -148,7 +193,8 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
     const abandonedMatch = { ...match, outcome: { $ne: 'completed' } } as Filter<FlowRunRecord>;
     const one = (cond: Document): Document => ({ $sum: { $cond: [cond, 1, 0] } });
     const isCompleted = { $eq: ['$outcome', 'completed'] };
-    const [totals, byStepReason, funnel, trend] = await Promise.all([
+    const experimentMatch = { ...match, heldOut: { $in: [true, false] } } as Filter<FlowRunRecord>;
+    const [totals, byStepReason, funnel, trend, fatigue, trialsByStep, trials] = await Promise.all([
         rows<TotalsRow>(collection, [
             { $match: match },
             {
@@ -195,6 +241,33 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
                 },
             },
         ]),
+        rows<FatigueRow>(collection, [
+            { $match: { ...match, 'skippedReminders.reason': 'fatigue' } },
+            { $unwind: '$skippedReminders' },
+            { $match: { 'skippedReminders.reason': 'fatigue' } },
+            {
+                $group: {
+                    _id: { flowId: '$flowId', step: '$skippedReminders.step' },
+                    count: { $sum: 1 },
+                    index: { $min: '$skippedReminders.index' },
+                },
+            },
+        ]),
+        rows<TrialRow>(collection, [
+            ...experimentPoints(experimentMatch, { flowId: '$flowId', heldOut: '$heldOut', step: '$point.step' }),
+            {
+                $group: {
+                    _id: { flowId: '$_id.flowId', heldOut: '$_id.heldOut', step: '$_id.step' },
+                    runs: { $sum: 1 },
+                    recovered: { $sum: '$recovered' },
+                    index: { $min: '$index' },
+                },
+            },
+        ]),
+        rows<TrialRow>(collection, [
+            ...experimentPoints(experimentMatch, { flowId: '$flowId', heldOut: '$heldOut' }),
+            { $group: { _id: { flowId: '$_id.flowId', heldOut: '$_id.heldOut' }, runs: { $sum: 1 }, recovered: { $sum: '$recovered' } } },
+        ]),
     ]);
     const flows: FlowReport[] = [];
     for (const t of totals) {
@@ -228,6 +301,33 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
                 reasonOrder(a.reason) - reasonOrder(b.reason) ||
                 a.reason.localeCompare(b.reason)
         );
+        const stepOf = (step: string | null | undefined) => step ?? NO_STEP;
+        const reminderSteps = new Map<string, StepReminders>();
+        const stepEntry = (step: string, index: number | null | undefined): StepReminders => {
+            let entry = reminderSteps.get(step);
+            if (!entry) {
+                entry = { step, skippedForFatigue: 0, experiment: experimentOf([]) };
+                reminderSteps.set(step, entry);
+            }
+            if (typeof index === 'number' && entry.index === undefined) {
+                entry.index = index;
+            }
+            return entry;
+        };
+        for (const f of fatigue.filter((r) => r._id.flowId === flowId)) {
+            stepEntry(stepOf(f._id.step), f.index).skippedForFatigue += f.count;
+        }
+        const stepTrials = trialsByStep.filter((r) => r._id.flowId === flowId);
+        for (const step of new Set(stepTrials.map((r) => stepOf(r._id.step)))) {
+            const here = stepTrials.filter((r) => stepOf(r._id.step) === step);
+            stepEntry(step, here.find((r) => typeof r.index === 'number')?.index).experiment = experimentOf(here);
+        }
+        const reminderStepList = [...reminderSteps.values()].sort(
+            (a, b) =>
+                (a.index ?? Infinity) - (b.index ?? Infinity) ||
+                (order.get(a.step) ?? Infinity) - (order.get(b.step) ?? Infinity) ||
+                a.step.localeCompare(b.step)
+        );
         flows.push({
             flowId,
             runs: t.runs,
@@ -243,6 +343,9 @@ export async function report(db: Db, query: ReportQuery = {}): Promise<DropOffRe
             reminded: t.reminded,
             answeredAfterReminder: t.answeredAfterReminder,
             recoveredAfterReminder: t.recoveredAfterReminder,
+            skippedForFatigue: reminderStepList.reduce((sum, r) => sum + r.skippedForFatigue, 0),
+            experiment: experimentOf(trials.filter((r) => r._id.flowId === flowId)),
+            steps: reminderStepList,
             resumed: t.resumed,
             completedAfterResume: t.completedAfterResume,
             extensions: t.extensions ?? 0,
@@ -301,6 +404,69 @@ interface TrendRow {
     started: number;
     completed: number;
     abandoned: number;
+}
+
+interface FatigueRow {
+    _id: { flowId: string; step?: string | null };
+    count: number;
+    index: number | null;
+}
+
+interface TrialRow {
+    _id: { flowId: string; heldOut: boolean; step?: string | null };
+    runs: number;
+    recovered: number;
+    index?: number | null;
+}
+
+/**
+ * The silences of the experiment's runs, one row per run (and per `key` beyond the run: the step), with
+ * `recovered` 1 when the user came back after any of them. A held-out run's silences are its `holdout` skips; a
+ * reminded run's, its reminders (a run reminded on no silence is not in the comparison).
+ */
+function experimentPoints(match: Filter<FlowRunRecord>, key: Document): Document[] {
+    return [
+        { $match: match },
+        {
+            $project: {
+                flowId: 1,
+                heldOut: 1,
+                points: {
+                    $cond: [
+                        { $eq: ['$heldOut', true] },
+                        { $filter: { input: { $ifNull: ['$skippedReminders', []] }, as: 's', cond: { $eq: ['$$s.reason', 'holdout'] } } },
+                        { $ifNull: ['$reminders', []] },
+                    ],
+                },
+            },
+        },
+        { $unwind: '$points' },
+        { $project: { flowId: 1, heldOut: 1, point: '$points' } },
+        {
+            $group: {
+                _id: { run: '$_id', ...key },
+                recovered: { $max: { $cond: [{ $eq: ['$point.answered', true] }, 1, 0] } },
+                index: { $min: '$point.index' },
+            },
+        },
+    ];
+}
+
+/** The experiment from its groups' counts: the lift and its interval when both groups have runs. */
+function experimentOf(groups: TrialRow[]): HoldoutExperiment {
+    const sum = (heldOut: boolean): ExperimentGroup => {
+        const these = groups.filter((g) => g._id.heldOut === heldOut);
+        return { runs: these.reduce((n, g) => n + g.runs, 0), recovered: these.reduce((n, g) => n + g.recovered, 0) };
+    };
+    const holdout = sum(true);
+    const reminded = sum(false);
+    const ci95 = newcombeInterval({ x: reminded.recovered, n: reminded.runs }, { x: holdout.recovered, n: holdout.runs });
+    return {
+        holdout,
+        reminded,
+        lift: ci95 ? reminded.recovered / reminded.runs - holdout.recovered / holdout.runs : null,
+        ci95,
+    };
 }
 
 function rows<T extends Document>(collection: Collection<FlowRunRecord>, pipeline: Document[]): Promise<T[]> {

@@ -187,6 +187,15 @@ describe('CLI: botbuilder-inactivity report', function () {
                     reminded: 0,
                     answeredAfterReminder: 0,
                     recoveredAfterReminder: 0,
+                    skippedForFatigue: 0,
+                    experiment: { holdout: { runs: 0, recovered: 0 }, reminded: { runs: 0, recovered: 0 }, lift: null, ci95: null },
+                    steps: [
+                        {
+                            step: evil,
+                            skippedForFatigue: 1,
+                            experiment: { holdout: { runs: 1, recovered: 0 }, reminded: { runs: 1, recovered: 1 }, lift: 1, ci95: [-0.2, 1] },
+                        },
+                    ],
                     resumed: 0,
                     completedAfterResume: 0,
                     extensions: 0,

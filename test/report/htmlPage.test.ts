@@ -14,6 +14,7 @@ function textOf(html: string): string {
 }
 
 const UNTIL = new Date('2026-12-07T16:55:00Z');
+const NO_EXPERIMENT = { holdout: { runs: 0, recovered: 0 }, reminded: { runs: 0, recovered: 0 }, lift: null, ci95: null };
 
 function flow(over: Partial<FlowReport> = {}): FlowReport {
     return {
@@ -39,6 +40,9 @@ function flow(over: Partial<FlowReport> = {}): FlowReport {
         reminded: 0,
         answeredAfterReminder: 0,
         recoveredAfterReminder: 0,
+        skippedForFatigue: 0,
+        experiment: NO_EXPERIMENT,
+        steps: [],
         resumed: 0,
         completedAfterResume: 0,
         extensions: 0,
@@ -99,5 +103,51 @@ describe('the report page: labels, period and outcomes as a designer reads them'
         assert.deepStrictEqual(labels, {
             addClient: { label: 'Add a client', steps: { name: "Client's name", type: 'Client type', contact: 'Contact', summary: 'Summary' } },
         });
+    });
+});
+
+describe('the report page: the holdout experiment and the fatigue skips', () => {
+    const experiment = (over: Partial<FlowReport['experiment']>): FlowReport['experiment'] => ({ ...NO_EXPERIMENT, ...over });
+    // 100 held out, 20 back; 400 reminded, 152 back: 18 more in 100, 95% CI 7.99 to 26.2 (Newcombe).
+    const measured = experiment({
+        holdout: { runs: 100, recovered: 20 },
+        reminded: { runs: 400, recovered: 152 },
+        lift: 0.18,
+        ci95: [0.0799, 0.2624],
+    });
+
+    it('says what reminders brought back in a sentence with the interval, beside both groups and a chart of the interval', () => {
+        const html = reportPage(
+            data({ flows: [flow({ experiment: measured, steps: [{ step: 'name', index: 0, skippedForFatigue: 0, experiment: measured }] })] })
+        );
+        const text = textOf(html);
+        assert.ok(text.includes('Reminders brought back 18 more runs in 100 (95% CI 8–26).'), text);
+        assert.ok(text.includes('Held out: quiet past the reminder time 100 of which came back before the close 20 20%'), text);
+        assert.ok(text.includes('Reminded: quiet past the reminder time 400 of which came back before the close 152 38%'), text);
+        const chart = /More runs back in 100 with reminders, with the 95% interval<\/figcaption>(<svg[\s\S]*?<\/svg>)/.exec(html);
+        assert.ok(chart, 'a chart of the lift and its interval');
+        assert.ok(textOf(chart[1]).includes('Whole flow') && textOf(chart[1]).includes('Step name'), 'one row for the flow, one per step');
+    });
+
+    it('a lift below zero says fewer; an empty group says there is not enough yet, with no chart', () => {
+        const worse = reportPage(data({ flows: [flow({ experiment: experiment({ ...measured, lift: -0.05, ci95: [-0.12, 0.03] }) })] }));
+        assert.ok(textOf(worse).includes('Reminded runs came back 5 fewer in 100 than held-out runs (95% CI -12 to 3).'));
+        const early = reportPage(data({ flows: [flow({ experiment: experiment({ reminded: { runs: 30, recovered: 9 } }) })] }));
+        assert.ok(textOf(early).includes('Not enough runs yet to tell'));
+        assert.ok(!early.includes('More runs back in 100'));
+        assert.ok(!reportPage(data()).includes('Holdout experiment'), 'no experiment, no section');
+    });
+
+    it('counts reminders skipped for fatigue under Recovery and per step', () => {
+        const text = textOf(
+            reportPage(
+                data({
+                    flows: [flow({ skippedForFatigue: 3, steps: [{ step: 'type', index: 1, skippedForFatigue: 3, experiment: NO_EXPERIMENT }] })],
+                })
+            )
+        );
+        assert.ok(text.includes('Reminders skipped for fatigue 3'), text);
+        assert.ok(text.includes('type 8 2 20 s 3'), 'the step table has the skips of the step');
+        assert.ok(text.includes('name 10 2 10 s 0'));
     });
 });

@@ -3,7 +3,9 @@ import { MongoFlowRunStore, runRecordId } from '../../src/mongo/flowRunStore';
 import { report } from '../../src/report/report';
 import { runRecord } from '../../src/core/records/runTracking';
 import { freshDb } from '../support/mongo';
-import { DAY1, EXPECTED, SINCE, seededRecords, UNTIL } from '../support/flowRunSeed';
+import { DAY1, EXPECTED, SINCE, seededRecords, seedRecord, UNTIL } from '../support/flowRunSeed';
+import type { FlowRunRecord } from '../../src/core/records/flowRun';
+import { newcombeInterval } from '../../src/report/newcombe';
 
 type TestDb = Awaited<ReturnType<typeof freshDb>>;
 const DAY = 86_400_000;
@@ -80,6 +82,61 @@ describe('report: the drop-off report from flow-run records', function () {
         );
         const none = await report(db.db, { since: UNTIL });
         assert.deepStrictEqual(none.flows, []);
+    });
+
+    it('counts fatigue skips per step, and compares held-out and reminded runs of the experiment only, per flow and per step', async function () {
+        const at = new Date(DAY1.getTime() - 5000);
+        const run = (over: Partial<FlowRunRecord>): FlowRunRecord => ({ ...seedRecord({ flowId: 'exp' }), ...over });
+        const records = [
+            // Held out, back after the silence at the name; held out, not back from the date.
+            run({ heldOut: true, skippedReminders: [{ at, reason: 'holdout', step: 'name', index: 0, answered: true }] }),
+            run({ heldOut: true, skippedReminders: [{ at, reason: 'holdout', step: 'date', index: 1, answered: false }] }),
+            // Reminded at the name (answered) and at the date (not): one run, back, counted at both steps.
+            run({
+                heldOut: false,
+                reminded: true,
+                reminders: [
+                    { at, step: 'name', index: 0, answered: true },
+                    { at, step: 'date', index: 1, answered: false },
+                ],
+            }),
+            // In the experiment, never quiet past the reminder time: in neither group.
+            run({ heldOut: false }),
+            // Reminded with no holdout configured: not in the experiment.
+            run({ reminded: true, reminders: [{ at, step: 'name', answered: true }] }),
+            // Paused by fatigue twice, once in a record that does not say the step.
+            run({
+                heldOut: false,
+                skippedReminders: [
+                    { at, reason: 'fatigue', step: 'name', index: 0 },
+                    { at, reason: 'fatigue' },
+                ],
+            }),
+        ];
+        for (const r of records) {
+            await store.record(`seed/${r.runId}`, r);
+        }
+        const [flow] = (await report(db.db, { since: SINCE, until: UNTIL, flowId: 'exp' })).flows;
+        assert.strictEqual(flow.skippedForFatigue, 2);
+        assert.deepStrictEqual(flow.experiment.holdout, { runs: 2, recovered: 1 });
+        assert.deepStrictEqual(flow.experiment.reminded, { runs: 1, recovered: 1 });
+        assert.strictEqual(flow.experiment.lift, 0.5);
+        assert.deepStrictEqual(
+            flow.experiment.ci95?.map((v) => Math.round(v * 10_000) / 10_000),
+            newcombeInterval({ x: 1, n: 1 }, { x: 1, n: 2 })?.map((v) => Math.round(v * 10_000) / 10_000)
+        );
+        assert.deepStrictEqual(
+            flow.steps.map((st) => [st.step, st.index, st.skippedForFatigue, st.experiment.holdout, st.experiment.reminded]),
+            [
+                ['name', 0, 1, { runs: 1, recovered: 1 }, { runs: 1, recovered: 1 }],
+                ['date', 1, 0, { runs: 1, recovered: 0 }, { runs: 1, recovered: 0 }],
+                ['(none)', undefined, 1, { runs: 0, recovered: 0 }, { runs: 0, recovered: 0 }],
+            ]
+        );
+        assert.deepStrictEqual(flow.steps[1].experiment.lift, 0);
+        assert.deepStrictEqual([flow.steps[2].experiment.lift, flow.steps[2].experiment.ci95], [null, null], 'no group there: nothing to tell');
+        const booking = (await report(db.db, { since: SINCE, until: UNTIL, flowId: 'booking' })).flows[0];
+        assert.deepStrictEqual([booking.skippedForFatigue, booking.steps, booking.experiment.lift], [0, [], null], 'records with neither: nothing counted');
     });
 
     it('refuses a period that is not a date', async function () {

@@ -6,6 +6,7 @@ import { readSampleConfig } from '../../samples/sampleConfig';
 import { SAMPLE_POLICY_FILE, SAMPLE_PUBLIC_DIR } from '../../samples/sampleHttp';
 import { RunningSample, startSample } from '../../samples/sampleServer';
 import { EmulatorClient, EmulatorConversation } from '../support/emulator';
+import type { DropOffReport } from '../../src/report/report';
 import { freshDb } from '../support/mongo';
 
 type Env = Record<string, string>;
@@ -77,6 +78,58 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
                 buttonsOf(reminder.activity).map((b) => b.title),
                 ['Continuar', 'Recomeçar']
             );
+        });
+    });
+
+    describe('INACTIVITY_HOLDOUT=0.5: the report compares held-out and reminded runs as they were walked (reminder 1 s, close 6 s)', () => {
+        let rig: Awaited<ReturnType<typeof startWith>>;
+        before(async () => {
+            rig = await startWith({ INACTIVITY_REMINDER_AFTER: '1 second', INACTIVITY_CLOSE_AFTER: '6 seconds', INACTIVITY_HOLDOUT: '0.5' });
+        });
+        after(() => rig.close());
+
+        it('12 users go quiet at the name; half come back after the reminder time; the JSON, the CSV and the page count them by the group each was in', async () => {
+            const users = Array.from({ length: 12 }, () => rig.emulator.conversation());
+            await Promise.all(users.map((c) => c.say('add client')));
+            // Past the reminder time (1 s, and the timer's lateness), before the close: every other user answers.
+            await new Promise((r) => setTimeout(r, 3000));
+            const back = users.filter((_, i) => i % 2 === 0);
+            await Promise.all(back.map((c) => c.say('Maria Silva')));
+            // Every run ends: the quiet ones 6 s after the name question, the others 6 s after their answer.
+            await Promise.all(users.map((c) => c.waitFor(isText(/closed/i), { timeoutMs: 15_000 })));
+            const remindedAtName = (c: EmulatorConversation) => c.received.filter((r) => /^Still there\?/.test(r.activity.text ?? '')).length > 0;
+            const reminded = users.filter(remindedAtName);
+            const heldOut = users.filter((c) => !reminded.includes(c));
+            const group = (these: EmulatorConversation[]) => ({ runs: these.length, recovered: these.filter((c) => back.includes(c)).length });
+
+            const res = await fetch(`http://localhost:${rig.sample.port}/report?flow=addClient&format=json`);
+            const flow = ((await res.json()) as DropOffReport).flows.find((f) => f.flowId === 'addClient');
+            assert.ok(flow);
+            assert.deepStrictEqual(flow.experiment.holdout, group(heldOut), 'held out: the users who got no reminder');
+            assert.deepStrictEqual(flow.experiment.reminded, group(reminded));
+            const name = flow.steps.find((st) => st.step === 'name');
+            assert.deepStrictEqual([name?.experiment.holdout, name?.experiment.reminded], [group(heldOut), group(reminded)]);
+            // Those who came back went quiet again at the client type, and did not come back from that.
+            const type = flow.steps.find((st) => st.step === 'type');
+            assert.deepStrictEqual(
+                [type?.experiment.holdout, type?.experiment.reminded],
+                [
+                    { runs: heldOut.filter((c) => back.includes(c)).length, recovered: 0 },
+                    { runs: reminded.filter((c) => back.includes(c)).length, recovered: 0 },
+                ]
+            );
+            if (heldOut.length > 0 && reminded.length > 0) {
+                const rate = (g: { runs: number; recovered: number }) => g.recovered / g.runs;
+                assert.strictEqual(flow.experiment.lift, rate(group(reminded)) - rate(group(heldOut)));
+                assert.ok(flow.experiment.ci95);
+            } else {
+                assert.deepStrictEqual([flow.experiment.lift, flow.experiment.ci95], [null, null], 'one group empty (1 chance in 2,048)');
+            }
+            const csv = await (await fetch(`http://localhost:${rig.sample.port}/report?flow=addClient&format=csv`)).text();
+            assert.ok(csv.includes(`addClient,holdoutRuns,,,,${heldOut.length}\r\n`), csv);
+            assert.ok(csv.includes(`addClient,remindedRecovered,name,,,${group(reminded).recovered}\r\n`), csv);
+            const page = await (await fetch(`http://localhost:${rig.sample.port}/report?flow=addClient`)).text();
+            assert.match(page, flow.experiment.lift === null ? /Not enough runs yet to tell/ : /Reminders brought back|came back \d+ fewer in 100/);
         });
     });
 

@@ -12,6 +12,9 @@ describe("the sample's environment settings", () => {
         assert.strictEqual(config.resumeWindow, 0, '0 turns resuming off, as the option does');
         assert.strictEqual(readSampleConfig({ INACTIVITY_TYPING_GRACE: '0' }).typingGrace, 0, '0 turns the typing hold off');
         assert.strictEqual(readSampleConfig({ INACTIVITY_TYPING_GRACE: '10 seconds' }).typingGrace, '10 seconds');
+        assert.strictEqual(readSampleConfig({ INACTIVITY_HOLDOUT: '0.2' }).holdout, 0.2);
+        assert.throws(() => readSampleConfig({ INACTIVITY_HOLDOUT: '0.7' }), /INACTIVITY_HOLDOUT must be a share from 0 to 0\.5/);
+        assert.throws(() => readSampleConfig({ INACTIVITY_HOLDOUT: 'half' }), /INACTIVITY_HOLDOUT must be a share from 0 to 0\.5/);
         assert.strictEqual(toMilliseconds(config.reminderAfter, 'INACTIVITY_REMINDER_AFTER'), 2000);
         assert.strictEqual(toMilliseconds(config.closeAfter, 'INACTIVITY_CLOSE_AFTER'), 10_000);
     });
@@ -21,6 +24,7 @@ describe("the sample's environment settings", () => {
         assert.strictEqual(config.reminderAfter, undefined);
         assert.strictEqual(config.closeAfter, undefined);
         assert.strictEqual(config.typingGrace, undefined);
+        assert.strictEqual(config.holdout, undefined);
     });
 
     it('reads the policy file named by INACTIVITY_POLICY_FILE, and leaves the sample its own when unset', () => {

@@ -53,6 +53,12 @@ export function validateOptions(options: CoreOptions<never>): void {
         }
     }
     refuseSpecialKeys(json, 'options', 'Invalid options');
+    // Before the schema: its own message ("must be <= 0.5") would not say what the share means.
+    if (options.holdout !== undefined && !(typeof options.holdout === 'number' && options.holdout >= 0 && options.holdout <= 0.5)) {
+        throw new InactivityConfigError(
+            `holdout is ${JSON.stringify(options.holdout)}; it must be a share from 0 to 0.5 (0.1 holds 10% of flow runs out of reminders; 0, the default, reminds every run).`
+        );
+    }
     const validate = getValidators().options;
     if (!validate(json)) {
         throw new InactivityConfigError(`Invalid options: ${describeErrors(validate.errors, json, 'options')}`);

@@ -82,6 +82,17 @@ export interface CoreOptions<C = TurnContextLike> extends InactivityPolicy {
     maxIgnoredReminders?: number;
     /** How long a user's reminders stay paused once they let `maxIgnoredReminders` pass. Default `'7 days'`. */
     fatigueCooldown?: Duration;
+    /**
+     * A share of flow runs, from 0 to 0.5, that get no reminder, to measure what reminders bring back: a run is
+     * held out by a hash of its conversation and its run id (and `holdoutSeed`), so the same run is in the same
+     * group on every instance and after restarts. A held-out run's reminder stage still comes at its time and
+     * is recorded (the run record's `heldOut`, a skip with reason `holdout`), but sends nothing; everything else
+     * happens as configured, the close included. The report compares held-out and reminded runs
+     * (`flows[].experiment`). Default `0` (every run is reminded).
+     */
+    holdout?: number;
+    /** Mixed into the holdout's hash: another seed draws another split of the same runs (tests fix it). Default `''`. */
+    holdoutSeed?: string;
     /** Send `endOfConversation` (code `botTimedOut`) after closing, on channels that accept it. Default `true`. */
     endOfConversation?: boolean;
     /** Prefix of the plugin's MongoDB collections (`<prefix>Jobs`, `<prefix>Snapshots`, `<prefix>Events`). Default `'inactivity'`. */
@@ -217,6 +228,10 @@ export const DEFAULTS = {
     maxIgnoredReminders: 3,
     /** {@link InactivityOptions.fatigueCooldown} */
     fatigueCooldown: '7 days',
+    /** {@link InactivityOptions.holdout} */
+    holdout: 0,
+    /** {@link InactivityOptions.holdoutSeed} */
+    holdoutSeed: '',
     /** {@link InactivityOptions.endOfConversation} */
     endOfConversation: true,
     /** {@link InactivityOptions.collectionPrefix} */

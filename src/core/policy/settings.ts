@@ -72,6 +72,8 @@ export function resolveSettings(options: CoreOptions<never>): ResolvedSettings {
         typingGrace: toMilliseconds(options.typingGrace ?? DEFAULTS.typingGrace, 'typingGrace'),
         maxIgnoredReminders: options.maxIgnoredReminders ?? DEFAULTS.maxIgnoredReminders,
         fatigueCooldown: toMilliseconds(options.fatigueCooldown ?? DEFAULTS.fatigueCooldown, 'fatigueCooldown'),
+        holdout: options.holdout ?? DEFAULTS.holdout,
+        holdoutSeed: options.holdoutSeed ?? DEFAULTS.holdoutSeed,
         endOfConversation: options.endOfConversation ?? DEFAULTS.endOfConversation,
         sendTimeout,
         // Besides its sends, a timer's turn raises at most 2 flow events (abandoned, then closed), each bounded.

@@ -24,6 +24,10 @@ export interface StepVisit {
 export interface ReminderVisit {
     /** When it was sent (epoch ms). */
     at: number;
+    /** The step the user was silent at, when known. */
+    step?: string;
+    /** Zero-based index of that step, when known. */
+    index?: number;
     /** When the user next wrote or clicked (epoch ms), if they did. */
     answeredAt?: number;
 }
@@ -44,8 +48,26 @@ export interface RunStep {
 export interface RunReminder {
     /** When it was sent. */
     at: Date;
+    /** The step the user was silent at, when known (absent in records written before the holdout came). */
+    step?: string;
+    /** Zero-based index of that step, when known. */
+    index?: number;
     /** Whether the user wrote or clicked after it (before the run ended). */
     answered: boolean;
+}
+
+/** A reminder due in a finished run and not sent. */
+export interface SkippedReminder {
+    /** When the reminder was due and skipped. */
+    at: Date;
+    /** Why it was skipped: `fatigue` (the user's reminders were paused) or `holdout` (the run is held out). */
+    reason: string;
+    /** The step the user was silent at, when known. */
+    step?: string;
+    /** Zero-based index of that step, when known. */
+    index?: number;
+    /** For a `holdout` skip: whether the user wrote or clicked after it, before the run ended. */
+    answered?: boolean;
 }
 
 /**
@@ -80,13 +102,14 @@ export interface FlowRunRecord {
     steps: RunStep[];
     /** The reminders sent during the run. */
     reminders: RunReminder[];
-    /** Reminders due in the run that were not sent, and why (`fatigue`). Absent when none were skipped. */
-    skippedReminders?: Array<{
-        /** When the reminder was due and skipped. */
-        at: Date;
-        /** Why it was skipped: `fatigue`. */
-        reason: string;
-    }>;
+    /** Reminders due in the run that were not sent, and why (`fatigue`, `holdout`). Absent when none were skipped. */
+    skippedReminders?: SkippedReminder[];
+    /**
+     * Whether the run is in the share held out of reminders (`holdout`): `true` held out, `false` reminded as
+     * usual. Absent when the run ended with no holdout configured, so the report compares only runs of the
+     * experiment.
+     */
+    heldOut?: boolean;
     /** Whether at least one reminder was sent. */
     reminded: boolean;
     /** Whether the user came back after a reminder. */

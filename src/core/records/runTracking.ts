@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import type { FlowInfo } from '../flows/flowInfo';
 import { conversationKey, type FlowProgress } from '../turn/inactivityState';
 import type { Plugin } from '../plugin';
+import { holdoutGroupOf } from './holdout';
 import { FLOW_RUN_VERSION, type FlowRunRecord, type RunOutcome, type RunStep } from './flowRun';
 
 /** Steps kept per run: a flow that loops keeps its last ones (the state stays small). */
@@ -59,7 +60,13 @@ export function noteStep(flow: FlowProgress, info: FlowInfo, now: number): void 
  */
 export function noteReminder(flow: FlowProgress, now: number): void {
     ensureRun(flow);
-    flow.reminders = [...(flow.reminders ?? []), { at: now }].slice(-MAX_REMINDERS);
+    flow.reminders = [...(flow.reminders ?? []), { at: now, ...lastStepOf(flow) }].slice(-MAX_REMINDERS);
+}
+
+/** The step noted last (the one the user is silent at), for a reminder or a skip. */
+function lastStepOf(flow: FlowProgress): { step?: string; index?: number } {
+    const last = flow.steps?.[flow.steps.length - 1];
+    return last ? { step: last.step, ...(last.index !== undefined ? { index: last.index } : {}) } : {};
 }
 
 /**
@@ -68,9 +75,9 @@ export function noteReminder(flow: FlowProgress, now: number): void {
  * @param flow The flow in progress.
  * @param skip When, and why.
  */
-export function noteSkippedReminder(flow: FlowProgress, skip: { at: number; reason: 'fatigue' }): void {
+export function noteSkippedReminder(flow: FlowProgress, skip: { at: number; reason: 'fatigue' | 'holdout' }): void {
     ensureRun(flow);
-    flow.skippedReminders = [...(flow.skippedReminders ?? []), skip].slice(-MAX_REMINDERS);
+    flow.skippedReminders = [...(flow.skippedReminders ?? []), { ...skip, ...lastStepOf(flow) }].slice(-MAX_REMINDERS);
 }
 
 /**
@@ -84,6 +91,12 @@ export function noteAnswer(flow: FlowProgress | undefined, now: number): void {
     const last = reminders?.[reminders.length - 1];
     if (flow && reminders && last && last.answeredAt === undefined) {
         flow.reminders = [...reminders.slice(0, -1), { ...last, answeredAt: now }];
+    }
+    // A held-out run's would-be reminder is answered as a sent one is: the experiment compares the two.
+    const skipped = flow?.skippedReminders;
+    const lastSkip = skipped?.[skipped.length - 1];
+    if (flow && skipped && lastSkip && lastSkip.reason === 'holdout' && lastSkip.answeredAt === undefined) {
+        flow.skippedReminders = [...skipped.slice(0, -1), { ...lastSkip, answeredAt: now }];
     }
 }
 
@@ -117,6 +130,21 @@ export interface RunEnding {
     end: RunEnd;
 }
 
+/** When a run's record is made, how its user is named, and its group in a holdout. */
+export interface RecordContext {
+    /** The clock (epoch ms). */
+    now: number;
+    /** How a user is stored. */
+    userOf: (channelId: string, userId: string | undefined) => string | undefined;
+    /** Whether the run is held out of reminders; `undefined` when no holdout is configured. */
+    heldOut?: boolean;
+}
+
+/** The step of a reminder or a skip, without empty fields. */
+function stepFields(r: { step?: string; index?: number }): { step?: string; index?: number } {
+    return { ...(r.step !== undefined ? { step: r.step } : {}), ...(r.index !== undefined ? { index: r.index } : {}) };
+}
+
 /**
  * The record of a finished run.
  *
@@ -124,10 +152,7 @@ export interface RunEnding {
  * @param at When (epoch ms), and how the user is stored.
  * @returns The record.
  */
-export function runRecord(
-    ending: RunEnding & { flow: FlowProgress },
-    at: { now: number; userOf: (channelId: string, userId: string | undefined) => string | undefined }
-): FlowRunRecord {
+export function runRecord(ending: RunEnding & { flow: FlowProgress }, at: RecordContext): FlowRunRecord {
     const { flow, reference, end } = ending;
     const { now, userOf } = at;
     const visits = flow.steps ?? [];
@@ -138,7 +163,13 @@ export function runRecord(
         ms: Math.max(0, (visits[i + 1]?.at ?? now) - v.at),
         ...(v.resumed ? { resumed: true as const } : {}),
     }));
-    const reminders = (flow.reminders ?? []).map((r) => ({ at: new Date(r.at), answered: r.answeredAt !== undefined }));
+    const reminders = (flow.reminders ?? []).map((r) => ({ at: new Date(r.at), ...stepFields(r), answered: r.answeredAt !== undefined }));
+    const skipped = (flow.skippedReminders ?? []).map((r) => ({
+        at: new Date(r.at),
+        reason: r.reason,
+        ...stepFields(r),
+        ...(r.reason === 'holdout' ? { answered: r.answeredAt !== undefined } : {}),
+    }));
     const last = visits[visits.length - 1];
     const channelId = reference.channelId ?? 'unknown';
     const tenantId = (reference.conversation as { tenantId?: string } | undefined)?.tenantId;
@@ -155,7 +186,8 @@ export function runRecord(
         durationMs: Math.max(0, now - startedAt),
         steps,
         reminders,
-        ...(flow.skippedReminders?.length ? { skippedReminders: flow.skippedReminders.map((s) => ({ at: new Date(s.at), reason: s.reason })) } : {}),
+        ...(skipped.length ? { skippedReminders: skipped } : {}),
+        ...(at.heldOut !== undefined ? { heldOut: at.heldOut } : {}),
         reminded: reminders.length > 0,
         answeredAfterReminder: reminders.some((r) => r.answered),
         resumed: Boolean(flow.resumedFrom),
@@ -182,9 +214,10 @@ export async function recordRun(turn: { plugin: Plugin; context?: TurnContextLik
         return;
     }
     try {
+        const flow = ending.flow;
         const record = runRecord(
-            { flow: ending.flow, reference: ending.reference, end: ending.end },
-            { now: plugin.now(), userOf: (c, u) => store.userOf(c, u) }
+            { flow, reference: ending.reference, end: ending.end },
+            { now: plugin.now(), userOf: (c, u) => store.userOf(c, u), heldOut: flow.runId ? holdoutGroupOf(plugin, ending.reference, flow.runId) : undefined }
         );
         await plugin.bounded(store.record(conversationKey(ending.reference), record), 'record the flow run');
     } catch (err) {

@@ -1,7 +1,7 @@
 import createDebug from 'debug';
 import type { Plugin } from '../plugin';
 import type { ConversationRef } from '../ports/activity';
-import { noteSkippedReminder } from '../records/runTracking';
+import { noteSkippedReminder, noteStep } from '../records/runTracking';
 import { TelemetryEvents, track } from '../telemetry';
 import type { InactivityState } from '../turn/inactivityState';
 import { conversationIdOf, stepNumberOf } from '../turn/turn';
@@ -63,32 +63,35 @@ export async function reminderPaused(turn: TimerFlowTurn): Promise<boolean> {
 }
 
 /**
- * Skips a due reminder of a user whose reminders are paused: the stage is claimed as taken (conditionally, as a
- * sent reminder is), the run notes the skip, `InactivityReminderSkipped` is tracked, and the final action comes
- * at its own time.
+ * Skips a due reminder: of a user whose reminders are paused (`fatigue`), or of a run held out of reminders
+ * (`holdout`). The stage is claimed as taken (conditionally, as a sent reminder is), the run notes the skip at the
+ * step the user is silent at, `InactivityReminderSkipped` is tracked, and the final action comes at its own time
+ * (counted from the user's last message, as when no reminder is configured).
  *
  * @param turn The timer's turn.
- * @param settled The stages the reminder settles.
+ * @param skip The stages the reminder settles, and why it is skipped.
  * @returns When to fire next.
  */
-export async function skipReminder(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcome> {
+export async function skipReminder(turn: TimerFlowTurn, skip: { settled: StageName[]; reason: 'fatigue' | 'holdout' }): Promise<Outcome> {
     const { plugin, context, state, info, policy } = turn;
+    const { settled, reason } = skip;
     const now = plugin.now();
     state.stagesDone.push(...settled);
     if (state.flow) {
-        noteSkippedReminder(state.flow, { at: now, reason: 'fatigue' });
+        noteStep(state.flow, info, state.lastUserActivityAt);
+        noteSkippedReminder(state.flow, { at: now, reason });
     }
     const next = nextDue(state, policy);
     state.armedFor = next;
     if (!(await claimStage(turn))) {
         return afterConflict(turn);
     }
-    debug('%s: reminder skipped (fatigue)', turn.record.key);
+    debug('%s: reminder skipped (%s)', turn.record.key, reason);
     track(
         { client: plugin.telemetry, onError: (e) => plugin.warn(e, context) },
         {
             name: TelemetryEvents.reminderSkipped,
-            properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: stepNumberOf(info), reason: 'fatigue' },
+            properties: { conversationId: conversationIdOf(turn), dialogId: info.flowId, step: stepNumberOf(info), reason },
             metrics: { idleMs: now - state.lastUserActivityAt },
         }
     );

@@ -15,7 +15,8 @@ import { describeFlow, reminderActivity } from '../texts/messages';
 import type { DueTimer, DueTimerHandler } from '../ports/timerScheduler';
 import type { Plugin } from '../plugin';
 import { TelemetryEvents, track } from '../telemetry';
-import { noteReminder, noteStep } from '../records/runTracking';
+import { ensureRun, noteReminder, noteStep } from '../records/runTracking';
+import { holdoutGroupOf } from '../records/holdout';
 import { conversationIdOf } from '../turn/turn';
 import { timeoutError, withTimeout } from '../util/withTimeout';
 import { afterConflict, claimStage, inFlow, Outcome, TimerFlowTurn, TimerTurn } from './timerClaim';
@@ -133,8 +134,13 @@ async function onDue(start: { plugin: Plugin; context: TurnContextLike; timer: D
 
 async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcome> {
     const { plugin, context, state, info, policy, timer } = turn;
+    // Fatigue first: a paused user's reminder would not go out in either group, so such silences are left out of
+    // both sides of the holdout's comparison alike.
     if (await reminderPaused(turn)) {
-        return skipReminder(turn, settled);
+        return skipReminder(turn, { settled, reason: 'fatigue' });
+    }
+    if (state.flow && heldOut(plugin, state)) {
+        return skipReminder(turn, { settled, reason: 'holdout' });
     }
     const now = plugin.now();
     const idleMs = now - state.lastUserActivityAt;
@@ -184,6 +190,15 @@ async function remind(turn: TimerFlowTurn, settled: StageName[]): Promise<Outcom
     );
     await plugin.lifecycle.emit(context, 'reminded', { flowId: info.flowId, stepIndex: info.stepIndex, stepId: info.stepName });
     return { next };
+}
+
+/** Whether the run in progress is held out of reminders (`holdout`). */
+function heldOut(plugin: Plugin, state: TimerTurn['state']): boolean {
+    if (!state.flow || !(plugin.settings.holdout > 0)) {
+        return false;
+    }
+    ensureRun(state.flow);
+    return holdoutGroupOf(plugin, state.reference, state.flow.runId ?? '') === true;
 }
 
 async function finish(turn: TimerFlowTurn, due: { stage: Stage; settled: StageName[] }): Promise<Outcome> {

@@ -63,12 +63,21 @@ export interface FlowProgress {
     /** How long the journey was open before its current stretch (before it was closed and resumed), in ms. Default 0. */
     openBeforeMs?: number;
     /** Reminders due in this run that were not sent, for its drop-off record. */
-    skippedReminders?: Array<{
-        /** When it was due and skipped (epoch ms). */
-        at: number;
-        /** Why: `fatigue`. */
-        reason: 'fatigue';
-    }>;
+    skippedReminders?: SkippedReminderVisit[];
+}
+
+/** A reminder due in a run and not sent, as kept in the conversation state while the run goes on. */
+export interface SkippedReminderVisit {
+    /** When it was due and skipped (epoch ms). */
+    at: number;
+    /** Why: `fatigue` (the user's reminders are paused) or `holdout` (the run is held out of reminders). */
+    reason: 'fatigue' | 'holdout';
+    /** The step the user was silent at, when known. */
+    step?: string;
+    /** Zero-based index of that step, when known. */
+    index?: number;
+    /** When the user next wrote or clicked (epoch ms), if they did before the run ended. Noted for `holdout` skips. */
+    answeredAt?: number;
 }
 
 /** What a timer's turn is delivering: the stage it claimed before sending anything. */

@@ -385,6 +385,8 @@ describe('config: options type, DEFAULTS and manifest.json agree', () => {
         typingGrace: 'json',
         maxIgnoredReminders: 'json',
         fatigueCooldown: 'json',
+        holdout: 'json',
+        holdoutSeed: 'json',
         endOfConversation: 'json',
         collectionPrefix: 'json',
         flowEventTimeout: 'json',
