@@ -18,6 +18,7 @@ import { measureBurst, BurstResult } from './burst';
 import { FollowUpsResult, measureFollowUps } from './followups';
 import { measureIdle, IdleResult } from './idle';
 import { explainQueries, IndexesResult, QUERIES } from './indexes';
+import { measureGcShift } from './gcShift';
 import { measurePerTurn, PerTurnResult } from './perTurn';
 import { measureReport, ReportBenchResult } from './report';
 import { describeRolling, RollingResult, runRolling } from './rolling';
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
             report.perTurn = await measurePerTurn(server, 200);
             log('per turn: 100 flows again, profiled (where the CPU of each process goes, by module) ...');
             report.perTurn.profile = (await measurePerTurn(server, 100, true)).profile;
+            log('per turn: a bare command back to back and after bot turns in one process (why each variant has its own) ...');
+            report.perTurn.gcShift = await measureGcShift(server);
         }
         if (run('writes')) {
             log('writes: 3 conversations × 3 flows × 4 turns, then their timers fire ...');
@@ -244,6 +247,15 @@ export function goals(r: BenchReport): Goal[] {
                 holds: p.ownFirstTurnExtraMs <= 1.5 && p.ownFirstTurnExtraCpuMs <= 1.5,
             },
         });
+        if (p.gcShift) {
+            const g = p.gcShift;
+            out.push({
+                area: 'Per turn',
+                goal: "a bare command's CPU after a bot's turns in one process (why each bot runs in its own)",
+                measured: `${ms(g.afterBotTurns.cpuMs)} of which ${ms(g.afterBotTurns.gcMs)} collecting the turns' garbage; back to back ${ms(g.backToBack.cpuMs)} (${ms(g.backToBack.gcMs)}); ${g.commands} updateOne each`,
+                holds: undefined,
+            });
+        }
         const a = p.agents;
         out.push({
             area: 'Per turn',

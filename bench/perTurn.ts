@@ -12,6 +12,7 @@
 import { MongoClient } from 'mongodb';
 import { BenchServer, benchDbName } from './support/server';
 import { median, percentile, round } from './support/stats';
+import type { GcShiftResult } from './gcShift';
 import { runTurns } from './support/turnRunner';
 import type { TurnVariant } from './support/turnWorker';
 
@@ -96,6 +97,8 @@ export interface PerTurnResult {
      * profiler's cost stays out of the figures above): the bare bot, the plugin's logic alone, the plugin, the floor.
      */
     profile?: Partial<Record<Variant, Record<string, number>>>;
+    /** Why each variant has its own process: a bare command's CPU back to back, and after a bot's turns in the same process. */
+    gcShift?: GcShiftResult;
 }
 
 const VARIANTS = ['bare', 'plugin', 'pluginOnly', 'naive', 'floor', 'agentsBare', 'agentsPlugin'] as const satisfies readonly TurnVariant[];
