@@ -1,18 +1,20 @@
 /**
  * What the plugin adds to a user turn: the sample's add-client flow (4 turns) on a bare bot, with the plugin
- * (Agenda on the server), with the plugin on a scheduler that stores nothing (its own logic alone), and with the
- * naive per-turn upsert (`agenda.create().unique().schedule().save()`), interleaved flow by flow (in an order that
- * changes from flow to flow) so that all see the same load. Wall time per turn (median, first turn of a
- * flow and later turns) and this process's CPU per turn (the server runs in another process). In the same loop, the
- * same flow on the Agents SDK (an AgentApplication on a CloudAdapter, its step marked with `flows.step()`) bare and
- * with the Agents binding's plugin on the same server: what the plugin adds there, beside botbuilder's.
+ * (Agenda on the server), with the plugin on a scheduler that stores nothing (its own logic alone), with the
+ * naive per-turn upsert (`agenda.create().unique().schedule().save()`), and the floor: the bare bot sending the
+ * plugin's commands itself with the driver. Each variant runs in a process of its own (bench/support/turnWorker.ts:
+ * each pays for its own garbage), driven flow by flow in an order that changes from flow to flow, so that all see
+ * the same load. Wall time per turn (median, first turn of a flow and later turns) and each process's CPU per turn
+ * (the server runs in another process). In the same loop, the same flow on the Agents SDK (an AgentApplication on a
+ * CloudAdapter, its step marked with `flows.step()`) bare and with the Agents binding's plugin, and a process that
+ * sends one bare `updateOne` and one bare `findOneAndUpdate` per turn: the baseline of a command's cost.
  */
 import { MongoClient } from 'mongodb';
-import { agentsBenchBot } from './support/agentsBot';
-import { benchBot, conversationId, flowTurns, NAIVE_JOB, NullScheduler } from './support/bot';
-import { CommandCounter } from './support/commandCounter';
 import { BenchServer, benchDbName } from './support/server';
-import { cpuMs, median, percentile, round } from './support/stats';
+import { median, percentile, round } from './support/stats';
+import type { GcShiftResult } from './gcShift';
+import { runTurns } from './support/turnRunner';
+import type { TurnVariant } from './support/turnWorker';
 
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
@@ -38,6 +40,16 @@ export interface AgentsTurnFigures {
     ratioVsBotbuilder: { median: number; cpu: number };
 }
 
+/** What a bare command costs the bot's process against the same server in the same run, ms of CPU. */
+export interface CommandBaseline {
+    /** One `updateOne` (an upsert by `_id`), sent by a process that does nothing else between its turns' commands. */
+    updateOneCpuMs: number;
+    /** One `findOneAndUpdate` (an upsert by `_id`), the same way. */
+    findOneAndUpdateCpuMs: number;
+    /** The floor's commands (the plugin's, sent by hand after the bare bot's turn): CPU per command over the bare bot. */
+    inTurnCpuMs: number;
+}
+
 /** What {@link measurePerTurn} measured. */
 export interface PerTurnResult {
     flows: number;
@@ -47,11 +59,19 @@ export interface PerTurnResult {
     /** The plugin with a scheduler that stores nothing and no database: its own logic only. */
     pluginOnly: TurnFigures;
     naive: TurnFigures;
+    /** The bare bot sending the plugin's commands itself with the driver (see bench/support/turnWorker.ts). */
+    floor: TurnFigures;
     /** The plugin's own part (no database) over the bare bot. */
     ownAddedMedianMs: number;
     ownAddedCpuMs: number;
-    /** This process's CPU per database command the plugin sends (driver and network), ms. */
+    /** The plugin's process's CPU per database command it sends (driver and network), ms: plugin minus its own logic. */
     cpuPerCommandMs: number;
+    /** What a bare command costs, in the same run. */
+    commandBaseline: CommandBaseline;
+    /** {@link cpuPerCommandMs} over the mean of a bare `updateOne` and `findOneAndUpdate` (issue 20: ≤ 1.5). */
+    cpuPerCommandRatio: number;
+    /** Plugin minus floor, CPU per turn: what the plugin costs beyond its commands at a bare command's cost. */
+    overFloorCpuMs: number;
     /** Plugin minus bare. */
     addedMedianMs: number;
     addedCpuMs: number;
@@ -72,94 +92,60 @@ export interface PerTurnResult {
     ratioVsNaive: { median: number; cpu: number };
     /** The same flow on the Agents SDK. */
     agents: AgentsTurnFigures;
+    /**
+     * Where each process's CPU goes, µs of self time per turn by module (a profiled run of its own, so that the
+     * profiler's cost stays out of the figures above): the bare bot, the plugin's logic alone, the plugin, the floor.
+     */
+    profile?: Partial<Record<Variant, Record<string, number>>>;
+    /** Why each variant has its own process: a bare command's CPU back to back, and after a bot's turns in the same process. */
+    gcShift?: GcShiftResult;
 }
 
-const VARIANTS = ['bare', 'plugin', 'pluginOnly', 'naive', 'agentsBare', 'agentsPlugin'] as const;
+const VARIANTS = ['bare', 'plugin', 'pluginOnly', 'naive', 'floor', 'agentsBare', 'agentsPlugin'] as const satisfies readonly TurnVariant[];
 type Variant = (typeof VARIANTS)[number];
-/** Each variant's conversations: ids of the same length. */
-const TAGS: Record<Variant, string> = { bare: 'bare', plugin: 'plug', pluginOnly: 'pono', naive: 'naiv', agentsBare: 'agba', agentsPlugin: 'agpl' };
 
 /**
  * @param server The database server.
  * @param flows Flows per variant (4 turns each). Default 200.
+ * @param profile Profile the CPU of each process (its figures then carry the profiler's cost; see `profile`).
  */
-export async function measurePerTurn(server: BenchServer, flows = 200): Promise<PerTurnResult> {
+export async function measurePerTurn(server: BenchServer, flows = 200, profile = false): Promise<PerTurnResult> {
     const dbName = benchDbName('turn');
-    const client = new MongoClient(server.uriFor(dbName), { monitorCommands: true });
-    await client.connect();
-    const db = client.db(dbName);
-    const counter = new CommandCounter(client);
-    const { Agenda } = await import('agenda');
-    const { MongoBackend } = await import('@agendajs/mongo-backend');
-    const naiveAgenda = new Agenda({ backend: new MongoBackend({ mongo: db, collection: 'naiveJobs' }) });
-    naiveAgenda.define(NAIVE_JOB, async () => undefined);
-    await naiveAgenda.start();
-    const bots: Record<Variant, { say(id: string, text: string): Promise<void>; stop(): Promise<void> }> = {
-        bare: await benchBot(),
-        plugin: await benchBot({ plugin: { mongo: db } }),
-        pluginOnly: await benchBot({ plugin: { scheduler: new NullScheduler() } }),
-        naive: await benchBot({ naive: { agenda: naiveAgenda, delayMs: 5 * 60_000 } }),
-        agentsBare: await agentsBenchBot(),
-        agentsPlugin: await agentsBenchBot({ mongo: db }),
-    };
-    const samples = Object.fromEntries(VARIANTS.map((v) => [v, []])) as unknown as Record<
-        Variant,
-        Array<{ first: boolean; ms: number; cpu: number; commands: number }>
-    >;
+    const uri = server.uriFor(dbName);
+    const { samples, reports, bareCommands } = await runTurns(uri, { variants: VARIANTS, flows, profile, baseline: true });
     const roundTrips: number[] = [];
+    const client = new MongoClient(uri);
+    await client.connect();
     try {
-        const warmup = Math.min(20, flows);
-        // The order of the variants changes from flow to flow (a fixed shuffle): whatever one leaves behind (its
-        // garbage, a driver callback) lands on each of the others equally often, not always on the next one.
-        let seed = 9;
-        const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-        for (let i = 0; i < warmup + flows; i++) {
-            const order = VARIANTS.map((v) => [random(), v] as const)
-                .sort((a, b) => a[0] - b[0])
-                .map(([, v]) => v);
-            for (const variant of order) {
-                const id = conversationId(TAGS[variant], i);
-                const turns = flowTurns(i);
-                for (let t = 0; t < turns.length; t++) {
-                    const commandsBefore = counter.commands.length;
-                    const c0 = cpuMs();
-                    const t0 = performance.now();
-                    await bots[variant].say(id, turns[t]);
-                    const ms = performance.now() - t0;
-                    const cpu = cpuMs() - c0;
-                    if (i >= warmup) {
-                        samples[variant].push({ first: t === 0, ms, cpu, commands: counter.commands.length - commandsBefore });
-                    }
-                }
-            }
-        }
         for (let i = 0; i < 20; i++) {
             const t0 = performance.now();
-            await db.collection('roundTrip').findOne({ _id: i as never });
+            await client
+                .db()
+                .collection('roundTrip')
+                .findOne({ _id: i as never });
             roundTrips.push(performance.now() - t0);
         }
+        await client.db().dropDatabase();
     } finally {
-        counter.close();
-        await Promise.all(Object.values(bots).map((b) => b.stop()));
-        await naiveAgenda.stop();
-        await db.dropDatabase().catch(() => undefined);
         await client.close();
     }
+    const turnsOf = (variant: Variant) => samples[variant].length;
     const figures = (variant: Variant): TurnFigures => {
-        const all = samples[variant];
+        const s = samples[variant];
         return {
-            medianMs: round(median(all.map((s) => s.ms)), 3),
+            medianMs: round(median(s.map((x) => x.ms)), 3),
             p95Ms: round(
                 percentile(
-                    all.map((s) => s.ms),
+                    s.map((x) => x.ms),
                     0.95
                 ),
                 3
             ),
-            firstTurnMedianMs: round(median(all.filter((s) => s.first).map((s) => s.ms)), 3),
-            laterTurnsMedianMs: round(median(all.filter((s) => !s.first).map((s) => s.ms)), 3),
-            cpuPerTurnMs: round(all.reduce((sum, s) => sum + s.cpu, 0) / all.length, 3),
-            commandsPerTurn: round(all.reduce((sum, s) => sum + s.commands, 0) / all.length, 3),
+            firstTurnMedianMs: round(median(s.filter((x) => x.first).map((x) => x.ms)), 3),
+            laterTurnsMedianMs: round(median(s.filter((x) => !x.first).map((x) => x.ms)), 3),
+            // The whole process from the mark to the finish: the turns, the garbage they leave, the background work.
+            cpuPerTurnMs: round(reports[variant].cpuMs / turnsOf(variant), 3),
+            commandsPerTurn: round(reports[variant].commands / turnsOf(variant), 3),
         };
     };
     const firstExtraCpu = (variant: Variant): number =>
@@ -168,19 +154,38 @@ export async function measurePerTurn(server: BenchServer, flows = 200): Promise<
     const plugin = figures('plugin');
     const naive = figures('naive');
     const pluginOnly = figures('pluginOnly');
+    const floor = figures('floor');
     const agents = { bare: figures('agentsBare'), plugin: figures('agentsPlugin') };
     const agentsAdded = { median: agents.plugin.medianMs - agents.bare.medianMs, cpu: agents.plugin.cpuPerTurnMs - agents.bare.cpuPerTurnMs };
-    const commands = samples.plugin.reduce((sum, x) => sum + x.commands, 0);
+    const perCommand = (over: TurnFigures, under: TurnFigures): number => (over.cpuPerTurnMs - under.cpuPerTurnMs) / Math.max(0.001, over.commandsPerTurn ?? 0);
+    const cpuPerCommandMs = perCommand(plugin, pluginOnly);
+    const commandBaseline: CommandBaseline = {
+        updateOneCpuMs: round(mean(bareCommands.updateOne), 3),
+        findOneAndUpdateCpuMs: round(mean(bareCommands.findOneAndUpdate), 3),
+        inTurnCpuMs: round(perCommand(floor, bare), 3),
+    };
+    const profiled = (variant: Variant): Record<string, number> =>
+        Object.fromEntries(
+            Object.entries(reports[variant].profile ?? {})
+                .filter(([where]) => where !== 'idle')
+                .map(([where, ms]) => [where, round((ms * 1000) / turnsOf(variant), 1)] as const)
+                .sort((a, b) => b[1] - a[1])
+        );
     return {
+        profile: profile ? { bare: profiled('bare'), pluginOnly: profiled('pluginOnly'), plugin: profiled('plugin'), floor: profiled('floor') } : undefined,
         flows,
-        turns: samples.plugin.length,
+        turns: turnsOf('plugin'),
         bare,
         plugin,
         pluginOnly,
         naive,
+        floor,
         ownAddedMedianMs: round(pluginOnly.medianMs - bare.medianMs, 3),
         ownAddedCpuMs: round(pluginOnly.cpuPerTurnMs - bare.cpuPerTurnMs, 3),
-        cpuPerCommandMs: round(((plugin.cpuPerTurnMs - pluginOnly.cpuPerTurnMs) * samples.plugin.length) / Math.max(1, commands), 3),
+        cpuPerCommandMs: round(cpuPerCommandMs, 3),
+        commandBaseline,
+        cpuPerCommandRatio: round(cpuPerCommandMs / ((commandBaseline.updateOneCpuMs + commandBaseline.findOneAndUpdateCpuMs) / 2), 2),
+        overFloorCpuMs: round(plugin.cpuPerTurnMs - floor.cpuPerTurnMs, 3),
         addedMedianMs: round(plugin.medianMs - bare.medianMs, 3),
         addedCpuMs: round(plugin.cpuPerTurnMs - bare.cpuPerTurnMs, 3),
         firstTurnExtraMs: round(plugin.firstTurnMedianMs - plugin.laterTurnsMedianMs, 3),

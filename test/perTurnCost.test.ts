@@ -6,6 +6,8 @@ import { benchBot, BenchBot, conversationId, flowTurns, NullScheduler } from '..
 import { goals, mergeFigures, readmeFigures, BenchReport } from '../bench/index';
 import type { PerTurnResult, TurnFigures } from '../bench/perTurn';
 import { cpuMs, median } from '../bench/support/stats';
+import { runTurns } from '../bench/support/turnRunner';
+import { mongoUri } from './support/mongo';
 import { defaultPolicy } from '../src/core/policy/config';
 import { activePath } from '../src/dialogs/dialogPath';
 import { FlowInfo, resolvePolicy } from '../src/core/flows/flowInfo';
@@ -107,6 +109,34 @@ describe('Per-turn cost of the plugin (its own logic, no database)', function ()
     });
 });
 
+describe("Per-turn cost of the plugin's database commands (each bot in its own process)", function () {
+    this.timeout(180_000);
+
+    it('costs at most 1.5× what the same commands cost the bare bot that sends them itself (the floor)', async () => {
+        const base = await mongoUri();
+        const rounds: Array<{ ratio: number; plugin: number; floor: number }> = [];
+        // The best of three: a burst of load from elsewhere on the machine hits one round, not all.
+        for (let round = 0; round < 3; round++) {
+            const url = new URL(base);
+            url.pathname = `/bbi_turncost_${process.pid}_${round}`;
+            const { reports, samples } = await runTurns(url.toString(), { variants: ['bare', 'floor', 'pluginOnly', 'plugin'], flows: 40 });
+            const perTurn = (v: 'bare' | 'floor' | 'pluginOnly' | 'plugin') => reports[v].cpuMs / samples[v].length;
+            const perCommand = (over: 'floor' | 'plugin', under: 'bare' | 'pluginOnly') =>
+                (perTurn(over) - perTurn(under)) / (reports[over].commands / samples[over].length);
+            assert.ok(reports.plugin.commands > 0 && reports.floor.commands > 0, 'both sent commands');
+            const plugin = perCommand('plugin', 'pluginOnly');
+            const floor = perCommand('floor', 'bare');
+            rounds.push({ ratio: plugin / floor, plugin, floor });
+        }
+        const best = rounds.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+        // Measured 1.0–1.2 per round on 2 shared cores (a command about 1.2 ms of the bot's CPU either way).
+        assert.ok(
+            best.ratio <= 1.5,
+            `the plugin's commands cost ${best.ratio.toFixed(2)}× the floor's (${rounds.map((r) => `${r.plugin.toFixed(2)} vs ${r.floor.toFixed(2)} ms`).join('; ')})`
+        );
+    });
+});
+
 describe('Per-turn cost of the plugin on the Agents SDK (its own logic, no database)', function () {
     this.timeout(60_000);
 
@@ -169,9 +199,13 @@ describe("The bench's Figures: goals the embedded server cannot reach", () => {
         plugin: turn(1.8, 3.39, 5.29, 1.69, 0.5),
         pluginOnly: turn(1.3, 1.7, 1.2, 1.35),
         naive: turn(4.04, 4.97, 4, 4, 1),
+        floor: turn(1.6, 2.9, 4.5, 1.4, 0.5),
         ownAddedMedianMs: 0.22,
         ownAddedCpuMs: 0.33,
         cpuPerCommandMs: 2.96,
+        commandBaseline: { updateOneCpuMs: 0.5, findOneAndUpdateCpuMs: 0.4, inTurnCpuMs: 2.5 },
+        cpuPerCommandRatio: 6.58,
+        overFloorCpuMs: 0.49,
         addedMedianMs: 0.72,
         addedCpuMs: 2.02,
         firstTurnExtraMs: 3.6,
@@ -199,19 +233,35 @@ describe("The bench's Figures: goals the embedded server cannot reach", () => {
     report.goals = goals(report);
 
     it('says which per-turn goal the embedded server limits, why, and the plugin-side figure', () => {
-        const cpu = report.goals.find((g) => g.goal === 'added CPU ≤ 0.5 ms');
+        const cpu = report.goals.find((g) => g.goal === 'added CPU ≤ 0.75 ms');
         assert.ok(cpu);
         assert.strictEqual(cpu.holds, false);
         assert.match(cpu.note ?? '', /limited by the database commands, not the plugin's logic: .*waiting for the embedded server/);
-        assert.match(cpu.note ?? '', /2\.96 ms of this process's CPU \(the driver/);
+        assert.match(
+            cpu.note ?? '',
+            /2\.96 ms of the bot's CPU, where the same commands sent by hand after the bare bot's turn \(the floor\) cost 2\.5 ms each/
+        );
         assert.deepStrictEqual(cpu.pluginSide, { measured: '0.33 ms added CPU with no database', holds: true });
         const first = report.goals.find((g) => g.goal.startsWith('first turn of a flow'));
         assert.strictEqual(first?.pluginSide?.holds, true);
         const table = readmeFigures(report);
         assert.match(
             table,
-            /\| Per turn \| added CPU ≤ 0\.5 ms \| .*limited by the database commands.*plugin side: 0\.33 ms added CPU with no database \(within goal\) \| \*\*no\*\* \(plugin side: yes\) \|/
+            /\| Per turn \| added CPU ≤ 0\.75 ms \| .*limited by the database commands.*plugin side: 0\.33 ms added CPU with no database \(within goal\) \| \*\*no\*\* \(plugin side: yes\) \|/
         );
+    });
+
+    it("sets the plugin's CPU per command against a bare command's, and says its own part against the floor's", () => {
+        const ratio = report.goals.find((g) => g.goal.startsWith("the plugin's CPU per command"));
+        assert.ok(ratio);
+        assert.strictEqual(ratio.holds, false);
+        assert.match(
+            ratio.measured,
+            /^×6\.58: 2\.96 ms per command .* a bare updateOne 0\.5 ms, findOneAndUpdate 0\.4 ms .* the floor's commands after a turn 2\.5 ms each \(×1\.18\)$/
+        );
+        assert.deepStrictEqual(ratio.pluginSide, { measured: "×1.18 the floor's command", holds: true });
+        const over = goals({ ...report, perTurn: { ...perTurn, commandBaseline: { ...perTurn.commandBaseline, inTurnCpuMs: 1.5 } } });
+        assert.strictEqual(over.find((g) => g.goal === ratio.goal)?.pluginSide?.holds, false, 'the plugin side misses past 1.5× the floor');
     });
 
     it("sets the Agents SDK's added cost beside botbuilder's as a ratio, against 1.2", () => {
@@ -229,15 +279,15 @@ describe("The bench's Figures: goals the embedded server cannot reach", () => {
             '',
             '| Area | Goal | Measured | Holds |',
             '| --- | --- | --- | --- |',
-            '| Per turn | added CPU ≤ 0.5 ms | 9 ms | **no** |',
+            '| Per turn | added CPU ≤ 0.75 ms | 9 ms | **no** |',
             '| Size | ≤ 400 B of BSON per timer | 285 B | yes |',
         ].join('\n');
         const merged = mergeFigures(previous, report, ['perTurn']).split('\n');
         assert.strictEqual(merged[0], 'Measured by `npm run bench` on an earlier run.');
         const rows = merged.filter((l) => l.startsWith('| '));
-        assert.ok(rows[2].startsWith('| Per turn | added CPU ≤ 0.5 ms | 2.02 ms'), rows[2]);
+        assert.ok(rows[2].startsWith('| Per turn | added CPU ≤ 0.75 ms | 2.02 ms'), rows[2]);
         assert.ok(rows.includes('| Size | ≤ 400 B of BSON per timer | 285 B | yes |'));
-        assert.strictEqual(rows.filter((l) => l.startsWith('| Per turn')).length, 5);
+        assert.strictEqual(rows.filter((l) => l.startsWith('| Per turn')).length, 6);
         assert.match(merged[merged.length - 1], /^Rows of perTurn re-measured by `npm run bench -- --only=perTurn` .* 2026-12-01/);
     });
 });

@@ -11,6 +11,7 @@ import { MemoryStorage } from 'botbuilder';
 import { MongoClient } from 'mongodb';
 import { benchBot, BenchBot, seedConversations } from './bot';
 import { CommandCounter } from './commandCounter';
+import { startProfile, stopProfile } from './profile';
 import { cpuMs } from './stats';
 
 interface Init {
@@ -70,8 +71,7 @@ async function main(): Promise<void> {
                 systemAtStart = process.cpuUsage().system / 1000;
                 if (init.profile) {
                     session = new Session();
-                    session.connect();
-                    session.post('Profiler.enable', () => session?.post('Profiler.start'));
+                    await startProfile(session);
                 }
                 process.send?.({ type: 'seeded' });
             } else if (message.type === 'finish') {
@@ -102,59 +102,6 @@ async function main(): Promise<void> {
         })();
     });
     process.send?.({ type: 'loaded' });
-}
-
-/** Self time per place in the code: the plugin, Agenda, the MongoDB driver, botbuilder, the bench, Node itself. */
-function stopProfile(session: Session): Promise<Record<string, number>> {
-    return new Promise((resolve) => {
-        session.post('Profiler.stop', (err, result) => {
-            const out: Record<string, number> = {};
-            if (err || !result) {
-                resolve(out);
-                return;
-            }
-            const { profile } = result;
-            const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-            const deltas = profile.timeDeltas ?? [];
-            const top = new Map<string, number>();
-            (profile.samples ?? []).forEach((id, i) => {
-                const node = byId.get(id);
-                const where = categorize(node?.callFrame.url ?? '', node?.callFrame.functionName ?? '');
-                out[where] = (out[where] ?? 0) + (deltas[i] ?? 0) / 1000;
-                const fn = `${where} ${node?.callFrame.functionName} ${(node?.callFrame.url ?? '').split('/').slice(-2).join('/')}:${node?.callFrame.lineNumber}`;
-                top.set(fn, (top.get(fn) ?? 0) + (deltas[i] ?? 0) / 1000);
-            });
-            if (process.env.BENCH_PROFILE_TOP) {
-                console.error(
-                    [...top]
-                        .sort((a, b) => b[1] - a[1])
-                        .slice(0, Number(process.env.BENCH_PROFILE_TOP))
-                        .map(([k, v]) => `${v.toFixed(0).padStart(6)} ms ${k}`)
-                        .join('\n')
-                );
-            }
-            session.disconnect();
-            resolve(out);
-        });
-    });
-}
-
-function categorize(url: string, fn: string): string {
-    if (fn === '(idle)') return 'idle';
-    if (url.includes('/dist/src/')) return 'plugin';
-    // Agenda logs through `debug`, creating a logger (and asking whether stderr is a TTY) on every call.
-    if (/node_modules\/(agenda|@agendajs|date\.js|cron-parser|human-interval|luxon|debug)\//.test(url) || fn === 'isTTY') return 'agenda';
-    if (
-        /node_modules\/(mongodb|bson|mongodb-connection-string-url)\//.test(url) ||
-        /^node:(net|stream|internal\/stream|internal\/net)/.test(url) ||
-        fn === 'writeBuffer' ||
-        fn === 'writev'
-    )
-        return 'driver';
-    if (/node_modules\/(botbuilder|botframework|@microsoft)/.test(url)) return 'botbuilder';
-    if (url.includes('/dist/bench/') || url.includes('/dist/samples/') || /node_modules\/(i18next)\//.test(url)) return 'bench bot';
-    if (fn === '(garbage collector)') return 'gc';
-    return 'node';
 }
 
 void main();
