@@ -113,16 +113,22 @@ export async function runFollowUpCrashTrial(options: FollowUpCrashOptions): Prom
                 if (m.type === 'post') {
                     const post = { id: m.id, worker: w, seq: m.seq, at: Date.now() };
                     posts.push(post);
-                    // Before the stop every send hangs (the in-flight ones); after it the channel answers at once.
+                    // Before the stop every send hangs (the in-flight ones); after it the channel answers at once, and
+                    // the SIGTERM'd process's sends 0.3 s after the stop (a send left unanswered would time out and
+                    // be retried: sent again by design, as a failed send).
                     if (stoppedAt !== undefined && w !== stopped) {
                         answer(post);
+                    } else if (stoppedAt !== undefined && options.mode === 'term') {
+                        setTimeout(() => answer(post), Math.max(0, stoppedAt + 300 - Date.now()));
                     }
                 } else if (m.type === 'stopped') {
                     stopMs = m.ms;
                 }
             });
             workers.push(worker);
-            await nextMessage(worker, 'ready');
+            await nextMessage(worker, 'ready').catch((err: Error) => {
+                throw new Error(`${err.message}: ${stderr.join(' | ')}`);
+            });
         }
         const schedule = async (label: string, at: Date) => {
             const made = await scheduler.scheduleCustom({ reference: referenceOf(label), at, text: `Follow-up ${label}` });
