@@ -137,6 +137,16 @@ export async function measureBurst(server: BenchServer, options: BurstOptions): 
             if (Date.now() - lastChange > 60_000) break;
         }
         const serverCpu1 = await server.cpuMs();
+        if (seen < timers) {
+            // A stall: how the timers still unsent are held (a sent one was re-armed 10 minutes on).
+            const left = await jobs
+                .find({ name: TIMER_JOB_NAME, nextRunAt: { $lte: new Date(dueAt) } }, { projection: { lockedAt: 1, lastModifiedBy: 1, nextRunAt: 1 } })
+                .toArray();
+            for (const j of left.slice(0, 5)) {
+                const lockedAt = j.lockedAt instanceof Date ? `${j.lockedAt.getTime() - dueAt} ms after due` : 'not locked';
+                console.error(`  [burst] unsent ${String(j._id)}: locked ${lockedAt} by ${String(j.lastModifiedBy)}; ${left.length} unsent in all`);
+            }
+        }
         const reports = await Promise.all(
             workers.map((w) => (w.send({ type: 'finish' }), nextMessage<{ report: WorkerReport }>(w, 'done').then((m) => m.report)))
         );
