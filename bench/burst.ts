@@ -10,7 +10,7 @@ import { join } from 'path';
 import { MongoClient } from 'mongodb';
 import { conversationId, directLineActivity } from './support/bot';
 import type { WorkerReport } from './support/burstWorker';
-import { BenchServer, benchDbName } from './support/server';
+import { BenchServer, benchDbName, startServer } from './support/server';
 import { median, round, sleep } from './support/stats';
 import { storedTimerData, TIMER_JOB_NAME, timerId, timerReference } from '../src/scheduling/timerDocument';
 import { TIMER_DATA_VERSION } from '../src/core/ports/timerScheduler';
@@ -29,6 +29,8 @@ export interface BurstResult {
     firstMs: number;
     medianMs: number;
     lastMs: number;
+    /** Reminders sent more than 10 s after the due time (a stall: the issue's bound). */
+    over10s: number;
     /** Reminders per second from the due time to the last one, all processes; per process. */
     perSecond: number;
     perSecondPerProcess: number;
@@ -135,6 +137,16 @@ export async function measureBurst(server: BenchServer, options: BurstOptions): 
             if (Date.now() - lastChange > 60_000) break;
         }
         const serverCpu1 = await server.cpuMs();
+        if (seen < timers) {
+            // A stall: how the timers still unsent are held (a sent one was re-armed 10 minutes on).
+            const left = await jobs
+                .find({ name: TIMER_JOB_NAME, nextRunAt: { $lte: new Date(dueAt) } }, { projection: { lockedAt: 1, lastModifiedBy: 1, nextRunAt: 1 } })
+                .toArray();
+            for (const j of left.slice(0, 5)) {
+                const lockedAt = j.lockedAt instanceof Date ? `${j.lockedAt.getTime() - dueAt} ms after due` : 'not locked';
+                console.error(`  [burst] unsent ${String(j._id)}: locked ${lockedAt} by ${String(j.lastModifiedBy)}; ${left.length} unsent in all`);
+            }
+        }
         const reports = await Promise.all(
             workers.map((w) => (w.send({ type: 'finish' }), nextMessage<{ report: WorkerReport }>(w, 'done').then((m) => m.report)))
         );
@@ -164,6 +176,7 @@ export async function measureBurst(server: BenchServer, options: BurstOptions): 
             firstMs: Math.min(...lateness),
             medianMs: round(median(lateness), 0),
             lastMs: last,
+            over10s: lateness.filter((l) => l > 10_000).length,
             perSecond: round(reminded / Math.max(0.001, last / 1000), 1),
             perSecondPerProcess: round(reminded / Math.max(0.001, last / 1000) / processes, 1),
             botCpuPerReminderMs: round(sum((r) => r.cpuMs) / Math.max(1, reminded), 3),
@@ -221,4 +234,46 @@ function askProgress(worker: ChildProcess): Promise<number> {
     const answer = nextMessage<{ sent: number }>(worker, 'progress').then((m) => m.sent);
     worker.send({ type: 'progress' });
     return answer;
+}
+
+/**
+ * Bursts in a row, for a stall that shows in some runs only (issue #17: 20 runs of the 4-process burst, none more
+ * than 10 s late): `npm run build && node dist/bench/burst.js --processes=4 --runs=20 [--timers=1000]`. Prints
+ * each run's last reminder after the due time and how many came more than 10 s late.
+ */
+async function main(): Promise<number> {
+    const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+    const runs = Number(arg('runs') ?? 20);
+    const options = { timers: Number(arg('timers') ?? 1000), processes: Number(arg('processes') ?? 4) };
+    const server = await startServer();
+    const lasts: number[] = [];
+    let stalls = 0;
+    try {
+        for (let run = 1; run <= runs; run++) {
+            const r = await measureBurst(server, options);
+            lasts.push(r.lastMs);
+            // A reminder still missing when the burst gave up (60 s without progress) waited longer still.
+            stalls += r.over10s > 0 || r.skipped > 0 ? 1 : 0;
+            const load = (await import('os')).loadavg()[0].toFixed(1);
+            console.log(
+                `run ${run}/${runs}: ${r.reminded}/${r.timers} reminded on ${r.processes} processes, last ${r.lastMs} ms after due, ${r.over10s} over 10 s, ${r.duplicates} twice, ${r.skipped} skipped (load ${load})`
+            );
+        }
+        console.log(
+            `${server.kind} ${server.version}: ${runs} runs, ${stalls} with a stall (a reminder over 10 s late or never sent); last reminder max ${Math.max(...lasts)} ms, median ${round(median(lasts), 0)} ms`
+        );
+        return stalls === 0 ? 0 : 1;
+    } finally {
+        await server.stop();
+    }
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (err: unknown) => {
+            console.error(err);
+            process.exit(2);
+        }
+    );
 }

@@ -83,8 +83,13 @@ export interface FollowUpDocument {
     skipReason?: SkipReason;
     /** The text sent, once executed. */
     text?: string;
-    /** Until when the instance that claimed it holds it (`sending`). */
+    /** Until when the instance that claimed it holds it (`sending`): a lease, renewed while it holds it. */
     leaseUntil?: Date;
+    /**
+     * When the claim's send began (`sending`): a claim taken over after its holder died with this set may have reached
+     * the user, so it is not sent again (at most once).
+     */
+    sendStartedAt?: Date;
     /** When it was created. */
     createdAt: Date;
     /** When it was sent. */
@@ -98,7 +103,7 @@ export interface FollowUpDocument {
 }
 
 /** A follow-up as the API returns it: the document with its id as a hex string. */
-export interface FollowUp extends Omit<FollowUpDocument, '_id' | 'leaseUntil'> {
+export interface FollowUp extends Omit<FollowUpDocument, '_id' | 'leaseUntil' | 'sendStartedAt'> {
     /** The follow-up's id (24 hex digits). */
     id: string;
 }
@@ -110,6 +115,6 @@ export interface FollowUp extends Omit<FollowUpDocument, '_id' | 'leaseUntil'> {
  * @returns The follow-up.
  */
 export function toFollowUp(doc: FollowUpDocument): FollowUp {
-    const { _id, leaseUntil: _lease, ...rest } = doc;
+    const { _id, leaseUntil: _lease, sendStartedAt: _started, ...rest } = doc;
     return { id: _id.toHexString(), ...rest };
 }

@@ -18,11 +18,16 @@ import type { FollowUpUserDocument, FollowUpUsers } from '../mongo/followUpUsers
 import { meanScore } from './templateChoice';
 import { localDate, outsideQuietHours } from './userTime';
 import { timedSweep } from '../mongo/sweepLog';
+import { TIMER_LEASE_MS, TIMER_TOUCH_MS } from '../scheduling/agendaSchedulerOptions';
 
 const debug = createDebug('botbuilder-inactivity:followups');
 
-/** How long a claimed follow-up stays with the instance that claimed it before another may claim it. */
-export const FOLLOW_UP_LEASE_MS = 60_000;
+/**
+ * How long a claimed follow-up stays with the instance that claimed it before another may claim it, from the claim
+ * or its last renewal: the timers' lease. The sender renews the leases of the claims it holds every
+ * {@link TIMER_TOUCH_MS}, so a claim outlives its instance by at most this (a kill -9), never a slow send.
+ */
+export const FOLLOW_UP_LEASE_MS = TIMER_LEASE_MS;
 
 /** What the sender works with. */
 export interface SenderDeps {
@@ -59,6 +64,12 @@ export class FollowUpSender {
     private lastPurge = 0;
     private draining?: Promise<void>;
     private drainAgain = false;
+    /** Set by {@link FollowUpSender.stopClaiming}: nothing more is claimed, claims not yet sent go back. */
+    private stopped = false;
+    /** The claims this instance holds (by id), as claimed: their leases are renewed while they are held. */
+    private readonly held = new Map<string, FollowUpDocument>();
+    private renewal?: NodeJS.Timeout;
+    private renewing = false;
 
     /**
      * @param deps What it works with.
@@ -82,6 +93,14 @@ export class FollowUpSender {
         return this.draining;
     }
 
+    /**
+     * The second part of a stop (after the wake-up's hand-over): nothing more is claimed here, and a claim not yet
+     * being sent goes back, pending, at once; sends under way finish (see {@link FollowUpSender.idle}).
+     */
+    stopClaiming(): void {
+        this.stopped = true;
+    }
+
     /** Resolves once no drain is under way. */
     async idle(): Promise<void> {
         await this.draining?.catch(() => undefined);
@@ -96,13 +115,18 @@ export class FollowUpSender {
         const { store, settings, now, warn } = this.deps;
         let claimed = 0;
         const worker = async (): Promise<void> => {
-            for (;;) {
+            while (!this.stopped) {
                 const doc = await store.claimDue(new Date(now()), FOLLOW_UP_LEASE_MS);
                 if (!doc) {
                     return;
                 }
                 claimed++;
-                await this.process(doc).catch((err: unknown) => warn(err));
+                this.hold(doc);
+                try {
+                    await this.process(doc).catch((err: unknown) => warn(err));
+                } finally {
+                    this.unhold(doc);
+                }
             }
         };
         await Promise.all(Array.from({ length: settings.concurrency }, worker));
@@ -129,11 +153,59 @@ export class FollowUpSender {
         return report.deleted[collection] ?? 0;
     }
 
+    /** Holds a claim: its lease is renewed every TIMER_TOUCH_MS (one command for all held) until unheld. */
+    private hold(doc: FollowUpDocument): void {
+        this.held.set(doc._id.toHexString(), doc);
+        this.renewal ??= setInterval(() => void this.renewLeases(), TIMER_TOUCH_MS);
+        this.renewal.unref();
+    }
+
+    private unhold(doc: FollowUpDocument): void {
+        this.held.delete(doc._id.toHexString());
+        if (!this.held.size) {
+            clearInterval(this.renewal);
+            this.renewal = undefined;
+        }
+    }
+
+    private async renewLeases(): Promise<void> {
+        if (this.renewing) {
+            return;
+        }
+        this.renewing = true;
+        try {
+            await this.deps.store.renewLeases([...this.held.values()], new Date(this.deps.now() + FOLLOW_UP_LEASE_MS));
+        } catch (err) {
+            debug('follow-up leases not renewed: %O', err);
+        } finally {
+            this.renewing = false;
+        }
+    }
+
     private async process(doc: FollowUpDocument): Promise<void> {
         const { store, users, settings, options, warn } = this.deps;
         const now = new Date(this.deps.now());
-        const user = await users.get(doc.userId);
         const props = { conversationId: doc.conversationId, followUpId: doc._id.toHexString(), type: doc.type, channelId: doc.channelId };
+        if (doc.sendStartedAt) {
+            // Its instance stopped mid-send (its lease ran out): the message may have reached the user. Not sent again
+            // (at most once), as the timers' stages after a crash.
+            debug('follow-up %s was being sent when its instance stopped: not sent again', props.followUpId);
+            await store.markFailed(
+                doc,
+                `Interrupted: the instance sending it stopped at ${doc.sendStartedAt.toISOString()}; it may have been sent, so it is not sent again.`,
+                now
+            );
+            track(
+                { client: options.telemetryClient, onError: warn },
+                {
+                    name: FollowUpEvents.failed,
+                    properties: { ...props, status: 'interrupted', permanent: true, final: true },
+                    metrics: { attempt: doc.attempts },
+                }
+            );
+            return;
+        }
+        const user = await users.get(doc.userId);
         const skip = async (reason: SkipReason) => {
             await store.markSkipped(doc, reason, now);
             debug('follow-up %s skipped: %s', props.followUpId, reason);
@@ -171,9 +243,22 @@ export class FollowUpSender {
             );
             return skip('template');
         }
+        if (this.stopped) {
+            // Stopping: the claim goes back at once (its attempt given back) for another instance to send.
+            await store.release(doc, { at: doc.scheduledAt, now, event: 'handedBack', keepAttempt: false });
+            return;
+        }
         const capDay = localDate(now, doc.timeZone);
         if (settings.frequencyCap > 0 && !(await users.reserveSend(doc.userId, capDay, settings.frequencyCap))) {
             return skip('capped');
+        }
+        if (!(await store.markSendStarted(doc, now, new Date(this.deps.now() + FOLLOW_UP_LEASE_MS)))) {
+            // Taken over meanwhile (this instance stalled past its lease): the other claim sends it, once.
+            debug('follow-up %s was taken over before its send began', props.followUpId);
+            if (settings.frequencyCap > 0) {
+                await users.releaseSend(doc.userId, capDay);
+            }
+            return;
         }
         const followUp = toFollowUp(toSend);
         const outsideWindow = options.outsideWindow;

@@ -164,10 +164,17 @@ export class FollowUpServiceBase<C = TurnContextLike> {
         return this.started;
     }
 
-    /** Stops sending (waits for sends under way) and closes what the service opened (nothing, when shared). */
+    /**
+     * Stops sending so that no follow-up waits on this instance (a deploy's SIGTERM): hands the wake-up's lock back at
+     * once, sends what falls due until another instance has taken the wake-up over (one lease watch and a second at
+     * most; shared, one poll), hands back the claims not yet being sent, waits for sends under way, and closes what
+     * the service opened (nothing, when shared).
+     */
     async stop(): Promise<void> {
         await this.started?.catch(() => undefined);
         this.started = undefined;
+        await this.wakeUp.handOver().catch((err: unknown) => this.warn(err));
+        this.running?.sender.stopClaiming();
         await this.wakeUp.stop();
         await this.running?.sender.idle();
         await this.running?.mongo?.close();

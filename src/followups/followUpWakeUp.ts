@@ -1,9 +1,15 @@
+import { randomUUID } from 'crypto';
 import createDebug from 'debug';
+import { hostname } from 'os';
 import type { Agenda, Job } from 'agenda' with { 'resolution-mode': 'import' };
 import type { Collection, Db } from 'mongodb';
 import { createAgenda } from '../scheduling/createAgenda';
 import { JobAnnouncer } from '../scheduling/jobAnnouncer';
 import { checkQueueWhenDue } from '../scheduling/earlyTimeout';
+import { TIMER_LEASE_MS, TIMER_TOUCH_MS } from '../scheduling/agendaSchedulerOptions';
+import { guardLockQueries } from '../scheduling/lockQueries';
+import type { LockQueryState } from '../scheduling/lockQueries';
+import { LockKeepAlive } from '../scheduling/timerRun';
 import type { SharedAgenda } from '../scheduling/sharedAgenda';
 import { followUpId } from '../mongo/followUpId';
 import type { Warn } from './followUpWarnings';
@@ -17,10 +23,32 @@ export const FOLLOW_UP_JOB_NAME = 'bbi:followups';
 const MAX_SLEEP_MS = 15 * 60_000;
 
 /**
- * The wake-up job's lock: a run touches it every third of this while it sends, so that another instance takes the
- * job over within this (and its next poll) of a crash, not after the ten minutes of Agenda's default.
+ * The wake-up job's lease, as the timers': its lock keeps other instances off it for this from its due time or its
+ * last touch, whichever is later; a run touches it every {@link TIMER_TOUCH_MS} while it sends. The lock queries
+ * are the timers' (see `guardLockQueries`).
  */
-const WAKE_LOCK_MS = 30_000;
+const WAKE_LEASE_MS = TIMER_LEASE_MS;
+
+/**
+ * How often an instance with its own Agenda looks at the wake-up's lock: an expired lease (its holder died) or a
+ * wake-up handed back and due is locked at once instead of at the next poll (30 s by default). One read by `_id`.
+ * A dead holder's wake-up is thus taken over within lease + this = 6 s of its due time or its last touch.
+ */
+const WAKE_WATCH_MS = 3000;
+
+/** How long past one watch (or, shared, one poll) a stopping instance still sends what falls due, ms. */
+const HAND_OVER_GRACE_MS = 1000;
+
+/** How often a stopping instance looks whether another has taken the wake-up over, ms. */
+const HAND_OVER_CHECK_MS = 250;
+
+/**
+ * Agenda's own lock lifetime for the wake-up: its bookkeeping only (other instances honour the lease); longer than
+ * a poll, or a wake-up locked ahead would be dropped as expired before it runs.
+ */
+function agendaLockLifetime(processEvery: number): number {
+    return Math.max(60_000, 2 * processEvery);
+}
 
 /** The fixed `_id` of the wake-up job. */
 const WAKE_ID = followUpId('wake');
@@ -55,6 +83,16 @@ export interface WakeUpSetup {
 export class FollowUpWakeUp {
     private agenda?: Agenda;
     private ownsAgenda = false;
+    /** The timers' lock queries, guarding the wake-up too (its lease). */
+    private lockState?: LockQueryState;
+    /** Whose locks are this instance's (Agenda's `lastModifiedBy`). */
+    private owner: string | null = null;
+    /** The lease watch (own Agenda only). */
+    private watch?: NodeJS.Timeout;
+    /** Set by {@link FollowUpWakeUp.handOver}: no run begins here, a run under way leaves the wake-up due. */
+    private handingOver = false;
+    /** The touches of the run under way here, if any. */
+    private keepAlive?: LockKeepAlive;
     private announcer?: JobAnnouncer;
     private jobs: Collection[] = [];
     private setup?: WakeUpSetup;
@@ -124,6 +162,7 @@ export class FollowUpWakeUp {
                 collection: ownJobs.collectionName,
                 processEvery: setup.processEvery,
                 maxConcurrency: 1,
+                name: `bbi-followups@${hostname().slice(0, 24)}:${process.pid}:${randomUUID().slice(0, 4)}`,
                 onError: setup.warn,
             });
             agenda = own.agenda;
@@ -133,7 +172,23 @@ export class FollowUpWakeUp {
         // A wake-up asked for while the job ran was written over by the run's completion (and its notification
         // found the job locked): the completion carries it, and is announced again when due before the next poll.
         agenda.on(`complete:${FOLLOW_UP_JOB_NAME}`, this.onComplete);
-        agenda.define(FOLLOW_UP_JOB_NAME, (job: Job) => this.onWake(job), { concurrency: 1, lockLifetime: WAKE_LOCK_MS, removeOnComplete: false });
+        agenda.define(FOLLOW_UP_JOB_NAME, (job: Job) => this.onWake(job), {
+            concurrency: 1,
+            lockLifetime: agendaLockLifetime(agenda.attrs.processEvery),
+            removeOnComplete: false,
+        });
+        // The timers' lock queries: a lock expires a lease after the due time or the last touch, not after Agenda's
+        // lock lifetime. Shared, the middleware's queries look for expired leases every 2 s of polls; on the own
+        // Agenda only when the watch finds one (a poll finding nothing stays one command).
+        const { toJobId } = await import('agenda');
+        this.lockState = guardLockQueries(agenda, {
+            names: [FOLLOW_UP_JOB_NAME],
+            toJobId,
+            expiredEvery: Number.POSITIVE_INFINITY,
+            leaseMs: WAKE_LEASE_MS,
+        });
+        this.owner = agenda.attrs.name || null;
+        this.handingOver = false;
         // The one wake-up document, created once by whichever instance comes first (its _id is fixed).
         await jobs.updateOne(
             { _id: WAKE_ID },
@@ -153,6 +208,9 @@ export class FollowUpWakeUp {
         this.agenda = agenda;
         if (this.ownsAgenda) {
             await agenda.start();
+            const watchJobs = jobs;
+            this.watch = setInterval(() => void this.watchLease(watchJobs).catch((err: unknown) => debug('lease watch failed: %O', err)), WAKE_WATCH_MS);
+            this.watch.unref();
         } else {
             this.announcer?.announce(FOLLOW_UP_JOB_NAME, new Date());
         }
@@ -177,12 +235,83 @@ export class FollowUpWakeUp {
     }
 
     /**
+     * Looks at the wake-up's lock (one read by `_id`): locks it at once when its lease expired (its holder died), or
+     * when nobody holds it and it is due before the next watch (handed back by a stopping instance).
+     */
+    private async watchLease(jobs: Collection): Promise<void> {
+        const doc = await jobs.findOne<{ lockedAt?: Date | null; nextRunAt?: Date | null }>({ _id: WAKE_ID }, { projection: { lockedAt: 1, nextRunAt: 1 } });
+        if (!doc?.nextRunAt || this.handingOver) {
+            return;
+        }
+        const now = Date.now();
+        const due = doc.nextRunAt.getTime();
+        if (doc.lockedAt) {
+            if (now - Math.max(doc.lockedAt.getTime(), due) > WAKE_LEASE_MS) {
+                debug('the wake-up lease expired (held since %s): taking it over', doc.lockedAt.toISOString());
+                this.lockState?.lookForExpired(FOLLOW_UP_JOB_NAME);
+                this.announcer?.announce(FOLLOW_UP_JOB_NAME, new Date(now));
+            }
+        } else if (due - now <= WAKE_WATCH_MS) {
+            this.announce(new Date(Math.max(now, due)));
+        }
+    }
+
+    /**
+     * The first part of a stop (a deploy's SIGTERM), so that no follow-up waits on this instance: no run of the
+     * wake-up begins here any more, and its lock, if this instance holds it, is handed back due now (a run under
+     * way leaves it due when it completes); until another instance holds the wake-up, or one watch (shared: one
+     * poll) and a second have passed, this instance still sends what falls due (another's watch or poll locks the
+     * wake-up by then). Claims not yet being sent are handed back by the sender's `stopClaiming()`, next.
+     */
+    async handOver(): Promise<void> {
+        const agenda = this.agenda;
+        const setup = this.setup;
+        if (!agenda || !setup || this.handingOver) {
+            return;
+        }
+        this.handingOver = true;
+        clearInterval(this.watch);
+        // A run under way here stops touching the lock it hands back (its sends go on under their own claims).
+        await this.keepAlive?.stop();
+        if (this.ownsAgenda) {
+            await this.lockState?.pause();
+        } else {
+            delete agenda.definitions[FOLLOW_UP_JOB_NAME];
+        }
+        const [jobs] = this.jobs;
+        const handedBack = await jobs.updateOne(
+            { _id: WAKE_ID, lockedAt: { $ne: null }, lastModifiedBy: this.owner },
+            { $set: { lockedAt: null, nextRunAt: new Date(setup.now()) } }
+        );
+        debug('stopping: wake-up lock %s', handedBack.modifiedCount ? 'handed back' : 'not held here');
+        const until = Date.now() + (this.ownsAgenda ? WAKE_WATCH_MS : agenda.attrs.processEvery) + HAND_OVER_GRACE_MS;
+        while (Date.now() < until) {
+            const [next, holder] = await Promise.all([
+                setup.nextDue(),
+                jobs.findOne<{ lockedAt?: Date | null; lastModifiedBy?: string | null }>({ _id: WAKE_ID }),
+            ]);
+            if (!next || next.getTime() > until || (holder?.lockedAt && holder.lastModifiedBy !== this.owner)) {
+                // Nothing falls due before another instance looks, or another holds the wake-up: it sends from now on.
+                return;
+            }
+            if (next.getTime() <= setup.now()) {
+                await setup.drain();
+            } else {
+                await new Promise((resolve) => setTimeout(resolve, HAND_OVER_CHECK_MS));
+            }
+        }
+    }
+
+    /**
      * Stops waking: its own Agenda is drained (sends under way finish); on a shared Agenda the job is taken off it
-     * (a run under way finishes; the middleware's `stop()` drains that Agenda).
+     * (a run under way finishes; the middleware's `stop()` drains that Agenda). Call {@link FollowUpWakeUp.handOver}
+     * first to hand the wake-up over at once.
      */
     async stop(): Promise<void> {
         const agenda = this.agenda;
         this.agenda = undefined;
+        clearInterval(this.watch);
+        this.watch = undefined;
         if (!agenda) {
             return;
         }
@@ -199,14 +328,28 @@ export class FollowUpWakeUp {
     /** The wake-up job: sends what is due, then sleeps until the next one is due (at most `MAX_SLEEP_MS`). */
     private async onWake(job: Job): Promise<void> {
         const setup = this.setup as WakeUpSetup;
+        if (this.handingOver) {
+            // Locked before the hand-over began: left due, unlocked by the completion write, for another instance.
+            job.attrs.nextRunAt = new Date(setup.now());
+            return;
+        }
         this.wokenDuringRun = Number.POSITIVE_INFINITY;
-        // A long drain (a backlog of follow-ups) keeps its lock; each follow-up is claimed on its own as well.
-        const keepAlive = setInterval(() => void job.touch().catch((err: unknown) => debug('wake-up lock not kept: %O', err)), WAKE_LOCK_MS / 3);
-        keepAlive.unref();
+        // Agenda cleared nextRunAt as the run began; the lease counts from the due time or the last touch, so the
+        // run's own time goes back first: a run that dies is then taken over a lease after its last touch.
+        job.attrs.nextRunAt = new Date(setup.now());
+        await job.touch();
+        // Each follow-up is claimed on its own as well (with a lease of its own, kept by the sender).
+        const keepAlive = new LockKeepAlive(job, TIMER_TOUCH_MS);
+        this.keepAlive = keepAlive;
         try {
             await setup.drain();
         } finally {
-            clearInterval(keepAlive);
+            this.keepAlive = undefined;
+            await keepAlive.stop();
+        }
+        if (this.handingOver) {
+            job.attrs.nextRunAt = new Date(setup.now());
+            return;
         }
         const next = await setup.nextDue();
         const cap = setup.now() + MAX_SLEEP_MS;

@@ -227,7 +227,7 @@ export class FollowUpStore {
             { _id, status: { $ne: 'sending' } },
             {
                 $set: { status: 'pending', scheduledAt: at, attempts: 0 },
-                $unset: { lastError: '', skipReason: '', executedAt: '', cancelledAt: '', finishedAt: '', text: '' },
+                $unset: { lastError: '', skipReason: '', executedAt: '', cancelledAt: '', finishedAt: '', text: '', sendStartedAt: '' },
                 $push: { history: { event: 'rescheduled', at: now, scheduledAt: at } },
             }
         );
@@ -236,7 +236,8 @@ export class FollowUpStore {
 
     /**
      * Claims one due follow-up for this instance: pending and due becomes sending with a lease, attempts + 1. A
-     * lease that ran out (an instance died mid-send) is claimed again. Atomic: two instances never claim the same.
+     * lease that ran out (its instance died) is claimed again; the document then still carries `sendStartedAt` when
+     * that instance had begun to send it. Atomic: two instances never claim the same.
      *
      * @returns The claimed document, if any was due.
      */
@@ -251,6 +252,33 @@ export class FollowUpStore {
             { $set: { status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
             { sort: { scheduledAt: 1 }, returnDocument: 'after' }
         );
+    }
+
+    /**
+     * Extends the leases of the claims this instance holds (one command for all of them).
+     *
+     * @param held The claimed follow-ups (each as claimed: a claim taken over since is not extended).
+     * @param until The new end of their leases.
+     */
+    async renewLeases(held: ReadonlyArray<Pick<FollowUpDocument, '_id' | 'attempts'>>, until: Date): Promise<void> {
+        if (!held.length) {
+            return;
+        }
+        await this.collection.updateMany({ status: 'sending', $or: held.map(({ _id, attempts }) => ({ _id, attempts })) }, { $set: { leaseUntil: until } });
+    }
+
+    /**
+     * Records that a claim's send begins (at most once: a takeover after this does not send it again), and extends its
+     * lease.
+     *
+     * @returns False when the claim no longer holds it (taken over after its lease ran out): it must not be sent.
+     */
+    async markSendStarted(doc: FollowUpDocument, now: Date, leaseUntil: Date): Promise<boolean> {
+        const result = await this.collection.updateOne(
+            { _id: doc._id, status: 'sending', attempts: doc.attempts, sendStartedAt: { $exists: false } },
+            { $set: { sendStartedAt: now, leaseUntil } }
+        );
+        return result.modifiedCount === 1;
     }
 
     /** Ends a claimed follow-up: sent. Only while this claim still holds it. */
@@ -302,7 +330,7 @@ export class FollowUpStore {
             { _id: doc._id, status: 'sending', attempts: doc.attempts },
             {
                 $set: { status: 'pending', scheduledAt: at, ...(error !== undefined ? { lastError: error } : {}) },
-                $unset: { leaseUntil: '' },
+                $unset: { leaseUntil: '', sendStartedAt: '' },
                 ...(keepAttempt ? {} : { $inc: { attempts: -1 } }),
                 $push: { history: { event, at: now, scheduledAt: at, ...(error !== undefined ? { error } : {}) } },
             }

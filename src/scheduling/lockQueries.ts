@@ -55,6 +55,11 @@ export interface LockQueryState {
     pause(): Promise<void>;
     /** Locks again after {@link LockQueryState.pause}. */
     resume(): void;
+    /**
+     * Has the next lock query of `name` look for an expired lease first, whenever it last looked: for a job whose
+     * expiry is watched by other means than the polls (the follow-ups' wake-up).
+     */
+    lookForExpired(name: string): void;
 }
 
 /** What {@link guardLockQueries} guards, and how. */
@@ -226,6 +231,9 @@ export function guardLockQueries(agenda: Agenda, guard: LockGuardOptions): LockQ
         resume: () => {
             paused = false;
             dueOnly = false;
+        },
+        lookForExpired: (name) => {
+            expiredFound.set(name, true);
         },
     };
     repository[GUARDED] = { names: guarded, state };

@@ -145,13 +145,18 @@ async function touched(job: Job): Promise<boolean> {
 
 /**
  * Touches a running job's lock every `touchMs` until stopped, one touch at a time; a touch that finds the lock
- * taken ends the keep-alive (the completion write, conditional on the lock, then writes nothing).
+ * taken ends the keep-alive (the completion write, conditional on the lock, then writes nothing). The timers and
+ * the follow-ups' wake-up keep their leases with it.
  */
-class LockKeepAlive {
+export class LockKeepAlive {
     private readonly timer: NodeJS.Timeout;
     private touching?: Promise<boolean>;
     private stopped = false;
 
+    /**
+     * @param job The running job.
+     * @param touchMs How often to touch its lock, ms.
+     */
     constructor(
         private readonly job: Job,
         touchMs: number
