@@ -1,7 +1,7 @@
 import assert from 'assert';
-import { Activity, ConversationState, MemoryStorage } from 'botbuilder';
-import { ComponentDialog, DialogSet, DialogState, DialogTurnStatus, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
-import { InactivityConfigError, InactivityMiddleware, InactivityOptions } from '../../../src';
+import { Activity } from 'botbuilder';
+import { ComponentDialog, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
+import { InactivityConfigError, InactivityOptions } from '../../../src';
 import type { FlowRunRecord } from '../../../src/core/records/flowRun';
 import { holdoutDraw } from '../../../src/core/records/holdout';
 import { runRecordId } from '../../../src/mongo/flowRunStore';
@@ -9,7 +9,7 @@ import type { ObjectId } from 'mongodb';
 import { report } from '../../../src/report/report';
 import { reportCsv } from '../../../src/report/csv';
 import { reportPage } from '../../../src/report/htmlPage';
-import { InactivityTestAdapter, TestScheduler } from '../../../src/testing';
+import { dialogTestBot } from '../../support/dialogTestBot';
 import { freshDb } from '../../support/mongo';
 
 const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
@@ -34,50 +34,10 @@ type Mongo = Awaited<ReturnType<typeof freshDb>>;
 
 /** The bot on InactivityTestAdapter and TestScheduler, records in the test's MongoDB database. */
 async function holdoutBot(mongo: Mongo, options: Partial<InactivityOptions> = {}) {
-    const conversationState = new ConversationState(new MemoryStorage());
-    const dialogState = conversationState.createProperty<DialogState>('DialogState');
-    const dialog = new TwoQuestions();
-    const dialogs = new DialogSet(dialogState).add(dialog);
-    const adapter = new InactivityTestAdapter(async (context) => {
-        const dc = await dialogs.createContext(context);
-        const result = await dc.continueDialog();
-        if (result.status === DialogTurnStatus.empty) {
-            await dc.beginDialog('twoQuestions');
-        } else if (result.status === DialogTurnStatus.complete) {
-            await context.sendActivity('Thanks!');
-        }
-        await conversationState.saveChanges(context);
+    const { adapter, scheduler, inactivity, errors, events } = await dialogTestBot(new TwoQuestions(), {
+        startAt: T0,
+        options: { mongo: mongo.db, reminderAfter: '5 minutes', closeAfter: '15 minutes', resumeWindow: 0, holdout: 0.5, holdoutSeed: 'test', ...options },
     });
-    const scheduler = new TestScheduler({ startAt: T0 });
-    const errors: Error[] = [];
-    const events: Array<{ name: string; properties?: Record<string, unknown> }> = [];
-    const inactivity = new InactivityMiddleware({
-        adapter,
-        conversationState,
-        dialogState,
-        dialog,
-        scheduler,
-        mongo: mongo.db,
-        now: scheduler.now,
-        reminderAfter: '5 minutes',
-        closeAfter: '15 minutes',
-        resumeWindow: 0,
-        holdout: 0.5,
-        holdoutSeed: 'test',
-        telemetryClient: {
-            trackEvent: (e) => void events.push(e),
-            trackDependency() {},
-            trackException() {},
-            trackTrace() {},
-            flush() {},
-        },
-        onError: (e) => {
-            errors.push(e);
-        },
-        ...options,
-    });
-    adapter.use(inactivity);
-    await inactivity.start();
     const say = (conversation: string, text: string) =>
         adapter.receiveActivity({ type: 'message', text, conversation: { id: conversation } as Activity['conversation'] });
     const sentIn = (conversation: string, re: RegExp) =>

@@ -1,9 +1,9 @@
 import assert from 'assert';
-import { Activity, ConversationState, MemoryStorage } from 'botbuilder';
-import { ComponentDialog, DialogSet, DialogState, DialogTurnStatus, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
-import { InactivityMiddleware, InactivityOptions } from '../../../src';
+import { Activity } from 'botbuilder';
+import { ComponentDialog, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
+import { InactivityOptions } from '../../../src';
 import type { FlowRunRecord } from '../../../src/core/records/flowRun';
-import { InactivityTestAdapter, TestScheduler } from '../../../src/testing';
+import { dialogTestBot } from '../../support/dialogTestBot';
 import { freshDb } from '../../support/mongo';
 
 const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
@@ -24,48 +24,10 @@ type Mongo = Awaited<ReturnType<typeof freshDb>>;
 
 /** The bot on InactivityTestAdapter and TestScheduler, keeping its records in the test's MongoDB database. */
 async function fatigueBot(mongo: Mongo, options: Partial<InactivityOptions> = {}) {
-    const conversationState = new ConversationState(new MemoryStorage());
-    const dialogState = conversationState.createProperty<DialogState>('DialogState');
-    const dialog = new NameDialog();
-    const dialogs = new DialogSet(dialogState).add(dialog);
-    const adapter = new InactivityTestAdapter(async (context) => {
-        const dc = await dialogs.createContext(context);
-        const result = await dc.continueDialog();
-        if (result.status === DialogTurnStatus.empty) {
-            await dc.beginDialog('nameDialog');
-        } else if (result.status === DialogTurnStatus.complete) {
-            await context.sendActivity('Thanks!');
-        }
-        await conversationState.saveChanges(context);
+    const { adapter, scheduler, inactivity, errors, events } = await dialogTestBot(new NameDialog(), {
+        startAt: T0,
+        options: { mongo: mongo.db, reminderAfter: '5 minutes', closeAfter: '15 minutes', resumeWindow: 0, ...options },
     });
-    const scheduler = new TestScheduler({ startAt: T0 });
-    const errors: Error[] = [];
-    const events: Array<{ name: string; properties?: Record<string, unknown> }> = [];
-    const inactivity = new InactivityMiddleware({
-        adapter,
-        conversationState,
-        dialogState,
-        dialog,
-        scheduler,
-        mongo: mongo.db,
-        now: scheduler.now,
-        reminderAfter: '5 minutes',
-        closeAfter: '15 minutes',
-        resumeWindow: 0,
-        telemetryClient: {
-            trackEvent: (e) => void events.push(e),
-            trackDependency() {},
-            trackException() {},
-            trackTrace() {},
-            flush() {},
-        },
-        onError: (e) => {
-            errors.push(e);
-        },
-        ...options,
-    });
-    adapter.use(inactivity);
-    await inactivity.start();
     /** The user begins the flow in `conversation` (default the adapter's). */
     const begin = async (conversation?: string) => {
         const activity: Partial<Activity> = { type: 'message', text: 'hi' };
