@@ -24,6 +24,8 @@ import { join } from 'path';
 import { EmbeddedMongo, freePort, startEmbeddedMongo } from '../samples/embeddedMongo';
 import { DEFAULT_PROCESS_EVERY_MS, TIMER_LEASE_MS } from '../src/scheduling/agendaScheduler';
 import { EmulatorClient, EmulatorConversation } from '../test/support/emulator';
+import { exited, until } from './support/waiting';
+import { sleep } from './support/stats';
 
 /** The kinds of conversation in a trial (see the file's comment). */
 export type CrashGroup = 'reminder' | 'close' | 'armed';
@@ -243,24 +245,6 @@ async function startBot(env: NodeJS.ProcessEnv, stderr: string[]): Promise<Child
         });
     });
     return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-    return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-        if (Date.now() > deadline) {
-            throw new Error(`Timed out waiting for ${what}`);
-        }
-        await sleep(50);
-    }
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -21,6 +21,8 @@ import { MongoClient } from 'mongodb';
 import { join } from 'path';
 import { EmbeddedMongo, startEmbeddedMongo } from '../samples/embeddedMongo';
 import { FollowUpService } from '../src/botbuilder/followUpService';
+import { exited, until } from './support/waiting';
+import { sleep } from './support/stats';
 
 /** The kinds of follow-up in a trial (see the file's comment). */
 export type FollowUpCrashGroup = 'inFlight' | 'queued' | 'due';
@@ -259,24 +261,6 @@ function nextMessage(worker: ChildProcess, type: string): Promise<void> {
         worker.on('message', onMessage);
         worker.once('exit', (code) => reject(new Error(`a follow-up worker exited (${code}) before '${type}'`)));
     });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-    return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-        if (Date.now() > deadline) {
-            throw new Error(`Timed out waiting for ${what}`);
-        }
-        await sleep(50);
-    }
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function main(): Promise<number> {

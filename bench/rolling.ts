@@ -13,6 +13,7 @@
 import { ChildProcess, fork } from 'child_process';
 import { join } from 'path';
 import { benchDbName, startServer } from './support/server';
+import { sleep } from './support/stats';
 
 /** Options of {@link runRolling}. */
 export interface RollingOptions {
@@ -163,10 +164,6 @@ export function describeRolling(r: RollingResult): string {
     const stops = r.restarts.map((s) => `${(s.exitMs / 1000).toFixed(1)} s`).join(', ');
     const how = r.restarts.length ? 'restarted one after another (SIGTERM, then a fresh one)' : 'not restarted (the comparison)';
     return `${r.processes} processes ${how} during ${r.timers.toLocaleString('en')} timers due over ${r.spreadMs / 1000} s: lost ${r.lost}, twice ${r.twice}, lateness max ${(r.lateMaxMs / 1000).toFixed(2)} s (p99 ${(r.lateP99Ms / 1000).toFixed(2)} s, ${r.lateOver2s} over 2 s, ${r.lateOver2sNearRestart} of them due within 10 s after a SIGTERM)${stops ? `; each SIGTERM to exit ${stops}` : ''}`;
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function main(): Promise<number> {

@@ -17,6 +17,7 @@ import { MongoClient } from 'mongodb';
 import { AgendaScheduler, DEFAULT_PROCESS_EVERY_MS } from '../src/scheduling/agendaScheduler';
 import { TIMER_DATA_VERSION } from '../src/core/ports/timerScheduler';
 import { EmbeddedMongo, startEmbeddedMongo } from '../samples/embeddedMongo';
+import { sleep } from './support/stats';
 
 /** The promise checked by the command line run. */
 export const MAX_LATENESS_MS = 1000;
@@ -180,10 +181,6 @@ function median(sorted: number[]): number {
 
 function nearestRank(sorted: number[], fraction: number): number {
     return sorted.length === 0 ? NaN : sorted[Math.ceil(fraction * sorted.length) - 1];
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The run's own database on the server and, on CongoDB, polling heartbeats (see `streamingMonitor`). */
