@@ -102,9 +102,18 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
             const heldOut = users.filter((c) => !reminded.includes(c));
             const group = (these: EmulatorConversation[]) => ({ runs: these.length, recovered: these.filter((c) => back.includes(c)).length });
 
-            const res = await fetch(`http://localhost:${rig.sample.port}/report?flow=addClient&format=json`);
-            const flow = ((await res.json()) as DropOffReport).flows.find((f) => f.flowId === 'addClient');
+            // A run's record is written just after its close message is sent: wait until the report holds all 12.
+            const reportNow = async () => {
+                const res = await fetch(`http://localhost:${rig.sample.port}/report?flow=addClient&format=json`);
+                return ((await res.json()) as DropOffReport).flows.find((f) => f.flowId === 'addClient');
+            };
+            let flow = await reportNow();
+            for (const giveUpAt = Date.now() + 5000; (flow?.runs ?? 0) < users.length && Date.now() < giveUpAt; ) {
+                await new Promise((r) => setTimeout(r, 100));
+                flow = await reportNow();
+            }
             assert.ok(flow);
+            assert.strictEqual(flow.runs, users.length, 'one run per user, each recorded');
             assert.deepStrictEqual(flow.experiment.holdout, group(heldOut), 'held out: the users who got no reminder');
             assert.deepStrictEqual(flow.experiment.reminded, group(reminded));
             const name = flow.steps.find((st) => st.step === 'name');
