@@ -108,7 +108,7 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
                 return ((await res.json()) as DropOffReport).flows.find((f) => f.flowId === 'addClient');
             };
             let flow = await reportNow();
-            for (const giveUpAt = Date.now() + 5000; (flow?.runs ?? 0) < users.length && Date.now() < giveUpAt; ) {
+            for (const giveUpAt = Date.now() + 5000; (flow?.runs ?? 0) < users.length && Date.now() < giveUpAt;) {
                 await new Promise((r) => setTimeout(r, 100));
                 flow = await reportNow();
             }
