@@ -9,8 +9,14 @@ import { ProactiveTestAdapter, SAMPLE_LOCALES, SAMPLE_POLICY } from './support/t
 /** MemoryStorage that counts writes. */
 class CountingStorage extends MemoryStorage {
     writes = 0;
+    /** The keys written. */
+    keys(): Set<string> {
+        return this.written;
+    }
+    private readonly written = new Set<string>();
     override write(changes: StoreItems): Promise<void> {
         this.writes++;
+        Object.keys(changes).forEach((k) => this.written.add(k));
         return super.write(changes);
     }
 }
@@ -73,13 +79,59 @@ describe('Writes to the bot storage per turn', () => {
         adapter.use(inactivity);
         await inactivity.start();
         await adapter.send('add client').startTest();
-        // The first turn of a flow records the flow and its timer after the bot saved: a second write.
-        assert.strictEqual(storage.writes, 2);
+        // The flow begun and its timer's due time are noted before the bot's save: they go out in its write.
+        assert.strictEqual(storage.writes, 1);
         for (const text of ['Maria Silva', 'Group classes', 'not a contact']) {
             await adapter.send(text).startTest();
         }
         // Later turns change nothing of the plugin's after the bot's own save (regression: every turn re-stamped
         // the time at its end and wrote the whole state a second time).
-        assert.strictEqual(storage.writes, 2 + 3);
+        assert.strictEqual(storage.writes, 1 + 3);
+        // The last turn: the run completes in the bot's save too.
+        await adapter.send('maria@example.com').startTest();
+        assert.strictEqual(storage.writes, 1 + 3 + 1);
+        const stored = Object.values(await storage.read([...storage.keys()]))[0] as Record<string, { flow?: unknown; armedFor?: number }>;
+        assert.strictEqual(stored['botbuilder-inactivity'].flow, undefined, 'the completed flow is stored ended');
+    });
+
+    it('stores no due time when the arm noted before the bot saved fails, in a second write', async () => {
+        const storage = new CountingStorage();
+        const conversationState = new ConversationState(storage);
+        const dialogState = conversationState.createProperty<DialogState>('DialogState');
+        const dialog = new AddClientDialog(new Localizer({ extraPaths: [SAMPLE_LOCALES] }));
+        const dialogs = new DialogSet(dialogState).add(dialog);
+        const adapter = new ProactiveTestAdapter(async (context) => {
+            const dc = await dialogs.createContext(context);
+            if ((await dc.continueDialog()).status === DialogTurnStatus.empty) {
+                await dc.beginDialog(dialog.id);
+            }
+            await conversationState.saveChanges(context);
+        });
+        const scheduler = new FakeScheduler();
+        const errors: unknown[] = [];
+        const inactivity = new InactivityMiddleware({
+            adapter,
+            conversationState,
+            dialogState,
+            dialog,
+            scheduler,
+            localesPath: SAMPLE_LOCALES,
+            policyFile: SAMPLE_POLICY,
+            onError: (err) => {
+                errors.push(err);
+            },
+        });
+        adapter.use(inactivity);
+        await inactivity.start();
+        scheduler.failWith = new Error('scheduler down');
+        await adapter.send('add client').startTest();
+        assert.strictEqual(storage.writes, 2, 'the bot saved the assumed due time; the failed arm is stored over it');
+        const stored = Object.values(await storage.read([...storage.keys()]))[0] as Record<string, { flow?: { id: string }; armedFor?: number }>;
+        assert.strictEqual(stored['botbuilder-inactivity'].flow?.id, 'addClient');
+        assert.strictEqual(stored['botbuilder-inactivity'].armedFor, undefined, 'not known to be armed: the next turn arms');
+        assert.ok(errors.length > 0);
+        scheduler.failWith = undefined;
+        await adapter.send('Maria Silva').startTest();
+        assert.strictEqual(scheduler.armed.size, 1, 'the next turn armed it');
     });
 });

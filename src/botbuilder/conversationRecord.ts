@@ -91,6 +91,32 @@ export async function rewriteIf(
     return false;
 }
 
+/** Where a turn keeps what runs before its conversation state is saved (see {@link BotStateConversationStore.beforeSave}). */
+const BEFORE_SAVE = Symbol('botbuilder-inactivity before save');
+
+/** Marks a `ConversationState` whose `saveChanges` already runs the turn's notes first. */
+const WRAPPED = Symbol('botbuilder-inactivity saveChanges');
+
+/**
+ * Makes `saveChanges` of this `ConversationState` instance (the bot's own calls, AutoSaveStateMiddleware's and the
+ * plugin's) run the notes the turn registered before it computes what changed. Once per instance.
+ */
+function runNotesBeforeSave(conversationState: ConversationState): void {
+    const state = conversationState as ConversationState & { [WRAPPED]?: true };
+    if (state[WRAPPED]) {
+        return;
+    }
+    const save = state.saveChanges.bind(state);
+    state.saveChanges = async (context: TurnContext, force?: boolean): Promise<void> => {
+        const note = context?.turnState?.get<(() => Promise<void>) | undefined>(BEFORE_SAVE);
+        if (note) {
+            await note();
+        }
+        return save(context, force);
+    };
+    state[WRAPPED] = true;
+}
+
 /**
  * The plugin's record as a property of the bot's `ConversationState`, with conditional writes on the eTag the
  * storage gave (botbuilder's own saves always write with `'*'`: last writer wins).
@@ -107,6 +133,12 @@ export class BotStateConversationStore implements ConversationStore {
         private readonly propertyName: string
     ) {
         this.property = conversationState.createProperty<unknown>(propertyName);
+        runNotesBeforeSave(conversationState);
+    }
+
+    /** @inheritdoc */
+    beforeSave(context: TurnContextLike, note: () => Promise<void>): void {
+        (context as TurnContext).turnState.set(BEFORE_SAVE, note);
     }
 
     /** @inheritdoc */

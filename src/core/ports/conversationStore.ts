@@ -62,4 +62,13 @@ export interface ConversationStore {
      * @param context The turn.
      */
     save(context: TurnContextLike): Promise<void>;
+    /**
+     * Runs `note` right before every save of this turn's state, the bot's own saves included, so that what the
+     * plugin notes of the turn (a flow begun or ended) goes out in the bot's write instead of a second one. Absent
+     * where the plugin's record is an item of its own (nobody else saves it).
+     *
+     * @param context The turn.
+     * @param note Brings the plugin's record up to date in the turn's cache; never throws.
+     */
+    beforeSave?(context: TurnContextLike, note: () => Promise<void>): void;
 }

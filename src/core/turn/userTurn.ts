@@ -56,6 +56,22 @@ export interface UserTurn extends Turn {
     reprompts?: RepromptWatch;
     /** The flow ran past its maxDuration before this message: it is closed instead of answered. */
     overCap?: { info: FlowInfo; policy: ResolvedPolicy };
+    /** What the turn found of the flow once the bot answered (see {@link noteFlowChange}). */
+    flowChange?: FlowChange;
+    /** The bot's logic is over and the end of the turn has begun: saves from now on are the plugin's. */
+    ending?: boolean;
+}
+
+/** A flow begun or ended in a turn, noted before the bot's save and kept on the turn, so noting it again changes nothing. */
+export interface FlowChange {
+    /** A flow began in this turn. */
+    began: boolean;
+    /** The run that ended in the bot's own logic (its flow ended, or another flow took its place). */
+    completed?: FlowProgress;
+    /** The timer's due time noted before the bot's save, before the arm is sent (see {@link noteFlowChange}). */
+    assumedArmedFor?: number;
+    /** What `armedFor` was before that. */
+    armedBefore?: number;
 }
 
 /**
@@ -117,7 +133,66 @@ export async function beginUserTurn(plugin: Plugin, context: TurnContextLike): P
     }
     recordSentMessages(context, state, () => plugin.now(), plugin.settings.transcriptSize);
     await plugin.conversations.set(context, state);
+    plugin.conversations.beforeSave?.(context, () => noteBeforeSave(turn));
     return turn;
+}
+
+/** {@link noteFlowChange} before the bot saves; a failure is reported and the end of the turn notes it again. */
+async function noteBeforeSave(turn: UserTurn): Promise<void> {
+    if (turn.ending) {
+        return;
+    }
+    try {
+        await noteFlowChange(turn, { assumeArmed: true });
+    } catch (err) {
+        turn.plugin.warn(err, turn.context);
+    }
+}
+
+/**
+ * Notes in the plugin's record what the bot's logic did to the flow: a flow begun (its first step), a run
+ * completed (its flow ended or another took its place), a prompt answered (its invalid-answer count cleared).
+ * Runs right before the bot saves its state, so that all of it goes out in the bot's own write, and again at the
+ * end of the turn for what came after that save; the turn keeps what it found, so noting twice changes nothing.
+ *
+ * With `assumeArmed`, the timer's new due time is noted too, before the arm is sent after the bot's logic: a
+ * flow's first turn then costs the bot's storage no second write. The end of the turn arms it and notes the
+ * time it got (none, if the arm failed).
+ *
+ * @param turn The turn.
+ * @param options Whether to note the due time of the arm to come.
+ * @returns Where the user is.
+ */
+export async function noteFlowChange(turn: UserTurn, options: { assumeArmed: boolean }): Promise<{ path: unknown[]; info: FlowInfo | undefined }> {
+    const { plugin, context, state } = turn;
+    const now = plugin.now();
+    const change = (turn.flowChange ??= { began: false });
+    const path = await plugin.flows.path(context);
+    const info = plugin.flows.inspect(path);
+    if (state.flow && (!info || state.flow.id !== info.flowId)) {
+        change.completed ??= state.flow;
+    }
+    if (!info) {
+        state.flow = undefined;
+    } else if (!state.flow || state.flow.id !== info.flowId) {
+        state.flow = { id: info.flowId, startedAt: now, reminded: false };
+        change.began = true;
+        noteStep(state.flow, info, now);
+    }
+    if (state.invalid && state.invalid.prompt !== questionIdentity(path, info)) {
+        state.invalid = undefined;
+    }
+    const bots = !turn.payload && !turn.overCap && !turn.reprompts?.escalate;
+    if (options.assumeArmed && bots && info && state.flow && change.assumedArmedFor === undefined) {
+        const policy = resolvePolicy(plugin.settings, info, context.activity.channelId);
+        const due = policy.enabled && !pastCap(state.flow, policy, now) ? nextDue(state, policy) : undefined;
+        if (due !== undefined && needsArming(state, due, now)) {
+            change.armedBefore = state.armedFor;
+            change.assumedArmedFor = due;
+            state.armedFor = due;
+        }
+    }
+    return { path, info };
 }
 
 /** A typed message (not a button): notes the step answered, the flow's cap, and a prompt that may ask again. */
@@ -198,12 +273,11 @@ export interface TurnEnd {
 export async function endUserTurn(turn: UserTurn, end: TurnEnd): Promise<void> {
     const { plugin, context, state } = turn;
     const now = plugin.now();
+    turn.ending = true;
     turn.reprompts?.stop();
     if (!turn.payload && turn.pendingBefore?.kind === 'resume') {
         await discardIgnoredOffer(turn, turn.pendingBefore);
     }
-    const path = await plugin.flows.path(context);
-    const info = plugin.flows.inspect(path);
     // Silence counts from the end of the bot's answer: a slow turn does not shorten the user's time to reply.
     state.replyingSince = undefined;
     // A turn answered within STAMP_SLACK_MS keeps the stamp of the message's arrival: stamping again would make
@@ -211,23 +285,15 @@ export async function endUserTurn(turn: UserTurn, end: TurnEnd): Promise<void> {
     if (now - state.lastUserActivityAt > STAMP_SLACK_MS) {
         state.lastUserActivityAt = now;
     }
-    let began = false;
-    // A run that ended in the bot's own logic (its flow ended, or another flow took its place) completed.
-    const completed = state.flow && (!info || state.flow.id !== info.flowId) ? state.flow : undefined;
-    if (!info) {
-        state.flow = undefined;
-    } else if (!state.flow || state.flow.id !== info.flowId) {
-        state.flow = { id: info.flowId, startedAt: now, reminded: false };
-        began = true;
-    }
-    if (began && state.flow && info) {
-        noteStep(state.flow, info, now);
+    const { info } = await noteFlowChange(turn, { assumeArmed: false });
+    const change = turn.flowChange ?? { began: false };
+    const { began, completed } = change;
+    // The due time noted before the bot's save is the arm's to confirm: not armed until it succeeds.
+    if (change.assumedArmedFor !== undefined && state.armedFor === change.assumedArmedFor) {
+        state.armedFor = change.armedBefore;
     }
     // The completed run's record goes out while the turn goes on (it never throws): no round trip of waiting.
     const recording = completed ? recordRun(turn, { reference: state.reference, flow: completed, end: { outcome: 'completed' } }) : undefined;
-    if (state.invalid && state.invalid.prompt !== questionIdentity(path, info)) {
-        state.invalid = undefined;
-    }
     if (info && state.flow) {
         const policy = resolvePolicy(plugin.settings, info, context.activity.channelId);
         if (turn.reprompts?.escalate) {
@@ -292,7 +358,7 @@ export async function armTimer(turn: Turn, request: { due: number | undefined; a
     const { plugin, context, state } = turn;
     const { due, arming } = request;
     const now = plugin.now();
-    if (due === undefined || (state.armedFor !== undefined && state.armedFor > now && state.armedFor <= due)) {
+    if (due === undefined || !needsArming(state, due, now)) {
         return;
     }
     try {
@@ -306,6 +372,11 @@ export async function armTimer(turn: Turn, request: { due: number | undefined; a
         state.armedFor = undefined;
         plugin.warn(err, context);
     }
+}
+
+/** Whether the timer must be armed for `due`: no timer is known to fire before it (one that does re-arms itself). */
+function needsArming(state: InactivityState, due: number, now: number): boolean {
+    return state.armedFor === undefined || state.armedFor <= now || state.armedFor > due;
 }
 
 /**
