@@ -8,11 +8,12 @@ import { RunningSample, startSample } from '../../samples/sampleServer';
 import { EmulatorClient, EmulatorConversation } from '../support/emulator';
 import type { DropOffReport } from '../../src/report/report';
 import { freshDb } from '../support/mongo';
+import type { Db } from 'mongodb';
 
 type Env = Record<string, string>;
 
 /** Starts the sample on its own fresh database (the test MongoDB) and an Emulator-protocol client. */
-async function startWith(env: Env): Promise<{ sample: RunningSample; emulator: EmulatorClient; close(): Promise<void> }> {
+async function startWith(env: Env): Promise<{ sample: RunningSample; emulator: EmulatorClient; db: Db; close(): Promise<void> }> {
     const mongo = await freshDb();
     const sample = await startSample(readSampleConfig({ PORT: '0', MONGODB_URI: mongo.uri, ...env }));
     const emulator = new EmulatorClient(sample.messagesUrl);
@@ -20,6 +21,7 @@ async function startWith(env: Env): Promise<{ sample: RunningSample; emulator: E
     return {
         sample,
         emulator,
+        db: mongo.db,
         close: async () => {
             await emulator.stop();
             await sample.stop();
@@ -91,8 +93,25 @@ describe('Sample bot over HTTP, as the Emulator talks to it', function () {
         it('12 users go quiet at the name; half come back after the reminder time; the JSON, the CSV and the page count them by the group each was in', async () => {
             const users = Array.from({ length: 12 }, () => rig.emulator.conversation());
             await Promise.all(users.map((c) => c.say('add client')));
-            // Past the reminder time (1 s, and the timer's lateness), before the close: every other user answers.
-            await new Promise((r) => setTimeout(r, 3000));
+            // Past the reminder time (1 s, and the timer's lateness), before the close (6 s): every other user answers,
+            // once every run's reminder stage has come (a reminder sent, or skipped for the holdout), read from the
+            // stored conversation states: a late timer would otherwise leave a run out of the comparison.
+            await new Promise((r) => setTimeout(r, 1500));
+            type Stored = { key: string; itemJson: string };
+            type Flow = { reminders?: unknown[]; skippedReminders?: unknown[] };
+            const stagesCome = async () => {
+                const docs = await rig.db.collection<Stored>('botState').find({}).toArray();
+                const flowOf = (c: EmulatorConversation) => {
+                    const doc = docs.find((d) => d.key.endsWith(`/conversations/${c.id}/`));
+                    return doc && (JSON.parse(doc.itemJson) as Record<string, { flow?: Flow }>)['botbuilder-inactivity']?.flow;
+                };
+                return users.filter((c) => (flowOf(c)?.reminders?.length ?? 0) + (flowOf(c)?.skippedReminders?.length ?? 0) > 0).length;
+            };
+            let came = await stagesCome();
+            for (const giveUpAt = Date.now() + 3500; came < users.length && Date.now() < giveUpAt; came = await stagesCome()) {
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            assert.strictEqual(came, users.length, 'every run reached its reminder stage within 5 s of the question (the reminder is due at 1 s)');
             const back = users.filter((_, i) => i % 2 === 0);
             await Promise.all(back.map((c) => c.say('Maria Silva')));
             // Every run ends: the quiet ones 6 s after the name question, the others 6 s after their answer.
