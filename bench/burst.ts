@@ -14,6 +14,7 @@ import { BenchServer, benchDbName, startServer } from './support/server';
 import { median, round, sleep } from './support/stats';
 import { storedTimerData, TIMER_JOB_NAME, timerId, timerReference } from '../src/scheduling/timerDocument';
 import { TIMER_DATA_VERSION } from '../src/core/ports/timerScheduler';
+import { runAsScript } from './support/script';
 
 /** What {@link measureBurst} measured. */
 export interface BurstResult {
@@ -268,12 +269,4 @@ async function main(): Promise<number> {
     }
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            console.error(err);
-            process.exit(2);
-        }
-    );
-}
+runAsScript(module, main);

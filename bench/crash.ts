@@ -26,6 +26,7 @@ import { DEFAULT_PROCESS_EVERY_MS, TIMER_LEASE_MS } from '../src/scheduling/agen
 import { EmulatorClient, EmulatorConversation } from '../test/support/emulator';
 import { exited, until } from './support/waiting';
 import { sleep } from './support/stats';
+import { runAsScript } from './support/script';
 
 /** The kinds of conversation in a trial (see the file's comment). */
 export type CrashGroup = 'reminder' | 'close' | 'armed';
@@ -321,12 +322,4 @@ async function main(): Promise<number> {
     return ok ? 0 : 1;
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            console.error(err);
-            process.exit(2);
-        }
-    );
-}
+runAsScript(module, main);

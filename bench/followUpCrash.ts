@@ -23,6 +23,7 @@ import { EmbeddedMongo, startEmbeddedMongo } from '../samples/embeddedMongo';
 import { FollowUpService } from '../src/botbuilder/followUpService';
 import { exited, until } from './support/waiting';
 import { sleep } from './support/stats';
+import { runAsScript } from './support/script';
 
 /** The kinds of follow-up in a trial (see the file's comment). */
 export type FollowUpCrashGroup = 'inFlight' | 'queued' | 'due';
@@ -307,12 +308,4 @@ async function main(): Promise<number> {
     return ok ? 0 : 1;
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            console.error(err);
-            process.exit(2);
-        }
-    );
-}
+runAsScript(module, main);

@@ -28,6 +28,7 @@ import { benchDbName, startServer } from './support/server';
 import { round } from './support/stats';
 import { measureTimerLateness, TimerLatenessResult } from './timerLateness';
 import { measureWrites, WritesResult } from './writes';
+import { runAsScript } from './support/script';
 
 type Section = 'perTurn' | 'writes' | 'idle' | 'burst' | 'scaleOut' | 'rolling' | 'size' | 'indexes' | 'followups' | 'report' | 'holdout';
 
@@ -571,12 +572,4 @@ export function readmeFigures(r: BenchReport): string {
     return lines.join('\n');
 }
 
-if (require.main === module) {
-    main().then(
-        () => process.exit(0),
-        (err: unknown) => {
-            console.error(err);
-            process.exit(2);
-        }
-    );
-}
+runAsScript(module, main);

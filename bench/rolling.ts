@@ -14,6 +14,7 @@ import { ChildProcess, fork } from 'child_process';
 import { join } from 'path';
 import { benchDbName, startServer } from './support/server';
 import { sleep } from './support/stats';
+import { runAsScript } from './support/script';
 
 /** Options of {@link runRolling}. */
 export interface RollingOptions {
@@ -185,12 +186,4 @@ async function main(): Promise<number> {
     }
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            console.error(err);
-            process.exit(2);
-        }
-    );
-}
+runAsScript(module, main);

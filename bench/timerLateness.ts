@@ -18,6 +18,7 @@ import { AgendaScheduler, DEFAULT_PROCESS_EVERY_MS } from '../src/scheduling/age
 import { TIMER_DATA_VERSION } from '../src/core/ports/timerScheduler';
 import { EmbeddedMongo, startEmbeddedMongo } from '../samples/embeddedMongo';
 import { sleep } from './support/stats';
+import { runAsScript } from './support/script';
 
 /** The promise checked by the command line run. */
 export const MAX_LATENESS_MS = 1000;
@@ -224,12 +225,4 @@ async function main(): Promise<number> {
     return ok ? 0 : 1;
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            console.error(err);
-            process.exit(2);
-        }
-    );
-}
+runAsScript(module, main);
