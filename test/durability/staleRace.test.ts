@@ -228,13 +228,18 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
                         }
                     })
                 );
+                // The database bound (schedulerTimeout, 2 s) giving up is the plugin's documented way through a busy
+                // server: 500 turns and two Agendas on the embedded server on 2 cores sometimes make a write wait
+                // longer. The race must come out right with those too; any other error fails the test.
+                const isBound = (m: string) => /^Gave up waiting for MongoDB|^MongoDB did not answer \(Gave up waiting/.test(m);
+                const boundHits = errors.filter((e) => isBound(e.message)).length;
                 const events = await mongo.db.collection('inactivityEvents').countDocuments({});
                 const goodbyes = sent.filter(isGoodbye).length;
                 console.log(
                     `  [stale race] ${isRealMongo() ? 'MongoDB' : 'CongoDB'}, ${scenario}, ${TRIALS} trials: stage first ${stats.stageFirst}, message first ${stats.messageFirst}; ` +
                         `sent after the answer was taken ${stats.staleAfterAccept}; lost answers ${stats.lostAnswers}; silences without their ${scenario} ${stats.silencesWithout}; ` +
                         `flows going on after a goodbye ${stats.resurrected}; crossed in flight (claimed before the answer, arrived after its reply) ${stats.crossed}; ` +
-                        `storage conflicts seen ${storage.conflicts()}; lateness of the next ${scenario} ${percentiles(lateness)}`
+                        `storage conflicts seen ${storage.conflicts()}; database bound reached ${boundHits} times; lateness of the next ${scenario} ${percentiles(lateness)}`
                 );
                 if (scenario === 'close') {
                     assert.strictEqual(events, goodbyes, 'one abandonment event per goodbye');
@@ -242,7 +247,7 @@ describe('Stale race: two bot instances, a user message within ±50 ms of a stag
 
                 assert.deepStrictEqual(problems, []);
                 assert.deepStrictEqual(
-                    errors.map((e) => e.message),
+                    errors.map((e) => e.message).filter((m) => !isBound(m)),
                     []
                 );
             } finally {
